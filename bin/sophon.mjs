@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `sophon` command. The real program is the bundle that `npm install` builds.
+import { existsSync } from 'node:fs';
+
+const bundle = new URL('../dist/cli/sophon.mjs', import.meta.url);
+if (!existsSync(bundle)) {
+  process.stderr.write('sophon: the CLI is not built yet; run `npm install` (or `npm run build`) in the checkout.\n');
+  process.exit(1);
+}
+await import(bundle.href);

@@ -1,0 +1,44 @@
+import { promises as fsp } from 'node:fs';
+import { z } from 'zod';
+import { errnoOf, SophonError } from '../errors';
+import { parseJsonText, validate } from '../validation/parse';
+
+/** `config/appsettings.json`. Unknown keys are kept (later features and the user's own notes live there too). */
+const VaultSettingsSchema = z.looseObject({
+  Provider: z.string().default('local'),
+  KeyProtector: z.string().default('keychain'),
+  KeychainService: z.string().min(1).max(200).default('Sophon'),
+});
+
+const SettingsSchema = z.looseObject({
+  Sophon: z
+    .looseObject({
+      Vault: VaultSettingsSchema.default(() => VaultSettingsSchema.parse({})),
+    })
+    .default(() => ({ Vault: VaultSettingsSchema.parse({}) })),
+});
+
+export type Settings = z.output<typeof SettingsSchema>;
+
+export async function loadSettings(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+  let text: string | null = null;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') {
+      throw new SophonError('settings_invalid', `Cannot read settings file ${file} (${errnoOf(err) ?? 'error'})`, { cause: err });
+    }
+  }
+  let raw: unknown = {};
+  if (text !== null) {
+    try {
+      raw = parseJsonText(text, `Settings file ${file}`);
+    } catch (err) {
+      throw new SophonError('settings_invalid', (err as Error).message);
+    }
+  }
+  const settings = validate(SettingsSchema, raw, `Settings file ${file}`, 'settings_invalid');
+  // Lets tests (and a second install) use their own keychain entry without editing the file.
+  if (env.SOPHON_KEYCHAIN_SERVICE) settings.Sophon.Vault.KeychainService = env.SOPHON_KEYCHAIN_SERVICE;
+  return settings;
+}

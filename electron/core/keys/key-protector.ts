@@ -1,0 +1,32 @@
+import { createHmac } from 'node:crypto';
+
+export const KEY_PROTECTOR_KINDS = ['keychain', 'file'] as const;
+export type KeyProtectorKind = (typeof KEY_PROTECTOR_KINDS)[number];
+
+export const MASTER_KEY_BYTES = 32;
+
+export interface MasterKey {
+  /** Public, stable name of the key: written in every vault file's header. */
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+/**
+ * Keeps the vault's master key somewhere the OS protects. One implementation per mechanism; which one is
+ * used is the person's explicit choice (`Sophon.Vault.KeyProtector`), never a silent fallback.
+ */
+export interface KeyProtector {
+  readonly kind: KeyProtectorKind;
+  /** Where the key with this id is (or would be) kept, in words a person can act on. No secret. */
+  location(keyId: string): string;
+  /** The key, or null when the store answers but holds no such key. Throws when the store cannot be asked. */
+  load(keyId: string): Promise<Buffer | null>;
+  /** Keeps a newly created key. Returns false when a key is already there (another process created one first). */
+  store(keyId: string, key: Buffer): Promise<boolean>;
+  remove(keyId: string): Promise<void>;
+}
+
+/** A key's id is derived from the key, so a store that hands back a different key is caught, not trusted. */
+export function keyIdOf(key: Buffer): string {
+  return createHmac('sha256', key).update('sophon vault key id v1').digest('hex').slice(0, 16);
+}

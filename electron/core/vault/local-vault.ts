@@ -1,0 +1,175 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import type { SophonPaths } from '../config/paths';
+import { errnoOf, isSophonError, SophonError } from '../errors';
+import { atomicWriteFile, ensurePrivateDir, fsyncDir, removeStaleTemps } from '../fs/secure-fs';
+import type { MasterKeyStore } from '../keys/master-key';
+import {
+  CredentialDataSchema,
+  type CredentialData,
+  type CredentialRef,
+  type ICredentialVault,
+  type StoredCredential,
+  type TokenRefresher,
+} from './credential';
+import { decryptVaultFile, encryptVaultFile, readKeyId, VaultFileError } from './format';
+import { parseVaultFileName, vaultFileName } from './ids';
+
+/** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
+export const REFRESH_MARGIN_MS = 60_000;
+
+export interface VerifyFailure extends CredentialRef {
+  file: string;
+  code: string;
+  problem: string;
+}
+
+export interface VerifyReport {
+  total: number;
+  ok: number;
+  failures: VerifyFailure[];
+  /** Files in the vault folder that are not named like a credential. */
+  strays: string[];
+  /** Leftovers of writers that died mid-write, removed by this check. */
+  tempsRemoved: string[];
+}
+
+/**
+ * The default backend: one AES-256-GCM file per credential in `SOPHON_HOME/vault`. Each write replaces
+ * its file atomically, so concurrent writers (app and CLI) and crashes never leave a torn file.
+ */
+export class LocalVaultBackend implements ICredentialVault {
+  private dirReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly paths: SophonPaths,
+    private readonly keys: MasterKeyStore,
+    private readonly refresher?: TokenRefresher,
+  ) {}
+
+  /** Key ids in use by existing files: what the key store needs when keyinfo.json is gone. */
+  static async keyIdsIn(vaultDir: string): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for (const name of await readDirOrEmpty(vaultDir)) {
+      if (!parseVaultFileName(name)) continue;
+      const fh = await fsp.open(join(vaultDir, name), 'r').catch(() => null);
+      if (!fh) continue;
+      try {
+        const { buffer, bytesRead } = await fh.read(Buffer.alloc(16), 0, 16, 0);
+        const id = readKeyId(buffer.subarray(0, bytesRead));
+        if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
+      } finally {
+        await fh.close();
+      }
+    }
+    return ids;
+  }
+
+  private fileFor(userId: string, connectionId: string): string {
+    return join(this.paths.vaultDir, vaultFileName(userId, connectionId));
+  }
+
+  async get(userId: string, connectionId: string): Promise<StoredCredential | null> {
+    const file = this.fileFor(userId, connectionId);
+    let data: Buffer;
+    try {
+      data = await fsp.readFile(file);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return null;
+      throw err;
+    }
+    const key = await this.keys.get();
+    const plaintext = decryptVaultFile(file, key, userId, connectionId, data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(plaintext.toString('utf8'));
+    } catch {
+      throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a credential (not JSON).');
+    }
+    const result = CredentialDataSchema.safeParse(parsed);
+    if (!result.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a valid credential.');
+    return result.data;
+  }
+
+  async put(userId: string, connectionId: string, data: CredentialData): Promise<void> {
+    const file = this.fileFor(userId, connectionId);
+    const credential = CredentialDataSchema.safeParse(data);
+    if (!credential.success) {
+      // Field names only: the values are secrets.
+      const fields = credential.error.issues.map((i) => i.path.join('.')).join(', ');
+      throw new SophonError('invalid_input', `Credential for ${userId}/${connectionId} has invalid fields: ${fields}`);
+    }
+    const key = await this.keys.get();
+    this.dirReady ??= ensurePrivateDir(this.paths.vaultDir);
+    await this.dirReady;
+    const sealed = encryptVaultFile(key, userId, connectionId, Buffer.from(JSON.stringify(credential.data), 'utf8'));
+    await atomicWriteFile(file, sealed);
+  }
+
+  async delete(userId: string, connectionId: string): Promise<boolean> {
+    const file = this.fileFor(userId, connectionId);
+    try {
+      await fsp.unlink(file);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return false;
+      throw err;
+    }
+    await fsyncDir(this.paths.vaultDir);
+    return true;
+  }
+
+  async list(userId?: string): Promise<CredentialRef[]> {
+    const refs: CredentialRef[] = [];
+    for (const name of await readDirOrEmpty(this.paths.vaultDir)) {
+      const ref = parseVaultFileName(name);
+      if (ref && (userId === undefined || ref.userId === userId)) refs.push(ref);
+    }
+    return refs;
+  }
+
+  async getAccessToken(connectionId: string, userId: string): Promise<string> {
+    const credential = await this.get(userId, connectionId);
+    if (!credential) throw new SophonError('not_found', `No credential is stored for connection ${connectionId} of user ${userId}.`);
+    let current = credential;
+    if (current.expiresAt !== undefined && current.expiresAt - REFRESH_MARGIN_MS <= Date.now()) {
+      if (!this.refresher) {
+        throw new SophonError('auth_failed', `The access token of connection ${connectionId} has expired and it cannot be refreshed here; re-authenticate it.`);
+      }
+      current = await this.refresher({ userId, connectionId }, current);
+    }
+    const token = current.accessToken ?? current.apiKey;
+    if (token === undefined) throw new SophonError('not_found', `Connection ${connectionId} has no access token or API key stored.`);
+    return token;
+  }
+
+  /** Opens every file; one bad file is reported by name and never hides the others. */
+  async verify(): Promise<VerifyReport> {
+    const temps = await removeStaleTemps(this.paths.vaultDir);
+    const report: VerifyReport = { total: 0, ok: 0, failures: [], strays: [], tempsRemoved: temps.removed };
+    for (const name of await readDirOrEmpty(this.paths.vaultDir)) {
+      const ref = parseVaultFileName(name);
+      if (!ref) {
+        if (!temps.inFlight.includes(name) && !temps.removed.includes(name)) report.strays.push(name);
+        continue;
+      }
+      report.total++;
+      try {
+        await this.get(ref.userId, ref.connectionId);
+        report.ok++;
+      } catch (err) {
+        if (!isSophonError(err)) throw err;
+        report.failures.push({ ...ref, file: join(this.paths.vaultDir, name), code: err.code, problem: err.message });
+      }
+    }
+    return report;
+  }
+}
+
+async function readDirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return [];
+    throw err;
+  }
+}

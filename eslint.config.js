@@ -1,0 +1,56 @@
+// Layering is enforced here, not by convention: the folder a file lives in says what it may import.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'url', 'util', 'stream', 'events'];
+const electronModules = ['electron', 'electron/*'];
+
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test/e2e/screenshots/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: restrict([...nodeBuiltins, ...electronModules, 'react', 'react-dom', '**/electron/**', '**/renderer/**'],
+      'shared/ is the contract: no Node, no DOM, no electron, no implementation.'),
+  },
+  {
+    files: ['electron/core/**/*.ts'],
+    rules: restrict([...electronModules, '**/renderer/**', '**/electron/main/**', '**/electron/preload/**', '**/cli/**', '**/server/**'],
+      'electron/core is plain Node: it never imports electron, a door (cli, server, main) or the renderer.'),
+  },
+  {
+    files: ['electron/cli/**/*.ts', 'electron/server/**/*.ts'],
+    rules: restrict([...electronModules, '**/renderer/**', '**/electron/main/**', '**/electron/preload/**'],
+      'The CLI and the REST server run under plain Node: no electron, no renderer code.'),
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: restrict([...nodeBuiltins, ...electronModules, '**/electron/**'],
+      'The renderer speaks only the shared contract (SophonApi); it never imports Node, electron or core.'),
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "MemberExpression[object.name=/^(it|test|describe|suite)$/][property.name=/^(only|skip|todo)$/]", message: 'No focused, skipped or todo tests.' },
+        { selector: "Property[key.name=/^(skip|only|todo)$/]", message: 'No focused, skipped or todo test options.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);

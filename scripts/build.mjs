@@ -1,0 +1,20 @@
+// Builds what runs outside the TypeScript toolchain: the `sophon` CLI as one ESM bundle (fast start:
+// one file to parse; native modules stay external and load only when a command needs them).
+import { build } from 'esbuild';
+
+const external = ['keytar', 'better-sqlite3', 'electron'];
+
+await build({
+  entryPoints: { 'cli/sophon': 'electron/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external,
+  banner: { js: "import { createRequire as __sophonCreateRequire } from 'node:module'; const require = __sophonCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -1,0 +1,26 @@
+/**
+ * Error codes every door speaks: the CLI maps them to exit codes, IPC and REST carry them in their
+ * result envelope, the UI picks its wording from them. Messages never contain a secret.
+ */
+export const ErrorCodes = [
+  'usage',
+  'not_found',
+  'ambiguous',
+  'invalid_input',
+  'auth_failed',
+  'unreachable',
+  'settings_invalid',
+  'vault_key_missing',
+  'vault_key_mismatch',
+  'keychain_unavailable',
+  'vault_file_corrupt',
+  'vault_provider_unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+}
