@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * A service Sophon can connect to. Built-in services and user connector files
+ * (`SOPHON_HOME/connectors/*.json`) share this one schema.
+ *
+ * Templates: strings in `apiBaseUrl`, `allowedHosts`, `attach` and `test` may contain
+ *   {secret}       the connection's main secret (API key, bearer token, or OAuth access token)
+ *   {field.NAME}   a connection field declared in `fields` (e.g. {field.site}, {field.email})
+ * Nothing else is substituted.
+ */
+
+export const AUTH_METHODS = ['oauth2', 'api_key', 'bearer', 'basic', 'smtp_imap', 'webhook_url', 'none'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lowercase letters, digits or "-", starting with a letter or digit');
+const httpsUrl = z.url({ protocol: /^https?$/ });
+
+/** A value the person supplies when connecting (site name, account SID, email, SMTP host, …). */
+export const FieldSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/),
+  label: z.string().min(1),
+  /** Secret fields live in the vault; others in connection metadata. */
+  secret: z.boolean().default(false),
+  required: z.boolean().default(true),
+  kind: z.enum(['string', 'url', 'host', 'port', 'email', 'enum']).default('string'),
+  options: z.array(z.string()).optional(),
+  default: z.string().optional(),
+  help: z.string().optional(),
+});
+export type ServiceField = z.output<typeof FieldSchema>;
+
+/** Where the credential goes on a request. Each entry is applied; values are templates. */
+export const AttachSchema = z.discriminatedUnion('in', [
+  z.strictObject({ in: z.literal('header'), name: z.string().min(1), value: z.string().min(1) }),
+  z.strictObject({ in: z.literal('query'), name: z.string().min(1), value: z.string().min(1) }),
+  z.strictObject({ in: z.literal('basic'), username: z.string(), password: z.string() }),
+]);
+export type AttachRule = z.output<typeof AttachSchema>;
+
+export const OAuthSchema = z.strictObject({
+  authorizationUrl: httpsUrl,
+  tokenUrl: httpsUrl,
+  revocationUrl: httpsUrl.optional(),
+  deviceAuthorizationUrl: httpsUrl.optional(),
+  /** Issuer for OpenID Connect / RFC 9207 `iss` checks, where the service has one. */
+  issuer: httpsUrl.optional(),
+  pkce: z.boolean().default(true),
+  /** Services that require a confidential client (a client secret) even for desktop apps. */
+  clientSecretRequired: z.boolean().default(false),
+  extraAuthorizationParams: z.record(z.string(), z.string()).default({}),
+  scopeSeparator: z.string().default(' '),
+});
+
+export const TestCallSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('http'),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    /** Path under apiBaseUrl, or an absolute URL (template) whose host is in allowedHosts. */
+    path: z.string().min(1),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** JSON body for POST test calls that are still read-only (e.g. Slack auth.test, GraphQL viewer). */
+    body: z.unknown().optional(),
+    /** Some APIs answer 200 with an error flag (Slack: {"ok": false}); this JSON field must be true. */
+    okField: z.string().optional(),
+  }),
+  z.strictObject({ kind: z.literal('smtp_imap') }),
+  /** No side-effect-free call exists (outbound webhooks): the test only checks the stored shape. */
+  z.strictObject({ kind: z.literal('none'), reason: z.string().min(1) }),
+]);
+export type TestCall = z.output<typeof TestCallSchema>;
+
+export const ServiceSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1),
+  /** Catalog section the UI groups by: "Google", "Microsoft 365", "Developer", "Chat", "Work management", "LLM providers", "Storage", "Automation", "Telephony", "Generic". */
+  group: z.string().min(1),
+  description: z.string().default(''),
+  auth: z.strictObject({
+    method: z.enum(AUTH_METHODS),
+    oauth: OAuthSchema.optional(),
+    /** What the person is asked for besides the main secret. */
+    fields: z.array(FieldSchema).default([]),
+    /** Label for the main secret in prompts ("API key", "Bot token", "Personal access token"). */
+    secretLabel: z.string().default('API key'),
+  }),
+  defaultScopes: z.array(z.string()).default([]),
+  apiBaseUrl: z.string().min(1),
+  /** The only hosts the credential may be sent to (templates allowed, e.g. "{field.site}.atlassian.net"). */
+  allowedHosts: z.array(z.string().min(1)).min(1),
+  attach: z.array(AttachSchema).default([]),
+  test: TestCallSchema,
+  /** Runs on this machine or the local network (Ollama): the broker may connect to private addresses. */
+  local: z.boolean().default(false),
+  docsUrl: z.string().optional(),
+  /** Facts that could not be confirmed from the service's own documentation. */
+  unverified: z.array(z.string()).default([]),
+});
+export type ServiceDefinition = z.output<typeof ServiceSchema>;
+export type ServiceDefinitionInput = z.input<typeof ServiceSchema>;
+
+export type ServiceSource = { kind: 'builtin' } | { kind: 'connector'; file: string };
+export interface CatalogEntry {
+  service: ServiceDefinition;
+  source: ServiceSource;
+}
