@@ -7,4 +7,5 @@ if (!existsSync(bundle)) {
   process.stderr.write('sophon: the CLI is not built yet; run `npm install` (or `npm run build`) in the checkout.\n');
   process.exit(1);
 }
-await import(bundle.href);
+const { main } = await import(bundle.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,57 @@
+import { openVault } from '../../core/vault/open-vault';
+import { FileKeyProtector } from '../../core/keys/file-protector';
+import type { CommandContext } from '../context';
+import { ExitCode } from '../exit-codes';
+import { paint, table } from '../io';
+
+/** `sophon vault status`: what protects the vault and whether it can be opened. Never creates a key. */
+export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
+  const { paths, settings, protector, keys, vault } = await openVault({ home: ctx.global.home, env: ctx.env });
+  const key = await keys.state();
+  const problems: string[] = [];
+  if (key.problem) problems.push(key.problem);
+  if (protector instanceof FileKeyProtector) {
+    const perm = await protector.permissionProblem();
+    if (perm) problems.push(perm);
+  }
+  const credentials = (await vault.list()).length;
+  const status = {
+    home: paths.home,
+    vaultDir: paths.vaultDir,
+    provider: settings.Sophon.Vault.Provider,
+    keyProtector: { kind: protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
+    credentials,
+    problems,
+  };
+  if (opts.json) {
+    ctx.io.json(status);
+  } else {
+    ctx.io.out(
+      table([
+        ['Data folder', paths.home],
+        ['Provider', status.provider],
+        ['Key protector', protector.kind],
+        ['Key', key.keyId ? `${key.keyId} (${key.location})` : 'none yet (created on the first write)'],
+        ['Key reachable', key.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
+        ['Credentials', String(credentials)],
+      ]),
+    );
+    for (const p of problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
+  }
+  return key.reachable ? ExitCode.ok : ExitCode.vault;
+}
+
+/** `sophon vault verify`: opens every credential file; exit 0 only when all open. */
+export async function vaultVerify(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
+  const { vault } = await openVault({ home: ctx.global.home, env: ctx.env });
+  const report = await vault.verify();
+  if (opts.json) {
+    ctx.io.json(report);
+  } else {
+    for (const f of report.failures) ctx.io.out(`${paint(ctx.io, 'red', 'FAIL')} ${f.userId}/${f.connectionId}: ${f.problem}`);
+    for (const s of report.strays) ctx.io.out(`${paint(ctx.io, 'yellow', 'note')} not a credential file, left alone: ${s}`);
+    if (report.tempsRemoved.length) ctx.io.out(`${paint(ctx.io, 'dim', 'note')} removed ${report.tempsRemoved.length} temporary file(s) left by interrupted writes`);
+    ctx.io.out(`${report.ok} of ${report.total} credential file(s) open${report.failures.length ? `; ${report.failures.length} failed` : ''}.`);
+  }
+  return report.failures.length === 0 ? ExitCode.ok : ExitCode.vault;
+}

@@ -1,0 +1,38 @@
+import type { ErrorCode } from '../../shared/errors';
+
+/** Documented in README.md ("Exit codes"). Scripts depend on these numbers: change them only with a note. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  authFailed: 4,
+  unreachable: 5,
+  vault: 6,
+  config: 7,
+} as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case 'usage':
+    case 'ambiguous':
+    case 'invalid_input':
+      return ExitCode.usage;
+    case 'not_found':
+      return ExitCode.notFound;
+    case 'auth_failed':
+      return ExitCode.authFailed;
+    case 'unreachable':
+      return ExitCode.unreachable;
+    case 'vault_key_missing':
+    case 'vault_key_mismatch':
+    case 'keychain_unavailable':
+    case 'vault_file_corrupt':
+    case 'vault_provider_unavailable':
+      return ExitCode.vault;
+    case 'settings_invalid':
+      return ExitCode.config;
+    case 'internal':
+      return ExitCode.failure;
+  }
+}
