@@ -1,0 +1,147 @@
+import type { ConnectionState } from '../../../shared/connections';
+import type { Database } from '../db/database';
+import type { TestOutcome } from './test-outcome';
+
+export type StoredState = ConnectionState | 'pending';
+
+/** A connection's metadata row. Secrets are never here: they live in the vault. */
+export interface ConnectionRecord {
+  id: string;
+  userId: string;
+  serviceId: string;
+  label: string;
+  authMethod: string;
+  scopes: string[];
+  fields: Record<string, string>;
+  state: StoredState;
+  stateReason: string | null;
+  account: string | null;
+  secretHint: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  expiresAt: number | null;
+  lastTestAt: number | null;
+  lastTestStatus: string | null;
+  lastTestMessage: string | null;
+}
+
+interface Row {
+  id: string;
+  user_id: string;
+  service_id: string;
+  label: string;
+  auth_method: string;
+  scopes: string;
+  fields: string;
+  state: StoredState;
+  state_reason: string | null;
+  account: string | null;
+  secret_hint: string | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  expires_at: number | null;
+  last_test_at: number | null;
+  last_test_status: string | null;
+  last_test_message: string | null;
+}
+
+function fromRow(r: Row): ConnectionRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    serviceId: r.service_id,
+    label: r.label,
+    authMethod: r.auth_method,
+    scopes: JSON.parse(r.scopes) as string[],
+    fields: JSON.parse(r.fields) as Record<string, string>,
+    state: r.state,
+    stateReason: r.state_reason,
+    account: r.account,
+    secretHint: r.secret_hint,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    lastTestAt: r.last_test_at,
+    lastTestStatus: r.last_test_status,
+    lastTestMessage: r.last_test_message,
+  };
+}
+
+export interface NewConnection {
+  id: string;
+  userId: string;
+  serviceId: string;
+  label: string;
+  authMethod: string;
+  scopes: string[];
+  fields: Record<string, string>;
+  secretHint: string | null;
+  expiresAt: number | null;
+}
+
+export class ConnectionStore {
+  constructor(private readonly db: Database) {}
+
+  /** Step one of adding: the row exists (as pending) before its secret does, so no credential is ever an orphan. */
+  insertPending(c: NewConnection, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO connections (id, user_id, service_id, label, auth_method, scopes, fields, state, secret_hint, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      )
+      .run(c.id, c.userId, c.serviceId, c.label, c.authMethod, JSON.stringify(c.scopes), JSON.stringify(c.fields), c.secretHint, now, now, c.expiresAt);
+  }
+
+  get(id: string): ConnectionRecord | null {
+    const row = this.db.prepare('SELECT * FROM connections WHERE id = ?').get(id) as Row | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /** All of a user's connections, or everyone's when userId is undefined (admin views). */
+  list(userId?: string): ConnectionRecord[] {
+    const rows = (
+      userId === undefined
+        ? this.db.prepare('SELECT * FROM connections ORDER BY service_id, label').all()
+        : this.db.prepare('SELECT * FROM connections WHERE user_id = ? ORDER BY service_id, label').all(userId)
+    ) as Row[];
+    return rows.map(fromRow);
+  }
+
+  labelTaken(userId: string, serviceId: string, label: string, exceptId?: string): boolean {
+    const row = this.db
+      .prepare('SELECT id FROM connections WHERE user_id = ? AND service_id = ? AND label = ? COLLATE NOCASE AND id IS NOT ?')
+      .get(userId, serviceId, label, exceptId ?? null);
+    return row !== undefined;
+  }
+
+  setState(id: string, state: StoredState, reason: string | null, now = Date.now()): void {
+    this.db.prepare('UPDATE connections SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?').run(state, reason, now, id);
+  }
+
+  rename(id: string, label: string, now = Date.now()): void {
+    this.db.prepare('UPDATE connections SET label = ?, updated_at = ? WHERE id = ?').run(label, now, id);
+  }
+
+  recordTest(id: string, outcome: TestOutcome | { status: 'untestable'; message: string; account?: string }, now = Date.now()): void {
+    this.db
+      .prepare(
+        `UPDATE connections SET last_test_at = ?, last_test_status = ?, last_test_message = ?, account = COALESCE(?, account), updated_at = ? WHERE id = ?`,
+      )
+      .run(now, outcome.status, outcome.message, outcome.account ?? null, now, id);
+  }
+
+  touchUsed(id: string, now = Date.now()): void {
+    this.db.prepare('UPDATE connections SET last_used_at = ? WHERE id = ?').run(now, id);
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM connections WHERE id = ?').run(id).changes > 0;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Schema history of sophon.db. Append only: a shipped migration is never edited, because databases
+ * out there already ran it. Migration N brings user_version from N-1 to N.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: connection metadata (no secret: those live in the vault) and the audit trail.
+  `
+  CREATE TABLE connections (
+    id            TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    service_id    TEXT NOT NULL,
+    label         TEXT NOT NULL,
+    auth_method   TEXT NOT NULL,
+    scopes        TEXT NOT NULL DEFAULT '[]',
+    fields        TEXT NOT NULL DEFAULT '{}',
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'active', 'needs_reauth', 'error')),
+    state_reason  TEXT,
+    account       TEXT,
+    secret_hint   TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    last_used_at  INTEGER,
+    expires_at    INTEGER,
+    last_test_at      INTEGER,
+    last_test_status  TEXT,
+    last_test_message TEXT
+  );
+  CREATE UNIQUE INDEX connections_label ON connections (user_id, service_id, label COLLATE NOCASE);
+  CREATE INDEX connections_user ON connections (user_id, service_id);
+
+  CREATE TABLE audit (
+    id            INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    user_id       TEXT NOT NULL,
+    connection_id TEXT,
+    service_id    TEXT,
+    skill         TEXT,
+    tool          TEXT,
+    action        TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    detail        TEXT
+  );
+  CREATE INDEX audit_at ON audit (at);
+  CREATE INDEX audit_connection ON audit (connection_id, at);
+  CREATE INDEX audit_user ON audit (user_id, at);
+  CREATE INDEX audit_skill ON audit (skill, at);
+  `,
+];
