@@ -2,7 +2,8 @@
  * The classified result of a connection test: what a person needs to know to act. `message` is for
  * people and never contains a secret (nor a response body that might echo one).
  */
-export const TEST_STATUSES = ['ok', 'rejected', 'missing_scope', 'unreachable', 'unexpected'] as const;
+export const TEST_STATUSES = ['ok', 'rejected', 'missing_scope', 'unreachable', 'unexpected', 'untestable'] as const;
+/** `untestable`: the service has no side-effect-free call (an outbound webhook fires when called). */
 export type TestStatus = (typeof TEST_STATUSES)[number];
 
 export interface TestOutcome {

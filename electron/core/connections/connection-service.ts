@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from '../../../shared/connections';
+import type { AuditLog } from '../audit/audit-log';
+import type { CatalogEntry, ServiceDefinition } from '../catalog/schema';
+import { SophonError } from '../errors';
+import { assertValidId } from '../vault/ids';
+import type { ICredentialVault } from '../vault/credential';
+import { resolveConnectionRef } from './connection-ref';
+import type { ConnectionRecord, ConnectionStore } from './connection-store';
+import { credentialFor, secretHint, secretOf } from './credential-mapping';
+import { assertSingleLine, validateFields } from './fields';
+import type { TestOutcome } from './test-outcome';
+
+export interface CatalogView {
+  entries: CatalogEntry[];
+  problems: { file: string; message: string }[];
+}
+
+export type ConnectionTester = (service: ServiceDefinition, material: { secret?: string; fields: Record<string, string> }) => Promise<TestOutcome>;
+
+export interface AddConnectionInput {
+  serviceId: string;
+  label?: string;
+  /** The main secret (API key, token, password). Never logged, never in an error. */
+  secret?: string;
+  fields?: Record<string, string>;
+  secretFields?: Record<string, string>;
+  /** Test before storing (default). A rejected credential is then not stored. */
+  test?: boolean;
+}
+
+export interface RemoveResult {
+  connection: Connection;
+  revocation: 'not_applicable' | 'revoked' | 'failed';
+  revocationMessage: string | null;
+}
+
+export interface ReconcileReport {
+  missingCredential: string[];
+  abandonedAdds: string[];
+  orphanCredentials: string[];
+}
+
+/** An add that has not finished after this long crashed: its pending row and any credential are cleared. */
+const ABANDONED_ADD_MS = 10 * 60_000;
+
+const NEEDS_SECRET = new Set(['api_key', 'bearer', 'basic', 'smtp_imap', 'webhook_url']);
+
+/** Revokes tokens at the service when a connection is removed; OAuth plugs in here. */
+export type Revoker = (record: ConnectionRecord, service: ServiceDefinition, secret: string | undefined) => Promise<'not_applicable' | 'revoked'>;
+
+export interface ConnectionServiceDeps {
+  store: ConnectionStore;
+  audit: AuditLog;
+  vault: ICredentialVault;
+  catalog: () => Promise<CatalogView>;
+  tester: ConnectionTester;
+  revoker?: Revoker;
+  now?: () => number;
+}
+
+/**
+ * The connection lifecycle: add, list, test, status, rename, remove, and reconciling the metadata
+ * (sophon.db) with the secrets (vault) after a crash between the two.
+ */
+export class ConnectionService {
+  private catalogCache: Promise<CatalogView> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  catalog(): Promise<CatalogView> {
+    this.catalogCache ??= this.deps.catalog();
+    return this.catalogCache;
+  }
+
+  async service(serviceId: string): Promise<ServiceDefinition> {
+    const entry = (await this.catalog()).entries.find((e) => e.service.id === serviceId);
+    if (!entry) throw new SophonError('not_found', `No service "${serviceId}" in the catalog. See \`sophon connect list --available\`.`);
+    return entry.service;
+  }
+
+  async list(userId: string): Promise<Connection[]> {
+    const services = await this.serviceMap();
+    return this.deps.store.list(userId).filter((r) => r.state !== 'pending').map((r) => toConnection(r, services.get(r.serviceId)));
+  }
+
+  resolve(userId: string, ref: string): ConnectionRecord {
+    return resolveConnectionRef(this.deps.store.list(userId), ref);
+  }
+
+  async status(userId: string, ref: string): Promise<Connection> {
+    const record = this.resolve(userId, ref);
+    return toConnection(record, (await this.serviceMap()).get(record.serviceId));
+  }
+
+  async add(userId: string, input: AddConnectionInput): Promise<{ connection: Connection; test: TestOutcome | null }> {
+    assertValidId('user', userId);
+    const service = await this.service(input.serviceId);
+    if (service.auth.method === 'oauth2') {
+      throw new SophonError('usage', `${service.name} connects through OAuth in your browser; that flow is not in this version of Sophon yet.`);
+    }
+    const secret = input.secret === undefined ? undefined : input.secret.replace(/\r?\n$/, '');
+    if (NEEDS_SECRET.has(service.auth.method)) {
+      if (!secret) throw new SophonError('invalid_input', `${service.name} needs a ${service.auth.secretLabel}.`);
+      assertSingleLine(`The ${service.auth.secretLabel}`, secret);
+    }
+    const fields = validateFields(service, input.fields ?? {}, input.secretFields ?? {});
+    const label = this.pickLabel(userId, service, input.label);
+
+    let outcome: TestOutcome | null = null;
+    if (input.test !== false) {
+      outcome = await this.deps.tester(service, { secret, fields: { ...fields.plain, ...fields.secret } });
+      if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
+        this.deps.audit.record({ userId, action: 'add', outcome: 'failed', serviceId: service.id, detail: outcome.message });
+        throw new SophonError('auth_failed', `${outcome.message} Nothing was stored (add --no-test to store it untested).`);
+      }
+    }
+
+    const id = `${service.id}-${randomBytes(5).toString('hex')}`;
+    const finalLabel = input.label === undefined && outcome?.account ? this.pickLabel(userId, service, `${service.name} (${outcome.account})`) : label;
+    // Row first (pending), then the secret, then active: a crash leaves a pending row, never an orphan secret.
+    this.deps.store.insertPending({
+      id,
+      userId,
+      serviceId: service.id,
+      label: finalLabel,
+      authMethod: service.auth.method,
+      scopes: [...service.defaultScopes],
+      fields: fields.plain,
+      secretHint: secretHint(service, secret),
+      expiresAt: null,
+    }, this.now());
+    try {
+      await this.deps.vault.put(userId, id, credentialFor(service, secret, fields.secret));
+    } catch (err) {
+      this.deps.store.delete(id);
+      throw err;
+    }
+    this.deps.store.setState(id, 'active', null, this.now());
+    if (outcome) this.deps.store.recordTest(id, outcome, this.now());
+    this.deps.audit.record({ userId, action: 'add', outcome: 'ok', connectionId: id, serviceId: service.id, detail: outcome ? `test: ${outcome.status}` : 'stored untested' });
+    return { connection: await this.status(userId, id), test: outcome };
+  }
+
+  async test(userId: string, ref: string): Promise<{ connection: Connection; outcome: TestOutcome }> {
+    const record = this.resolve(userId, ref);
+    const service = await this.service(record.serviceId);
+    const credential = await this.deps.vault.get(userId, record.id);
+    if (!credential) {
+      this.markMissing(record);
+      throw new SophonError('vault_file_corrupt', `The credential of ${record.id} is missing from the vault; remove the connection and add it again.`);
+    }
+    const outcome = await this.deps.tester(service, { secret: secretOf(service, credential), fields: { ...record.fields, ...credential.extra } });
+    const now = this.now();
+    this.deps.store.recordTest(record.id, outcome, now);
+    this.deps.store.touchUsed(record.id, now);
+    if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
+      this.deps.store.setState(record.id, record.authMethod === 'oauth2' ? 'needs_reauth' : 'error', outcome.message, now);
+    } else if (outcome.status === 'ok' && record.state === 'error') {
+      this.deps.store.setState(record.id, 'active', null, now);
+    }
+    const ok = outcome.status === 'ok' || outcome.status === 'untestable';
+    this.deps.audit.record({ userId, action: 'test', outcome: ok ? 'ok' : 'failed', connectionId: record.id, serviceId: record.serviceId, detail: `${outcome.status}: ${outcome.message}` });
+    return { connection: await this.status(userId, record.id), outcome };
+  }
+
+  async rename(userId: string, ref: string, label: string): Promise<Connection> {
+    const record = this.resolve(userId, ref);
+    const clean = cleanLabel(label);
+    if (this.deps.store.labelTaken(userId, record.serviceId, clean, record.id)) {
+      throw new SophonError('invalid_input', `Another ${record.serviceId} connection is already labelled "${clean}".`);
+    }
+    this.deps.store.rename(record.id, clean, this.now());
+    this.deps.audit.record({ userId, action: 'rename', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: `"${record.label}" → "${clean}"` });
+    return this.status(userId, record.id);
+  }
+
+  /** Revokes where the service can, then deletes the secret and the metadata. A failed revocation is reported; removal still completes. */
+  async remove(userId: string, ref: string): Promise<RemoveResult> {
+    const record = this.resolve(userId, ref);
+    const services = await this.serviceMap();
+    const service = services.get(record.serviceId);
+    const connection = toConnection(record, service);
+    let revocation: RemoveResult['revocation'] = 'not_applicable';
+    let revocationMessage: string | null = null;
+    if (service && this.deps.revoker) {
+      try {
+        const credential = await this.deps.vault.get(userId, record.id);
+        revocation = await this.deps.revoker(record, service, credential ? secretOf(service, credential) : undefined);
+      } catch (err) {
+        revocation = 'failed';
+        revocationMessage = err instanceof SophonError ? err.message : 'the service did not accept the revocation';
+      }
+      if (revocation !== 'not_applicable') {
+        this.deps.audit.record({ userId, action: 'revoke', outcome: revocation === 'revoked' ? 'ok' : 'failed', connectionId: record.id, serviceId: record.serviceId, detail: revocationMessage });
+      }
+    }
+    await this.deps.vault.delete(userId, record.id);
+    this.deps.store.delete(record.id);
+    this.deps.audit.record({ userId, action: 'remove', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: record.label });
+    return { connection, revocation, revocationMessage };
+  }
+
+  /**
+   * After a crash between the two stores: a connection whose secret is gone is shown as broken (never
+   * usable), an add that never finished is cleared, and a secret with no connection is deleted — each
+   * recorded in the audit trail.
+   */
+  async reconcile(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { missingCredential: [], abandonedAdds: [], orphanCredentials: [] };
+    // Files before rows: an add inserts its row before writing its file, so a file seen here has its row below.
+    const files = await this.deps.vault.list();
+    const rows = this.deps.store.list();
+    const haveFile = new Set(files.map((f) => `${f.userId}/${f.connectionId}`));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const r of rows) {
+      const key = `${r.userId}/${r.id}`;
+      if (r.state === 'pending') {
+        if (this.now() - r.createdAt < ABANDONED_ADD_MS) continue;
+        await this.deps.vault.delete(r.userId, r.id);
+        this.deps.store.delete(r.id);
+        this.deps.audit.record({ userId: r.userId, action: 'reconcile', outcome: 'ok', connectionId: r.id, serviceId: r.serviceId, detail: 'cleared an add that never finished' });
+        report.abandonedAdds.push(r.id);
+      } else if (!haveFile.has(key) && r.state !== 'error' && (await this.deps.vault.get(r.userId, r.id).catch(() => null)) === null) {
+        this.markMissing(r);
+        report.missingCredential.push(r.id);
+      }
+    }
+    for (const f of files) {
+      const row = byId.get(f.connectionId);
+      if (row && row.userId === f.userId) continue;
+      await this.deps.vault.delete(f.userId, f.connectionId);
+      this.deps.audit.record({ userId: f.userId, action: 'reconcile', outcome: 'ok', connectionId: f.connectionId, detail: 'deleted a credential that had no connection' });
+      report.orphanCredentials.push(`${f.userId}/${f.connectionId}`);
+    }
+    return report;
+  }
+
+  private markMissing(r: ConnectionRecord): void {
+    this.deps.store.setState(r.id, 'error', 'Its credential is missing from the vault: remove the connection and add it again.', this.now());
+    this.deps.audit.record({ userId: r.userId, action: 'reconcile', outcome: 'failed', connectionId: r.id, serviceId: r.serviceId, detail: 'credential missing from the vault' });
+  }
+
+  private pickLabel(userId: string, service: ServiceDefinition, wanted: string | undefined): string {
+    const base = cleanLabel(wanted ?? service.name);
+    if (!this.deps.store.labelTaken(userId, service.id, base)) return base;
+    if (wanted !== undefined) throw new SophonError('invalid_input', `You already have a ${service.name} connection labelled "${base}"; choose another --label.`);
+    for (let n = 2; ; n++) if (!this.deps.store.labelTaken(userId, service.id, `${base} ${n}`)) return `${base} ${n}`;
+  }
+
+  private async serviceMap(): Promise<Map<string, ServiceDefinition>> {
+    return new Map((await this.catalog()).entries.map((e) => [e.service.id, e.service]));
+  }
+}
+
+function cleanLabel(label: string): string {
+  const clean = label.trim().replace(/\s+/g, ' ');
+  if (!clean || clean.length > 80 || /[\p{Cc}]/u.test(clean)) throw new SophonError('invalid_input', 'A label is 1-80 printable characters.');
+  return clean;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toConnection(r: ConnectionRecord, service: ServiceDefinition | undefined): Connection {
+  const missingService = service === undefined;
+  return {
+    id: r.id,
+    userId: r.userId,
+    serviceId: r.serviceId,
+    serviceName: service?.name ?? r.serviceId,
+    label: r.label,
+    authMethod: r.authMethod,
+    scopes: r.scopes,
+    state: missingService ? 'error' : r.state === 'pending' ? 'error' : r.state,
+    stateReason: missingService ? `The service "${r.serviceId}" is no longer in the catalog (was its connector file removed?).` : r.stateReason,
+    account: r.account,
+    secretHint: r.secretHint,
+    fields: r.fields,
+    createdAt: new Date(r.createdAt).toISOString(),
+    lastUsedAt: iso(r.lastUsedAt),
+    expiresAt: iso(r.expiresAt),
+    lastTest:
+      r.lastTestAt === null || r.lastTestStatus === null
+        ? null
+        : {
+            status: r.lastTestStatus as NonNullable<Connection['lastTest']>['status'],
+            ok: r.lastTestStatus === 'ok',
+            at: new Date(r.lastTestAt).toISOString(),
+            message: r.lastTestMessage ?? '',
+          },
+  };
+}
