@@ -1,0 +1,182 @@
+import type { Connection } from '../../../shared/connections';
+import type { ServiceDefinition } from '../../core/catalog/schema';
+import type { TestOutcome } from '../../core/connections/test-outcome';
+import { SophonError } from '../../core/errors';
+import type { CommandContext } from '../context';
+import { resolveRef, withCore } from '../core';
+import { ExitCode } from '../exit-codes';
+import { paint, table, type CliIO } from '../io';
+import { askSecretField, askText, confirm, readSecret } from '../prompt';
+
+const TEST_EXIT: Record<TestOutcome['status'], number> = {
+  ok: ExitCode.ok,
+  untestable: ExitCode.ok,
+  rejected: ExitCode.authFailed,
+  missing_scope: ExitCode.authFailed,
+  unreachable: ExitCode.unreachable,
+  unexpected: ExitCode.failure,
+};
+
+function stateBadge(io: CliIO, c: Connection): string {
+  if (c.state === 'active') return paint(io, 'green', 'active');
+  if (c.state === 'needs_reauth') return paint(io, 'yellow', 'needs re-auth');
+  return paint(io, 'red', 'error');
+}
+
+const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) : '-');
+
+function outcomeLine(io: CliIO, o: TestOutcome): string {
+  const ok = o.status === 'ok' || o.status === 'untestable';
+  return `${paint(io, ok ? 'green' : 'red', o.status)}: ${o.message}`;
+}
+
+export async function connectList(ctx: CommandContext, opts: { json?: boolean; available?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    if (opts.available) {
+      const catalog = await core.connections.catalog();
+      const services = catalog.entries.map(({ service: s, source }) => ({
+        id: s.id,
+        name: s.name,
+        group: s.group,
+        authMethod: s.auth.method,
+        defaultScopes: s.defaultScopes,
+        fields: s.auth.fields.map((f) => ({ name: f.name, label: f.label, secret: f.secret, required: f.required })),
+        source: source.kind === 'connector' ? source.file : 'builtin',
+        unverified: s.unverified,
+      }));
+      if (opts.json) ctx.io.json({ services, problems: catalog.problems });
+      else {
+        ctx.io.out(table([['SERVICE', 'NAME', 'GROUP', 'AUTH'], ...services.map((s) => [s.id, s.name, s.group, s.authMethod])]));
+        for (const p of catalog.problems) ctx.io.err(`${paint(ctx.io, 'yellow', 'connector problem:')} ${p.file}: ${p.message}`);
+      }
+      return ExitCode.ok;
+    }
+    const connections = await core.connections.list(ctx.global.user);
+    if (opts.json) ctx.io.json({ connections });
+    else if (connections.length === 0) ctx.io.out('No connections yet. Add one with `sophon connect add <service>`; see `sophon connect list --available`.');
+    else
+      ctx.io.out(
+        table([
+          ['ID', 'SERVICE', 'LABEL', 'STATE', 'LAST USED', 'LAST TEST'],
+          ...connections.map((c) => [c.id, c.serviceId, c.label, stateBadge(ctx.io, c), when(c.lastUsedAt), c.lastTest ? `${c.lastTest.status} ${when(c.lastTest.at)}` : '-']),
+        ]),
+      );
+    return ExitCode.ok;
+  });
+}
+
+/** `--field k=v` pairs; a secret field named here is refused by core (argv is readable by other processes). */
+function parseFieldArgs(pairs: string[] | undefined): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new SophonError('usage', `--field takes name=value, got "${pair.slice(0, 40)}".`);
+    fields[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return fields;
+}
+
+async function promptMissingFields(ctx: CommandContext, service: ServiceDefinition, plain: Record<string, string>): Promise<Record<string, string>> {
+  const secret: Record<string, string> = {};
+  for (const f of service.auth.fields) {
+    if (f.secret) {
+      const value = await askSecretField(ctx.io, `${f.label}:`);
+      if (value !== undefined) secret[f.name] = value;
+    } else if (plain[f.name] === undefined && f.required && f.default === undefined) {
+      const value = await askText(ctx.io, `${f.label}:`);
+      if (value !== undefined) plain[f.name] = value;
+    }
+  }
+  return secret;
+}
+
+export async function connectAdd(
+  ctx: CommandContext,
+  serviceId: string,
+  opts: { label?: string; secretStdin?: boolean; field?: string[]; test?: boolean; json?: boolean },
+): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const service = await core.connections.service(serviceId);
+    const fields = parseFieldArgs(opts.field);
+    const secretFields = await promptMissingFields(ctx, service, fields);
+    const needsSecret = !['none', 'oauth2'].includes(service.auth.method);
+    const secret = needsSecret ? await readSecret(ctx.io, service.auth.secretLabel, opts.secretStdin === true) : undefined;
+    const { connection, test } = await core.connections.add(ctx.global.user, {
+      serviceId,
+      label: opts.label,
+      secret,
+      fields,
+      secretFields,
+      test: opts.test !== false,
+    });
+    if (opts.json) ctx.io.json({ connection, test });
+    else {
+      ctx.io.out(`Connected ${connection.serviceName} as ${connection.id} ("${connection.label}").`);
+      if (test) ctx.io.out(`Test ${outcomeLine(ctx.io, test)}`);
+    }
+    return test ? TEST_EXIT[test.status] : ExitCode.ok;
+  });
+}
+
+export async function connectTest(ctx: CommandContext, ref: string, opts: { json?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const id = await resolveRef(ctx, core, ref);
+    const { connection, outcome } = await core.connections.test(ctx.global.user, id);
+    if (opts.json) ctx.io.json({ connection, outcome });
+    else ctx.io.out(`${connection.label} (${connection.id}): ${outcomeLine(ctx.io, outcome)}`);
+    return TEST_EXIT[outcome.status];
+  });
+}
+
+export async function connectStatus(ctx: CommandContext, ref: string, opts: { json?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const c = await core.connections.status(ctx.global.user, await resolveRef(ctx, core, ref));
+    if (opts.json) {
+      ctx.io.json(c);
+      return ExitCode.ok;
+    }
+    const rows = [
+      ['Connection', `${c.label} (${c.id})`],
+      ['Service', `${c.serviceName} (${c.serviceId})`],
+      ['State', stateBadge(ctx.io, c) + (c.stateReason ? ` — ${c.stateReason}` : '')],
+      ['Auth', c.authMethod + (c.secretHint ? ` ${c.secretHint}` : '')],
+      ['Account', c.account ?? '-'],
+      ['Scopes', c.scopes.join(' ') || '-'],
+      ['Created', when(c.createdAt)],
+      ['Last used', when(c.lastUsedAt)],
+      ['Expires', when(c.expiresAt)],
+      ['Last test', c.lastTest ? `${c.lastTest.status} ${when(c.lastTest.at)}: ${c.lastTest.message}` : 'never'],
+      ...Object.entries(c.fields).map(([k, v]) => [k, v]),
+    ];
+    ctx.io.out(table(rows));
+    return ExitCode.ok;
+  });
+}
+
+export async function connectRename(ctx: CommandContext, ref: string, label: string, opts: { json?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const c = await core.connections.rename(ctx.global.user, await resolveRef(ctx, core, ref), label);
+    if (opts.json) ctx.io.json(c);
+    else ctx.io.out(`Renamed ${c.id} to "${c.label}".`);
+    return ExitCode.ok;
+  });
+}
+
+export async function connectRemove(ctx: CommandContext, ref: string, opts: { json?: boolean; yes?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const id = await resolveRef(ctx, core, ref);
+    const c = await core.connections.status(ctx.global.user, id);
+    if (!opts.yes && !(await confirm(ctx.io, `Remove ${c.label} (${c.id})? Its credential is deleted and, where the service allows, revoked.`))) {
+      ctx.io.err('Nothing removed.');
+      return ExitCode.ok;
+    }
+    const result = await core.connections.remove(ctx.global.user, id);
+    if (opts.json) ctx.io.json(result);
+    else {
+      ctx.io.out(`Removed ${c.label} (${c.id}).`);
+      if (result.revocation === 'revoked') ctx.io.out('Its token was revoked at the service.');
+      if (result.revocation === 'failed') ctx.io.err(`${paint(ctx.io, 'yellow', 'warning:')} revocation at the service failed: ${result.revocationMessage}. Revoke it in the service's settings.`);
+    }
+    return ExitCode.ok;
+  });
+}

@@ -1,0 +1,32 @@
+import { openCore, type SophonCore } from '../core/sophon-core';
+import { assertValidId } from '../core/vault/ids';
+import { AmbiguousConnectionError } from '../core/connections/connection-ref';
+import type { CommandContext } from './context';
+import { choose } from './prompt';
+
+/** Opens the core for one command and always closes the database after it. */
+export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>): Promise<T> {
+  assertValidId('user', ctx.global.user);
+  const core = await openCore({ home: ctx.global.home, env: ctx.env });
+  try {
+    return await fn(core);
+  } finally {
+    core.close();
+  }
+}
+
+/** A connection reference that fits several connections is asked about on a terminal, and an error elsewhere. */
+export async function resolveRef(ctx: CommandContext, core: SophonCore, ref: string): Promise<string> {
+  try {
+    return core.connections.resolve(ctx.global.user, ref).id;
+  } catch (err) {
+    if (!(err instanceof AmbiguousConnectionError)) throw err;
+    const picked = await choose(
+      ctx.io,
+      `"${ref}" matches several connections; which one?`,
+      err.choices.map((c) => ({ value: c.id, name: `${c.label}  (${c.id})` })),
+    );
+    if (picked === undefined) throw err;
+    return picked;
+  }
+}
