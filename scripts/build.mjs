@@ -18,3 +18,10 @@ await build({
   banner: { js: "import { createRequire as __sophonCreateRequire } from 'node:module'; const require = __sophonCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The desktop app's main and preload (only for `npm start` and packaging; tests never need Electron).
+if (process.argv.includes('--app')) {
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning' };
+  await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.js' });
+  await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload/index.js' });
+}
