@@ -7,6 +7,7 @@ import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open
 export interface SophonCore extends OpenedVault {
   db: Database;
   audit: AuditLog;
+  store: ConnectionStore;
   connections: ConnectionService;
   close(): void;
 }
@@ -36,5 +37,5 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     tester,
   });
   await connections.reconcile();
-  return { ...opened, db, audit, connections, close: () => db.close() };
+  return { ...opened, db, audit, store, connections, close: () => db.close() };
 }

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { tempHome } from '../../helpers/home';
+import { bearerService, catalogOf } from '../../helpers/services';
+
+const catalog = catalogOf(bearerService('api', 'http://127.0.0.1:9'));
+const open = (home: string) => openCore({ home, catalog });
+
+async function addUntested(core: SophonCore, label: string) {
+  return (await core.connections.add('alice', { serviceId: 'api', label, secret: `secret-${label}-0123456789`, test: false })).connection;
+}
+
+describe('reconciling sophon.db with the vault after a crash', async () => {
+  const { home, cleanup } = await tempHome();
+  after(cleanup);
+
+  test('a connection whose credential vanished is shown as broken, never as usable', async () => {
+    let core = await open(home);
+    const c = await addUntested(core, 'Lost');
+    await core.vault.delete('alice', c.id);
+    core.close();
+
+    core = await open(home);
+    const after = await core.connections.status('alice', c.id);
+    assert.equal(after.state, 'error');
+    assert.match(after.stateReason ?? '', /missing from the vault/);
+    assert.ok(core.audit.query({ connectionId: c.id }).some((r) => r.action === 'reconcile' && r.outcome === 'failed'));
+    core.close();
+  });
+
+  test('a credential with no connection is deleted and the deletion recorded', async () => {
+    let core = await open(home);
+    await core.vault.put('alice', 'api-orphan1', { apiKey: 'orphaned-secret-value' });
+    core.close();
+
+    core = await open(home);
+    assert.equal(await core.vault.get('alice', 'api-orphan1'), null);
+    const rows = core.audit.query({ connectionId: 'api-orphan1' });
+    assert.equal(rows[0]?.action, 'reconcile');
+    assert.match(rows[0]?.detail ?? '', /had no connection/);
+    core.close();
+  });
+
+  test('an add that crashed long ago is cleared; one in progress in another process is left alone', async () => {
+    let core = await open(home);
+    const base = { userId: 'alice', serviceId: 'api', authMethod: 'bearer', scopes: [], fields: {}, secretHint: null, expiresAt: null };
+    // What a crashed add leaves behind: the row pending, the secret written.
+    const store = core.store;
+    store.insertPending({ ...base, id: 'api-stale1', label: 'Stale' }, Date.now() - 60 * 60_000);
+    await core.vault.put('alice', 'api-stale1', { accessToken: 'half-added-secret' });
+    store.insertPending({ ...base, id: 'api-fresh1', label: 'Fresh' }, Date.now());
+    await core.vault.put('alice', 'api-fresh1', { accessToken: 'being-added-secret' });
+    core.close();
+
+    core = await open(home);
+    assert.equal(await core.vault.get('alice', 'api-stale1'), null);
+    assert.notEqual(await core.vault.get('alice', 'api-fresh1'), null);
+    const ids = (await core.connections.list('alice')).map((c) => c.id);
+    assert.ok(!ids.includes('api-stale1') && !ids.includes('api-fresh1'), 'pending adds are never listed');
+    core.close();
+  });
+});
