@@ -15,7 +15,7 @@ export const FORMAT_VERSION = 1;
 const KEY_ID_BYTES = 8;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const HEADER_BYTES = MAGIC.length + 1 + KEY_ID_BYTES + NONCE_BYTES;
+export const HEADER_BYTES = MAGIC.length + 1 + KEY_ID_BYTES + NONCE_BYTES;
 export const MIN_FILE_BYTES = HEADER_BYTES + TAG_BYTES;
 
 export type VaultFileProblem = 'truncated' | 'not_a_vault_file' | 'unsupported_version' | 'other_key' | 'integrity' | 'bad_content';

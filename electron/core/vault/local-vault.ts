@@ -12,7 +12,7 @@ import {
   type StoredCredential,
   type TokenRefresher,
 } from './credential';
-import { decryptVaultFile, encryptVaultFile, readKeyId, VaultFileError } from './format';
+import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileError } from './format';
 import { parseVaultFileName, vaultFileName } from './ids';
 
 /** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
@@ -55,7 +55,7 @@ export class LocalVaultBackend implements ICredentialVault {
       const fh = await fsp.open(join(vaultDir, name), 'r').catch(() => null);
       if (!fh) continue;
       try {
-        const { buffer, bytesRead } = await fh.read(Buffer.alloc(16), 0, 16, 0);
+        const { buffer, bytesRead } = await fh.read(Buffer.alloc(HEADER_BYTES), 0, HEADER_BYTES, 0);
         const id = readKeyId(buffer.subarray(0, bytesRead));
         if (id) ids.set(id, (ids.get(id) ?? 0) + 1);
       } finally {
