@@ -1,0 +1,51 @@
+// `sophon connect list --json` with 1,000 connections, as a whole process, next to `node -e 0` measured
+// in the same run: the ratio is the figure (target ≤ 2×). Runs alternate so drift hits both equally.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCore } from '../electron/core/sophon-core';
+
+const CONNECTIONS = 1_000;
+const RUNS = 21;
+const BIN = fileURLToPath(new URL('../bin/sophon.mjs', import.meta.url));
+
+const home = await mkdtemp(join(tmpdir(), 'sophon-bench-cli-'));
+try {
+  await mkdir(join(home, 'config'));
+  await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
+  const core = await openCore({ home });
+  for (let i = 0; i < CONNECTIONS; i++) {
+    await core.connections.add('default', { serviceId: 'openai', label: `Key ${i}`, secret: `sk-bench-${i}-${'x'.repeat(40)}`, test: false });
+  }
+  core.close();
+
+  const env = { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' };
+  const time = (args: string[]) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
+    return { ms, out: r.stdout };
+  };
+  const listed = (JSON.parse(time([BIN, 'connect', 'list', '--json']).out.toString()) as { connections: unknown[] }).connections.length;
+  if (listed !== CONNECTIONS) throw new Error(`listed ${listed} connections, expected ${CONNECTIONS}`);
+
+  const bare: number[] = [];
+  const list: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    bare.push(time(['-e', '0']).ms);
+    list.push(time([BIN, 'connect', 'list', '--json']).ms);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const ratio = median(list) / median(bare);
+  console.log(`\n## CLI: connect list --json, ${CONNECTIONS} connections (${RUNS} runs each, median wall time)\n`);
+  console.log('| command | median ms | min ms |');
+  console.log('| --- | ---: | ---: |');
+  console.log(`| node -e 0 (baseline) | ${median(bare).toFixed(1)} | ${Math.min(...bare).toFixed(1)} |`);
+  console.log(`| sophon connect list --json | ${median(list).toFixed(1)} | ${Math.min(...list).toFixed(1)} |`);
+  console.log(`\nratio: ${ratio.toFixed(2)}× node -e 0 (target ≤ 2.00×) ${ratio <= 2 ? 'PASS' : 'MISS'}`);
+} finally {
+  await rm(home, { recursive: true, force: true });
+}
