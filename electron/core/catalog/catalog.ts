@@ -1,11 +1,13 @@
 import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+// The package's default entry is a UMD build whose internal require() calls esbuild cannot follow, so
+// the bundled CLI would crash; its ESM build bundles cleanly.
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { SophonError, errnoOf } from '../errors';
 import { describeIssues } from '../validation/parse';
 import { BUILTIN_SERVICES } from './builtin';
 import { checkService } from './checks';
-import { ServiceSchema, type CatalogEntry, type ServiceDefinition } from './schema';
+import { ServiceSchema, type CatalogEntry, type ServiceDefinition, type ServiceDefinitionInput } from './schema';
 
 export interface CatalogProblem {
   /** Full path of the connector file. */
@@ -21,23 +23,25 @@ export interface Catalog {
 
 export type ConnectorValidation = { ok: true; service: ServiceDefinition } | { ok: false; message: string };
 
-let builtins: CatalogEntry[] | undefined;
-
-/** The built-in services, validated once. A broken built-in is a bug, so it throws. */
-export function builtinEntries(): CatalogEntry[] {
-  builtins ??= BUILTIN_SERVICES.map((input, i) => {
+/** Validates built-in definitions like connector files, but a problem here is a bug, so it throws. */
+export function validateBuiltins(inputs: readonly ServiceDefinitionInput[]): CatalogEntry[] {
+  const seen = new Set<string>();
+  return inputs.map((input, i) => {
     const label = `built-in service ${typeof input.id === 'string' ? input.id : `#${i}`}`;
     const parsed = ServiceSchema.safeParse(input);
     if (!parsed.success) throw new SophonError('internal', `${label}: ${describeIssues(parsed.error)}`);
     const problems = checkService(parsed.data);
     if (problems.length) throw new SophonError('internal', `${label}: ${problems.join('; ')}`);
-    return { service: parsed.data, source: { kind: 'builtin' } } satisfies CatalogEntry;
+    if (seen.has(parsed.data.id)) throw new SophonError('internal', `${label}: the id is used twice`);
+    seen.add(parsed.data.id);
+    return { service: parsed.data, source: { kind: 'builtin' } };
   });
-  const seen = new Set<string>();
-  for (const { service } of builtins) {
-    if (seen.has(service.id)) throw new SophonError('internal', `built-in service id "${service.id}" is used twice`);
-    seen.add(service.id);
-  }
+}
+
+let builtins: CatalogEntry[] | undefined;
+
+export function builtinEntries(): CatalogEntry[] {
+  builtins ??= validateBuiltins(BUILTIN_SERVICES);
   return builtins;
 }
 
@@ -48,16 +52,34 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
+// Keyed by jsonc-parser's printed code names: its ParseErrorCode is an ambient const enum.
+const JSON_ERRORS: Record<string, string> = {
+  ColonExpected: 'expected ":"',
+  CommaExpected: 'expected ","',
+  CloseBraceExpected: 'expected "}"',
+  CloseBracketExpected: 'expected "]"',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfComment: 'unterminated comment',
+  EndOfFileExpected: 'unexpected text after the end',
+};
+
+function jsonErrorText(code: ParseError['error']): string {
+  const name = printParseErrorCode(code);
+  return JSON_ERRORS[name] ?? name;
+}
+
 /** Validates connector text (JSON with comments and trailing commas). */
 export function validateConnectorText(text: string): ConnectorValidation {
   if (text.trim() === '') return { ok: false, message: 'the file is empty' };
   const errors: ParseError[] = [];
   const data: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   const first = errors[0];
-  if (first) return { ok: false, message: `not valid JSON at ${lineAndColumn(text, first.offset)} (${printParseErrorCode(first.error)})` };
+  if (first) return { ok: false, message: `not valid JSON at ${lineAndColumn(text, first.offset)}: ${jsonErrorText(first.error)}` };
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, message: '(top level): expected one JSON object describing the service' };
   const parsed = ServiceSchema.safeParse(data);
-  if (!parsed.success) return { ok: false, message: describeIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, message: describeIssues(parsed.error).replace(/Invalid input: expected (\w+), received undefined/g, 'missing (expected $1)') };
   const problems = checkService(parsed.data);
   if (problems.length) return { ok: false, message: problems.join('; ') };
   return { ok: true, service: parsed.data };

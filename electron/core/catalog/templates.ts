@@ -86,13 +86,17 @@ export function hostOfUrl(url: string): string | undefined {
 
 /**
  * The hosts a connection's credential may go to: each `allowedHosts` entry expanded with the fields.
- * An entry that expands to a URL (e.g. `{field.baseUrl}`) stands for that URL's host and explicit port.
+ * An entry that is a URL, or a lone field whose value is a URL (e.g. `{field.baseUrl}`), stands for
+ * that URL's host and explicit port.
  * Entries with a port only allow that port; entries without one allow the scheme's default port.
  */
 export function resolveAllowedHosts(service: Pick<ServiceDefinition, 'allowedHosts'>, fields: Record<string, string>): string[] {
   const hosts = service.allowedHosts.map((template) => {
     const expanded = expandTemplate(template, { fields });
-    const host = expanded.includes('://') ? hostOfUrl(expanded) : normalizeHost(expanded);
+    // Decided by the template, not the value: otherwise a site of "x://evil.example/" would turn
+    // "{field.site}.atlassian.net" into a URL whose host is evil.example.
+    const isUrlEntry = template.includes('://') || (/^\{field\.[^{}]+\}$/.test(template) && expanded.includes('://'));
+    const host = isUrlEntry ? hostOfUrl(expanded) : normalizeHost(expanded);
     if (host === undefined) fail(`allowedHosts entry "${template}" does not give a host name with the values given`);
     return host;
   });
