@@ -125,7 +125,7 @@ function checkHosts(service: ServiceDefinition): string[] {
   try {
     allowed = resolveAllowedHosts(service, fields);
   } catch (err) {
-    return [`allowedHosts: ${err instanceof Error ? err.message : String(err)}`];
+    return [err instanceof Error ? err.message : String(err)];
   }
   const problems: string[] = [];
   const httpOnly = service.auth.method !== 'smtp_imap';
@@ -133,10 +133,10 @@ function checkHosts(service: ServiceDefinition): string[] {
     const url = expandTemplate(template, values);
     const host = hostOfUrl(url);
     if (host === undefined) {
-      problems.push(`${path}: "${template}" is not an absolute URL with a host`);
+      problems.push(`${path}: not an absolute URL with a host`);
       return;
     }
-    if (!allowed.includes(host)) problems.push(`${path}: the host of "${template}" is not in allowedHosts`);
+    if (!allowed.includes(host)) problems.push(`${path}: its host is not in allowedHosts`);
     if (httpOnly && service.local && !/^https?:\/\//.test(url)) problems.push(`${path}: must be an http(s) URL`);
     if (httpOnly && !service.local && !url.startsWith('https://')) problems.push(`${path}: must use https (only services marked "local" may use http)`);
   };

@@ -34,7 +34,8 @@ export function parsePlaceholders(template: string): Placeholder[] {
     const field = FIELD_PLACEHOLDER.exec(inner);
     if (inner === 'secret') found.push({ kind: 'secret' });
     else if (field?.[1]) found.push({ kind: 'field', name: field[1] });
-    else fail(`unknown placeholder {${inner.slice(0, 48)}}: only {secret} and {field.NAME} are substituted`);
+    // Only name-like text is echoed: a template from a connector file could hold a pasted secret.
+    else fail(`unknown placeholder ${/^[\w.-]{1,40}$/.test(inner) ? `{${inner}}` : 'between braces'}: only {secret} and {field.NAME} are substituted`);
     i = end + 1;
   }
   return found;
@@ -91,13 +92,13 @@ export function hostOfUrl(url: string): string | undefined {
  * Entries with a port only allow that port; entries without one allow the scheme's default port.
  */
 export function resolveAllowedHosts(service: Pick<ServiceDefinition, 'allowedHosts'>, fields: Record<string, string>): string[] {
-  const hosts = service.allowedHosts.map((template) => {
+  const hosts = service.allowedHosts.map((template, i) => {
     const expanded = expandTemplate(template, { fields });
     // Decided by the template, not the value: otherwise a site of "x://evil.example/" would turn
     // "{field.site}.atlassian.net" into a URL whose host is evil.example.
     const isUrlEntry = template.includes('://') || (/^\{field\.[^{}]+\}$/.test(template) && expanded.includes('://'));
     const host = isUrlEntry ? hostOfUrl(expanded) : normalizeHost(expanded);
-    if (host === undefined) fail(`allowedHosts entry "${template}" does not give a host name with the values given`);
+    if (host === undefined) fail(`allowedHosts.${i} does not give a host name with the values given`);
     return host;
   });
   return [...new Set(hosts)];

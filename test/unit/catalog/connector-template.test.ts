@@ -43,7 +43,7 @@ describe('connector template', () => {
     const text = fill(connectorTemplate('acme-crm'), [[['apiBaseUrl'], 'https://api.other.example']]);
     const result = validateConnectorText(text);
     assert.equal(result.ok, false);
-    assert.match(result.ok ? '' : result.message, /apiBaseUrl: the host of "https:\/\/api\.other\.example" is not in allowedHosts/);
+    assert.match(result.ok ? '' : result.message, /apiBaseUrl: its host is not in allowedHosts/);
   });
 
   test('loads from the connectors folder next to the built-ins', async () => {

@@ -43,10 +43,10 @@ const BAD: Record<string, [string, RegExp]> = {
     JSON.stringify(good('undeclared-field', { apiBaseUrl: 'https://{field.site}.acme.example', allowedHosts: ['{field.site}.acme.example'] })),
     /apiBaseUrl: uses \{field\.site\}, which is not declared in auth\.fields.*allowedHosts\.0: uses \{field\.site\}/,
   ],
-  'host-mismatch.json': [JSON.stringify(good('host-mismatch', { allowedHosts: ['acme.example'] })), /apiBaseUrl: the host of "https:\/\/api\.acme\.example\/v1" is not in allowedHosts/],
+  'host-mismatch.json': [JSON.stringify(good('host-mismatch', { allowedHosts: ['acme.example'] })), /apiBaseUrl: its host is not in allowedHosts/],
   'test-host.json': [
     JSON.stringify(good('test-host', { test: { kind: 'http', path: 'https://elsewhere.example/me' } })),
-    /test\.path: the host of "https:\/\/elsewhere\.example\/me" is not in allowedHosts/,
+    /test\.path: its host is not in allowedHosts/,
   ],
   'plain-http.json': [
     JSON.stringify(good('plain-http', { apiBaseUrl: 'http://api.acme.example/v1' })),
@@ -74,6 +74,11 @@ const BAD: Record<string, [string, RegExp]> = {
   'enum-no-options.json': [
     JSON.stringify(good('enum-no-options', { auth: { method: 'bearer', fields: [{ name: 'region', label: 'Region', kind: 'enum' }] } })),
     /auth\.fields\.0\.options: required when kind is "enum"/,
+  ],
+  'bad-host.json': [JSON.stringify(good('bad-host', { allowedHosts: ['api.acme.example', 'https://'] })), /allowedHosts\.1 does not give a host name/],
+  'pasted-secret.json': [
+    JSON.stringify(good('pasted-secret', { attach: [{ in: 'header', name: 'Authorization', value: `Bearer {${LEAK} x}` }] })),
+    /attach\.0\.value: unknown placeholder between braces/,
   ],
   'collides-builtin.json': [JSON.stringify(good('github')), /id: "github" is already the id of the built-in service GitHub/],
 };
