@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { sophon, type CliResult } from '../../helpers/cli';
+import { startUserApi, userApiConnector } from '../../helpers/fake-api';
+import { tempHome } from '../../helpers/home';
+
+/** The forms a leaked secret commonly takes. */
+function forms(secret: string): string[] {
+  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('canary: a secret never leaves the vault', async () => {
+  const canary = `canary-${randomBytes(12).toString('hex')}`;
+  const wrong = `canary-wrong-${randomBytes(12).toString('hex')}`;
+  const { home, cleanup } = await tempHome();
+  const api = await startUserApi(canary);
+  after(async () => {
+    await api.close();
+    await cleanup();
+  });
+
+  test('not in any output of any command, nor in any file under SOPHON_HOME', async () => {
+    await mkdir(join(home, 'connectors'));
+    await writeFile(join(home, 'connectors', 'canary.json'), userApiConnector('canary', api.port));
+    const results: CliResult[] = [];
+    const run = async (args: string[], stdin?: string) => {
+      const r = await sophon(args, { home, stdin });
+      results.push(r);
+      return r;
+    };
+    for (const json of [[], ['--json']]) {
+      await run(['connect', 'add', 'canary', '--secret-stdin', '--label', `L${json.length}`, ...json], canary);
+      await run(['connect', 'add', 'canary', '--secret-stdin', '--label', `W${json.length}`, ...json], wrong);
+      await run(['connect', 'list', ...json]);
+      await run(['connect', 'list', '--available', ...json]);
+      await run(['connect', 'status', `L${json.length}`, ...json]);
+      await run(['connect', 'test', `L${json.length}`, ...json]);
+      await run(['connect', 'rename', `L${json.length}`, `R${json.length}`, ...json]);
+      await run(['audit', ...json]);
+      await run(['vault', 'status', ...json]);
+      await run(['vault', 'verify', ...json]);
+      await run(['--debug', 'connect', 'test', 'nope', ...json]);
+    }
+    assert.ok(results.filter((r) => r.code === 0).length >= 16, 'the commands ran');
+    assert.ok(api.seen.some((s) => s.headers.authorization === `Bearer ${canary}`), 'the canary did reach its service');
+
+    const files = await filesUnder(home);
+    assert.ok(files.some((f) => f.endsWith('.vault')) && files.some((f) => f.endsWith('sophon.db')));
+    for (const secret of [canary, wrong]) {
+      for (const form of forms(secret)) {
+        for (const r of results) {
+          assert.ok(!r.stdout.includes(form) && !r.stderr.includes(form), `secret in output of a command: ${r.stdout.slice(0, 200)}`);
+        }
+        for (const f of files) {
+          assert.ok(!(await readFile(f)).includes(form), `secret found in ${f}`);
+        }
+      }
+    }
+    for (const json of [[], ['--json']]) await run(['connect', 'remove', `R${json.length}`, ...json]);
+    for (const r of results.slice(-2)) assert.ok(!r.stdout.includes(canary) && !r.stderr.includes(canary));
+  });
+});
