@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import lockfile from 'proper-lockfile';
+import { SophonError } from '../errors';
+import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from '../vault/credential';
+import { vaultFileName } from '../vault/ids';
+import { REFRESH_MARGIN_MS } from '../vault/local-vault';
+import type { OAuthClient } from './client';
+import { OAuthError, toOAuthError } from './errors';
+import { tokenSetFrom } from './tokens';
+
+export interface RefresherOptions {
+  /** The vault to re-read and write; a getter because the vault is usually built with this refresher in hand. */
+  vault: () => Pick<ICredentialVault, 'get' | 'put'>;
+  /** The vault folder (`SophonPaths.vaultDir`): each connection's refresh lock sits next to its vault file. */
+  vaultDir: string;
+  /** The OAuth client of a connection: the connection layer maps connection → service → client id. */
+  clientFor: (ref: CredentialRef) => Promise<OAuthClient>;
+  /** Told when a refresh shows the person must sign in again (invalid_grant, or no refresh token). */
+  onNeedsReauth?: (ref: CredentialRef, error: OAuthError) => void;
+  /** After a failed refresh, automatic refreshes of that connection wait this long (default 30 s). */
+  cooldownMs?: number;
+  /** Extra attempts after a network error or 5xx (default 3), waiting `backoffMs` doubled each time (default 500). */
+  retries?: number;
+  backoffMs?: number;
+  /** How long to wait for another process's refresh of the same connection (default 60 s). */
+  lockWaitMs?: number;
+  now?: () => number;
+}
+
+export interface RefreshOptions {
+  /** A manual refresh: skips the cooldown and refreshes even a token that is still fresh. */
+  force?: boolean;
+}
+
+export interface OAuthRefresher {
+  /** Give this to `openVault({ refresher })`: `getAccessToken` calls it when a token is about to expire. */
+  readonly refresher: TokenRefresher;
+  /** Refreshes a connection's tokens now (e.g. "Refresh" in the UI) and returns the stored credential. */
+  refresh(ref: CredentialRef, options?: RefreshOptions): Promise<StoredCredential>;
+}
+
+interface Failure {
+  at: number;
+  error: OAuthError;
+}
+
+/**
+ * Keeps OAuth tokens fresh. One refresh per connection at a time: callers in this process share one promise,
+ * and processes take a lock file next to the vault file, then re-read the credential, so a refresh that
+ * another process has just done is reused and a rotated refresh token is never sent twice. The new tokens are
+ * in the vault before the lock is released.
+ */
+export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher {
+  const now = options.now ?? Date.now;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  const retries = options.retries ?? 3;
+  const backoffMs = options.backoffMs ?? 500;
+  const lockWaitMs = options.lockWaitMs ?? 60_000;
+  const inFlight = new Map<string, Promise<StoredCredential>>();
+  const failures = new Map<string, Failure>();
+
+  const keyOf = (ref: CredentialRef) => `${ref.userId}/${ref.connectionId}`;
+
+  function run(ref: CredentialRef, seen: StoredCredential, force: boolean): Promise<StoredCredential> {
+    const key = keyOf(ref);
+    const running = inFlight.get(key);
+    if (running) return running;
+    if (!force) {
+      const failed = failures.get(key);
+      if (failed && now() - failed.at < cooldownMs) return Promise.reject(cooldownError(ref, failed));
+    }
+    const promise = refreshLocked(ref, seen, force).finally(() => inFlight.delete(key));
+    inFlight.set(key, promise);
+    return promise;
+  }
+
+  function cooldownError(ref: CredentialRef, failed: Failure): OAuthError {
+    if (failed.error.failure === 'invalid_grant') return failed.error;
+    const wait = Math.ceil((cooldownMs - (now() - failed.at)) / 1000);
+    return new OAuthError('cooldown', `Refreshing connection ${ref.connectionId} failed a moment ago (${failed.error.message}) Sophon tries again in ${wait} s, or refresh it by hand.`);
+  }
+
+  async function refreshLocked(ref: CredentialRef, seen: StoredCredential, force: boolean): Promise<StoredCredential> {
+    const key = keyOf(ref);
+    const client = await options.clientFor(ref);
+    const file = join(options.vaultDir, vaultFileName(ref.userId, ref.connectionId));
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(file, {
+        realpath: false,
+        lockfilePath: `${file}.refresh.lock`,
+        stale: 30_000,
+        update: 5_000,
+        retries: { retries: Math.ceil(lockWaitMs / 200), minTimeout: 20, maxTimeout: 200, factor: 1.3 },
+        // A lock lost mid-refresh (the machine slept past `stale`) is not worth crashing for: the write is atomic.
+        onCompromised: () => undefined,
+      });
+    } catch {
+      throw new OAuthError('unreachable', `Another Sophon process has been refreshing connection ${ref.connectionId} for over ${Math.round(lockWaitMs / 1000)} s; try again.`);
+    }
+    try {
+      const vault = options.vault();
+      const stored = await vault.get(ref.userId, ref.connectionId);
+      if (!stored) throw new SophonError('not_found', `No credential is stored for connection ${ref.connectionId} of user ${ref.userId}.`);
+      // Someone (another process, or an earlier caller here) refreshed since the caller read it: use theirs.
+      if (stored.accessToken !== seen.accessToken) return stored;
+      if (!force && isFresh(stored, now())) return stored;
+      const refreshToken = stored.refreshToken;
+      if (!refreshToken) {
+        throw new OAuthError('invalid_grant', `Connection ${ref.connectionId} has no refresh token; sign in to ${client.service.name} again.`);
+      }
+      const response = await grantWithRetries(client, refreshToken, stored.accessToken);
+      const tokens = tokenSetFrom(client, response, stored.scopes ?? [], now());
+      const next: StoredCredential = {
+        ...stored,
+        accessToken: tokens.accessToken,
+        // Servers that do not rotate send no new refresh token: the old one stays good.
+        refreshToken: tokens.refreshToken ?? refreshToken,
+        scopes: tokens.scopes,
+        obtainedAt: tokens.obtainedAt,
+      };
+      if (tokens.tokenType) next.tokenType = tokens.tokenType;
+      if (tokens.expiresAt !== undefined) next.expiresAt = Math.floor(tokens.expiresAt);
+      else delete next.expiresAt;
+      await vault.put(ref.userId, ref.connectionId, next);
+      failures.delete(key);
+      return next;
+    } catch (err) {
+      const error = err instanceof OAuthError ? err : err instanceof SophonError ? null : toOAuthError(err, `Refreshing connection ${ref.connectionId}`);
+      if (!error) throw err;
+      failures.set(key, { at: now(), error });
+      if (error.failure === 'invalid_grant') options.onNeedsReauth?.(ref, error);
+      throw error;
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  async function grantWithRetries(client: OAuthClient, refreshToken: string, accessToken: string | undefined) {
+    const what = `Refreshing the ${client.service.name} token`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await oidc.refreshTokenGrant(client.config, refreshToken);
+      } catch (err) {
+        const e = toOAuthError(err, what, [refreshToken, accessToken]);
+        if (e.failure !== 'unreachable' || attempt >= retries) throw e;
+        await new Promise((r) => setTimeout(r, backoffMs * 2 ** attempt));
+      }
+    }
+  }
+
+  return {
+    refresher: (ref, current) => (isFresh(current, now()) ? Promise.resolve(current) : run(ref, current, false)),
+    async refresh(ref, refreshOptions = {}) {
+      const current = await options.vault().get(ref.userId, ref.connectionId);
+      if (!current) throw new SophonError('not_found', `No credential is stored for connection ${ref.connectionId} of user ${ref.userId}.`);
+      return run(ref, current, refreshOptions.force ?? false);
+    },
+  };
+}
+
+/**
+ * Fresh enough not to refresh: more than a minute left, or, for tokens that live only minutes, more than half
+ * their life. (The vault asks at one minute; a 10-minute token refreshed at one minute is fine, a 30-second
+ * token would otherwise be refreshed on every use.)
+ */
+export function isFresh(credential: StoredCredential, at: number): boolean {
+  if (credential.expiresAt === undefined) return true;
+  const obtainedAt = typeof credential.obtainedAt === 'number' ? credential.obtainedAt : undefined;
+  const margin = obtainedAt !== undefined && obtainedAt < credential.expiresAt ? Math.min(REFRESH_MARGIN_MS, (credential.expiresAt - obtainedAt) / 2) : REFRESH_MARGIN_MS;
+  return credential.expiresAt - margin > at;
+}
