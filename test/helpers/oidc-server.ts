@@ -30,6 +30,8 @@ export interface TestOidcServer {
   failTokenRequests(count: number, failure: TokenFailure): void;
   /** Redirects back to the app carry this `iss` instead of the real one (null: stop). */
   tamperIssuer(value: string | null): void;
+  /** Whether a refresh issues a new refresh token (default true) or keeps the old one valid. */
+  rotateRefreshTokens(on: boolean): void;
   /** The next `count` device-code polls are answered `slow_down`. */
   slowDownDevicePolls(count: number): void;
   /** A catalog entry for this server (the OIDC issuer is discovered). */
@@ -58,6 +60,7 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     response_types: ['code' as const],
   });
 
+  let rotate = true;
   const configuration: Configuration = {
     clients: [nativeClient(PUBLIC_CLIENT), nativeClient(LONG_CLIENT)],
     pkce: { required: () => true },
@@ -79,7 +82,9 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
       Interaction: 600,
       Session: 24 * 3600,
     },
-    rotateRefreshToken: true,
+    rotateRefreshToken: () => rotate,
+    // Expired means expired: no grace, so tests can see an old access token refused.
+    clockTolerance: 0,
     // Like most real providers, put the account's claims in the ID token too (Sophon labels accounts from it).
     conformIdTokenClaims: false,
     cookies: { keys: ['sophon-test-cookie-key-0123456789'] },
@@ -146,6 +151,9 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     },
     tamperIssuer: (value) => {
       issOverride = value;
+    },
+    rotateRefreshTokens: (on) => {
+      rotate = on;
     },
     slowDownDevicePolls: (count) => {
       slowDowns = count;

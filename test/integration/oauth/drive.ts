@@ -1,5 +1,9 @@
 // Drives the test server's login and consent pages in Chromium, the way a person would.
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { authorizeWithBrowser } from '../../../electron/core/oauth/authorize';
+import type { OAuthClient } from '../../../electron/core/oauth/client';
+import type { OAuthTokenSet } from '../../../electron/core/oauth/tokens';
+import { freshPage } from '../../helpers/browser';
 
 export interface DriveOptions {
   login?: string;
@@ -39,4 +43,17 @@ export function browserOpener(page: Page, options: DriveOptions = {}): { openUrl
     })().then((text) => resolveDone(text ?? ''), rejectDone);
   };
   return { openUrl, done };
+}
+
+/** Signs in through the real browser flow and returns the tokens (for tests that start from a connection). */
+export async function signInWithBrowser(browser: Browser, client: OAuthClient, login = 'ada'): Promise<OAuthTokenSet> {
+  const { context, page } = await freshPage(browser);
+  try {
+    const opener = browserOpener(page, { login });
+    const tokens = await authorizeWithBrowser(client, { openUrl: opener.openUrl, timeoutMs: 60_000 });
+    await opener.done;
+    return tokens;
+  } finally {
+    await context.close();
+  }
 }
