@@ -42,6 +42,8 @@ export interface TestOidcServer {
 export interface OidcServerOptions {
   /** Access-token lifetime of PUBLIC_CLIENT in seconds (default 8). */
   accessTokenTtl?: number;
+  /** Seconds between device-code polls the server asks for (default 1). */
+  deviceInterval?: number;
 }
 
 export async function startOidcServer(options: OidcServerOptions = {}): Promise<TestOidcServer> {
@@ -50,6 +52,7 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://127.0.0.1:${port}`;
   const shortTtl = options.accessTokenTtl ?? 8;
+  const deviceInterval = options.deviceInterval ?? 1;
 
   const nativeClient = (id: string) => ({
     client_id: id,
@@ -128,6 +131,10 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
       }
     }
     await next();
+    // oidc-provider leaves `interval` out (clients then wait the RFC 8628 default of 5 s); real servers send it.
+    if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.status === 200 && typeof ctx.body === 'object' && ctx.body !== null) {
+      ctx.body = { ...(ctx.body as Record<string, unknown>), interval: deviceInterval };
+    }
     const location = ctx.response.get('location');
     if (issOverride !== null && location) {
       const url = new URL(location, issuer);

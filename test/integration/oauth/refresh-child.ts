@@ -11,16 +11,13 @@ const { SOPHON_HOME: home, CHILD_SERVICE, CHILD_CLIENT_ID, CHILD_USER, CHILD_CON
 if (!home || !CHILD_SERVICE || !CHILD_CLIENT_ID || !CHILD_USER || !CHILD_CONNECTION || !CHILD_CALLS) throw new Error('refresh-child: missing environment');
 const service = ServiceSchema.parse(JSON.parse(CHILD_SERVICE));
 const client = await createOAuthClient(service, { clientId: CHILD_CLIENT_ID });
-let opened: OpenedVault | undefined;
 const refresher = createOAuthRefresher({
-  vault: () => {
-    if (!opened) throw new Error('vault not open');
-    return opened.vault;
-  },
+  // Called only once the vault below is open.
+  vault: () => opened.vault,
   vaultDir: `${home}/vault`,
   clientFor: async () => client,
 });
-opened = await openVault({ home, refresher: refresher.refresher });
+const opened: OpenedVault = await openVault({ home, refresher: refresher.refresher });
 await opened.vault.get(CHILD_USER, CHILD_CONNECTION); // unlock the key before the race starts
 const vault = opened.vault;
 
