@@ -45,7 +45,67 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/vault')).vaultVerify));
 
-  // (connect, audit and connector commands are registered once the catalog and testers land)
+  const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');
+  const connectCmd = () => import('./commands/connect');
+  connect
+    .command('list')
+    .description('your connections (or the service catalog with --available)')
+    .option('--available', 'list the services you can connect instead')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectList));
+  connect
+    .command('add <service>')
+    .description('connect a service; the secret is read from a hidden prompt or, with --secret-stdin, from stdin')
+    .option('--label <label>', 'a name for this account (e.g. "Work")')
+    .option('--secret-stdin', 'read the secret from stdin instead of a prompt')
+    .option('--field <name=value...>', 'a non-secret field the service needs (repeatable)')
+    .option('--no-test', 'store without testing the credential first')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectAdd));
+  connect
+    .command('test <connection>')
+    .description('make the service\'s minimal real call with the stored credential')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectTest));
+  connect
+    .command('status <connection>')
+    .description('state, account, last use, expiry and last test of a connection')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectStatus));
+  connect
+    .command('rename <connection> <label>')
+    .description('change the label of a connection')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectRename));
+  connect
+    .command('remove <connection>')
+    .description('revoke (where the service can) and delete a connection and its credential')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectRemove));
+
+  program
+    .command('audit')
+    .description('every credential access, newest first (of --user, default the current user)')
+    .option('--connection <connection>', 'only this connection (id or label)')
+    .option('--skill <skill>', 'only this skill')
+    .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
+    .option('--limit <n>', 'at most this many rows', '100')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/audit')).audit));
+
+  const connector = program.command('connector').description('user-defined services (connector files)');
+  connector
+    .command('new <id>')
+    .description('write a commented connector template to SOPHON_HOME/connectors/<id>.json')
+    .option('--force', 'overwrite an existing file')
+    .action(run(async () => (await import('./commands/connector')).connectorNew));
+  connector
+    .command('validate <file>')
+    .description('check a connector file; every problem is named by field')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/connector')).connectorValidate));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

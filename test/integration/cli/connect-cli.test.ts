@@ -45,7 +45,7 @@ describe('sophon connect, end to end through the built CLI', async () => {
   test('a rejected key is not stored (exit 4); missing secret or a secret in argv is a usage error', async () => {
     const r = await run(['connect', 'add', 'localgh', '--secret-stdin', '--label', 'Wrong'], 'tok-wrong\n');
     assert.equal(r.code, 4);
-    assert.match(r.stderr, /credentials rejected.*Nothing was stored/s);
+    assert.match(r.stderr, /credentials rejected.*Nothing was stored/is);
     assert.equal(json<{ connections: Connection[] }>(await run(['connect', 'list', '--json'])).connections.length, 1);
     const noSecret = await run(['connect', 'add', 'localgh', '--label', 'X']);
     assert.equal(noSecret.code, 2);
