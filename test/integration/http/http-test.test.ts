@@ -15,7 +15,7 @@ interface Recorder {
 }
 
 async function recorder(): Promise<Recorder> {
-  const r = { seen: [], handle: (_q, res) => res.end('{}') } as unknown as Recorder;
+  const r = { seen: [], handle: ((_q, res) => res.end('{}')) as Handler } as unknown as Recorder;
   const server = createServer((req, res) => {
     r.seen.push({ url: req.url ?? '', headers: req.headers });
     r.handle(req, res);
