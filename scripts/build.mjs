@@ -1,8 +1,27 @@
 // Builds what runs outside the TypeScript toolchain: the `sophon` CLI as one ESM bundle (fast start:
 // one file to parse; native modules stay external and load only when a command needs them).
 import { build } from 'esbuild';
+import { resolve as resolvePath } from 'node:path';
 
 const external = ['keytar', 'better-sqlite3', 'electron'];
+
+// zod re-exports every locale (over half its size); Sophon's messages are English, so the CLI bundle
+// carries only `en`. Saves parse and compile time on every command.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('/node_modules/zod/')
+        ? { path: 'zod-locales-en', namespace: 'zod-locales', pluginData: resolvePath(args.resolveDir, args.path.replace(/index\.js$/, 'en.js')) }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.pluginData)};`,
+      resolveDir: '/',
+      loader: 'js',
+    }));
+  },
+};
 
 await build({
   entryPoints: { 'cli/sophon': 'electron/cli/main.ts' },
@@ -14,7 +33,10 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
+  minify: true,
   external,
+  plugins: [zodEnglishOnly],
   banner: { js: "import { createRequire as __sophonCreateRequire } from 'node:module'; const require = __sophonCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });

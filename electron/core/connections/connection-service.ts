@@ -213,7 +213,7 @@ export class ConnectionService {
     const report: ReconcileReport = { missingCredential: [], abandonedAdds: [], orphanCredentials: [] };
     // Files before rows: an add inserts its row before writing its file, so a file seen here has its row below.
     const files = await this.deps.vault.list();
-    const rows = this.deps.store.list();
+    const rows = this.deps.store.listIdentities();
     const haveFile = new Set(files.map((f) => `${f.userId}/${f.connectionId}`));
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const r of rows) {
@@ -239,7 +239,7 @@ export class ConnectionService {
     return report;
   }
 
-  private markMissing(r: ConnectionRecord): void {
+  private markMissing(r: Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId'>): void {
     this.deps.store.setState(r.id, 'error', 'Its credential is missing from the vault: remove the connection and add it again.', this.now());
     this.deps.audit.record({ userId: r.userId, action: 'reconcile', outcome: 'failed', connectionId: r.id, serviceId: r.serviceId, detail: 'credential missing from the vault' });
   }

@@ -110,6 +110,12 @@ export class ConnectionStore {
     return rows.map(fromRow);
   }
 
+  /** Just what reconciling needs, for every user: no JSON columns to parse on each start. */
+  listIdentities(): Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId' | 'state' | 'createdAt'>[] {
+    const rows = this.db.prepare('SELECT id, user_id, service_id, state, created_at FROM connections').all() as Pick<Row, 'id' | 'user_id' | 'service_id' | 'state' | 'created_at'>[];
+    return rows.map((r) => ({ id: r.id, userId: r.user_id, serviceId: r.service_id, state: r.state, createdAt: r.created_at }));
+  }
+
   labelTaken(userId: string, serviceId: string, label: string, exceptId?: string): boolean {
     const row = this.db
       .prepare('SELECT id FROM connections WHERE user_id = ? AND service_id = ? AND label = ? COLLATE NOCASE AND id IS NOT ?')
