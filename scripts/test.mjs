@@ -19,7 +19,8 @@ function has(cmd) {
 if (!process.env.DBUS_SESSION_BUS_ADDRESS && !process.env.SOPHON_TEST_NO_KEYRING_SESSION) {
   if (has('dbus-run-session') && has('gnome-keyring-daemon')) {
     run('dbus-run-session', ['--', 'sh', '-c',
-      'printf %s sophon-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec node scripts/test.mjs "$@"',
+      // A private keyring folder: an existing login keyring with another password would stay locked.
+      'export XDG_DATA_HOME="$(mktemp -d)"; printf %s sophon-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec node scripts/test.mjs "$@"',
       'sh', ...process.argv.slice(2)]);
     process.exit(0);
   }

@@ -111,6 +111,8 @@ export class MasterKeyStore {
       if ((await this.readKeyInfo()) === null) await this.writeKeyInfo(keyId);
       return key;
     }
+    // Ask the store before touching the disk: an unavailable keychain leaves nothing behind.
+    await this.protector.load('0000000000000000');
     await ensurePrivateDir(this.paths.securityDir);
     // Two processes opening an empty vault at once must agree on one key.
     const release = await lockfile.lock(this.paths.securityDir, {
