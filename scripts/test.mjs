@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureKeyringSession } from './keyring-session.mjs';
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
@@ -12,20 +13,7 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-function has(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-if (!process.env.DBUS_SESSION_BUS_ADDRESS && !process.env.SOPHON_TEST_NO_KEYRING_SESSION) {
-  if (has('dbus-run-session') && has('gnome-keyring-daemon')) {
-    run('dbus-run-session', ['--', 'sh', '-c',
-      // A private keyring folder: an existing login keyring with another password would stay locked.
-      'export XDG_DATA_HOME="$(mktemp -d)"; printf %s sophon-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; exec node scripts/test.mjs "$@"',
-      'sh', ...process.argv.slice(2)]);
-    process.exit(0);
-  }
-  console.warn('test: no D-Bus session and no dbus-run-session/gnome-keyring-daemon: keychain tests will fail. See README.');
-}
+ensureKeyringSession('scripts/test.mjs');
 
 function findTests(dir) {
   const out = [];

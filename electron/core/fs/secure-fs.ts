@@ -121,6 +121,29 @@ export async function removeStaleTemps(dir: string): Promise<TempScan> {
   return scan;
 }
 
+/**
+ * Reads a small file in one read (open, read, close) instead of readFile's fstat and read-to-EOF;
+ * vault files are a few hundred bytes, so this is the hot path of every credential read.
+ * Returns null when the file does not exist.
+ */
+export async function readSmallFile(path: string, expectedMax = 16 * 1024): Promise<Buffer | null> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'r');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(expectedMax);
+    const { bytesRead } = await fh.read(buf, 0, expectedMax, 0);
+    if (bytesRead < expectedMax) return buf.subarray(0, bytesRead);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function readFileIfExists(path: string): Promise<Buffer | null> {
   try {
     return await fsp.readFile(path);

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { SophonPaths } from '../config/paths';
 import { errnoOf, isSophonError, SophonError } from '../errors';
-import { atomicWriteFile, ensurePrivateDir, fsyncDir, removeStaleTemps } from '../fs/secure-fs';
+import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps } from '../fs/secure-fs';
 import type { MasterKeyStore } from '../keys/master-key';
 import {
   CredentialDataSchema,
@@ -71,13 +71,8 @@ export class LocalVaultBackend implements ICredentialVault {
 
   async get(userId: string, connectionId: string): Promise<StoredCredential | null> {
     const file = this.fileFor(userId, connectionId);
-    let data: Buffer;
-    try {
-      data = await fsp.readFile(file);
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return null;
-      throw err;
-    }
+    const data = await readSmallFile(file);
+    if (data === null) return null;
     const key = await this.keys.get();
     const plaintext = decryptVaultFile(file, key, userId, connectionId, data);
     let parsed: unknown;
