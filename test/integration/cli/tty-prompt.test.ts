@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
+import { startUserApi, userApiConnector } from '../../helpers/fake-api';
+import { tempHome } from '../../helpers/home';
+
+const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+
+async function screenUntil(session: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const screen = tmux('capture-pane', '-p', '-t', session);
+    if (pattern.test(screen)) return screen;
+    if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${screen}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('a secret typed at a real terminal', async () => {
+  const secret = 'tty-secret-0123456789abcdef';
+  const { home, cleanup } = await tempHome();
+  const api = await startUserApi(secret);
+  const session = `sophon-tty-${process.pid}`;
+  after(async () => {
+    try {
+      tmux('kill-session', '-t', session);
+    } catch {
+      // already gone
+    }
+    await api.close();
+    await cleanup();
+  });
+
+  test('is asked for with a hidden prompt, never echoed, and connects', async () => {
+    await mkdir(join(home, 'connectors'));
+    await writeFile(join(home, 'connectors', 'tty.json'), userApiConnector('tty', api.port));
+    const cmd = `SOPHON_HOME=${home} NO_COLOR=1 ${process.execPath} ${BIN} connect add tty --label Typed; echo EXIT:$?; sleep 30`;
+    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', cmd);
+    await screenUntil(session, /Token:/);
+    tmux('send-keys', '-t', session, '-l', secret);
+    tmux('send-keys', '-t', session, 'Enter');
+    const screen = await screenUntil(session, /EXIT:\d+/);
+    assert.match(screen, /EXIT:0/, screen);
+    assert.match(screen, /Connected Local tty/);
+    assert.ok(!screen.includes(secret) && !screen.includes(secret.slice(0, 12)), `the secret was echoed:\n${screen}`);
+    assert.equal(api.seen.at(-1)?.headers.authorization, `Bearer ${secret}`);
+  });
+});
