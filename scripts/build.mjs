@@ -34,7 +34,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
-  minify: true,
+  minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
   external,
   plugins: [zodEnglishOnly],
   banner: { js: "import { createRequire as __sophonCreateRequire } from 'node:module'; const require = __sophonCreateRequire(import.meta.url);" },

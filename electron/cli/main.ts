@@ -111,6 +111,8 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
 }
 
 export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // A command validates a handful of objects once: zod's eval-compiled parsers cost more than they save.
+  (await import('zod')).z.config({ jitless: true });
   let exit: number = ExitCode.ok;
   const program = buildProgram(io, env, (code) => (exit = code));
   try {
