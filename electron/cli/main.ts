@@ -60,8 +60,19 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--secret-stdin', 'read the secret from stdin instead of a prompt')
     .option('--field <name=value...>', 'a non-secret field the service needs (repeatable)')
     .option('--no-test', 'store without testing the credential first')
+    .option('--scopes <scopes...>', 'OAuth: the scopes to ask for (default: the service\'s)')
+    .option('--device', 'OAuth: sign in with a device code instead of a browser on this machine')
+    .option('--no-browser', 'OAuth: print the sign-in address instead of opening a browser')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await connectCmd()).connectAdd));
+  connect
+    .command('reauth <connection>')
+    .description('sign in again (e.g. with more --scopes); the id, label and history stay')
+    .option('--scopes <scopes...>', 'the scopes to ask for (default: those granted before)')
+    .option('--device', 'sign in with a device code')
+    .option('--no-browser', 'print the sign-in address instead of opening a browser')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectReauth));
   connect
     .command('test <connection>')
     .description('make the service\'s minimal real call with the stored credential')

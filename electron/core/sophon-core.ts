@@ -1,7 +1,12 @@
 import { AuditLog } from './audit/audit-log';
-import { ConnectionService, type CatalogView, type ConnectionTester } from './connections/connection-service';
+import type { ServiceDefinition } from './catalog/schema';
+import { ConnectionService, type CatalogView, type ConnectionTester, type Revoker } from './connections/connection-service';
 import { ConnectionStore } from './connections/connection-store';
+import { oauthClientFor } from './connections/oauth-connect';
 import { openDatabase, type Database } from './db/database';
+import { SophonError } from './errors';
+import type { OAuthRefresher } from './oauth/refresh';
+import type { CredentialRef, ICredentialVault, TokenRefresher } from './vault/credential';
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
 
 export interface SophonCore extends OpenedVault {
@@ -19,23 +24,60 @@ export interface OpenCoreOptions extends OpenVaultOptions {
 }
 
 /**
- * The one composition root every door (CLI, app, REST server) opens. Catalog and testers are loaded
- * on first use, so a command that lists connections does not load the mail or HTTP clients.
+ * The one composition root every door (CLI, app, REST server) opens. Catalog, testers and the OAuth
+ * client are loaded on first use, so a command that lists connections does not load them.
  */
 export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCore> {
-  const opened = await openVault(options);
+  // The refresher needs the vault and the connections, which need the refresher: bound after opening.
+  let refresher: Promise<OAuthRefresher> | undefined;
+  let makeRefresher: () => Promise<OAuthRefresher> = () => Promise.reject(new SophonError('internal', 'core not open'));
+  const lazyRefresher: TokenRefresher = async (ref, current) => {
+    refresher ??= makeRefresher();
+    return (await refresher).refresher(ref, current);
+  };
+  const opened = await openVault({ ...options, refresher: options.refresher ?? lazyRefresher });
   const db = await openDatabase(opened.paths.database);
   const audit = new AuditLog(db);
   const store = new ConnectionStore(db);
   const loadCatalog = options.catalog ?? (async (dir: string) => (await import('./catalog/catalog')).loadCatalog(dir));
   const tester: ConnectionTester = options.tester ?? (async (service, material) => (await import('./connections/tester')).testConnection(service, material));
+  const oauthClient = (service: ServiceDefinition) => oauthClientFor(opened.settings, opened.paths.settingsFile, service);
+
+  const revoker: Revoker = async (_record, service, credential) => {
+    if (service.auth.method !== 'oauth2' || !service.auth.oauth?.revocationUrl || !credential) return 'not_applicable';
+    const { revokeTokens } = await import('./oauth/revoke');
+    const result = await revokeTokens(await oauthClient(service), { accessToken: credential.accessToken, refreshToken: credential.refreshToken });
+    if (result.outcome === 'failed') throw new SophonError('unreachable', result.message ?? 'the service did not accept the revocation');
+    return result.outcome;
+  };
+
   const connections = new ConnectionService({
     store,
     audit,
     vault: opened.vault,
     catalog: () => loadCatalog(opened.paths.connectorsDir),
     tester,
+    revoker,
+    oauthClient,
   });
+
+  makeRefresher = async () => {
+    const { createOAuthRefresher } = await import('./oauth/refresh');
+    return createOAuthRefresher({
+      vault: (): Pick<ICredentialVault, 'get' | 'put'> => opened.vault,
+      vaultDir: opened.paths.vaultDir,
+      clientFor: async (ref: CredentialRef) => {
+        const record = store.get(ref.connectionId);
+        if (!record) throw new SophonError('not_found', `No connection ${ref.connectionId}.`);
+        return oauthClient(await connections.service(record.serviceId));
+      },
+      onNeedsReauth: (ref, err) => {
+        store.setState(ref.connectionId, 'needs_reauth', err.message);
+        audit.record({ userId: ref.userId, action: 'refresh', outcome: 'failed', connectionId: ref.connectionId, detail: `needs re-auth: ${err.message}` });
+      },
+    });
+  };
+
   await connections.reconcile();
   return { ...opened, db, audit, store, connections, close: () => db.close() };
 }

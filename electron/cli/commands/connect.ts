@@ -7,6 +7,34 @@ import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { paint, table, type CliIO } from '../io';
 import { askSecretField, askText, confirm, readSecret } from '../prompt';
+import type { OAuthInteraction } from '../../core/connections/oauth-connect';
+
+interface OAuthFlags {
+  scopes?: string[];
+  device?: boolean;
+  browser?: boolean;
+}
+
+/**
+ * How this terminal shows a sign-in. The URL is always printed (SSH sessions, headless machines);
+ * the browser is opened where one can be; with no display, a device code is used where the service has one.
+ */
+function interaction(ctx: CommandContext, service: ServiceDefinition, flags: OAuthFlags): OAuthInteraction {
+  const headless = Boolean(ctx.env.SSH_CONNECTION) || (process.platform === 'linux' && !ctx.env.DISPLAY && !ctx.env.WAYLAND_DISPLAY);
+  const device = flags.device === true || (headless && flags.browser !== false && Boolean(service.auth.oauth?.deviceAuthorizationUrl));
+  return {
+    scopes: flags.scopes?.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
+    device,
+    openUrl: async (url) => {
+      ctx.io.err(`Sign in to ${service.name} in your browser. If it does not open, visit:\n  ${url}`);
+      if (flags.browser !== false && !headless) {
+        const { defaultOpenUrl } = await import('../../core/oauth/authorize');
+        await defaultOpenUrl(url).catch(() => ctx.io.err('(could not open a browser; use the address above)'));
+      }
+    },
+    onDeviceCode: (code) => ctx.io.err(`To connect ${service.name}, visit ${code.verificationUri} and enter the code ${code.userCode}`),
+  };
+}
 
 const TEST_EXIT: Record<TestOutcome['status'], number> = {
   ok: ExitCode.ok,
@@ -93,7 +121,7 @@ async function promptMissingFields(ctx: CommandContext, service: ServiceDefiniti
 export async function connectAdd(
   ctx: CommandContext,
   serviceId: string,
-  opts: { label?: string; secretStdin?: boolean; field?: string[]; test?: boolean; json?: boolean },
+  opts: { label?: string; secretStdin?: boolean; field?: string[]; test?: boolean; json?: boolean } & OAuthFlags,
 ): Promise<number> {
   return withCore(ctx, async (core) => {
     const service = await core.connections.service(serviceId);
@@ -108,6 +136,7 @@ export async function connectAdd(
       fields,
       secretFields,
       test: opts.test !== false,
+      oauth: service.auth.method === 'oauth2' ? interaction(ctx, service, opts) : undefined,
     });
     if (opts.json) ctx.io.json({ connection, test });
     else {
@@ -149,6 +178,17 @@ export async function connectStatus(ctx: CommandContext, ref: string, opts: { js
       ...Object.entries(c.fields).map(([k, v]) => [k, v]),
     ];
     ctx.io.out(table(rows));
+    return ExitCode.ok;
+  });
+}
+
+export async function connectReauth(ctx: CommandContext, ref: string, opts: { json?: boolean } & OAuthFlags): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const id = await resolveRef(ctx, core, ref);
+    const service = await core.connections.service((await core.connections.status(ctx.global.user, id)).serviceId);
+    const c = await core.connections.reauth(ctx.global.user, id, interaction(ctx, service, opts));
+    if (opts.json) ctx.io.json(c);
+    else ctx.io.out(`Re-authenticated ${c.label} (${c.id}); scopes: ${c.scopes.join(' ') || '(none)'}.`);
     return ExitCode.ok;
   });
 }

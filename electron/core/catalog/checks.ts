@@ -17,7 +17,10 @@ export function checkService(service: ServiceDefinition): string[] {
   if (auth.oauth) {
     for (const key of ['authorizationUrl', 'tokenUrl', 'revocationUrl', 'deviceAuthorizationUrl', 'issuer'] as const) {
       const url = auth.oauth[key];
-      if (url !== undefined && !url.startsWith('https://')) problems.push(`auth.oauth.${key}: must be an https URL`);
+      // Like apiBaseUrl: only a service on this machine or network (local) may sign in over http.
+      if (url !== undefined && !url.startsWith('https://') && !(service.local && url.startsWith('http://'))) {
+        problems.push(`auth.oauth.${key}: must be an https URL${service.local ? ' (or http for a local service)' : ''}`);
+      }
     }
   }
 

@@ -10,12 +10,19 @@ const VaultSettingsSchema = z.looseObject({
   KeychainService: z.string().min(1).max(200).default('Sophon'),
 });
 
+/** `Sophon.OAuth.<serviceId>`: the client Sophon is registered as at that service. Never committed: each install sets its own. */
+const OAuthClientSettingsSchema = z.looseObject({
+  ClientId: z.string().min(1).max(500),
+  ClientSecret: z.string().min(1).max(500).optional(),
+});
+
 const SettingsSchema = z.looseObject({
   Sophon: z
     .looseObject({
       Vault: VaultSettingsSchema.default(() => VaultSettingsSchema.parse({})),
+      OAuth: z.record(z.string(), OAuthClientSettingsSchema).default({}),
     })
-    .default(() => ({ Vault: VaultSettingsSchema.parse({}) })),
+    .default(() => ({ Vault: VaultSettingsSchema.parse({}), OAuth: {} })),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

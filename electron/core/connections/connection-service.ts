@@ -4,7 +4,9 @@ import type { AuditLog } from '../audit/audit-log';
 import type { CatalogEntry, ServiceDefinition } from '../catalog/schema';
 import { SophonError } from '../errors';
 import { assertValidId } from '../vault/ids';
-import type { ICredentialVault } from '../vault/credential';
+import type { ICredentialVault, StoredCredential } from '../vault/credential';
+import type { OAuthClient } from '../oauth/client';
+import { signIn, type OAuthInteraction } from './oauth-connect';
 import { resolveConnectionRef } from './connection-ref';
 import type { ConnectionRecord, ConnectionStore } from './connection-store';
 import { credentialFor, secretHint, secretOf } from './credential-mapping';
@@ -27,6 +29,8 @@ export interface AddConnectionInput {
   secretFields?: Record<string, string>;
   /** Test before storing (default). A rejected credential is then not stored. */
   test?: boolean;
+  /** OAuth services: how the sign-in is shown, and the scopes to ask for (default: the service's). */
+  oauth?: OAuthInteraction;
 }
 
 export interface RemoveResult {
@@ -47,7 +51,7 @@ const ABANDONED_ADD_MS = 10 * 60_000;
 const NEEDS_SECRET = new Set(['api_key', 'bearer', 'basic', 'smtp_imap', 'webhook_url']);
 
 /** Revokes tokens at the service when a connection is removed; OAuth plugs in here. */
-export type Revoker = (record: ConnectionRecord, service: ServiceDefinition, secret: string | undefined) => Promise<'not_applicable' | 'revoked'>;
+export type Revoker = (record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential | null) => Promise<'not_applicable' | 'revoked'>;
 
 export interface ConnectionServiceDeps {
   store: ConnectionStore;
@@ -56,6 +60,8 @@ export interface ConnectionServiceDeps {
   catalog: () => Promise<CatalogView>;
   tester: ConnectionTester;
   revoker?: Revoker;
+  /** The OAuth client Sophon is registered as at a service (from settings). */
+  oauthClient?: (service: ServiceDefinition) => Promise<OAuthClient>;
   now?: () => number;
 }
 
@@ -99,10 +105,9 @@ export class ConnectionService {
   async add(userId: string, input: AddConnectionInput): Promise<{ connection: Connection; test: TestOutcome | null }> {
     assertValidId('user', userId);
     const service = await this.service(input.serviceId);
-    if (service.auth.method === 'oauth2') {
-      throw new SophonError('usage', `${service.name} connects through OAuth in your browser; that flow is not in this version of Sophon yet.`);
-    }
-    const secret = input.secret === undefined ? undefined : input.secret.replace(/\r?\n$/, '');
+    let grant: { credential: import('../vault/credential').CredentialData; scopes: string[]; expiresAt: number | null; account: string | null } | null = null;
+    if (service.auth.method === 'oauth2') grant = await this.authorize(service, input.oauth ?? {});
+    const secret = grant ? grant.credential.accessToken : input.secret === undefined ? undefined : input.secret.replace(/\r?\n$/, '');
     if (NEEDS_SECRET.has(service.auth.method)) {
       if (!secret) throw new SophonError('invalid_input', `${service.name} needs a ${service.auth.secretLabel}.`);
       assertSingleLine(`The ${service.auth.secretLabel}`, secret);
@@ -120,7 +125,8 @@ export class ConnectionService {
     }
 
     const id = `${service.id}-${randomBytes(5).toString('hex')}`;
-    const finalLabel = input.label === undefined && outcome?.account ? this.pickLabel(userId, service, `${service.name} (${outcome.account})`) : label;
+    const account = grant?.account ?? outcome?.account;
+    const finalLabel = input.label === undefined && account ? this.pickLabel(userId, service, `${service.name} (${account})`) : label;
     // Row first (pending), then the secret, then active: a crash leaves a pending row, never an orphan secret.
     this.deps.store.insertPending({
       id,
@@ -128,18 +134,19 @@ export class ConnectionService {
       serviceId: service.id,
       label: finalLabel,
       authMethod: service.auth.method,
-      scopes: [...service.defaultScopes],
+      scopes: grant ? grant.scopes : [...service.defaultScopes],
       fields: fields.plain,
-      secretHint: secretHint(service, secret),
-      expiresAt: null,
+      secretHint: grant ? null : secretHint(service, secret),
+      expiresAt: grant?.expiresAt ?? null,
     }, this.now());
     try {
-      await this.deps.vault.put(userId, id, credentialFor(service, secret, fields.secret));
+      await this.deps.vault.put(userId, id, grant ? { ...grant.credential, extra: { ...grant.credential.extra, ...fields.secret } } : credentialFor(service, secret, fields.secret));
     } catch (err) {
       this.deps.store.delete(id);
       throw err;
     }
     this.deps.store.setState(id, 'active', null, this.now());
+    if (grant) this.deps.store.updateGrant(id, grant, this.now());
     if (outcome) this.deps.store.recordTest(id, outcome, this.now());
     this.deps.audit.record({ userId, action: 'add', outcome: 'ok', connectionId: id, serviceId: service.id, detail: outcome ? `test: ${outcome.status}` : 'stored untested' });
     return { connection: await this.status(userId, id), test: outcome };
@@ -153,7 +160,7 @@ export class ConnectionService {
       this.markMissing(record);
       throw new SophonError('vault_file_corrupt', `The credential of ${record.id} is missing from the vault; remove the connection and add it again.`);
     }
-    const outcome = await this.deps.tester(service, { secret: secretOf(service, credential), fields: { ...record.fields, ...credential.extra } });
+    const outcome = await this.testWith(record, service, credential);
     const now = this.now();
     this.deps.store.recordTest(record.id, outcome, now);
     this.deps.store.touchUsed(record.id, now);
@@ -165,6 +172,49 @@ export class ConnectionService {
     const ok = outcome.status === 'ok' || outcome.status === 'untestable';
     this.deps.audit.record({ userId, action: 'test', outcome: ok ? 'ok' : 'failed', connectionId: record.id, serviceId: record.serviceId, detail: `${outcome.status}: ${outcome.message}` });
     return { connection: await this.status(userId, record.id), outcome };
+  }
+
+  private async testWith(record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential): Promise<TestOutcome> {
+    let secret = secretOf(service, credential);
+    if (record.authMethod === 'oauth2') {
+      try {
+        // Through the vault, so an expired token is refreshed first (and a revoked grant is noticed).
+        secret = await this.deps.vault.getAccessToken(record.id, record.userId);
+      } catch (err) {
+        if (!(err instanceof SophonError) || err.code !== 'auth_failed') throw err;
+        return { status: 'rejected', message: err.message, elapsedMs: 0 };
+      }
+    }
+    return this.deps.tester(service, { secret, fields: { ...record.fields, ...credential.extra } });
+  }
+
+  /** Signs in again (for example with more scopes): same id, label and history; the new grant replaces the old. */
+  async reauth(userId: string, ref: string, how: OAuthInteraction = {}): Promise<Connection> {
+    const record = this.resolve(userId, ref);
+    const service = await this.service(record.serviceId);
+    if (service.auth.method !== 'oauth2') {
+      throw new SophonError('usage', `${record.label} uses ${service.auth.secretLabel}, not OAuth: add it again with the new secret, or remove it.`);
+    }
+    let grant;
+    try {
+      grant = await this.authorize(service, { scopes: how.scopes ?? record.scopes, ...how });
+    } catch (err) {
+      this.deps.audit.record({ userId, action: 'reauth', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: err instanceof SophonError ? err.message : 'sign-in failed' });
+      throw err;
+    }
+    const old = await this.deps.vault.get(userId, record.id);
+    await this.deps.vault.put(userId, record.id, { ...grant.credential, extra: { ...(old?.extra ?? {}), ...grant.credential.extra } });
+    this.deps.store.updateGrant(record.id, grant, this.now());
+    this.deps.audit.record({ userId, action: 'reauth', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: `scopes: ${grant.scopes.join(' ') || '(none)'}` });
+    return this.status(userId, record.id);
+  }
+
+  private async authorize(service: ServiceDefinition, how: OAuthInteraction) {
+    if (!this.deps.oauthClient) throw new SophonError('internal', 'OAuth is not available in this door.');
+    const client = await this.deps.oauthClient(service);
+    const tokens = await signIn(client, service, how);
+    const { credentialFromTokens, accountLabel } = await import('../oauth/tokens');
+    return { credential: credentialFromTokens(tokens), scopes: tokens.scopes, expiresAt: tokens.expiresAt ?? null, account: accountLabel(tokens.identity) ?? null };
   }
 
   async rename(userId: string, ref: string, label: string): Promise<Connection> {
@@ -188,8 +238,7 @@ export class ConnectionService {
     let revocationMessage: string | null = null;
     if (service && this.deps.revoker) {
       try {
-        const credential = await this.deps.vault.get(userId, record.id);
-        revocation = await this.deps.revoker(record, service, credential ? secretOf(service, credential) : undefined);
+        revocation = await this.deps.revoker(record, service, await this.deps.vault.get(userId, record.id));
       } catch (err) {
         revocation = 'failed';
         revocationMessage = err instanceof SophonError ? err.message : 'the service did not accept the revocation';

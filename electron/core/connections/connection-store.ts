@@ -139,6 +139,13 @@ export class ConnectionStore {
       .run(now, outcome.status, outcome.message, outcome.account ?? null, now, id);
   }
 
+  /** After a (re-)authorization: what was granted now. */
+  updateGrant(id: string, grant: { scopes: string[]; expiresAt: number | null; account: string | null }, now = Date.now()): void {
+    this.db
+      .prepare("UPDATE connections SET scopes = ?, expires_at = ?, account = COALESCE(?, account), state = 'active', state_reason = NULL, updated_at = ? WHERE id = ?")
+      .run(JSON.stringify(grant.scopes), grant.expiresAt, grant.account, now, id);
+  }
+
   touchUsed(id: string, now = Date.now()): void {
     this.db.prepare('UPDATE connections SET last_used_at = ? WHERE id = ?').run(now, id);
   }

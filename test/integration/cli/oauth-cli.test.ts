@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { Connection } from '../../../shared/connections';
+import { openVault } from '../../../electron/core/vault/open-vault';
+import { freshPage, launchBrowser } from '../../helpers/browser';
+import { json, sophon, type CliResult } from '../../helpers/cli';
+import { tempHome } from '../../helpers/home';
+import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
+import { loginAndConsent } from '../oauth/drive';
+
+const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
+
+describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the server, needs re-auth, reauth, remove', async () => {
+  let server: TestOidcServer;
+  let browser: Browser;
+  const { home, cleanup } = await tempHome();
+
+  before(async () => {
+    server = await startOidcServer({ accessTokenTtl: 3 });
+    browser = await launchBrowser();
+    await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } }));
+    await mkdir(join(home, 'connectors'));
+    // Exactly as a person would add their own OAuth service: a connector file.
+    const connector = { ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
+    await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await cleanup();
+  });
+
+  /** Runs a sign-in command and completes it in the browser from the address the CLI prints. */
+  async function signInVia(args: string[]): Promise<CliResult> {
+    const child = spawn(process.execPath, [BIN, ...args, '--no-browser'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1', DISPLAY: ':0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /visit:\n\s+(\S+)/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.on('close', () => reject(new Error(`exited before printing a sign-in address: ${stderr}`)));
+    });
+    const { context, page } = await freshPage(browser);
+    await page.goto(url);
+    await loginAndConsent(page, { login: 'ada' });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    await context.close();
+    return { code, stdout, stderr };
+  }
+
+  let id = '';
+  test('add: consent in the browser, tokens in the vault, the account and granted scopes shown', async () => {
+    const r = await signInVia(['connect', 'add', 'oidc', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { connection, test: t } = json<{ connection: Connection; test: { status: string } }>(r);
+    id = connection.id;
+    assert.equal(t.status, 'ok');
+    assert.equal(connection.state, 'active');
+    assert.ok(connection.scopes.includes('openid'));
+    assert.ok(connection.expiresAt);
+    assert.equal(connection.secretHint, null);
+  });
+
+  test('an expired access token is refreshed by the next call, once', async () => {
+    const before = server.tokenRequests('refresh_token');
+    await new Promise((r) => setTimeout(r, 3500));
+    const t = await sophon(['connect', 'test', id, '--json'], { home });
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal(server.tokenRequests('refresh_token'), before + 1);
+  });
+
+  test('revoked at the server: the connection flips to needs re-auth, with the reason', async () => {
+    const { vault } = await openVault({ home });
+    const cred = await vault.get('default', id);
+    const res = await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: cred!.refreshToken!, client_id: PUBLIC_CLIENT }) });
+    assert.equal(res.status, 200);
+    await new Promise((r) => setTimeout(r, 3500));
+    const t = await sophon(['connect', 'test', id], { home });
+    assert.equal(t.code, 4, t.stdout + t.stderr);
+    const s = json<Connection>(await sophon(['connect', 'status', id, '--json'], { home }));
+    assert.equal(s.state, 'needs_reauth');
+    assert.ok(s.stateReason);
+  });
+
+  test('reauth keeps the id and label, and the connection works again', async () => {
+    const label = json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).label;
+    const r = await signInVia(['connect', 'reauth', id, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const c = json<Connection>(r);
+    assert.deepEqual([c.id, c.label, c.state], [id, label, 'active']);
+    assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
+  });
+
+  test('remove revokes at the server (RFC 7009), then deletes', async () => {
+    const { vault } = await openVault({ home });
+    const cred = await vault.get('default', id);
+    const r = await sophon(['connect', 'remove', id, '--json'], { home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(json<{ revocation: string }>(r).revocation, 'revoked');
+    const refresh = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred!.refreshToken!, client_id: PUBLIC_CLIENT }) });
+    assert.equal(refresh.status, 400, 'the refresh token no longer works at the server');
+    const rows = json<{ rows: { action: string }[] }>(await sophon(['audit', '--connection', id, '--json'], { home })).rows.map((x) => x.action);
+    for (const action of ['add', 'reauth', 'revoke', 'remove']) assert.ok(rows.includes(action), `${action} in ${rows}`);
+  });
+});
