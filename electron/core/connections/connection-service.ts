@@ -188,6 +188,34 @@ export class ConnectionService {
     return this.deps.tester(service, { secret, fields: { ...record.fields, ...credential.extra } });
   }
 
+  /**
+   * A usable access token for a call. When the connection needs re-auth (now, or because this very
+   * refresh was refused), the call waits — bounded by `waitMs` — for the person to re-authenticate,
+   * possibly from another process (the app, or `sophon connect reauth`), instead of failing silently
+   * or retrying in a loop.
+   */
+  async accessToken(userId: string, ref: string, options: { waitMs?: number; pollMs?: number } = {}): Promise<string> {
+    const id = this.resolve(userId, ref).id;
+    const deadline = this.now() + (options.waitMs ?? 5 * 60_000);
+    for (;;) {
+      const record = this.deps.store.get(id);
+      if (!record) throw new SophonError('not_found', `Connection ${id} was removed while a call waited for it.`);
+      if (record.state !== 'needs_reauth') {
+        try {
+          const token = await this.deps.vault.getAccessToken(id, userId);
+          this.deps.store.touchUsed(id, this.now());
+          return token;
+        } catch (err) {
+          if (!(err instanceof SophonError) || err.code !== 'auth_failed' || this.deps.store.get(id)?.state !== 'needs_reauth') throw err;
+        }
+      }
+      if (this.now() >= deadline) {
+        throw new SophonError('auth_failed', `${record.label} needs you to sign in again (\`sophon connect reauth ${id}\`); the call waited and gave up.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+    }
+  }
+
   /** Signs in again (for example with more scopes): same id, label and history; the new grant replaces the old. */
   async reauth(userId: string, ref: string, how: OAuthInteraction = {}): Promise<Connection> {
     const record = this.resolve(userId, ref);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
 import { openVault } from '../../../electron/core/vault/open-vault';
+import { openCore } from '../../../electron/core/sophon-core';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { json, sophon, type CliResult } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -91,10 +92,24 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.ok(s.stateReason);
   });
 
-  test('reauth keeps the id and label, and the connection works again', async () => {
+  test('with re-auth needed, a call gives up after its bound with a clear message', async () => {
+    const core = await openCore({ home });
+    await assert.rejects(core.connections.accessToken('default', id, { waitMs: 300, pollMs: 50 }), /needs you to sign in again .*connect reauth/);
+    core.close();
+  });
+
+  test('a call held while re-auth is needed completes once the person re-authenticates in another process', async () => {
     const label = json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).label;
+    const core = await openCore({ home });
+    let settled = false;
+    const held = core.connections.accessToken('default', id, { waitMs: 60_000, pollMs: 100 }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(settled, false, 'the call waits instead of failing');
     const r = await signInVia(['connect', 'reauth', id, '--json']);
     assert.equal(r.code, 0, r.stderr);
+    const token = await held;
+    assert.equal(token, (await core.vault.get('default', id))?.accessToken, 'the held call got the new token');
+    core.close();
     const c = json<Connection>(r);
     assert.deepEqual([c.id, c.label, c.state], [id, label, 'active']);
     assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
