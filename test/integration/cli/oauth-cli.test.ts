@@ -115,6 +115,34 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
   });
 
+  test('--device: the CLI prints a code and address; approved on another device, the connection is made', async () => {
+    const child = spawn(process.execPath, [BIN, 'connect', 'add', 'oidc', '--device', '--label', 'Device', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const [, uri, code] = await new Promise<RegExpExecArray>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const m = /visit (\S+) and enter the code (\S+)/.exec(stderr);
+        if (m) resolve(m);
+      });
+      child.on('close', () => reject(new Error(`no device code printed: ${stderr}`)));
+    });
+    const { context, page } = await freshPage(browser);
+    await page.goto(uri!);
+    await page.locator('input[name=user_code]').fill(code!);
+    await page.locator('button[form="op.deviceInputForm"]').click();
+    await page.locator('button[autofocus][form="op.deviceConfirmForm"]').click();
+    await loginAndConsent(page, { login: 'dev' });
+    const exit = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    await context.close();
+    assert.equal(exit, 0, stderr);
+    const added = json<{ connection: Connection }>({ code: exit, stdout, stderr });
+    assert.equal(added.connection.label, 'Device');
+    assert.equal(added.connection.state, 'active');
+    assert.equal((await sophon(['connect', 'remove', added.connection.id], { home })).code, 0);
+  });
+
   test('remove revokes at the server (RFC 7009), then deletes', async () => {
     const { vault } = await openVault({ home });
     const cred = await vault.get('default', id);
