@@ -30,9 +30,10 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const connector = { ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
   });
+  let serverClosed = false;
   after(async () => {
     await browser?.close();
-    await server?.close();
+    if (!serverClosed) await server?.close();
     await cleanup();
   });
 
@@ -153,5 +154,25 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.equal(refresh.status, 400, 'the refresh token no longer works at the server');
     const rows = json<{ rows: { action: string }[] }>(await sophon(['audit', '--connection', id, '--json'], { home })).rows.map((x) => x.action);
     for (const action of ['add', 'reauth', 'revoke', 'remove']) assert.ok(rows.includes(action), `${action} in ${rows}`);
+  });
+
+  test('a service with no client id configured: one line naming the setting (exit 7)', async () => {
+    const r = await sophon(['connect', 'add', 'gmail', '--no-browser'], { home });
+    assert.equal(r.code, 7);
+    assert.match(r.stderr, /^sophon: Sophon\.OAuth\.gmail\.ClientId is not set in .*appsettings\.json/);
+  });
+
+  test('a revocation that fails is reported, and the removal still completes', async () => {
+    const added = await signInVia(['connect', 'add', 'oidc', '--label', 'Doomed', '--json', '--no-test']);
+    assert.equal(added.code, 0, added.stderr);
+    const doomed = json<{ connection: Connection }>(added).connection.id;
+    await server.close();
+    serverClosed = true;
+    const r = await sophon(['connect', 'remove', doomed, '--json'], { home });
+    assert.equal(r.code, 0, r.stderr);
+    const result = json<{ revocation: string; revocationMessage: string }>(r);
+    assert.equal(result.revocation, 'failed');
+    assert.ok(result.revocationMessage);
+    assert.equal((await sophon(['connect', 'status', doomed], { home })).code, 3, 'removed locally all the same');
   });
 });
