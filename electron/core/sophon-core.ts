@@ -14,6 +14,8 @@ export interface SophonCore extends OpenedVault {
   audit: AuditLog;
   store: ConnectionStore;
   connections: ConnectionService;
+  /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
+  refresh(ref: CredentialRef, options?: { force?: boolean }): Promise<void>;
   close(): void;
 }
 
@@ -79,5 +81,10 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   };
 
   await connections.reconcile();
-  return { ...opened, db, audit, store, connections, close: () => db.close() };
+  const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
+    refresher ??= makeRefresher();
+    await (await refresher).refresh(ref, options);
+    audit.record({ userId: ref.userId, action: 'refresh', outcome: 'ok', connectionId: ref.connectionId, detail: options.force ? 'refreshed on schedule or by hand' : null });
+  };
+  return { ...opened, db, audit, store, connections, refresh, close: () => db.close() };
 }

@@ -1,5 +1,7 @@
-import { app, BrowserWindow, shell } from 'electron';
+import { app, BrowserWindow, dialog, shell } from 'electron';
 import { join } from 'node:path';
+import { startMaintenance } from '../core/connections/maintenance';
+import { openCore, type SophonCore } from '../core/sophon-core';
 
 /**
  * The desktop app's main process: lifecycle and the window. Kept thin — every rule lives in
@@ -43,11 +45,24 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
   app.setAsDefaultProtocolClient('sophon');
-  void app.whenReady().then(() => {
+  let core: SophonCore | undefined;
+  let stopMaintenance: (() => void) | undefined;
+  void app.whenReady().then(async () => {
+    try {
+      core = await openCore();
+      // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
+      stopMaintenance = startMaintenance(core);
+    } catch (err) {
+      dialog.showErrorBox('Sophon cannot open its vault', err instanceof Error ? err.message : String(err));
+    }
     createWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
+  });
+  app.on('will-quit', () => {
+    stopMaintenance?.();
+    core?.close();
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

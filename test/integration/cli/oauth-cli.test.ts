@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { openCore } from '../../../electron/core/sophon-core';
+import { runMaintenance } from '../../../electron/core/connections/maintenance';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { json, sophon, type CliResult } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -70,6 +71,16 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.ok(connection.scopes.includes('openid'));
     assert.ok(connection.expiresAt);
     assert.equal(connection.secretHint, null);
+  });
+
+  test('the scheduler refreshes an OAuth connection unused for a day', async () => {
+    const core = await openCore({ home });
+    const before = server.tokenRequests('refresh_token');
+    assert.deepEqual((await runMaintenance(core)).refreshed, [], 'a fresh connection is left alone');
+    const report = await runMaintenance(core, { now: Date.now() + 25 * 3_600_000 });
+    assert.deepEqual(report.refreshed, [id]);
+    assert.equal(server.tokenRequests('refresh_token'), before + 1);
+    core.close();
   });
 
   test('an expired access token is refreshed by the next call, once', async () => {
