@@ -43,7 +43,8 @@ await build({
 
 // The desktop app's main and preload (only for `npm start` and packaging; tests never need Electron).
 if (process.argv.includes('--app')) {
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning' };
+  // CommonJS has no import.meta; the code that would use it takes the `require` branch there.
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning', define: { 'import.meta.url': 'undefined' } };
   await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.js' });
   await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload/index.js' });
 }

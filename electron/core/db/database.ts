@@ -8,7 +8,8 @@ import { MIGRATIONS } from './migrations';
 
 export type Database = BetterSqlite3.Database;
 
-const require = createRequire(import.meta.url);
+// The CLI and tests run as ES modules, the Electron main bundle as CommonJS (where require exists).
+const nodeRequire: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url);
 
 /**
  * Opens sophon.db: private to the user (SQLite gives its -wal and -shm files the database file's mode),
@@ -20,7 +21,7 @@ export async function openDatabase(file: string, migrations: readonly string[] =
   closeSync(openSync(file, 'a', FILE_MODE));
   if (process.platform !== 'win32') chmodSync(file, FILE_MODE);
   // Loaded here, not at the top: a native module that only database commands pay for.
-  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
+  const Sqlite = nodeRequire('better-sqlite3') as typeof BetterSqlite3;
   const db = new Sqlite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
