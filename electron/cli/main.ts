@@ -84,6 +84,11 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await connectCmd()).connectStatus));
   connect
+    .command('refresh <connection>')
+    .description('refresh an OAuth connection\'s token now (skips the wait after a failed refresh)')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectRefresh));
+  connect
     .command('rename <connection> <label>')
     .description('change the label of a connection')
     .option('--json', 'machine-readable output')

@@ -193,6 +193,20 @@ export async function connectReauth(ctx: CommandContext, ref: string, opts: { js
   });
 }
 
+/** A manual refresh: now, even if the token is fresh, and without waiting out a cooldown. */
+export async function connectRefresh(ctx: CommandContext, ref: string, opts: { json?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const id = await resolveRef(ctx, core, ref);
+    const before = await core.connections.status(ctx.global.user, id);
+    if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${before.authMethod}).`);
+    await core.refresh({ userId: ctx.global.user, connectionId: id }, { force: true });
+    const c = await core.connections.status(ctx.global.user, id);
+    if (opts.json) ctx.io.json(c);
+    else ctx.io.out(`Refreshed ${c.label} (${c.id}).`);
+    return ExitCode.ok;
+  });
+}
+
 export async function connectRename(ctx: CommandContext, ref: string, label: string, opts: { json?: boolean }): Promise<number> {
   return withCore(ctx, async (core) => {
     const c = await core.connections.rename(ctx.global.user, await resolveRef(ctx, core, ref), label);

@@ -6,6 +6,8 @@ const DAY = 24 * 60 * 60_000;
 export interface MaintenanceOptions {
   /** OAuth connections unused this long are refreshed anyway: some services revoke idle refresh tokens. */
   idleRefreshMs?: number;
+  /** OAuth tokens expiring within this are refreshed ahead of time, so no call waits for a refresh. */
+  aheadMs?: number;
   /** Other connections whose last test is older than this are tested again, so breakage shows before the agent needs them. */
   retestMs?: number;
   now?: number;
@@ -30,7 +32,10 @@ export async function runMaintenance(core: Pick<SophonCore, 'store' | 'vault' | 
       if (c.authMethod === 'oauth2') {
         const credential = await core.vault.get(c.userId, c.id);
         const obtainedAt = typeof credential?.obtainedAt === 'number' ? credential.obtainedAt : 0;
-        if (now - Math.max(c.lastUsedAt ?? 0, obtainedAt) < (options.idleRefreshMs ?? DAY)) continue;
+        const idle = now - Math.max(c.lastUsedAt ?? 0, obtainedAt) >= (options.idleRefreshMs ?? DAY);
+        const expiring = credential?.expiresAt !== undefined && credential.expiresAt - now <= (options.aheadMs ?? 5 * 60_000);
+        if (!idle && !expiring) continue;
+        // The scheduler has decided; the refresher's own freshness rule would skip a token with time left.
         await core.refresh({ userId: c.userId, connectionId: c.id }, { force: true });
         report.refreshed.push(c.id);
       } else if (now - (c.lastTestAt ?? 0) >= (options.retestMs ?? DAY)) {
@@ -44,8 +49,8 @@ export async function runMaintenance(core: Pick<SophonCore, 'store' | 'vault' | 
   return report;
 }
 
-/** Runs maintenance now and then every `intervalMs` (default hourly) until stopped. */
-export function startMaintenance(core: Parameters<typeof runMaintenance>[0], intervalMs = 60 * 60_000, options: Omit<MaintenanceOptions, 'now'> = {}): () => void {
+/** Runs maintenance now and then every `intervalMs` (default 5 minutes) until stopped. */
+export function startMaintenance(core: Parameters<typeof runMaintenance>[0], intervalMs = 5 * 60_000, options: Omit<MaintenanceOptions, 'now'> = {}): () => void {
   let running = false;
   const tick = () => {
     if (running) return;

@@ -73,22 +73,34 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.equal(connection.secretHint, null);
   });
 
-  test('the scheduler refreshes an OAuth connection unused for a day', async () => {
+  test('the scheduler refreshes a token about to expire, and one unused for a day', async () => {
     const core = await openCore({ home });
     const before = server.tokenRequests('refresh_token');
-    assert.deepEqual((await runMaintenance(core)).refreshed, [], 'a fresh connection is left alone');
-    const report = await runMaintenance(core, { now: Date.now() + 25 * 3_600_000 });
-    assert.deepEqual(report.refreshed, [id]);
-    assert.equal(server.tokenRequests('refresh_token'), before + 1);
+    assert.deepEqual((await runMaintenance(core, { aheadMs: 60_000 })).refreshed, [id], 'the 3-second token is refreshed ahead');
+    assert.deepEqual((await runMaintenance(core, { aheadMs: 0 })).refreshed, [], 'a just-refreshed, recently used connection is left alone');
+    assert.deepEqual((await runMaintenance(core, { now: Date.now() + 25 * 3_600_000 })).refreshed, [id], 'idle for a day');
+    assert.equal(server.tokenRequests('refresh_token'), before + 2, 'each decision reached the server');
     core.close();
   });
 
-  test('an expired access token is refreshed by the next call, once', async () => {
+  test('a manual refresh gets a new token at once, fresh or not', async () => {
     const before = server.tokenRequests('refresh_token');
+    const r = await sophon(['connect', 'refresh', id], { home });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(server.tokenRequests('refresh_token'), before + 1);
+  });
+
+  test('an expired access token is refreshed by the next call, once, and the rotated refresh token replaces the old', async () => {
+    const before = server.tokenRequests('refresh_token');
+    const old = (await (await openVault({ home })).vault.get('default', id))!.refreshToken;
     await new Promise((r) => setTimeout(r, 3500));
     const t = await sophon(['connect', 'test', id, '--json'], { home });
     assert.equal(t.code, 0, t.stderr);
     assert.equal(server.tokenRequests('refresh_token'), before + 1);
+    const rotated = (await (await openVault({ home })).vault.get('default', id))!.refreshToken;
+    assert.ok(rotated && rotated !== old, 'the server rotated the refresh token and the vault holds the new one');
+    const reuse = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: old!, client_id: PUBLIC_CLIENT }) });
+    assert.equal(reuse.status, 400, 'the old refresh token is dead at the server (and its reuse revokes the grant)');
   });
 
   test('revoked at the server: the connection flips to needs re-auth, with the reason', async () => {
