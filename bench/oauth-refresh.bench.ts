@@ -20,9 +20,11 @@ try {
   await mkdir(join(home, 'config'));
   await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
   const client = await createOAuthClient(server.service(), { clientId: PUBLIC_CLIENT });
-  let opened: OpenedVault | undefined;
-  const r = createOAuthRefresher({ vault: () => opened!.vault, vaultDir: join(home, 'vault'), clientFor: async () => client });
-  opened = await openVault({ home, refresher: r.refresher });
+  // The refresher needs the vault it is handed to: bound once the vault is open.
+  const bound: { opened?: OpenedVault } = {};
+  const r = createOAuthRefresher({ vault: () => bound.opened!.vault, vaultDir: join(home, 'vault'), clientFor: async () => client });
+  const opened = await openVault({ home, refresher: r.refresher });
+  bound.opened = opened;
   await opened.vault.put('default', 'oidc-1', credentialFromTokens(await signInWithBrowser(browser, client)));
 
   let responseAt = 0;
@@ -33,7 +35,7 @@ try {
   const done: number[] = [];
   const tokens = await Promise.all(
     Array.from({ length: CALLERS }, () =>
-      opened!.vault.getAccessToken('oidc-1', 'default').then((t) => {
+      opened.vault.getAccessToken('oidc-1', 'default').then((t) => {
         done.push(performance.now());
         return t;
       }),
