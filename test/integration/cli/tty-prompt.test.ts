@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
+import { sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
 
@@ -48,5 +49,26 @@ describe('a secret typed at a real terminal', async () => {
     assert.match(screen, /Connected Local tty/);
     assert.ok(!screen.includes(secret) && !screen.includes(secret.slice(0, 12)), `the secret was echoed:\n${screen}`);
     assert.equal(api.seen.at(-1)?.headers.authorization, `Bearer ${secret}`);
+  });
+
+  test('an ambiguous name on a terminal asks which one, instead of guessing', async () => {
+    const add = await sophon(['connect', 'add', 'tty', '--secret-stdin', '--label', 'Second'], { home, stdin: secret });
+    assert.equal(add.code, 0, add.stderr);
+    const pick = `${session}-pick`;
+    const cmd = `SOPHON_HOME=${home} NO_COLOR=1 ${process.execPath} ${BIN} connect test tty; echo EXIT:$?; sleep 30`;
+    tmux('new-session', '-d', '-s', pick, '-x', '160', '-y', '40', cmd);
+    try {
+      const menu = await screenUntil(pick, /which one\?/);
+      assert.match(menu, /Typed/);
+      assert.match(menu, /Second/);
+      // Listed by label: Second, then Typed. Move to the second entry and choose it.
+      tmux('send-keys', '-t', pick, 'Down');
+      tmux('send-keys', '-t', pick, 'Enter');
+      const screen = await screenUntil(pick, /EXIT:\d+/);
+      assert.match(screen, /EXIT:0/, screen);
+      assert.match(screen, /\nTyped \(tty-[0-9a-f]+\): ok/);
+    } finally {
+      tmux('kill-session', '-t', pick);
+    }
   });
 });
