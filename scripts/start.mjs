@@ -16,7 +16,12 @@ if (!existsSync(`${electronDir}path.txt`)) {
   console.log('Fetching the Electron binary (first start)…');
   const env = { ...process.env };
   delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
-  run(process.execPath, [`${electronDir}install.js`], env);
+  const fetched = spawnSync(process.execPath, [`${electronDir}install.js`], { stdio: ['inherit', 'inherit', 'pipe'], env });
+  if (fetched.status !== 0) {
+    const reason = fetched.stderr.toString().split('\n').find((l) => /Error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED/.test(l)) ?? 'unknown error';
+    console.error(`Could not fetch Electron's binary (${reason.trim()}). It needs the network once; the sophon CLI works without it.`);
+    process.exit(1);
+  }
 }
 const electron = require('electron');
 run(electron, ['.']);
