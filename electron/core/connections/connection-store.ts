@@ -70,17 +70,7 @@ function fromRow(r: Row): ConnectionRecord {
   };
 }
 
-export interface NewConnection {
-  id: string;
-  userId: string;
-  serviceId: string;
-  label: string;
-  authMethod: string;
-  scopes: string[];
-  fields: Record<string, string>;
-  secretHint: string | null;
-  expiresAt: number | null;
-}
+export type NewConnection = Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId' | 'label' | 'authMethod' | 'scopes' | 'fields' | 'secretHint' | 'expiresAt'>;
 
 export class ConnectionStore {
   constructor(private readonly db: Database) {}

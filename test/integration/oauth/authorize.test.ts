@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import type { Browser } from 'playwright-core';
 import { authorizeWithBrowser, beginAuthorization, completeAuthorization } from '../../../electron/core/oauth/authorize';
-import { createOAuthClient, type OAuthClient } from '../../../electron/core/oauth/client';
+import { createOAuthClient } from '../../../electron/core/oauth/client';
 import { isOAuthError, OAuthError } from '../../../electron/core/oauth/errors';
 import { startLoopback } from '../../../electron/core/oauth/loopback';
-import { freshPage, launchBrowser } from '../../helpers/browser';
-import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
+import { freshPage } from '../../helpers/browser';
+import { useOidcFixture } from '../../helpers/oidc-fixture';
+import { PUBLIC_CLIENT, type TestOidcServer } from '../../helpers/oidc-server';
 import { browserOpener, loginAndConsent } from './drive';
 
 async function userinfo(server: TestOidcServer, accessToken: string): Promise<{ status: number; body: unknown }> {
@@ -16,45 +16,33 @@ async function userinfo(server: TestOidcServer, accessToken: string): Promise<{ 
 }
 
 describe('desktop sign-in: authorization code + PKCE over a loopback redirect, against oidc-provider in Chromium', () => {
-  let server: TestOidcServer;
-  let browser: Browser;
-  let client: OAuthClient;
+  const fx = useOidcFixture();
 
-  before(async () => {
-    server = await startOidcServer();
-    browser = await launchBrowser();
-    client = await createOAuthClient(server.service(), { clientId: PUBLIC_CLIENT });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  test('login and consent in the browser yield working tokens, scopes and the account', async () => {
-    const { context, page } = await freshPage(browser);
+  test('login and consent in the fx.browser yield working tokens, scopes and the account', async () => {
+    const { context, page } = await freshPage(fx.browser);
     const opener = browserOpener(page, { login: 'ada' });
-    const before = server.tokenRequests('authorization_code');
+    const before = fx.server.tokenRequests('authorization_code');
     const started = Date.now();
-    const tokens = await authorizeWithBrowser(client, { openUrl: opener.openUrl, timeoutMs: 60_000 });
+    const tokens = await authorizeWithBrowser(fx.client, { openUrl: opener.openUrl, timeoutMs: 60_000 });
     assert.match(await opener.done, /connected to Test OIDC/);
     await context.close();
 
-    assert.equal(server.tokenRequests('authorization_code') - before, 1);
+    assert.equal(fx.server.tokenRequests('authorization_code') - before, 1);
     assert.ok(tokens.accessToken.length > 10);
     assert.ok(tokens.refreshToken && tokens.refreshToken.length > 10, 'offline_access granted a refresh token');
     assert.equal(tokens.tokenType?.toLowerCase(), 'bearer');
     assert.ok(tokens.expiresAt !== undefined && tokens.expiresAt > started && tokens.expiresAt <= Date.now() + 8_000);
     assert.deepEqual([...tokens.scopes].sort(), ['email', 'offline_access', 'openid']);
     assert.deepEqual(tokens.identity, { sub: 'ada', email: 'ada@example.test' });
-    const me = await userinfo(server, tokens.accessToken);
+    const me = await userinfo(fx.server, tokens.accessToken);
     assert.equal(me.status, 200);
     assert.deepEqual(me.body, { sub: 'ada', email: 'ada@example.test', email_verified: true });
   });
 
   test('without a catalog issuer the catalog endpoints are used and the flow still works', async () => {
-    const manual = await createOAuthClient(server.service({ withIssuer: false }), { clientId: PUBLIC_CLIENT });
+    const manual = await createOAuthClient(fx.server.service({ withIssuer: false }), { clientId: PUBLIC_CLIENT });
     assert.equal(manual.issuerKnown, false);
-    const { context, page } = await freshPage(browser);
+    const { context, page } = await freshPage(fx.browser);
     const opener = browserOpener(page, { login: 'bob' });
     const tokens = await authorizeWithBrowser(manual, { openUrl: opener.openUrl, timeoutMs: 60_000, scopes: ['offline_access', 'email'] });
     await opener.done;
@@ -64,15 +52,15 @@ describe('desktop sign-in: authorization code + PKCE over a loopback redirect, a
   });
 
   test('a redirect with a foreign state is refused before any code exchange', async () => {
-    const before = server.tokenRequests('authorization_code');
-    const err = await authorizeWithBrowser(client, {
+    const before = fx.server.tokenRequests('authorization_code');
+    const err = await authorizeWithBrowser(fx.client, {
       timeoutMs: 60_000,
       // A forged redirect hits the loopback listener (CSRF / a stale tab).
       openUrl: async (url) => {
         const redirect = new URL(new URL(url).searchParams.get('redirect_uri') ?? '');
         redirect.searchParams.set('code', 'forged-code-value-123');
         redirect.searchParams.set('state', 'not-the-state');
-        redirect.searchParams.set('iss', server.issuer);
+        redirect.searchParams.set('iss', fx.server.issuer);
         void fetch(redirect).then((r) => r.text());
       },
     }).then(() => null, (e: unknown) => e);
@@ -80,29 +68,29 @@ describe('desktop sign-in: authorization code + PKCE over a loopback redirect, a
     assert.equal(err.code, 'auth_failed');
     assert.match(err.message, /state mismatch/);
     assert.doesNotMatch(err.message, /forged-code-value-123/);
-    assert.equal(server.tokenRequests('authorization_code'), before);
+    assert.equal(fx.server.tokenRequests('authorization_code'), before);
   });
 
   test('a redirect whose iss is not the issuer (RFC 9207 mix-up) is refused', async () => {
-    const { context, page } = await freshPage(browser);
+    const { context, page } = await freshPage(fx.browser);
     const opener = browserOpener(page);
-    const before = server.tokenRequests('authorization_code');
-    server.tamperIssuer('https://attacker.example');
+    const before = fx.server.tokenRequests('authorization_code');
+    fx.server.tamperIssuer('https://attacker.example');
     try {
-      const err = await authorizeWithBrowser(client, { openUrl: opener.openUrl, timeoutMs: 60_000 }).then(() => null, (e: unknown) => e);
+      const err = await authorizeWithBrowser(fx.client, { openUrl: opener.openUrl, timeoutMs: 60_000 }).then(() => null, (e: unknown) => e);
       assert.ok(isOAuthError(err, 'issuer_mismatch'), String(err));
       assert.match(await opener.done, /unexpected issuer/);
     } finally {
-      server.tamperIssuer(null);
+      fx.server.tamperIssuer(null);
       await context.close();
     }
-    assert.equal(server.tokenRequests('authorization_code'), before);
+    assert.equal(fx.server.tokenRequests('authorization_code'), before);
   });
 
   test('denied consent is a clear "consent was denied"', async () => {
-    const { context, page } = await freshPage(browser);
+    const { context, page } = await freshPage(fx.browser);
     const opener = browserOpener(page, { consent: 'deny' });
-    const err = await authorizeWithBrowser(client, { openUrl: opener.openUrl, timeoutMs: 60_000 }).then(() => null, (e: unknown) => e);
+    const err = await authorizeWithBrowser(fx.client, { openUrl: opener.openUrl, timeoutMs: 60_000 }).then(() => null, (e: unknown) => e);
     assert.ok(isOAuthError(err, 'denied'), String(err));
     assert.equal(err.code, 'auth_failed');
     assert.match(err.message, /consent was denied/);
@@ -112,32 +100,32 @@ describe('desktop sign-in: authorization code + PKCE over a loopback redirect, a
 
   test('a code is good once: the replayed exchange is refused and the first grant is revoked with it', async () => {
     const listener = await startLoopback({ timeoutMs: 60_000 });
-    const pending = await beginAuthorization(client, { redirectUri: listener.redirectUri });
+    const pending = await beginAuthorization(fx.client, { redirectUri: listener.redirectUri });
     assert.equal(pending.url.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(pending.url.searchParams.get('nonce'), 'OIDC request carries a nonce');
-    const { context, page } = await freshPage(browser);
+    const { context, page } = await freshPage(fx.browser);
     await page.goto(pending.url.href);
-    // The loopback answers the tab only when told, so the browser is driven alongside.
+    // The loopback answers the tab only when told, so the fx.browser is driven alongside.
     const drive = loginAndConsent(page);
     const cb = await listener.callback;
-    const first = await completeAuthorization(client, pending, cb.url);
+    const first = await completeAuthorization(fx.client, pending, cb.url);
     cb.respond({ ok: true, message: 'done' });
     await drive;
     await listener.close();
     await context.close();
 
-    const err = await completeAuthorization(client, pending, cb.url).then(() => null, (e: unknown) => e);
+    const err = await completeAuthorization(fx.client, pending, cb.url).then(() => null, (e: unknown) => e);
     assert.ok(isOAuthError(err, 'invalid_grant'), String(err));
     assert.doesNotMatch(err.message, new RegExp(cb.url.searchParams.get('code') ?? 'x'));
     // oidc-provider revokes what the first exchange issued once the code is replayed.
     assert.ok(first.refreshToken);
-    const reuse = await oidc.refreshTokenGrant(client.config, first.refreshToken).then(() => null, (e: unknown) => e);
+    const reuse = await oidc.refreshTokenGrant(fx.client.config, first.refreshToken).then(() => null, (e: unknown) => e);
     assert.ok(reuse instanceof oidc.ResponseBodyError && reuse.error === 'invalid_grant');
   });
 
   test('no redirect in time is a timeout, and the listener is gone afterwards', async () => {
     let redirectUri = '';
-    const err = await authorizeWithBrowser(client, {
+    const err = await authorizeWithBrowser(fx.client, {
       timeoutMs: 300,
       openUrl: async (url) => {
         redirectUri = new URL(url).searchParams.get('redirect_uri') ?? '';
@@ -150,15 +138,15 @@ describe('desktop sign-in: authorization code + PKCE over a loopback redirect, a
   });
 
   test('a token endpoint error after consent fails clearly, without the code in the message', async () => {
-    server.failTokenRequests(1, { status: 500, error: 'server_error', grantType: 'authorization_code' });
-    const { context, page } = await freshPage(browser);
+    fx.server.failTokenRequests(1, { status: 500, error: 'server_error', grantType: 'authorization_code' });
+    const { context, page } = await freshPage(fx.browser);
     const opener = browserOpener(page);
     let code = '';
     page.on('request', (req) => {
       const u = new URL(req.url());
       if (u.pathname === '/callback') code = u.searchParams.get('code') ?? '';
     });
-    const err = await authorizeWithBrowser(client, { openUrl: opener.openUrl, timeoutMs: 60_000 }).then(() => null, (e: unknown) => e);
+    const err = await authorizeWithBrowser(fx.client, { openUrl: opener.openUrl, timeoutMs: 60_000 }).then(() => null, (e: unknown) => e);
     await opener.done;
     await context.close();
     assert.ok(err instanceof OAuthError, String(err));
@@ -169,14 +157,14 @@ describe('desktop sign-in: authorization code + PKCE over a loopback redirect, a
   });
 
   test('plain http endpoints are refused for a service that is not local', async () => {
-    const remote = { ...server.service(), local: false };
+    const remote = { ...fx.server.service(), local: false };
     const err = await createOAuthClient(remote, { clientId: PUBLIC_CLIENT }).then(() => null, (e: unknown) => e);
     assert.ok(isOAuthError(err, 'config'), String(err));
     assert.match(err.message, /must use https/);
   });
 
-  test('a service that needs a client secret is refused without one', async () => {
-    const svc = server.service({ clientSecretRequired: true });
+  test('a service that needs a fx.client secret is refused without one', async () => {
+    const svc = fx.server.service({ clientSecretRequired: true });
     const err = await createOAuthClient(svc, { clientId: PUBLIC_CLIENT }).then(() => null, (e: unknown) => e);
     assert.ok(isOAuthError(err, 'config'), String(err));
   });
