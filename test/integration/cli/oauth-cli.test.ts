@@ -41,23 +41,31 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
   /** Runs a sign-in command and completes it in the browser from the address the CLI prints. */
   async function signInVia(args: string[]): Promise<CliResult> {
     const child = spawn(process.execPath, [BIN, ...args, '--no-browser'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1', DISPLAY: ':0' } });
+    const exited = new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const m = /visit:\n\s+(\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          const m = /visit:\n\s+(\S+)/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`exited before printing a sign-in address: ${stderr}`)));
       });
-      child.on('close', () => reject(new Error(`exited before printing a sign-in address: ${stderr}`)));
-    });
-    const { context, page } = await freshPage(browser);
-    await page.goto(url);
-    await loginAndConsent(page, { login: 'ada' });
-    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
-    await context.close();
-    return { code, stdout, stderr };
+      const { context, page } = await freshPage(browser);
+      try {
+        await page.goto(url);
+        await loginAndConsent(page, { login: 'ada' });
+        return { code: await exited, stdout, stderr };
+      } finally {
+        await context.close();
+      }
+    } finally {
+      // A failed step must not leave a CLI waiting for its redirect (it would hold the test run open).
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   }
 
   let id = '';
@@ -139,8 +147,12 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
   });
 
-  test('--device: the CLI prints a code and address; approved on another device, the connection is made', async () => {
+  test('--device: the CLI prints a code and address; approved on another device, the connection is made', async (t) => {
     const child = spawn(process.execPath, [BIN, 'connect', 'add', 'oidc', '--device', '--label', 'Device', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' } });
+    // Whatever fails below, the CLI must not be left polling for its device code.
+    t.after(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
