@@ -45,6 +45,15 @@ export class FileKeyProtector implements KeyProtector {
     return key;
   }
 
+  async probe(): Promise<void> {
+    try {
+      await fsp.stat(this.file);
+    } catch (err) {
+      // A missing file is an empty store; anything else (EACCES, ENOTDIR) means it cannot be used.
+      if (errnoOf(err) !== 'ENOENT') throw new SophonError('vault_key_missing', `Cannot read the key file ${this.file} (${errnoOf(err) ?? 'error'}).`, { cause: err });
+    }
+  }
+
   async store(keyId: string, key: Buffer): Promise<boolean> {
     await ensurePrivateDir(dirname(this.file));
     return createFileExclusive(this.file, JSON.stringify({ format: 1, keyId, key: key.toString('base64') }) + '\n');

@@ -21,6 +21,8 @@ export interface KeyProtector {
   location(keyId: string): string;
   /** The key, or null when the store answers but holds no such key. Throws when the store cannot be asked. */
   load(keyId: string): Promise<Buffer | null>;
+  /** Throws when the store cannot be asked; reads no key, so it is safe while another process creates one. */
+  probe(): Promise<void>;
   /** Keeps a newly created key. Returns false when a key is already there (another process created one first). */
   store(keyId: string, key: Buffer): Promise<boolean>;
   remove(keyId: string): Promise<void>;

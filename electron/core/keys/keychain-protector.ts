@@ -68,6 +68,15 @@ export class KeychainProtector implements KeyProtector {
     return key;
   }
 
+  async probe(): Promise<void> {
+    const keytar = await loadKeytar();
+    try {
+      await keytar.getPassword(this.service, 'vault-probe');
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
   async store(keyId: string, key: Buffer): Promise<boolean> {
     const keytar = await loadKeytar();
     try {

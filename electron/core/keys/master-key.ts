@@ -51,7 +51,7 @@ export class MasterKeyStore {
       const keyId = await this.expectedKeyId();
       if (keyId === null) {
         // Nothing stored yet: "reachable" means the store answers, so the first write will succeed.
-        await this.protector.load('0000000000000000');
+        await this.protector.probe();
         return { keyId: null, location: null, reachable: true, problem: null };
       }
       await this.loadExisting(keyId);
@@ -112,7 +112,7 @@ export class MasterKeyStore {
       return key;
     }
     // Ask the store before touching the disk: an unavailable keychain leaves nothing behind.
-    await this.protector.load('0000000000000000');
+    await this.protector.probe();
     await ensurePrivateDir(this.paths.securityDir);
     // Two processes opening an empty vault at once must agree on one key.
     const release = await lockfile.lock(this.paths.securityDir, {
