@@ -45,4 +45,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_user ON audit (user_id, at);
   CREATE INDEX audit_skill ON audit (skill, at);
   `,
+  // 2: broker tokens minted for skills. Only a SHA-256 of each token is kept (never the token), with what
+  // it is bound to, so a token minted by `sophon broker mint` is honoured by a `sophon broker serve`.
+  `
+  CREATE TABLE broker_tokens (
+    token_hash     TEXT PRIMARY KEY,
+    id             TEXT NOT NULL UNIQUE,
+    user_id        TEXT NOT NULL,
+    skill          TEXT NOT NULL,
+    tool           TEXT NOT NULL,
+    connection_ids TEXT NOT NULL,
+    scopes         TEXT NOT NULL DEFAULT '[]',
+    allowed_hosts  TEXT NOT NULL DEFAULT '[]',
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    revoked_at     INTEGER
+  );
+  CREATE INDEX broker_tokens_expiry ON broker_tokens (expires_at);
+  `,
 ];
