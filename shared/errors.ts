@@ -15,6 +15,12 @@ export const ErrorCodes = [
   'keychain_unavailable',
   'vault_file_corrupt',
   'vault_provider_unavailable',
+  /** REST/IPC: no API token, or one that is not known. */
+  'unauthorized',
+  /** REST/IPC: the caller may not do this (wrong Host or Origin, another user's data, admin only). */
+  'forbidden',
+  /** REST: the request body is larger than the server accepts. */
+  'too_large',
   'internal',
 ] as const;
 

@@ -21,7 +21,11 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'not_found':
       return ExitCode.notFound;
     case 'auth_failed':
+    case 'unauthorized':
+    case 'forbidden':
       return ExitCode.authFailed;
+    case 'too_large':
+      return ExitCode.usage;
     case 'unreachable':
       return ExitCode.unreachable;
     case 'vault_key_missing':

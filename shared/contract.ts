@@ -1,0 +1,199 @@
+import { z } from 'zod';
+import { AuditRowSchema, ConnectionSchema } from './connections';
+import { ErrorCodes, type ErrorCode } from './errors';
+import type { EventName, OperationName } from './operations';
+
+/**
+ * The one contract every door of the app speaks (IPC in Electron, REST in a browser): each operation's
+ * name, input schema and output schema, and the events. The main process and the REST server validate
+ * every input with these schemas; IPC handlers, the preload bridge, the HTTP routes and the renderer's
+ * client are all derived from this table. No output schema has room for a secret: a connection carries
+ * at most `secretHint`, and secrets only ever travel inward (in `connections.add`'s input).
+ *
+ * The renderer and preload import this file with `import type` only (no zod in their bundles); the
+ * runtime list of names is `operations.ts`.
+ */
+
+/** A reference to one of the caller's connections: id, label, or service id when it has only one. */
+const ConnectionRef = z.string().min(1).max(200);
+const Empty = z.strictObject({});
+const Label = z.string().min(1).max(80);
+const Scopes = z.array(z.string().min(1).max(200)).max(100);
+const StringMap = z.record(z.string().max(64), z.string().max(8192));
+
+export const TestOutcomeSchema = z.object({
+  status: z.enum(['ok', 'rejected', 'missing_scope', 'unreachable', 'unexpected', 'untestable']),
+  message: z.string(),
+  elapsedMs: z.number(),
+  statusCode: z.number().optional(),
+  account: z.string().optional(),
+});
+export type TestOutcome = z.infer<typeof TestOutcomeSchema>;
+
+/** A field the add form asks for (besides the main secret). Secret fields go in `secretFields`. */
+export const ServiceFieldSummarySchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  secret: z.boolean(),
+  required: z.boolean(),
+  kind: z.enum(['string', 'url', 'host', 'port', 'email', 'enum']),
+  options: z.array(z.string()).nullable(),
+  default: z.string().nullable(),
+  help: z.string().nullable(),
+});
+
+/** A service of the catalog, as the "Add connection" screen needs it. */
+export const ServiceSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  group: z.string(),
+  description: z.string(),
+  authMethod: z.enum(['oauth2', 'api_key', 'bearer', 'basic', 'smtp_imap', 'webhook_url', 'none']),
+  /** Label of the main secret ("API key", "Personal access token"); null when the method takes none (oauth2, none). */
+  secretLabel: z.string().nullable(),
+  defaultScopes: z.array(z.string()),
+  fields: z.array(ServiceFieldSummarySchema),
+  /** Runs on this machine or the local network (Ollama). */
+  local: z.boolean(),
+  /** OAuth services: whether Sophon.OAuth.<id>.ClientId is set (without it, add fails naming the setting). */
+  oauthClientConfigured: z.boolean().nullable(),
+  /** Where the service comes from: built in, or a connector file in SOPHON_HOME/connectors. */
+  source: z.enum(['builtin', 'connector']),
+  docsUrl: z.string().nullable(),
+});
+export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
+
+export const VaultStatusSchema = z.object({
+  home: z.string(),
+  vaultDir: z.string(),
+  provider: z.string(),
+  keyProtector: z.object({ kind: z.string(), keyId: z.string().nullable(), location: z.string().nullable(), reachable: z.boolean() }),
+  credentials: z.number(),
+  problems: z.array(z.string()),
+});
+
+export const VaultVerifySchema = z.object({
+  total: z.number(),
+  ok: z.number(),
+  failures: z.array(z.object({ userId: z.string(), connectionId: z.string(), file: z.string(), code: z.string(), problem: z.string() })),
+  strays: z.array(z.string()),
+  tempsRemoved: z.array(z.string()),
+});
+
+/** The non-secret settings. OAuth client secrets are write-only: `clientSecretSet` says whether one is stored. */
+export const SettingsViewSchema = z.object({
+  settingsFile: z.string(),
+  vault: z.object({ provider: z.string(), keyProtector: z.string(), keychainService: z.string() }),
+  oauthClients: z.record(z.string(), z.object({ clientId: z.string(), clientSecretSet: z.boolean() })),
+});
+
+const ServiceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be a service id (lowercase letters, digits, "-")');
+const IsoTime = z.iso.datetime({ offset: true });
+
+/** Every operation: name → input and output schema. Keys are exactly OPERATION_NAMES. */
+export const OPERATIONS = {
+  /** Who the caller is: the token's (or the desktop app's) user, and whether it is an admin. */
+  'session.info': { input: Empty, output: z.object({ userId: z.string(), isAdmin: z.boolean() }) },
+  'services.list': {
+    input: Empty,
+    output: z.object({ services: z.array(ServiceSummarySchema), connectorProblems: z.array(z.object({ file: z.string(), message: z.string() })) }),
+  },
+  'connections.list': { input: Empty, output: z.object({ connections: z.array(ConnectionSchema) }) },
+  'connections.get': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema }) },
+  /**
+   * Connect a service. API-key style: `secret` (and `secretFields` for secret form fields). OAuth: the
+   * server/main starts the browser sign-in, emits `oauth.progress`, and resolves when the redirect
+   * arrives (or the sign-in times out). `test: false` stores untested.
+   */
+  'connections.add': {
+    input: z.strictObject({
+      serviceId: ServiceId,
+      label: Label.optional(),
+      secret: z.string().min(1).max(16_384).optional(),
+      fields: StringMap.optional(),
+      secretFields: StringMap.optional(),
+      scopes: Scopes.optional(),
+      test: z.boolean().optional(),
+    }),
+    output: z.object({ connection: ConnectionSchema, test: TestOutcomeSchema.nullable() }),
+  },
+  'connections.test': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema, outcome: TestOutcomeSchema }) },
+  'connections.reauth': { input: z.strictObject({ connection: ConnectionRef, scopes: Scopes.optional() }), output: z.object({ connection: ConnectionSchema }) },
+  'connections.rename': { input: z.strictObject({ connection: ConnectionRef, label: Label }), output: z.object({ connection: ConnectionSchema }) },
+  'connections.remove': {
+    input: z.strictObject({ connection: ConnectionRef }),
+    output: z.object({ connection: ConnectionSchema, revocation: z.enum(['not_applicable', 'revoked', 'failed']), revocationMessage: z.string().nullable() }),
+  },
+  'connections.refresh': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema }) },
+  /**
+   * The audit trail, newest first. `userId` other than the caller's: admins only. `connection` is an id
+   * or label (a removed connection's id still finds its history). `total` counts every matching row.
+   */
+  'audit.query': {
+    input: z.strictObject({
+      connection: ConnectionRef.optional(),
+      skill: z.string().min(1).max(200).optional(),
+      userId: z.string().min(1).max(64).optional(),
+      action: z.string().min(1).max(40).optional(),
+      since: IsoTime.optional(),
+      until: IsoTime.optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().min(0).max(10_000_000).optional(),
+    }),
+    output: z.object({ rows: z.array(AuditRowSchema), total: z.number() }),
+  },
+  /** As `sophon vault status --json`. Admins only (it covers every user's credentials). */
+  'vault.status': { input: Empty, output: VaultStatusSchema },
+  /** As `sophon vault verify --json`. Admins only. */
+  'vault.verify': { input: Empty, output: VaultVerifySchema },
+  'settings.get': { input: Empty, output: z.object({ settings: SettingsViewSchema }) },
+  /**
+   * Admins only. Sets (or, with `clientId: null`, removes) the OAuth client Sophon is registered as at
+   * a service. `clientSecret` is write-only: never returned.
+   */
+  'settings.set': {
+    input: z.strictObject({
+      oauthClients: z.record(ServiceId, z.strictObject({ clientId: z.string().min(1).max(500).nullable(), clientSecret: z.string().min(1).max(500).optional() })),
+    }),
+    output: z.object({ settings: SettingsViewSchema }),
+  },
+  /** Admins only: which connections exist, for every user — metadata only (no secretHint), never credentials. */
+  'admin.connections': { input: Empty, output: z.object({ connections: z.array(ConnectionSchema) }) },
+} as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
+
+/** Events pushed to the UI. Each reaches only the user it concerns. */
+export const EVENTS = {
+  /** Any change of the caller's connections (added, removed, state flips — also by another process). */
+  'connections.changed': z.object({ connections: z.array(ConnectionSchema) }),
+  /**
+   * An OAuth sign-in started by `connections.add` / `connections.reauth`: `waiting` carries the address
+   * to open (the app also opens it in the system browser); then `completed` or `failed` (with a message).
+   */
+  'oauth.progress': z.object({
+    serviceId: z.string(),
+    connectionId: z.string().nullable(),
+    authorizationUrl: z.string(),
+    phase: z.enum(['waiting', 'completed', 'failed']),
+    message: z.string().nullable(),
+  }),
+} as const satisfies Record<EventName, z.ZodType>;
+
+export type In<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;
+export type Out<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['output']>;
+export type EventPayload<K extends EventName> = z.output<(typeof EVENTS)[K]>;
+
+export const ErrorInfoSchema = z.object({ code: z.enum(ErrorCodes), message: z.string() });
+
+/** What every transport returns for an operation. */
+export type Envelope<T = unknown> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };
+export const EnvelopeSchema = z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: ErrorInfoSchema })]);
+
+/** The whole API as the UI sees it: one async function per operation. */
+export type SophonApi = { [K in OperationName]: (input: In<K>) => Promise<Out<K>> };
+
+/** The shape the preload exposes as `window.sophon`. */
+export type SophonBridge = { [K in OperationName]: (input: In<K>) => Promise<Envelope<Out<K>>> } & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+export type { OperationName, EventName } from './operations';

@@ -1,0 +1,67 @@
+import type { ErrorCode } from './errors';
+
+/**
+ * The names of every operation and event of the contract, without zod: the preload bridge and the
+ * renderer import this at runtime; `contract.ts` (schemas) is imported by them with `import type` only.
+ * `contract.ts` declares exactly these names (a unit test and its `satisfies` clause keep them equal).
+ */
+export const OPERATION_NAMES = [
+  'session.info',
+  'services.list',
+  'connections.list',
+  'connections.get',
+  'connections.add',
+  'connections.test',
+  'connections.reauth',
+  'connections.rename',
+  'connections.remove',
+  'connections.refresh',
+  'audit.query',
+  'vault.status',
+  'vault.verify',
+  'settings.get',
+  'settings.set',
+  'admin.connections',
+] as const;
+
+export type OperationName = (typeof OPERATION_NAMES)[number];
+
+export const EVENT_NAMES = ['connections.changed', 'oauth.progress'] as const;
+
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** IPC channel of an operation (`sophon:connections.list`) and of an event (`sophon:event:oauth.progress`). */
+export const operationChannel = (name: OperationName): `sophon:${OperationName}` => `sophon:${name}`;
+export const eventChannel = (name: EventName): `sophon:event:${EventName}` => `sophon:event:${name}`;
+
+export function isOperationName(name: string): name is OperationName {
+  return (OPERATION_NAMES as readonly string[]).includes(name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return (EVENT_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * HTTP status of each error code in the REST API: 200 for ok, 400 invalid input or usage, 401 no or
+ * wrong token, 403 forbidden, 404 not found, 409 ambiguous, 413 too large, 422 a service refused the
+ * credential (auth_failed: not the caller's token), 502 unreachable, 500 internal and vault/settings problems. (The client reads the envelope, not the status; the status is for curl and proxies.)
+ */
+export const HTTP_STATUS_OF_CODE: Record<ErrorCode, number> = {
+  usage: 400,
+  invalid_input: 400,
+  unauthorized: 401,
+  auth_failed: 422,
+  forbidden: 403,
+  not_found: 404,
+  ambiguous: 409,
+  too_large: 413,
+  unreachable: 502,
+  settings_invalid: 500,
+  vault_key_missing: 500,
+  vault_key_mismatch: 500,
+  keychain_unavailable: 500,
+  vault_file_corrupt: 500,
+  vault_provider_unavailable: 500,
+  internal: 500,
+};
