@@ -122,6 +122,32 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/connector')).connectorValidate));
 
+  // REST API and browser dashboard (issue 7).
+  program
+    .command('dashboard')
+    .description('serve the REST API and the dashboard on 127.0.0.1 until Ctrl-C; prints the address with your token')
+    .option('--port <n>', 'port (default: a free one)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else prints a warning)')
+    .option('--open', 'open the dashboard in your browser')
+    .option('--no-browser', 'OAuth sign-ins: do not open the system browser (the dashboard shows the link)')
+    .action(run(async () => (await import('./commands/dashboard')).dashboard));
+  const apiToken = program.command('api-token').description('tokens for the REST API (each belongs to one user: --user)');
+  apiToken
+    .command('create')
+    .description('issue a token for --user (printed once; only its hash is kept)')
+    .option('--admin', 'the token may also list every user\'s connections (never their credentials)')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/api-token')).apiTokenCreate));
+  apiToken
+    .command('list')
+    .description('the tokens issued (ids, users, roles; never a token)')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/api-token')).apiTokenList));
+  apiToken
+    .command('revoke <id>')
+    .description('stop a token from working')
+    .action(run(async () => (await import('./commands/api-token')).apiTokenRevoke));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -1,0 +1,29 @@
+import { OPERATIONS, type Envelope } from '../../../shared/contract';
+import { isOperationName } from '../../../shared/operations';
+import { SophonError } from '../errors';
+import { validate } from '../validation/parse';
+import type { Caller, OperationImpls } from './operations';
+
+/**
+ * Runs one operation for one caller, whatever the door: the input is validated against the contract,
+ * the result is parsed against the contract's output schema (which drops any property the contract
+ * does not declare, so nothing undeclared — let alone a secret — can ride along), and every outcome is
+ * an envelope. An unexpected error becomes `internal` without its message (it could quote anything).
+ */
+export async function dispatch(impls: OperationImpls, caller: Caller, name: string, input: unknown): Promise<Envelope> {
+  try {
+    if (!isOperationName(name)) throw new SophonError('not_found', `No operation "${name.slice(0, 80)}".`);
+    const op = OPERATIONS[name];
+    const parsed = validate(op.input, input ?? {}, `Input of ${name}`);
+    const impl = impls[name] as (caller: Caller, input: unknown) => Promise<unknown>;
+    const value: unknown = op.output.parse(await impl(caller, parsed));
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) };
+  }
+}
+
+export function toErrorInfo(err: unknown): { code: SophonError['code']; message: string } {
+  if (err instanceof SophonError) return { code: err.code, message: err.message };
+  return { code: 'internal', message: 'Unexpected error inside Sophon (nothing was shown of it, as it could contain data; see the app log or run the CLI with --debug).' };
+}

@@ -1,0 +1,80 @@
+import type { EventPayload } from '../../../shared/contract';
+import type { EventName } from '../../../shared/operations';
+import type { SophonCore } from '../sophon-core';
+
+export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+/** Delivers events to the subscribers of one user only (an SSE stream, the app window). */
+export class EventHub {
+  private readonly subscribers = new Map<string, Set<EventListener>>();
+
+  subscribe(userId: string, listener: EventListener): () => void {
+    let set = this.subscribers.get(userId);
+    if (!set) this.subscribers.set(userId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.subscribers.delete(userId);
+    };
+  }
+
+  emit<E extends EventName>(userId: string, event: E, payload: EventPayload<E>): void {
+    for (const listener of this.subscribers.get(userId) ?? []) {
+      try {
+        listener(event, payload);
+      } catch {
+        // One broken subscriber (a closed stream) never stops the others.
+      }
+    }
+  }
+
+  users(): string[] {
+    return [...this.subscribers.keys()];
+  }
+}
+
+/**
+ * Sends `connections.changed` to a user's subscribers whenever their connections change — through this
+ * process (`poke`) or another one (the CLI, the broker, a refresh that flipped a connection to
+ * needs_reauth): every `intervalMs` it reads a per-user fingerprint of the connection rows (count, sum
+ * of update times, last use) from sophon.db, and sends the new list to users whose fingerprint moved.
+ */
+export function watchConnections(core: Pick<SophonCore, 'db' | 'connections'>, hub: EventHub, intervalMs = 1000): { poke: () => void; stop: () => void } {
+  const fingerprint = core.db.prepare(
+    `SELECT user_id AS userId, count(*) || ':' || total(updated_at) || ':' || max(coalesce(last_used_at, 0)) || ':' || group_concat(state) AS fp
+     FROM connections GROUP BY user_id`,
+  );
+  const last = new Map<string, string>();
+  let running = false;
+  let again = false;
+  const tick = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const now = new Map((fingerprint.all() as { userId: string; fp: string }[]).map((r) => [r.userId, r.fp]));
+        for (const userId of hub.users()) {
+          const fp = now.get(userId) ?? 'none';
+          if (!last.has(userId)) {
+            last.set(userId, fp);
+            continue;
+          }
+          if (last.get(userId) === fp) continue;
+          last.set(userId, fp);
+          hub.emit(userId, 'connections.changed', { connections: await core.connections.list(userId) });
+        }
+      } while (again);
+    } catch {
+      // The database busy for longer than its timeout: the next tick tries again.
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), intervalMs);
+  timer.unref();
+  return { poke: () => void tick(), stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,309 @@
+import { promises as fsp } from 'node:fs';
+import type { z } from 'zod';
+import type { EventPayload, OPERATIONS, Out } from '../../../shared/contract';
+import type { EventName, OperationName } from '../../../shared/operations';
+import type { Connection } from '../../../shared/connections';
+import type { ApiCaller } from '../api-tokens/token-store';
+import type { ServiceDefinition } from '../catalog/schema';
+import { toConnection } from '../connections/connection-service';
+import { SophonError, errnoOf } from '../errors';
+import { FileKeyProtector } from '../keys/file-protector';
+import { atomicWriteFile } from '../fs/secure-fs';
+import type { SophonCore } from '../sophon-core';
+import { parseJsonText } from '../validation/parse';
+
+/** Who is calling: a REST token's user, or the desktop app's local person. */
+export type Caller = Pick<ApiCaller, 'userId' | 'isAdmin'>;
+
+type Input<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['input']>;
+export type OperationImpl<K extends OperationName> = (caller: Caller, input: Input<K>) => Promise<Out<K>>;
+export type OperationImpls = { [K in OperationName]: OperationImpl<K> };
+
+export interface OperationContext {
+  core: SophonCore;
+  /** Delivers an event to one user's subscribers (IPC window or SSE streams). */
+  emit: <E extends EventName>(userId: string, event: E, payload: EventPayload<E>) => void;
+  /** Opens an OAuth authorization URL in the system browser; absent: the URL only goes to the UI (oauth.progress). */
+  openExternal?: (url: string) => Promise<void>;
+  /** Called after an operation changed connections, so `connections.changed` goes out without waiting for the poll. */
+  changed?: () => void;
+  /** How long an OAuth sign-in may take (default 5 minutes). */
+  oauthTimeoutMs?: number;
+}
+
+const requireAdmin = (caller: Caller, what: string) => {
+  if (!caller.isAdmin) throw new SophonError('forbidden', `Only an admin token may ${what}.`);
+};
+
+/**
+ * The one implementation of every contract operation over the core, used by both doors (Electron IPC
+ * and the REST server): user scoping, admin checks, and shaping results to the contract. Inputs arrive
+ * already validated against the contract (see dispatch.ts); outputs are parsed against it there too.
+ */
+export function createOperations(ctx: OperationContext): OperationImpls {
+  const { core } = ctx;
+  const changed = () => ctx.changed?.();
+
+  const oauthInteraction = (caller: Caller, serviceId: string, connectionId: string | null, scopes: string[] | undefined) => {
+    let url = '';
+    return {
+      how: {
+        scopes,
+        timeoutMs: ctx.oauthTimeoutMs,
+        openUrl: async (authorizationUrl: string) => {
+          url = authorizationUrl;
+          ctx.emit(caller.userId, 'oauth.progress', { serviceId, connectionId, authorizationUrl, phase: 'waiting', message: null });
+          // A browser that cannot be opened is not fatal: the UI shows the link.
+          await ctx.openExternal?.(authorizationUrl).catch(() => undefined);
+        },
+      },
+      done: (connection: string | null, err?: unknown) => {
+        if (!url) return;
+        ctx.emit(caller.userId, 'oauth.progress', {
+          serviceId,
+          connectionId: connection,
+          authorizationUrl: url,
+          phase: err === undefined ? 'completed' : 'failed',
+          message: err === undefined ? null : err instanceof SophonError ? err.message : 'The sign-in failed.',
+        });
+      },
+    };
+  };
+
+  const settingsView = (): Out<'settings.get'>['settings'] => {
+    const s = core.settings.Sophon;
+    return {
+      settingsFile: core.paths.settingsFile,
+      vault: { provider: s.Vault.Provider, keyProtector: s.Vault.KeyProtector, keychainService: s.Vault.KeychainService },
+      oauthClients: Object.fromEntries(Object.entries(s.OAuth).map(([id, c]) => [id, { clientId: c.ClientId, clientSecretSet: c.ClientSecret !== undefined }])),
+    };
+  };
+
+  return {
+    'session.info': async (caller) => ({ userId: caller.userId, isAdmin: caller.isAdmin }),
+
+    'services.list': async () => {
+      const catalog = await core.connections.catalog();
+      return {
+        services: catalog.entries.map(({ service, source }) => summarize(service, source.kind, core.settings.Sophon.OAuth[service.id] !== undefined)),
+        connectorProblems: catalog.problems,
+      };
+    },
+
+    'connections.list': async (caller) => ({ connections: await core.connections.list(caller.userId) }),
+
+    'connections.get': async (caller, input) => ({ connection: await core.connections.status(caller.userId, input.connection) }),
+
+    'connections.add': async (caller, input) => {
+      const oauth = oauthInteraction(caller, input.serviceId, null, input.scopes);
+      try {
+        const result = await core.connections.add(caller.userId, {
+          serviceId: input.serviceId,
+          label: input.label,
+          secret: input.secret,
+          fields: input.fields,
+          secretFields: input.secretFields,
+          test: input.test,
+          oauth: oauth.how,
+        });
+        oauth.done(result.connection.id);
+        return result;
+      } catch (err) {
+        oauth.done(null, err);
+        throw err;
+      } finally {
+        changed();
+      }
+    },
+
+    'connections.test': async (caller, input) => {
+      try {
+        return await core.connections.test(caller.userId, input.connection);
+      } finally {
+        changed();
+      }
+    },
+
+    'connections.reauth': async (caller, input) => {
+      const record = core.connections.resolve(caller.userId, input.connection);
+      const oauth = oauthInteraction(caller, record.serviceId, record.id, input.scopes);
+      try {
+        const connection = await core.connections.reauth(caller.userId, record.id, oauth.how);
+        oauth.done(record.id);
+        return { connection };
+      } catch (err) {
+        oauth.done(record.id, err);
+        throw err;
+      } finally {
+        changed();
+      }
+    },
+
+    'connections.rename': async (caller, input) => {
+      const connection = await core.connections.rename(caller.userId, input.connection, input.label);
+      changed();
+      return { connection };
+    },
+
+    'connections.remove': async (caller, input) => {
+      const result = await core.connections.remove(caller.userId, input.connection);
+      changed();
+      return result;
+    },
+
+    'connections.refresh': async (caller, input) => {
+      const before = await core.connections.status(caller.userId, input.connection);
+      if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${before.authMethod}).`);
+      try {
+        await core.refresh({ userId: caller.userId, connectionId: before.id }, { force: true });
+      } finally {
+        changed();
+      }
+      return { connection: await core.connections.status(caller.userId, before.id) };
+    },
+
+    'audit.query': async (caller, input) => {
+      const userId = input.userId ?? caller.userId;
+      if (userId !== caller.userId) requireAdmin(caller, "read another user's audit trail");
+      let connectionId = input.connection;
+      if (connectionId !== undefined) {
+        // A removed connection still has its history: fall back to the raw id when nothing current matches.
+        try {
+          connectionId = core.connections.resolve(userId, connectionId).id;
+        } catch (err) {
+          if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
+        }
+      }
+      const filter = {
+        userId,
+        connectionId,
+        skill: input.skill,
+        action: input.action,
+        since: input.since === undefined ? undefined : Date.parse(input.since),
+        until: input.until === undefined ? undefined : Date.parse(input.until),
+      };
+      const rows = core.audit.query({ ...filter, limit: input.limit ?? 100, offset: input.offset ?? 0 });
+      return { rows, total: countAudit(core, filter) };
+    },
+
+    'vault.status': async (caller) => {
+      requireAdmin(caller, 'see the vault status (it covers every user)');
+      const key = await core.keys.state();
+      const problems: string[] = [];
+      if (key.problem) problems.push(key.problem);
+      if (core.protector instanceof FileKeyProtector) {
+        const perm = await core.protector.permissionProblem();
+        if (perm) problems.push(perm);
+      }
+      return {
+        home: core.paths.home,
+        vaultDir: core.paths.vaultDir,
+        provider: core.settings.Sophon.Vault.Provider,
+        keyProtector: { kind: core.protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
+        credentials: (await core.vault.list()).length,
+        problems,
+      };
+    },
+
+    'vault.verify': async (caller) => {
+      requireAdmin(caller, 'verify the vault (it opens every user\'s credentials)');
+      const report = await core.vault.verify();
+      return { ...report, failures: report.failures.map((f) => ({ userId: f.userId, connectionId: f.connectionId, file: f.file, code: f.code, problem: f.problem })) };
+    },
+
+    'settings.get': async () => ({ settings: settingsView() }),
+
+    'settings.set': async (caller, input) => {
+      requireAdmin(caller, 'change settings');
+      await updateOAuthClients(core, input.oauthClients);
+      return { settings: settingsView() };
+    },
+
+    'admin.connections': async (caller) => {
+      requireAdmin(caller, 'list the connections of every user');
+      const catalog = await core.connections.catalog();
+      const services = new Map(catalog.entries.map((e) => [e.service.id, e.service]));
+      const connections: Connection[] = core.store
+        .list()
+        .filter((r) => r.state !== 'pending')
+        .map((r) => ({ ...toConnection(r, services.get(r.serviceId)), secretHint: null }));
+      return { connections };
+    },
+  };
+}
+
+function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', clientConfigured: boolean): Out<'services.list'>['services'][number] {
+  const method = service.auth.method;
+  return {
+    id: service.id,
+    name: service.name,
+    group: service.group,
+    description: service.description,
+    authMethod: method,
+    secretLabel: method === 'oauth2' || method === 'none' ? null : service.auth.secretLabel,
+    defaultScopes: service.defaultScopes,
+    fields: service.auth.fields.map((f) => ({
+      name: f.name,
+      label: f.label,
+      secret: f.secret,
+      required: f.required,
+      kind: f.kind,
+      options: f.options ?? null,
+      default: f.default ?? null,
+      help: f.help ?? null,
+    })),
+    local: service.local,
+    oauthClientConfigured: method === 'oauth2' ? clientConfigured : null,
+    source,
+    docsUrl: service.docsUrl ?? null,
+  };
+}
+
+function countAudit(core: SophonCore, f: { userId: string; connectionId?: string; skill?: string; action?: string; since?: number; until?: number }): number {
+  const where = ['user_id = @userId'];
+  const params: Record<string, string | number> = { userId: f.userId };
+  const add = (sql: string, key: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    where.push(sql);
+    params[key] = value;
+  };
+  add('connection_id = @connectionId', 'connectionId', f.connectionId);
+  add('skill = @skill', 'skill', f.skill);
+  add('action = @action', 'action', f.action);
+  add('at >= @since', 'since', f.since);
+  add('at <= @until', 'until', f.until);
+  const row = core.db.prepare(`SELECT count(*) AS n FROM audit WHERE ${where.join(' AND ')}`).get(params) as { n: number };
+  return row.n;
+}
+
+/**
+ * Sets or removes `Sophon.OAuth.<service>` in appsettings.json, keeping every other key of the file
+ * (atomic write, 0600), then updates the open core's settings so the next sign-in uses it.
+ */
+async function updateOAuthClients(core: SophonCore, changes: Record<string, { clientId: string | null; clientSecret?: string }>): Promise<void> {
+  const file = core.paths.settingsFile;
+  let text: string | null = null;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') throw new SophonError('settings_invalid', `Cannot read settings file ${file} (${errnoOf(err) ?? 'error'})`);
+  }
+  const raw = text === null ? {} : parseJsonText(text, `Settings file ${file}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SophonError('settings_invalid', `Settings file ${file} is not a JSON object.`);
+  const root = raw as Record<string, unknown>;
+  const sophon = (typeof root.Sophon === 'object' && root.Sophon !== null ? root.Sophon : (root.Sophon = {})) as Record<string, unknown>;
+  const oauth = (typeof sophon.OAuth === 'object' && sophon.OAuth !== null ? sophon.OAuth : (sophon.OAuth = {})) as Record<string, unknown>;
+  for (const [serviceId, change] of Object.entries(changes)) {
+    if (change.clientId === null) {
+      delete oauth[serviceId];
+      delete core.settings.Sophon.OAuth[serviceId];
+    } else {
+      // The secret is write-only: changing only the client id keeps the stored secret.
+      const secret = change.clientSecret ?? core.settings.Sophon.OAuth[serviceId]?.ClientSecret;
+      const entry = { ClientId: change.clientId, ...(secret !== undefined ? { ClientSecret: secret } : {}) };
+      oauth[serviceId] = entry;
+      core.settings.Sophon.OAuth[serviceId] = entry;
+    }
+  }
+  await atomicWriteFile(file, JSON.stringify(root, null, 2) + '\n');
+}

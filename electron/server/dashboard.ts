@@ -1,0 +1,51 @@
+import { createOperations } from '../core/api/operations';
+import { EventHub, watchConnections } from '../core/api/events';
+import type { ApiTokenStore } from '../core/api-tokens/token-store';
+import type { SophonCore } from '../core/sophon-core';
+import { OneTimeCodes, startRestServer, type RestServer } from './rest-server';
+
+export interface DashboardOptions {
+  core: SophonCore;
+  tokens: ApiTokenStore;
+  rendererDir: string;
+  host?: string;
+  port?: number;
+  /** Opens OAuth sign-in pages in the system browser; absent, they only reach the UI (oauth.progress). */
+  openExternal?: (url: string) => Promise<void>;
+  /** How often other processes' changes to connections are looked for (default 1 s). */
+  pollMs?: number;
+  oauthTimeoutMs?: number;
+}
+
+/** The headless app: the core's operations over REST, events to each user's streams, the built renderer. */
+export async function startDashboard(options: DashboardOptions): Promise<RestServer & { events: EventHub; codes: OneTimeCodes }> {
+  const events = new EventHub();
+  const codes = new OneTimeCodes();
+  const watcher = watchConnections(options.core, events, options.pollMs ?? 1000);
+  const operations = createOperations({
+    core: options.core,
+    emit: (userId, event, payload) => events.emit(userId, event, payload),
+    openExternal: options.openExternal,
+    changed: watcher.poke,
+    oauthTimeoutMs: options.oauthTimeoutMs,
+  });
+  const server = await startRestServer({
+    operations,
+    tokens: options.tokens,
+    events,
+    rendererDir: options.rendererDir,
+    host: options.host,
+    port: options.port,
+    codes,
+    onSubscribe: () => watcher.poke(),
+  });
+  return {
+    ...server,
+    events,
+    codes,
+    close: async () => {
+      watcher.stop();
+      await server.close();
+    },
+  };
+}
