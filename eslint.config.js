@@ -36,9 +36,14 @@ export default tseslint.config(
       'The CLI and the REST server run under plain Node: no electron, no renderer code.'),
   },
   {
+    // Node built-ins matched as bare specifiers only, so the renderer's own ./transport/http is not mistaken for `http`.
     files: ['renderer/**/*.{ts,tsx}'],
-    rules: restrict([...nodeBuiltins, ...electronModules, '**/electron/**'],
-      'The renderer speaks only the shared contract (SophonApi); it never imports Node, electron or core.'),
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { regex: `^(node:.*|${nodeBuiltins.filter((b) => !b.includes(':')).map((b) => b.replace('/*', '(/.*)?')).join('|')})$`, message: 'The renderer speaks only the shared contract (SophonApi); it never imports Node, electron or core.' },
+        { group: [...electronModules, '**/electron/**'], message: 'The renderer speaks only the shared contract (SophonApi); it never imports Node, electron or core.' },
+      ] }],
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

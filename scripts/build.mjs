@@ -48,3 +48,8 @@ if (process.argv.includes('--app')) {
   await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.js' });
   await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload/index.js' });
 }
+
+// The renderer (React UI for the desktop window and the browser dashboard): Vite into dist/renderer/
+// (index.html + hashed assets, no inline code, for a strict CSP). About 1.5 s.
+const { build: viteBuild } = await import('vite');
+await viteBuild({ root: 'renderer', configFile: 'renderer/vite.config.ts', logLevel: 'warn' });

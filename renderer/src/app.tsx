@@ -1,0 +1,147 @@
+import { useEffect, useRef } from 'react';
+import { ConnectionsProvider, hasOperation, useApi, useConnections, useQuery } from './api';
+import { href, useRoute, type Route } from './router';
+import { AddScreen } from './screens/add';
+import { AuditScreen } from './screens/audit';
+import { ConnectionsScreen } from './screens/connections';
+import { DetailScreen } from './screens/detail';
+import { LoginsScreen } from './screens/logins';
+import { ModelsScreen } from './screens/models';
+import { VaultScreen } from './screens/vault';
+import { ErrorNote, Spinner } from './ui';
+
+function NavLink({ to, current, children, badge }: { to: string; current: boolean; children: string; badge?: number }) {
+  return (
+    <li>
+      <a href={to} className="nav-link" aria-current={current ? 'page' : undefined}>
+        <span>{children}</span>
+        {badge ? (
+          <span className="nav-badge" aria-label={`${badge} need attention`}>
+            {badge}
+          </span>
+        ) : null}
+      </a>
+    </li>
+  );
+}
+
+function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: string; isAdmin: boolean; canImport: boolean }) {
+  const { state } = useConnections();
+  const attention = state.status === 'ready' ? state.value.filter((c) => c.state !== 'active').length : 0;
+  const p = route.page;
+  return (
+    <nav className="sidebar" aria-label="Sections">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">
+          S
+        </span>
+        <span className="brand-name">Sophon</span>
+      </div>
+      <ul className="nav-list" role="list">
+        <NavLink to={href.connections} current={p === 'connections' || p === 'connection' || p === 'add'} badge={attention}>
+          Connections
+        </NavLink>
+        <NavLink to={href.models} current={p === 'models'}>
+          Models
+        </NavLink>
+        {canImport && (
+          <NavLink to={href.logins} current={p === 'logins'}>
+            CLI logins
+          </NavLink>
+        )}
+        <NavLink to={href.audit} current={p === 'audit'}>
+          Audit
+        </NavLink>
+        {isAdmin && (
+          <NavLink to={href.vault} current={p === 'vault'}>
+            Vault
+          </NavLink>
+        )}
+      </ul>
+      <p className="whoami">
+        Signed in as <strong>{userId}</strong>
+        {isAdmin ? ' (admin)' : ''}
+      </p>
+    </nav>
+  );
+}
+
+function Screen({ route, isAdmin, canImport }: { route: Route; isAdmin: boolean; canImport: boolean }) {
+  switch (route.page) {
+    case 'connections':
+      return <ConnectionsScreen canImport={canImport} />;
+    case 'add':
+      return <AddScreen serviceId={route.serviceId} />;
+    case 'connection':
+      return <DetailScreen id={route.id} />;
+    case 'audit':
+      return <AuditScreen isAdmin={isAdmin} />;
+    case 'models':
+      return <ModelsScreen />;
+    case 'logins':
+      return canImport ? <LoginsScreen /> : <ConnectionsScreen canImport={false} />;
+    case 'vault':
+      return isAdmin ? <VaultScreen /> : <ErrorNote error={{ code: 'forbidden', title: 'Only an admin can see the vault’s status.', detail: '' }} />;
+  }
+}
+
+export function App() {
+  const { api } = useApi();
+  const route = useRoute();
+  const [session] = useQuery('session.info', {});
+  const canImport = hasOperation(api, 'imports.scan') && hasOperation(api, 'imports.run');
+  const mainRef = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  // On navigation, move focus to the new page's heading so screen readers announce it.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    requestAnimationFrame(() => mainRef.current?.querySelector<HTMLElement>('h1')?.focus());
+  }, [route]);
+
+  if (session.status === 'loading') {
+    return (
+      <main className="center">
+        <Spinner label="Connecting to Sophon…" />
+      </main>
+    );
+  }
+  if (session.status === 'error') {
+    return (
+      <main className="center">
+        <div className="card narrow">
+          <h1>Sophon</h1>
+          <ErrorNote error={session.error} />
+          {session.error.code === 'unauthorized' && (
+            <p>
+              For your safety the dashboard’s access token is kept only in this tab’s memory. Run <code>sophon dashboard --open</code> again to open a signed-in tab.
+            </p>
+          )}
+        </div>
+      </main>
+    );
+  }
+  const { userId, isAdmin } = session.value;
+  return (
+    <ConnectionsProvider>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          mainRef.current?.focus();
+        }}
+      >
+        Skip to content
+      </a>
+      <div className="layout">
+        <Sidebar route={route} userId={userId} isAdmin={isAdmin} canImport={canImport} />
+        <main id="main" ref={mainRef} className="content" tabIndex={-1}>
+          <Screen route={route} isAdmin={isAdmin} canImport={canImport} />
+        </main>
+      </div>
+    </ConnectionsProvider>
+  );
+}

@@ -1,0 +1,142 @@
+import { useId, useState, type FormEvent } from 'react';
+import type { In } from '../../../shared/contract';
+import { useConnections, useQuery } from '../api';
+import { absolute, relative } from '../format';
+import { ErrorNote, PageHeader, Spinner } from '../ui';
+
+type AuditFilter = Omit<In<'audit.query'>, 'limit' | 'offset'>;
+
+const OUTCOME_CLASS: Record<string, string> = { ok: 'text-ok', success: 'text-ok', failed: 'text-bad', error: 'text-bad', refused: 'text-bad', denied: 'text-bad' };
+
+/** The audit trail for a filter, newest first, paged. */
+export function AuditTable({ filter, pageSize = 50, compact = false }: { filter: AuditFilter; pageSize?: number; compact?: boolean }) {
+  const [page, setPage] = useState(0);
+  const filterKey = JSON.stringify(filter);
+  const [state] = useQuery('audit.query', { ...filter, limit: pageSize, offset: page * pageSize }, [filterKey]);
+  const captionId = useId();
+  if (state.status === 'loading') return <Spinner label="Loading the audit trail…" />;
+  if (state.status === 'error') return <ErrorNote error={state.error} />;
+  const { rows, total } = state.value;
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (total === 0) return <p className="muted">No audit rows{compact ? ' for this connection yet' : ' match these filters'}.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="audit-table" aria-describedby={captionId}>
+        <caption id={captionId} className="visually-hidden">
+          Audit rows, newest first. Page {page + 1} of {pages}.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Action</th>
+            <th scope="col">Outcome</th>
+            {!compact && <th scope="col">Connection</th>}
+            <th scope="col">Skill / tool</th>
+            {!compact && <th scope="col">User</th>}
+            <th scope="col">Detail</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} data-action={r.action}>
+              <td title={absolute(r.at)}>
+                <time dateTime={r.at}>{relative(r.at)}</time>
+              </td>
+              <td>{r.action}</td>
+              <td className={OUTCOME_CLASS[r.outcome] ?? undefined}>{r.outcome}</td>
+              {!compact && <td>{r.connectionId ?? '—'}</td>}
+              <td>{[r.skill, r.tool].filter(Boolean).join(' / ') || '—'}</td>
+              {!compact && <td>{r.userId}</td>}
+              <td className="detail-cell">{r.detail ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <nav className="pager" aria-label="Audit pages">
+        <button type="button" className="btn btn-small" onClick={() => setPage((p) => p - 1)} disabled={page === 0}>
+          Newer
+        </button>
+        <span role="status" aria-live="polite">
+          {page * pageSize + 1}–{page * pageSize + rows.length} of {total}
+        </span>
+        <button type="button" className="btn btn-small" onClick={() => setPage((p) => p + 1)} disabled={page + 1 >= pages}>
+          Older
+        </button>
+      </nav>
+    </div>
+  );
+}
+
+const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
+
+export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
+  const { state } = useConnections();
+  const [filter, setFilter] = useState<AuditFilter>({});
+  const ids = { connection: useId(), skill: useId(), user: useId(), since: useId(), until: useId() };
+  function apply(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const d = new FormData(e.currentTarget);
+    const s = (k: string) => {
+      const v = d.get(k);
+      return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+    };
+    const next: AuditFilter = {};
+    const connection = s('connection');
+    const skill = s('skill');
+    const userId = s('userId');
+    const since = toIso(s('since') ?? '');
+    const until = toIso(s('until') ?? '');
+    if (connection) next.connection = connection;
+    if (skill) next.skill = skill;
+    if (userId) next.userId = userId;
+    if (since) next.since = since;
+    if (until) next.until = until;
+    setFilter(next);
+  }
+  const connections = state.status === 'ready' ? state.value : [];
+  return (
+    <>
+      <PageHeader title="Audit" subtitle="Every access to a credential: adds, tests, uses by skills, refreshes, removals. Never a secret." />
+      <form className="card filters" onSubmit={apply} onReset={() => setFilter({})} aria-label="Filter the audit trail">
+        <div className="field">
+          <label htmlFor={ids.connection}>Connection</label>
+          <select id={ids.connection} name="connection" defaultValue="">
+            <option value="">All connections</option>
+            {connections.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.label} ({c.serviceName})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.skill}>Skill</label>
+          <input id={ids.skill} name="skill" type="text" placeholder="any" autoComplete="off" />
+        </div>
+        {isAdmin && (
+          <div className="field">
+            <label htmlFor={ids.user}>User</label>
+            <input id={ids.user} name="userId" type="text" placeholder="you" autoComplete="off" />
+          </div>
+        )}
+        <div className="field">
+          <label htmlFor={ids.since}>From</label>
+          <input id={ids.since} name="since" type="datetime-local" />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.until}>To</label>
+          <input id={ids.until} name="until" type="datetime-local" />
+        </div>
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary">
+            Apply filters
+          </button>
+          <button type="reset" className="btn btn-quiet">
+            Clear
+          </button>
+        </div>
+      </form>
+      <AuditTable key={JSON.stringify(filter)} filter={filter} />
+    </>
+  );
+}

@@ -1,0 +1,151 @@
+import { useDeferredValue, useMemo, useState } from 'react';
+import type { Connection } from '../../../shared/connections';
+import { useConnections } from '../api';
+import { absolute, relative } from '../format';
+import { href } from '../router';
+import { ErrorNote, PageHeader, ServiceIcon, Spinner, StateBadge } from '../ui';
+
+function matches(c: Connection, q: string): boolean {
+  if (!q) return true;
+  const hay = `${c.label} ${c.serviceName} ${c.serviceId} ${c.account ?? ''} ${c.id}`.toLowerCase();
+  return q
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
+}
+
+function lastTestText(c: Connection): string {
+  if (!c.lastTest) return 'not tested';
+  const words: Record<string, string> = { ok: 'passed', rejected: 'rejected', missing_scope: 'missing scope', unreachable: 'unreachable', unexpected: 'unexpected answer', untestable: 'not testable' };
+  return `${words[c.lastTest.status] ?? c.lastTest.status} ${relative(c.lastTest.at)}`;
+}
+
+export function ConnectionRow({ c }: { c: Connection }) {
+  return (
+    <li className="conn-row" data-connection-id={c.id}>
+      <a className="conn-link" href={href.connection(c.id)} aria-label={`${c.label}, ${c.serviceName}${c.state === 'active' ? '' : c.state === 'needs_reauth' ? ', needs re-auth' : ', error'}`}>
+        <ServiceIcon name={c.serviceName} />
+        <span className="conn-main">
+          <span className="conn-label">{c.label}</span>
+          <span className="conn-sub">{c.account ?? c.serviceName}</span>
+        </span>
+        <span className="conn-badge">
+          <StateBadge connection={c} />
+          {c.state !== 'active' && c.stateReason && <span className="conn-reason">{c.stateReason}</span>}
+        </span>
+        <dl className="conn-meta">
+          <div>
+            <dt>Last used</dt>
+            <dd title={absolute(c.lastUsedAt)}>{relative(c.lastUsedAt)}</dd>
+          </div>
+          <div>
+            <dt>Expires</dt>
+            <dd title={absolute(c.expiresAt)}>{c.expiresAt ? relative(c.expiresAt) : 'no expiry'}</dd>
+          </div>
+          <div>
+            <dt>Last test</dt>
+            <dd className={c.lastTest && !c.lastTest.ok ? 'text-bad' : undefined}>{lastTestText(c)}</dd>
+          </div>
+        </dl>
+      </a>
+    </li>
+  );
+}
+
+/** Connections grouped by service, sorted by service name then label. */
+export function ConnectionGroups({ connections, emptyText }: { connections: Connection[]; emptyText: string }) {
+  const groups = useMemo(() => {
+    const m = new Map<string, { name: string; items: Connection[] }>();
+    for (const c of connections) {
+      let g = m.get(c.serviceId);
+      if (!g) m.set(c.serviceId, (g = { name: c.serviceName, items: [] }));
+      g.items.push(c);
+    }
+    const list = [...m.entries()].sort((a, b) => a[1].name.localeCompare(b[1].name));
+    for (const [, g] of list) g.items.sort((a, b) => a.label.localeCompare(b.label));
+    return list;
+  }, [connections]);
+  if (groups.length === 0) return <p className="muted empty-inline">{emptyText}</p>;
+  return (
+    <div className="groups">
+      {groups.map(([serviceId, g]) => (
+        <section key={serviceId} className="group" aria-labelledby={`group-${serviceId}`}>
+          <h2 id={`group-${serviceId}`} className="group-title">
+            {g.name} <span className="count">{g.items.length}</span>
+          </h2>
+          <ul className="conn-list" role="list">
+            {g.items.map((c) => (
+              <ConnectionRow key={c.id} c={c} />
+            ))}
+          </ul>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+export function AttentionSummary({ connections }: { connections: Connection[] }) {
+  const reauth = connections.filter((c) => c.state === 'needs_reauth').length;
+  const errors = connections.filter((c) => c.state === 'error').length;
+  return (
+    <p className="summary" role="status" aria-live="polite" aria-atomic="true">
+      {connections.length} connection{connections.length === 1 ? '' : 's'}
+      {reauth > 0 && <span className="summary-reauth"> · {reauth} need{reauth === 1 ? 's' : ''} re-auth</span>}
+      {errors > 0 && <span className="summary-error"> · {errors} with errors</span>}
+      {reauth === 0 && errors === 0 && connections.length > 0 && <span className="summary-ok"> · all good</span>}
+    </p>
+  );
+}
+
+export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
+  const { state } = useConnections();
+  const [query, setQuery] = useState('');
+  const q = useDeferredValue(query);
+  const all = state.status === 'ready' ? state.value : [];
+  const shown = useMemo(() => all.filter((c) => matches(c, q)), [all, q]);
+
+  return (
+    <>
+      <PageHeader
+        title="Connections"
+        subtitle="Every account Sophon can use for your agent. Secrets stay in the vault; the agent never sees them."
+        actions={
+          <a className="btn btn-primary" href={href.add()}>
+            Add connection
+          </a>
+        }
+      />
+      {state.status === 'loading' && <Spinner label="Loading connections…" />}
+      {state.status === 'error' && <ErrorNote error={state.error} />}
+      {state.status === 'ready' && all.length === 0 && (
+        <div className="empty">
+          <h2>No connections yet</h2>
+          <p>Connect a service — an LLM provider, GitHub, your mail server — and Sophon keeps its credential encrypted in the vault.</p>
+          <div className="empty-actions">
+            <a className="btn btn-primary" href={href.add()}>
+              Add your first connection
+            </a>
+            {canImport && (
+              <a className="btn" href={href.logins}>
+                Use a CLI login found on this machine
+              </a>
+            )}
+          </div>
+        </div>
+      )}
+      {state.status === 'ready' && all.length > 0 && (
+        <>
+          <div className="toolbar">
+            <label className="search">
+              <span className="visually-hidden">Search connections</span>
+              <input type="search" placeholder="Search by name, service or account" value={query} onChange={(e) => setQuery(e.target.value)} />
+            </label>
+            <AttentionSummary connections={all} />
+          </div>
+          <ConnectionGroups connections={shown} emptyText={`No connection matches “${q}”.`} />
+        </>
+      )}
+    </>
+  );
+}

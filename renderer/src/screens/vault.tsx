@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import type { Out } from '../../../shared/contract';
+import { useApi, useQuery } from '../api';
+import { describeError, type ErrorText } from '../errors';
+import { ErrorNote, Note, PageHeader, Spinner } from '../ui';
+
+export function VaultScreen() {
+  const { api } = useApi();
+  const [status, reload] = useQuery('vault.status', {});
+  const [verify, setVerify] = useState<Out<'vault.verify'> | null>(null);
+  const [verifying, setVerifying] = useState(false);
+  const [error, setError] = useState<ErrorText | null>(null);
+  async function runVerify() {
+    setVerifying(true);
+    setError(null);
+    setVerify(null);
+    try {
+      setVerify(await api['vault.verify']({}));
+      reload();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setVerifying(false);
+    }
+  }
+  return (
+    <>
+      <PageHeader
+        title="Vault"
+        subtitle="Where your credentials are kept: encrypted files (AES-256-GCM) under a master key the system keychain protects."
+        actions={
+          <button type="button" className="btn btn-primary" onClick={() => void runVerify()} disabled={verifying}>
+            Verify every credential
+          </button>
+        }
+      />
+      {status.status === 'loading' && <Spinner label="Reading the vault…" />}
+      {status.status === 'error' && <ErrorNote error={status.error} />}
+      {status.status === 'ready' && (
+        <section className="card" aria-labelledby="vault-status-h">
+          <h2 id="vault-status-h" className="card-title">
+            Status
+          </h2>
+          <dl className="facts">
+            <dt>Backend</dt>
+            <dd>{status.value.provider}</dd>
+            <dt>Key protector</dt>
+            <dd>
+              {status.value.keyProtector.kind}{' '}
+              <span className={status.value.keyProtector.reachable ? 'badge badge-active' : 'badge badge-error'}>
+                <span className="badge-dot" aria-hidden="true" />
+                {status.value.keyProtector.reachable ? 'reachable' : 'not reachable'}
+              </span>
+            </dd>
+            {status.value.keyProtector.location && (
+              <>
+                <dt>Key location</dt>
+                <dd>{status.value.keyProtector.location}</dd>
+              </>
+            )}
+            {status.value.keyProtector.keyId && (
+              <>
+                <dt>Key id</dt>
+                <dd>
+                  <code>{status.value.keyProtector.keyId}</code>
+                </dd>
+              </>
+            )}
+            <dt>Credentials</dt>
+            <dd data-testid="vault-count">{status.value.credentials}</dd>
+            <dt>Folder</dt>
+            <dd>
+              <code>{status.value.vaultDir}</code>
+            </dd>
+          </dl>
+          {status.value.problems.length > 0 ? (
+            <Note kind="warn">
+              <p className="note-title">Problems</p>
+              <ul>
+                {status.value.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            </Note>
+          ) : (
+            <p className="text-ok">No problems found.</p>
+          )}
+        </section>
+      )}
+      <div aria-live="polite">
+        {verifying && <Spinner label="Opening every credential file…" />}
+        {error && <ErrorNote error={error} />}
+        {verify && (
+          <section className="card" aria-labelledby="verify-h">
+            <h2 id="verify-h" className="card-title">
+              Verification
+            </h2>
+            <p className={verify.failures.length ? 'text-bad' : 'text-ok'} data-testid="verify-summary">
+              {verify.ok} of {verify.total} credential{verify.total === 1 ? '' : 's'} open correctly.
+            </p>
+            {verify.failures.length > 0 && (
+              <ul>
+                {verify.failures.map((f) => (
+                  <li key={f.file}>
+                    <strong>{f.connectionId}</strong> ({f.userId}): {f.problem}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {verify.strays.length > 0 && <p>Files with no connection: {verify.strays.join(', ')}</p>}
+            {verify.tempsRemoved.length > 0 && <p>Removed {verify.tempsRemoved.length} temporary file(s) left by an interrupted write.</p>}
+          </section>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,95 @@
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+import type { Connection } from '../../shared/connections';
+import type { ErrorText } from './errors';
+
+export function StateBadge({ connection }: { connection: Pick<Connection, 'state' | 'stateReason'> }) {
+  const text = connection.state === 'active' ? 'Active' : connection.state === 'needs_reauth' ? 'Needs re-auth' : 'Error';
+  return (
+    <span className={`badge badge-${connection.state}`} title={connection.stateReason ?? undefined} data-state={connection.state}>
+      <span className="badge-dot" aria-hidden="true" />
+      {text}
+    </span>
+  );
+}
+
+export function ErrorNote({ error, onDismiss }: { error: ErrorText; onDismiss?: () => void }) {
+  return (
+    <div className="note note-error" role="alert">
+      <p className="note-title">{error.title}</p>
+      {error.detail && <p className="note-detail">{error.detail}</p>}
+      {onDismiss && (
+        <button type="button" className="btn btn-quiet btn-small" onClick={onDismiss}>
+          Dismiss
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Note({ kind, children }: { kind: 'ok' | 'warn' | 'info'; children: ReactNode }) {
+  return (
+    <div className={`note note-${kind}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Spinner({ label }: { label: string }) {
+  return (
+    <span className="spinner-wrap" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      <span>{label}</span>
+    </span>
+  );
+}
+
+export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
+  return (
+    <header className="page-header">
+      <div>
+        <h1 tabIndex={-1} className="page-title">
+          {title}
+        </h1>
+        {subtitle && <p className="page-subtitle">{subtitle}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </header>
+  );
+}
+
+/** A modal dialog on the native <dialog>: focus is trapped, Escape cancels, focus returns afterwards. */
+export function Dialog({ open, title, children, onClose }: { open: boolean; title: string; children: ReactNode; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby={titleId} onClose={onClose} onCancel={onClose}>
+      <h2 id={titleId} className="dialog-title">
+        {title}
+      </h2>
+      {children}
+    </dialog>
+  );
+}
+
+export function ServiceIcon({ name }: { name: string }) {
+  const letters = name
+    .replace(/\(.*\)/, '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+  let hue = 0;
+  for (const ch of name) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
+  return (
+    <span className="service-icon" aria-hidden="true" data-hue={hue % 12}>
+      {letters || '?'}
+    </span>
+  );
+}
