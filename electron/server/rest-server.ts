@@ -165,7 +165,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         return send(res, envelope.ok ? 200 : HTTP_STATUS_OF_CODE[envelope.error.code], envelope);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpRefusal(405, 'usage', `Use GET for ${url.pathname}.`);
-      return serveStatic(url.pathname, req, res);
+      return await serveStatic(url.pathname, req, res);
     } catch (err) {
       if (err instanceof HttpRefusal) {
         if (err.status === 405) res.setHeader('Allow', req.url?.startsWith('/api/events') ? 'GET' : req.url?.startsWith('/api/') ? 'POST' : 'GET, HEAD');
