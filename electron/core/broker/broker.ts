@@ -1,0 +1,338 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import type { ServiceDefinition } from '../catalog/schema';
+import { expandTemplate, joinUrl, resolveAllowedHosts, isUrlAllowed, type TemplateValues } from '../catalog/templates';
+import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
+import type { ConnectionService } from '../connections/connection-service';
+import { secretOf } from '../connections/credential-mapping';
+import { attachCredential } from '../connections/http-test';
+import { errnoOf, SophonError } from '../errors';
+import { proxyRefusal } from '../import/broker-policy';
+import type { ICredentialVault, StoredCredential } from '../vault/credential';
+import { chooseAddress, systemResolver, type Resolver } from './addresses';
+import type { AuditBatcher } from './audit-batch';
+import { Redactor } from './redact';
+import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
+import type { BrokerSettings } from './settings';
+import type { BrokerBinding, BrokerTokens } from './tokens';
+
+/** One API call a skill asks for, from the HTTP proxy form or the function-call form alike. */
+export interface ApiCall {
+  /** The broker token the skill presented. */
+  token: string | undefined;
+  /** A connection id, or a service id when the token is bound to one connection of that service. */
+  connection: string;
+  method: string;
+  /** Path (and query) under the service's base URL, exactly as the skill sent it. */
+  target: string;
+  headers: Record<string, string | string[] | undefined>;
+  body?: Buffer;
+  /** The skill the caller says it is (X-Sophon-Skill), checked against the token. */
+  claimedSkill?: string;
+}
+
+export interface ApiResult {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+export interface BrokerDeps {
+  /** The user this broker serves (audit rows of requests without a valid token are theirs). */
+  userId: string;
+  tokens: BrokerTokens;
+  connections: Pick<ConnectionService, 'accessToken' | 'service'>;
+  store: Pick<ConnectionStore, 'get' | 'touchUsed'>;
+  vault: Pick<ICredentialVault, 'get'>;
+  audit: AuditBatcher;
+  settings: BrokerSettings;
+  resolver?: Resolver;
+  /** Only tokens minted for this skill are honoured (a broker started for one skill run). */
+  onlySkill?: string;
+  /** Told about every secret the broker holds for a call (so a runner can mask them in a skill's output). */
+  onSecrets?: (secrets: string[]) => void;
+  now?: () => number;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * The credential broker: checks a skill's broker token, builds the real request to the service's
+ * base URL with the real credential attached the way the catalog says, sends it only to the service's
+ * declared hosts at an address it resolved and checked itself, never follows a redirect, and returns
+ * the answer with every secret it holds for that connection redacted. Every call is audited.
+ */
+export class Broker {
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  private readonly redactors = new Map<string, { key: string; redactor: Redactor }>();
+  private readonly touched = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: BrokerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Runs one call; a refusal is thrown as BrokerRefusal (status, code, message). Audited either way. */
+  async execute(call: ApiCall): Promise<ApiResult> {
+    let binding: BrokerBinding | undefined;
+    let record: ConnectionRecord | null = null;
+    const what = `${call.method} ${call.target.split('?')[0]!.slice(0, 160)}`;
+    try {
+      binding = this.checkToken(call);
+      record = this.pickConnection(binding, call.connection);
+      const result = await this.forward(call, binding, record);
+      this.deps.audit.record({
+        userId: binding.userId,
+        action: 'broker_use',
+        outcome: 'ok',
+        connectionId: record.id,
+        serviceId: record.serviceId,
+        skill: binding.skill,
+        tool: binding.tool,
+        detail: `${what} → ${result.status}`,
+      });
+      return result;
+    } catch (err) {
+      const refusal = err instanceof BrokerRefusal ? err : toRefusal(err);
+      this.deps.audit.record({
+        userId: binding?.userId ?? this.deps.userId,
+        action: 'broker_use',
+        outcome: refusal.outcome,
+        connectionId: record?.id ?? null,
+        serviceId: record?.serviceId ?? null,
+        skill: binding?.skill ?? null,
+        tool: binding?.tool ?? null,
+        detail: `${refusal.code}: ${what}: ${refusal.message}`.slice(0, 500),
+      });
+      refusal.audited = true;
+      throw refusal;
+    }
+  }
+
+  /** Audits a request refused by the HTTP door before it became a call (bad Host, slow client, …). */
+  auditRefusal(code: string, detail: string): void {
+    this.deps.audit.record({ userId: this.deps.userId, action: 'broker_use', outcome: 'denied', detail: `${code}: ${detail}`.slice(0, 500) });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+    this.deps.audit.flush();
+  }
+
+  private checkToken(call: ApiCall): BrokerBinding {
+    if (!call.token) throw new BrokerRefusal(401, 'token_missing', 'Present a broker token: "Authorization: Bearer <token>" or "X-Sophon-Broker-Token: <token>".');
+    const checked = this.deps.tokens.check(call.token);
+    if (!checked.ok) {
+      const messages = {
+        unknown: ['token_invalid', 'The broker token is not one Sophon issued.'],
+        expired: ['token_expired', 'The broker token has expired; ask for a new one.'],
+        revoked: ['token_revoked', 'The broker token was revoked.'],
+      } as const;
+      const [code, message] = messages[checked.reason];
+      throw new BrokerRefusal(401, code, message);
+    }
+    const binding = checked.binding;
+    if (this.deps.onlySkill !== undefined && binding.skill !== this.deps.onlySkill) {
+      throw new BrokerRefusal(403, 'skill_mismatch', `This broker serves the skill "${this.deps.onlySkill}"; the token was minted for another skill.`);
+    }
+    if (call.claimedSkill !== undefined && call.claimedSkill !== binding.skill) {
+      throw new BrokerRefusal(403, 'skill_mismatch', 'The broker token was minted for another skill.');
+    }
+    return binding;
+  }
+
+  private pickConnection(binding: BrokerBinding, ref: string): ConnectionRecord {
+    const records = binding.connectionIds.map((id) => this.deps.store.get(id)).filter((r): r is ConnectionRecord => r !== null && r.userId === binding.userId);
+    const byId = records.find((r) => r.id === ref);
+    const matches = byId ? [byId] : records.filter((r) => r.serviceId === ref);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new BrokerRefusal(400, 'connection_ambiguous', `The token is bound to several ${ref} connections: name one of ${matches.map((m) => m.id).join(', ')}.`);
+    }
+    throw new BrokerRefusal(403, 'connection_not_bound', 'The broker token was not minted for that connection.');
+  }
+
+  private async forward(call: ApiCall, binding: BrokerBinding, record: ConnectionRecord): Promise<ApiResult> {
+    const policy = proxyRefusal({ serviceId: record.serviceId, fields: record.fields });
+    if (policy) throw new BrokerRefusal(403, 'connection_policy', policy);
+    const missing = (binding.scopes[record.id] ?? []).filter((s) => !record.scopes.includes(s));
+    if (missing.length) throw new BrokerRefusal(403, 'scope_not_granted', `The connection no longer has the scope(s) ${missing.join(' ')}.`);
+    const method = call.method.toUpperCase();
+    if (!METHODS.has(method)) throw new BrokerRefusal(405, 'method_not_allowed', `Method ${method.slice(0, 20)} is not forwarded.`);
+    const target = checkTarget(call.target);
+    const service = await this.deps.connections.service(record.serviceId);
+
+    // The URL first, from the catalog and the connection's (non-secret) fields: nothing is fetched for a bad one.
+    const plainValues: TemplateValues = { fields: record.fields };
+    const url = new URL(joinUrl(expandTemplate(service.apiBaseUrl, plainValues), target));
+    const allowed = resolveAllowedHosts(service, record.fields).filter((h) => (binding.allowedHosts[record.id] ?? []).includes(h));
+    if (url.username || url.password || !isUrlAllowed(url.href, allowed) || !/^https?:$/.test(url.protocol)) {
+      throw new BrokerRefusal(403, 'host_not_allowed', `The request would leave the hosts ${record.serviceId} declares.`);
+    }
+    const forwarded = forwardableHeaders(call.headers, service.attach.flatMap((a) => (a.in === 'header' ? [a.name] : [])));
+
+    const { secret, credential } = await this.credential(record, service);
+    const values: TemplateValues = { secret, fields: { ...record.fields, ...credential.extra } };
+    const headers = new Headers(forwarded);
+    for (const a of service.attach) if (a.in === 'query') url.searchParams.delete(a.name);
+    attachCredential(service.attach, values, url, headers);
+    headers.set('accept-encoding', 'identity');
+    const redactor = this.redactorFor(record.id, service, credential, secret, values);
+
+    const decision = await chooseAddress(url.hostname, service.local, this.deps.resolver ?? systemResolver);
+    if (!decision.ok) throw new BrokerRefusal(403, 'address_refused', decision.reason);
+
+    const upstream = await this.send(url, method, headers, call.body, decision);
+    this.touch(record.id);
+    const status = upstream.status;
+    if (status >= 300 && status < 400 && upstream.headers.location) {
+      const location = String(upstream.headers.location);
+      const to = URL.canParse(location, url.href) ? new URL(location, url.href) : undefined;
+      if (!to || !isUrlAllowed(to.href, allowed)) {
+        throw new BrokerRefusal(502, 'redirect_refused', `${url.host} redirected to another host; the broker does not follow or pass on redirects that leave ${record.serviceId}.`);
+      }
+    }
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
+      out[name] = Array.isArray(value) ? value.map((v) => redactor.text(v)) : redactor.text(value);
+    }
+    return { status, headers: out, body: redactor.buffer(upstream.body) };
+  }
+
+  /** The secret to attach (an OAuth access token refreshed first, or the call held while re-auth is needed) and the whole credential. */
+  private async credential(record: ConnectionRecord, service: ServiceDefinition): Promise<{ secret: string | undefined; credential: StoredCredential }> {
+    let token: string | undefined;
+    if (service.auth.method === 'oauth2') {
+      try {
+        token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
+      } catch (err) {
+        if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', `${record.id} needs the person to sign in again (\`sophon connect reauth ${record.id}\`).`, 'failed');
+        throw err;
+      }
+    }
+    const credential = await this.deps.vault.get(record.userId, record.id);
+    if (!credential) throw new BrokerRefusal(502, 'credential_missing', `The credential of ${record.id} is missing from the vault.`, 'failed');
+    return { secret: token ?? secretOf(service, credential), credential };
+  }
+
+  private redactorFor(connectionId: string, service: ServiceDefinition, credential: StoredCredential, secret: string | undefined, values: TemplateValues): Redactor {
+    const secrets = [secret, credential.accessToken, credential.refreshToken, credential.apiKey, ...Object.values(credential.extra)].filter((s): s is string => !!s);
+    // What the attach rules put on the wire (e.g. the user:password pair whose base64 is the Basic header).
+    for (const a of service.attach) {
+      try {
+        if (a.in === 'basic') secrets.push(`${expandTemplate(a.username, values)}:${expandTemplate(a.password, values)}`);
+        else if (a.value.includes('{secret}')) secrets.push(expandTemplate(a.value, values));
+      } catch {
+        /* a rule that cannot expand attached nothing */
+      }
+    }
+    const key = secrets.join('\0');
+    const cached = this.redactors.get(connectionId);
+    if (cached && cached.key === key) return cached.redactor;
+    const redactor = new Redactor(secrets);
+    this.redactors.set(connectionId, { key, redactor });
+    this.deps.onSecrets?.(secrets);
+    return redactor;
+  }
+
+  private touch(id: string): void {
+    const last = this.touched.get(id) ?? 0;
+    const now = this.now();
+    if (now - last < TOUCH_EVERY_MS) return;
+    this.touched.set(id, now);
+    this.deps.store.touchUsed(id, now);
+  }
+
+  private send(url: URL, method: string, headers: Headers, body: Buffer | undefined, to: { address: string; family: 4 | 6 }): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+    const https = url.protocol === 'https:';
+    // Connect to the address checked above, never to a fresh lookup: the name (TLS servername, Host) stays the service's.
+    const lookup: LookupFunction = (_host, options, callback) => {
+      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: to.address, family: to.family }]);
+      else callback(null, to.address, to.family);
+    };
+    const plain: Record<string, string> = {};
+    headers.forEach((value, name) => {
+      assertHeaderValue(name, value);
+      plain[name] = value;
+    });
+    if (body && body.length > 0) plain['content-length'] = String(body.length);
+    const max = this.deps.settings.MaxResponseBytes;
+    return new Promise((resolve, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(
+        {
+          protocol: url.protocol,
+          hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+          port: url.port || (https ? 443 : 80),
+          method,
+          path: `${url.pathname}${url.search}`,
+          headers: plain,
+          agent: https ? this.httpsAgent : this.httpAgent,
+          lookup,
+          servername: https ? url.hostname : undefined,
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > max) {
+              res.destroy();
+              reject(new BrokerRefusal(502, 'response_too_large', `The service's answer is larger than ${max} bytes (Sophon.Broker.MaxResponseBytes).`, 'failed'));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('error', (err) => reject(unreachable(url, err)));
+          res.on('end', () => {
+            try {
+              resolve({ status: res.statusCode ?? 502, headers: res.headers, body: decode(Buffer.concat(chunks), res.headers['content-encoding'], max) });
+            } catch (err) {
+              reject(err);
+            }
+          });
+        },
+      );
+      req.setTimeout(this.deps.settings.UpstreamTimeoutSeconds * 1000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err) => reject(unreachable(url, err)));
+      req.end(body && body.length > 0 ? body : undefined);
+    });
+  }
+}
+
+/** A compressed answer is decompressed (within the size cap) so it can be redacted. */
+function decode(body: Buffer, encoding: string | string[] | undefined, max: number): Buffer {
+  const enc = String(encoding ?? 'identity').trim().toLowerCase();
+  if (enc === 'identity' || enc === '' || body.length === 0) return body;
+  const opts = { maxOutputLength: max };
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return gunzipSync(body, opts);
+    if (enc === 'deflate') return inflateSync(body, opts);
+    if (enc === 'br') return brotliDecompressSync(body, opts);
+  } catch (err) {
+    if (errnoOf(err) === 'ERR_BUFFER_TOO_LARGE' || (err instanceof RangeError)) {
+      throw new BrokerRefusal(502, 'response_too_large', `The service's answer is larger than ${max} bytes once decompressed.`, 'failed');
+    }
+    throw new BrokerRefusal(502, 'upstream_bad_response', 'The service sent a body that does not decompress.', 'failed');
+  }
+  throw new BrokerRefusal(502, 'upstream_bad_response', `The service used a content encoding the broker cannot redact (${enc.slice(0, 20)}).`, 'failed');
+}
+
+function unreachable(url: URL, err: unknown): BrokerRefusal {
+  if (err instanceof BrokerRefusal) return err;
+  const code = errnoOf(err);
+  return new BrokerRefusal(502, 'upstream_unreachable', `${url.host} could not be reached${code ? ` (${code})` : ''}.`, 'failed');
+}
+
+function toRefusal(err: unknown): BrokerRefusal {
+  if (err instanceof SophonError) {
+    const status = err.code === 'not_found' ? 404 : err.code === 'invalid_input' ? 400 : err.code === 'unreachable' ? 502 : err.code === 'auth_failed' ? 503 : 500;
+    return new BrokerRefusal(status, err.code === 'not_found' ? 'connection_not_found' : `core_${err.code}`, err.message, 'failed');
+  }
+  // Never the raw message: it could quote anything.
+  return new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.', 'failed');
+}

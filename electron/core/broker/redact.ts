@@ -1,0 +1,132 @@
+import { StringDecoder } from 'node:string_decoder';
+
+export const REDACTED = '[REDACTED]';
+
+/** Secrets shorter than this are not searched for: replacing every "ab" would shred any answer. */
+export const MIN_REDACTABLE_LENGTH = 6;
+
+/**
+ * The forms a secret commonly travels in: as is, URL-encoded (both `%20` and `+` for spaces),
+ * base64 (standard, padded and not, and URL-safe), and JSON-escaped.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set<string>();
+  const add = (s: string) => {
+    if (s.length >= MIN_REDACTABLE_LENGTH) forms.add(s);
+  };
+  add(secret);
+  add(encodeURIComponent(secret));
+  add(new URLSearchParams({ s: secret }).toString().slice(2));
+  const b64 = Buffer.from(secret, 'utf8').toString('base64');
+  add(b64);
+  add(b64.replace(/=+$/, ''));
+  add(Buffer.from(secret, 'utf8').toString('base64url'));
+  add(JSON.stringify(secret).slice(1, -1));
+  // JSON writers that escape "/" and non-ASCII (\u00e9) as well.
+  add(JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'));
+  add(secret.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return [...forms];
+}
+
+/**
+ * Replaces every known secret (in every form above) in text, headers and buffers. Works on bytes
+ * (latin1 strings are byte-exact), so a binary or non-UTF-8 body is redacted as well.
+ */
+export class Redactor {
+  /** Byte patterns (as latin1 strings), longest first so a longer form is never half-replaced by a shorter one. */
+  private readonly patterns: string[];
+  readonly maxLength: number;
+
+  constructor(secrets: Iterable<string | undefined | null>) {
+    const all = new Set<string>();
+    for (const s of secrets) if (s) for (const f of secretForms(s)) all.add(Buffer.from(f, 'utf8').toString('latin1'));
+    this.patterns = [...all].sort((a, b) => b.length - a.length);
+    this.maxLength = this.patterns.reduce((m, p) => Math.max(m, p.length), 0);
+  }
+
+  get empty(): boolean {
+    return this.patterns.length === 0;
+  }
+
+  /** Redacts a latin1 (byte) string. */
+  private redactBytes(bytes: string): string {
+    let out = bytes;
+    for (const p of this.patterns) if (out.includes(p)) out = out.split(p).join(REDACTED);
+    return out;
+  }
+
+  buffer(body: Buffer): Buffer {
+    if (this.empty || body.length === 0) return body;
+    const bytes = body.toString('latin1');
+    const out = this.redactBytes(bytes);
+    return out === bytes ? body : Buffer.from(out, 'latin1');
+  }
+
+  text(text: string): string {
+    if (this.empty) return text;
+    return Buffer.from(this.redactBytes(Buffer.from(text, 'utf8').toString('latin1')), 'latin1').toString('utf8');
+  }
+
+  /** Whether any pattern occurs in `bytes` starting before `limit`; the earliest such match. */
+  earliestMatch(bytes: string, from: number): { index: number; length: number } | null {
+    let best: { index: number; length: number } | null = null;
+    for (const p of this.patterns) {
+      const i = bytes.indexOf(p, from);
+      if (i >= 0 && (best === null || i < best.index || (i === best.index && p.length > best.length))) best = { index: i, length: p.length };
+    }
+    return best;
+  }
+}
+
+/**
+ * Redacts a stream (a skill's stdout or stderr) whose chunks may split a secret anywhere: the last
+ * `maxLength - 1` bytes are held back until more arrives or the stream ends, so no secret is ever
+ * written half before its end is seen.
+ */
+export class StreamRedactor {
+  private carry = '';
+
+  constructor(private readonly redactor: () => Redactor) {}
+
+  /** Bytes in, redacted bytes out (possibly fewer: the held-back tail comes with a later chunk or end()). */
+  push(chunk: Buffer): Buffer {
+    const r = this.redactor();
+    const bytes = this.carry + chunk.toString('latin1');
+    const hold = Math.max(0, r.maxLength - 1);
+    const safe = bytes.length - hold;
+    let out = '';
+    let pos = 0;
+    for (;;) {
+      const m = r.earliestMatch(bytes, pos);
+      // A match that starts before the safe point lies wholly in `bytes` (it is at most maxLength long).
+      if (!m || m.index >= safe) break;
+      out += bytes.slice(pos, m.index) + REDACTED;
+      pos = m.index + m.length;
+    }
+    const cut = Math.max(pos, safe);
+    out += bytes.slice(pos, cut);
+    this.carry = bytes.slice(cut);
+    return Buffer.from(out, 'latin1');
+  }
+
+  end(): Buffer {
+    const rest = this.redactor().buffer(Buffer.from(this.carry, 'latin1'));
+    this.carry = '';
+    return rest;
+  }
+}
+
+/** Decodes redacted bytes as UTF-8 for a terminal without splitting a character across writes. */
+export function utf8Writer(write: (text: string) => void): { write: (b: Buffer) => void; end: () => void } {
+  const decoder = new StringDecoder('utf8');
+  return {
+    write: (b) => {
+      const s = decoder.write(b);
+      if (s) write(s);
+    },
+    end: () => {
+      const s = decoder.end();
+      if (s) write(s);
+    },
+  };
+}

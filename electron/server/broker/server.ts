@@ -1,0 +1,201 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { z } from 'zod';
+import type { ApiCall, ApiResult, Broker } from '../../core/broker/broker';
+import { BrokerRefusal } from '../../core/broker/request-guard';
+import { describeIssues } from '../../core/validation/parse';
+
+export interface BrokerServerOptions {
+  /** 0 (default): any free port. Always bound to 127.0.0.1. */
+  port?: number;
+  maxRequestBytes: number;
+  /** Slow-loris protection: all headers within this time (default 10 s)… */
+  headersTimeoutMs?: number;
+  /** …and the whole request within this (default 30 s). */
+  requestTimeoutMs?: number;
+  /** How often Node checks those timeouts (default 1 s). */
+  checkIntervalMs?: number;
+}
+
+export interface BrokerServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const ExecuteSchema = z.strictObject({
+  connection: z.string().min(1).max(128),
+  method: z.string().min(1).max(16).default('GET'),
+  path: z.string().max(8192),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  bodyEncoding: z.enum(['utf8', 'base64']).default('utf8'),
+});
+
+const CONNECTION_SEGMENT = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+
+/**
+ * The broker's loopback HTTP door. Two forms, one code path (Broker.execute):
+ *   METHOD /v1/proxy/<connection>/<path on the service's base URL>   → the service's answer, redacted
+ *   POST   /v1/execute  {connection, method, path, headers, body}     → {status, headers, body, bodyEncoding}
+ * The broker token comes in `Authorization: Bearer …` or `X-Sophon-Broker-Token`. Refusals answer
+ * `{"error": {"code", "message"}}` with the status listed in the README.
+ */
+export async function startBrokerServer(broker: Broker, options: BrokerServerOptions): Promise<BrokerServer> {
+  let port = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionsCheckingInterval: options.checkIntervalMs ?? 1_000,
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: 16 * 1024,
+    },
+    (req, res) => {
+      handle(broker, req, res, port, options.maxRequestBytes).catch(() => {
+        if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
+        else res.destroy();
+      });
+    },
+  );
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  // Malformed requests (CR/LF in a header, bad framing) and slow clients: refused and audited.
+  server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+    const code = timeout ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+    broker.auditRefusal(code, timeout ? 'the client did not send its request in time' : `malformed request (${err.code ?? 'parse error'})`);
+    if (socket.writable) {
+      const status = timeout ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const body = JSON.stringify({ error: { code, message: timeout ? 'The request was not received in time.' : 'The request is malformed.' } });
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    } else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        broker.close();
+      }),
+  };
+}
+
+async function handle(broker: Broker, req: IncomingMessage, res: ServerResponse, port: number, maxBytes: number): Promise<void> {
+  const raw = req.url ?? '';
+  try {
+    // The broker is for local processes: a browser page (Origin) or a rebound name (Host) is refused.
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) {
+      throw new BrokerRefusal(400, 'host_header', `The Host header must be 127.0.0.1:${port}.`);
+    }
+    if (req.headers.origin !== undefined) throw new BrokerRefusal(403, 'origin_refused', 'Requests from web pages (with an Origin header) are refused.');
+    if (!raw.startsWith('/')) throw new BrokerRefusal(400, 'absolute_url', 'Send a path (origin-form), not an absolute URL: the broker decides the host.');
+    if (raw === '/v1/health' && req.method === 'GET') {
+      send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"ok":true}') });
+      return;
+    }
+    const token = bearer(req);
+    const claimedSkill = typeof req.headers['x-sophon-skill'] === 'string' ? req.headers['x-sophon-skill'] : undefined;
+    const m = /^\/v1\/proxy\/([^/?#]+)(\/.*|\?.*)?$/s.exec(raw);
+    if (m) {
+      const connection = m[1]!;
+      if (!CONNECTION_SEGMENT.test(connection)) throw new BrokerRefusal(400, 'bad_connection', 'The connection segment must be a connection id or a service id.');
+      const body = await readBody(req, maxBytes);
+      const rest = m[2] ?? '/';
+      const call: ApiCall = { token, connection, method: req.method ?? 'GET', target: rest.startsWith('?') ? `/${rest}` : rest, headers: req.headers, body, claimedSkill };
+      send(res, await broker.execute(call));
+      return;
+    }
+    if (raw === '/v1/execute') {
+      if (req.method !== 'POST') throw new BrokerRefusal(405, 'method_not_allowed', 'POST an instruction to /v1/execute.');
+      const text = ((await readBody(req, maxBytes * 2)) ?? Buffer.alloc(0)).toString('utf8');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new BrokerRefusal(400, 'bad_instruction', 'The instruction is not valid JSON.');
+      }
+      const parsed = ExecuteSchema.safeParse(json);
+      if (!parsed.success) throw new BrokerRefusal(400, 'bad_instruction', describeIssues(parsed.error));
+      const i = parsed.data;
+      const body = i.body === undefined ? undefined : Buffer.from(i.body, i.bodyEncoding);
+      if (body && body.length > maxBytes) throw new BrokerRefusal(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
+      const result = await broker.execute({ token, connection: i.connection, method: i.method, target: i.path, headers: i.headers, body, claimedSkill });
+      const utf8 = isUtf8(result.body);
+      const out = { status: result.status, headers: result.headers, body: result.body.toString(utf8 ? 'utf8' : 'base64'), bodyEncoding: utf8 ? 'utf8' : 'base64' };
+      send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(out)) });
+      return;
+    }
+    throw new BrokerRefusal(404, 'not_found', 'Use /v1/proxy/<connection>/<path> or POST /v1/execute.');
+  } catch (err) {
+    const refusal = err instanceof BrokerRefusal ? err : new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.');
+    // Refusals from Broker.execute are audited there; the door's own are audited here.
+    if (!refusal.audited) {
+      broker.auditRefusal(refusal.code, `${(req.method ?? '').slice(0, 10)} ${raw.split('?')[0]!.slice(0, 160)}: ${refusal.message}`);
+    }
+    sendError(res, refusal);
+    // An unread body would otherwise be taken for the next request.
+    if (!req.complete) req.destroy();
+  }
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+  const x = req.headers['x-sophon-broker-token'];
+  return typeof x === 'string' ? x.trim() : undefined;
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > max) return Promise.reject(new BrokerRefusal(413, 'body_too_large', `The request body is larger than ${max} bytes (Sophon.Broker.MaxRequestBytes).`));
+  if (req.complete && declared === 0 && !req.headers['transfer-encoding']) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        reject(new BrokerRefusal(413, 'body_too_large', `The request body is larger than ${max} bytes (Sophon.Broker.MaxRequestBytes).`));
+        req.pause();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(size ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: ApiResult): void {
+  res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+  res.end(r.body);
+}
+
+function sendError(res: ServerResponse, e: BrokerRefusal): void {
+  const body = Buffer.from(JSON.stringify({ error: { code: e.code, message: e.message } }));
+  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': String(body.length), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function isUtf8(b: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
