@@ -99,6 +99,15 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await connectCmd()).connectRemove));
+  connect
+    .command('import')
+    .description('find logins held by gh, Claude Code, Codex and the environment, and import them (linked: never copied, never refreshed)')
+    .option('--from <source>', 'only this source: claude, openai, gh or env')
+    .option('--all', 'import every login found that is not imported yet')
+    .option('--dry-run', 'only list what was found')
+    .option('--copy', 'gh logins: store an independent copy in the vault instead of linking')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/import')).connectImport));
 
   program
     .command('audit')

@@ -5,6 +5,8 @@ import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
 import { openDatabase, type Database } from './db/database';
 import { SophonError } from './errors';
+import type { ImportService } from './import/importer';
+import { isLinked } from './import/linked';
 import type { OAuthRefresher } from './oauth/refresh';
 import type { CredentialRef, ICredentialVault, TokenRefresher } from './vault/credential';
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
@@ -16,6 +18,8 @@ export interface SophonCore extends OpenedVault {
   connections: ConnectionService;
   /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
   refresh(ref: CredentialRef, options?: { force?: boolean }): Promise<void>;
+  /** Logins other programs hold (gh, Claude Code, Codex, environment): loaded on first use. */
+  imports(): Promise<ImportService>;
   close(): void;
 }
 
@@ -53,6 +57,12 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     return result.outcome;
   };
 
+  let importService: Promise<ImportService> | undefined;
+  const imports = (): Promise<ImportService> =>
+    (importService ??= import('./import/importer').then(
+      ({ ImportService }) => new ImportService({ store, audit, vault: opened.vault, service: (id) => connections.service(id), env: options.env }),
+    ));
+
   const connections = new ConnectionService({
     store,
     audit,
@@ -61,6 +71,8 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     tester,
     revoker,
     oauthClient,
+    // Imported CLI logins: re-read from the program that owns them, never from the vault.
+    linked: { isLinked: (record) => isLinked(record.fields), credential: async (record) => (await imports()).credential(record) },
   });
 
   makeRefresher = async () => {
@@ -86,5 +98,5 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     await (await refresher).refresh(ref, options);
     audit.record({ userId: ref.userId, action: 'refresh', outcome: 'ok', connectionId: ref.connectionId, detail: options.force ? 'refreshed on schedule or by hand' : null });
   };
-  return { ...opened, db, audit, store, connections, refresh, close: () => db.close() };
+  return { ...opened, db, audit, store, connections, refresh, imports, close: () => db.close() };
 }

@@ -16,13 +16,19 @@ const OAuthClientSettingsSchema = z.looseObject({
   ClientSecret: z.string().min(1).max(500).optional(),
 });
 
+/** `Sophon.Import.Auto`: on start the app looks for CLI logins and offers them (true/"offer"), imports them ("import"), or does nothing (false/"off"). */
+const ImportSettingsSchema = z.looseObject({
+  Auto: z.union([z.boolean(), z.enum(['offer', 'import', 'off'])]).default(true),
+});
+
 const SettingsSchema = z.looseObject({
   Sophon: z
     .looseObject({
       Vault: VaultSettingsSchema.default(() => VaultSettingsSchema.parse({})),
       OAuth: z.record(z.string(), OAuthClientSettingsSchema).default({}),
+      Import: ImportSettingsSchema.default(() => ImportSettingsSchema.parse({})),
     })
-    .default(() => ({ Vault: VaultSettingsSchema.parse({}), OAuth: {} })),
+    .default(() => ({ Vault: VaultSettingsSchema.parse({}), OAuth: {}, Import: ImportSettingsSchema.parse({}) })),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

@@ -53,6 +53,13 @@ const NEEDS_SECRET = new Set(['api_key', 'bearer', 'basic', 'smtp_imap', 'webhoo
 /** Revokes tokens at the service when a connection is removed; OAuth plugs in here. */
 export type Revoker = (record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential | null) => Promise<'not_applicable' | 'revoked'>;
 
+/** Credentials re-read from another program's store (imported CLI logins) instead of the vault. */
+export interface LinkedCredentials {
+  isLinked(record: ConnectionRecord): boolean;
+  /** The current credential; an auth_failed error (with the connection set to needs_reauth) when it cannot be used. */
+  credential(record: ConnectionRecord): Promise<StoredCredential>;
+}
+
 export interface ConnectionServiceDeps {
   store: ConnectionStore;
   audit: AuditLog;
@@ -62,6 +69,7 @@ export interface ConnectionServiceDeps {
   revoker?: Revoker;
   /** The OAuth client Sophon is registered as at a service (from settings). */
   oauthClient?: (service: ServiceDefinition) => Promise<OAuthClient>;
+  linked?: LinkedCredentials;
   now?: () => number;
 }
 
@@ -155,17 +163,34 @@ export class ConnectionService {
   async test(userId: string, ref: string): Promise<{ connection: Connection; outcome: TestOutcome }> {
     const record = this.resolve(userId, ref);
     const service = await this.service(record.serviceId);
-    const credential = await this.deps.vault.get(userId, record.id);
-    if (!credential) {
-      this.markMissing(record);
-      throw new SophonError('vault_file_corrupt', `The credential of ${record.id} is missing from the vault; remove the connection and add it again.`);
+    const linked = this.isLinked(record);
+    let outcome: TestOutcome;
+    // A linked login that cannot be read has already been set to needs_reauth, with the reason.
+    let unreadable = false;
+    if (linked) {
+      outcome = await this.deps.linked!.credential(record).then(
+        (c) => this.deps.tester(service, { secret: secretOf(service, c), fields: { ...record.fields, ...c.extra } }),
+        (err: unknown): TestOutcome => {
+          if (!(err instanceof SophonError) || err.code !== 'auth_failed') throw err;
+          unreadable = true;
+          return { status: 'rejected', message: err.message, elapsedMs: 0 };
+        },
+      );
+    } else {
+      const credential = await this.deps.vault.get(userId, record.id);
+      if (!credential) {
+        this.markMissing(record);
+        throw new SophonError('vault_file_corrupt', `The credential of ${record.id} is missing from the vault; remove the connection and add it again.`);
+      }
+      outcome = await this.testWith(record, service, credential);
     }
-    const outcome = await this.testWith(record, service, credential);
     const now = this.now();
     this.deps.store.recordTest(record.id, outcome, now);
     this.deps.store.touchUsed(record.id, now);
-    if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
-      this.deps.store.setState(record.id, record.authMethod === 'oauth2' ? 'needs_reauth' : 'error', outcome.message, now);
+    if (unreadable) {
+      // state and reason were set by the linked read
+    } else if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
+      this.deps.store.setState(record.id, record.authMethod === 'oauth2' || linked ? 'needs_reauth' : 'error', outcome.message, now);
     } else if (outcome.status === 'ok' && record.state === 'error') {
       this.deps.store.setState(record.id, 'active', null, now);
     }
@@ -200,20 +225,36 @@ export class ConnectionService {
     for (;;) {
       const record = this.deps.store.get(id);
       if (!record) throw new SophonError('not_found', `Connection ${id} was removed while a call waited for it.`);
-      if (record.state !== 'needs_reauth') {
+      // A linked login is re-read every time: the program that owns it may have refreshed it meanwhile.
+      const linked = this.isLinked(record);
+      let linkedError: SophonError | undefined;
+      if (linked || record.state !== 'needs_reauth') {
         try {
-          const token = await this.deps.vault.getAccessToken(id, userId);
+          const token = linked ? await this.linkedToken(record) : await this.deps.vault.getAccessToken(id, userId);
           this.deps.store.touchUsed(id, this.now());
           return token;
         } catch (err) {
           if (!(err instanceof SophonError) || err.code !== 'auth_failed' || this.deps.store.get(id)?.state !== 'needs_reauth') throw err;
+          if (linked) linkedError = err;
         }
       }
       if (this.now() >= deadline) {
+        if (linkedError) throw linkedError;
         throw new SophonError('auth_failed', `${record.label} needs you to sign in again (\`sophon connect reauth ${id}\`); the call waited and gave up.`);
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
     }
+  }
+
+  private isLinked(record: ConnectionRecord): boolean {
+    return this.deps.linked?.isLinked(record) === true;
+  }
+
+  private async linkedToken(record: ConnectionRecord): Promise<string> {
+    const c = await this.deps.linked!.credential(record);
+    const token = c.accessToken ?? c.apiKey;
+    if (token === undefined) throw new SophonError('not_found', `Connection ${record.id} has no access token or API key.`);
+    return token;
   }
 
   /** Signs in again (for example with more scopes): same id, label and history; the new grant replaces the old. */
@@ -301,7 +342,7 @@ export class ConnectionService {
         this.deps.store.delete(r.id);
         this.deps.audit.record({ userId: r.userId, action: 'reconcile', outcome: 'ok', connectionId: r.id, serviceId: r.serviceId, detail: 'cleared an add that never finished' });
         report.abandonedAdds.push(r.id);
-      } else if (!haveFile.has(key) && r.state !== 'error' && (await this.deps.vault.get(r.userId, r.id).catch(() => null)) === null) {
+      } else if (!haveFile.has(key) && r.state !== 'error' && !this.linkedId(r.id) && (await this.deps.vault.get(r.userId, r.id).catch(() => null)) === null) {
         this.markMissing(r);
         report.missingCredential.push(r.id);
       }
@@ -314,6 +355,12 @@ export class ConnectionService {
       report.orphanCredentials.push(`${f.userId}/${f.connectionId}`);
     }
     return report;
+  }
+
+  /** Linked connections have no vault file by design. */
+  private linkedId(id: string): boolean {
+    const record = this.deps.store.get(id);
+    return record !== null && this.isLinked(record);
   }
 
   private markMissing(r: Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId'>): void {

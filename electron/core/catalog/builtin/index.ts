@@ -2,6 +2,7 @@ import type { ServiceDefinitionInput } from '../schema';
 import { ATLASSIAN_SERVICES } from './atlassian';
 import { AUTOMATION_SERVICES } from './automation';
 import { CHAT_SERVICES } from './chat';
+import { CLI_LOGIN_SERVICES } from './cli-logins';
 import { DEVELOPER_SERVICES } from './developer';
 import { GENERIC_SERVICES } from './generic';
 import { GOOGLE_SERVICES } from './google';
@@ -24,4 +25,5 @@ export const BUILTIN_SERVICES: ServiceDefinitionInput[] = [
   ...LLM_SERVICES,
   ...STORAGE_SERVICES,
   ...GENERIC_SERVICES,
+  ...CLI_LOGIN_SERVICES,
 ];

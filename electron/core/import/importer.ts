@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import type { AuditLog } from '../audit/audit-log';
+import type { ServiceDefinition } from '../catalog/schema';
+import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
+import { credentialFor, secretHint } from '../connections/credential-mapping';
+import { SophonError } from '../errors';
+import type { ICredentialVault, StoredCredential } from '../vault/credential';
+import { IMPORT_FIELDS, POLICY_CLAUDE_CODE_ONLY } from './broker-policy';
+import { isLinked } from './linked';
+import { readClaudeLinked, scanClaude } from './sources/claude';
+import { readCodexLinked, scanCodex } from './sources/codex';
+import { readOpenAiFileLinked, scanEnv, scanOpenAiFile } from './sources/env';
+import { readGhLinked, scanGh } from './sources/gh';
+import { IMPORT_SOURCES, type FoundLogin, type ImportSourceKind, type LinkedRead, type SourceEnv, type SourceReport } from './types';
+
+/** Per source, for people and for the broker: who owns the login and what may be done with it. */
+export const SOURCE_INFO: Record<ImportSourceKind, { name: string; owner: string; refresh: string }> = {
+  gh: { name: 'GitHub CLI (gh)', owner: 'gh', refresh: 'gh tokens do not expire; `gh auth login` to sign in again' },
+  claude: { name: 'Claude Code', owner: 'claude', refresh: 'run `claude` to refresh, or connect with an API key' },
+  codex: { name: 'OpenAI Codex', owner: 'codex', refresh: 'run `codex` to refresh, or connect with an API key' },
+  'openai-file': { name: '~/.openai/credentials', owner: 'the file', refresh: 'edit the file, or connect with an API key' },
+  env: { name: 'environment variable', owner: 'the environment', refresh: 'set the variable again and import' },
+};
+
+/** A found login as every door shows it: never its secret. */
+export interface LoginView {
+  key: string;
+  source: ImportSourceKind;
+  sourceName: string;
+  store: string;
+  storage: string;
+  serviceId: string;
+  account: string | null;
+  host: string | null;
+  plan: string | null;
+  scopes: string[];
+  expiresAt: string | null;
+  expired: boolean;
+  mode: 'linked' | 'copy';
+  copyAllowed: boolean;
+  /** Why the broker will never attach it to requests (Claude subscription logins), else null. */
+  brokerPolicy: string | null;
+  warnings: string[];
+  /** The connection it was imported as, or null. */
+  importedAs: string | null;
+}
+
+export interface ImportScan {
+  sources: SourceReport[];
+  logins: LoginView[];
+}
+
+export interface ImportedLogin {
+  key: string;
+  connectionId: string;
+  mode: 'linked' | 'copy';
+}
+
+export interface ImportResult extends ImportScan {
+  imported: ImportedLogin[];
+  skipped: { key: string; reason: string }[];
+}
+
+export interface ImportServiceDeps {
+  store: ConnectionStore;
+  audit: AuditLog;
+  vault: ICredentialVault;
+  service: (serviceId: string) => Promise<ServiceDefinition>;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+const clean = (s: string | null, max = 200): string | null => (s === null ? null : s.replace(/[\p{Cc}]/gu, '').slice(0, max));
+
+/**
+ * Finds logins other programs already hold (gh, Claude Code, Codex, environment variables) and turns
+ * them into connections. An imported login is *linked*: Sophon re-reads the owner's store each time
+ * the token is needed and never refreshes it, since a second refresher of a rotating refresh token
+ * logs the person out of the CLI.
+ */
+export class ImportService {
+  private readonly se: SourceEnv;
+
+  constructor(private readonly deps: ImportServiceDeps) {
+    const env = deps.env ?? process.env;
+    this.se = { env, home: env.HOME || env.USERPROFILE || homedir(), platform: process.platform, now: deps.now ?? Date.now };
+  }
+
+  private async scanSources(kinds: readonly ImportSourceKind[]): Promise<{ reports: SourceReport[]; logins: FoundLogin[] }> {
+    const scanners: Record<ImportSourceKind, () => Promise<{ report: SourceReport; logins: FoundLogin[] }>> = {
+      gh: () => scanGh(this.se),
+      claude: () => scanClaude(this.se),
+      codex: () => scanCodex(this.se),
+      'openai-file': () => scanOpenAiFile(this.se),
+      env: async () => scanEnv(this.se),
+    };
+    const results = await Promise.all(
+      kinds.map(async (k) => {
+        try {
+          return await scanners[k]();
+        } catch (err) {
+          // A bug or an unexpected failure in one source never hides the others.
+          const message = err instanceof SophonError ? err.message : `${SOURCE_INFO[k].name} could not be read (${err instanceof Error ? err.name : 'error'}).`;
+          return { report: { source: k, status: 'error' as const, messages: [message] }, logins: [] };
+        }
+      }),
+    );
+    return { reports: results.map((r) => r.report), logins: results.flatMap((r) => r.logins) };
+  }
+
+  private importedByKey(userId: string): Map<string, ConnectionRecord> {
+    const map = new Map<string, ConnectionRecord>();
+    for (const r of this.deps.store.list(userId)) {
+      const key = r.fields[IMPORT_FIELDS.key];
+      if (key && r.state !== 'pending') map.set(key, r);
+    }
+    return map;
+  }
+
+  private view(login: FoundLogin, importedAs: string | null, mode: 'linked' | 'copy'): LoginView {
+    return {
+      key: login.key,
+      source: login.source,
+      sourceName: SOURCE_INFO[login.source].name,
+      store: login.store,
+      storage: login.storage,
+      serviceId: login.serviceId,
+      account: clean(login.account),
+      host: clean(login.host),
+      plan: clean(login.plan, 40),
+      scopes: login.scopes.map((s) => clean(s, 100) ?? ''),
+      expiresAt: login.expiresAt === null ? null : new Date(login.expiresAt).toISOString(),
+      expired: login.expiresAt !== null && login.expiresAt <= this.se.now(),
+      mode,
+      copyAllowed: login.copyAllowed,
+      brokerPolicy: login.policy,
+      warnings: login.warnings,
+      importedAs,
+    };
+  }
+
+  /**
+   * What is there to import. Also re-checks the linked connections of the scanned sources, so a login
+   * that disappeared or changed account shows as needs_reauth with the reason.
+   */
+  async scan(userId: string, kinds: readonly ImportSourceKind[] = IMPORT_SOURCES, opts: { copy?: boolean } = {}): Promise<ImportScan & { found: FoundLogin[] }> {
+    const { reports, logins } = await this.scanSources(kinds);
+    for (const r of reports) {
+      if (r.status === 'missing') continue;
+      this.deps.audit.record({
+        userId,
+        action: 'import',
+        outcome: r.status === 'ok' ? 'ok' : 'failed',
+        detail: `looked in ${SOURCE_INFO[r.source].name}: ${logins.filter((l) => l.source === r.source).length} login(s)${r.messages.length ? `; ${r.messages.join(' ')}` : ''}`.slice(0, 500),
+      });
+    }
+    const imported = this.importedByKey(userId);
+    for (const record of imported.values()) {
+      if (kinds.includes(record.fields[IMPORT_FIELDS.source] as ImportSourceKind) && isLinked(record.fields)) await this.check(record);
+    }
+    return {
+      sources: reports,
+      logins: logins.map((l) => this.view(l, imported.get(l.key)?.id ?? null, opts.copy && l.copyAllowed ? 'copy' : l.defaultMode)),
+      found: logins,
+    };
+  }
+
+  /** Imports the chosen logins (by key), each once: a login already imported is skipped. */
+  async import(userId: string, scan: { found: FoundLogin[] }, keys: readonly string[], opts: { copy?: boolean } = {}): Promise<{ imported: ImportedLogin[]; skipped: { key: string; reason: string }[] }> {
+    const imported: ImportedLogin[] = [];
+    const skipped: { key: string; reason: string }[] = [];
+    for (const key of keys) {
+      const login = scan.found.find((l) => l.key === key);
+      if (!login) {
+        skipped.push({ key, reason: 'not found in this scan' });
+        continue;
+      }
+      try {
+        const done = await this.importOne(userId, login, opts.copy === true && login.copyAllowed ? 'copy' : login.defaultMode);
+        if (done) imported.push(done);
+        else skipped.push({ key, reason: 'already imported' });
+      } catch (err) {
+        const reason = err instanceof SophonError ? err.message : 'the import failed';
+        this.deps.audit.record({ userId, action: 'import', outcome: 'failed', serviceId: login.serviceId, detail: `${key}: ${reason}` });
+        skipped.push({ key, reason });
+      }
+    }
+    return { imported, skipped };
+  }
+
+  private pickLabel(userId: string, service: ServiceDefinition, login: FoundLogin): string {
+    // Short and telling within the service: "octocat via gh", "me@example.com via claude", "$GH_TOKEN".
+    const who = clean(login.account, 60);
+    const base = (login.source === 'env' ? login.store : who ? `${who} via ${SOURCE_INFO[login.source].owner}` : `via ${SOURCE_INFO[login.source].name}`).slice(0, 76) || service.name;
+    if (!this.deps.store.labelTaken(userId, service.id, base)) return base;
+    for (let n = 2; ; n++) if (!this.deps.store.labelTaken(userId, service.id, `${base} ${n}`)) return `${base} ${n}`;
+  }
+
+  private async importOne(userId: string, login: FoundLogin, mode: 'linked' | 'copy'): Promise<ImportedLogin | null> {
+    const service = await this.deps.service(login.serviceId);
+    const id = `${service.id}-${randomBytes(5).toString('hex')}`;
+    const fields: Record<string, string> = {
+      ...login.fields,
+      [IMPORT_FIELDS.key]: login.key,
+      [IMPORT_FIELDS.source]: login.source,
+      [IMPORT_FIELDS.mode]: mode,
+      importStore: login.store,
+      ...(login.policy ? { [IMPORT_FIELDS.policy]: POLICY_CLAUDE_CODE_ONLY } : {}),
+    };
+    const now = this.se.now();
+    // Check and insert in one transaction: two processes importing at once still import it once.
+    const inserted = this.deps.store.transaction(() => {
+      if (this.importedByKey(userId).has(login.key)) return false;
+      this.deps.store.insertPending(
+        {
+          id,
+          userId,
+          serviceId: service.id,
+          label: this.pickLabel(userId, service, login),
+          authMethod: service.auth.method,
+          scopes: login.scopes,
+          fields,
+          secretHint: mode === 'copy' ? secretHint(service, login.secret) : null,
+          expiresAt: login.expiresAt,
+        },
+        now,
+      );
+      return true;
+    });
+    if (!inserted) return null;
+    if (mode === 'copy') {
+      try {
+        await this.deps.vault.put(userId, id, credentialFor(service, login.secret, {}));
+      } catch (err) {
+        this.deps.store.delete(id);
+        throw err;
+      }
+    }
+    this.deps.store.updateGrant(id, { scopes: login.scopes, expiresAt: login.expiresAt, account: clean(login.account) }, now);
+    this.deps.audit.record({
+      userId,
+      action: 'import',
+      outcome: 'ok',
+      connectionId: id,
+      serviceId: service.id,
+      detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${SOURCE_INFO[login.source].name} (${login.key})`,
+    });
+    return { key: login.key, connectionId: id, mode };
+  }
+
+  private async readLinked(record: ConnectionRecord): Promise<LinkedRead> {
+    const f = record.fields;
+    const store = f.importStore ?? '';
+    switch (f[IMPORT_FIELDS.source]) {
+      case 'gh':
+        return readGhLinked(this.se, store, f.importHost ?? '', f.importAccount ?? '');
+      case 'claude':
+        return readClaudeLinked(this.se, store, f.importAccount ?? '');
+      case 'codex':
+        return readCodexLinked(this.se, store, f[IMPORT_FIELDS.key] ?? '');
+      case 'openai-file':
+        return readOpenAiFileLinked(store);
+      default:
+        return { ok: false, reason: `This connection is linked to an unknown source (${String(f[IMPORT_FIELDS.source]).slice(0, 40)}); remove it and import again.` };
+    }
+  }
+
+  /** Re-reads the store and brings the connection's state in line: needs_reauth with the reason, or active again. */
+  private async check(record: ConnectionRecord): Promise<LinkedRead> {
+    const read = await this.readLinked(record);
+    const now = this.se.now();
+    if (!read.ok) {
+      if (record.state !== 'needs_reauth' || record.stateReason !== read.reason) {
+        this.deps.store.setState(record.id, 'needs_reauth', read.reason, now);
+      }
+    } else if (record.state !== 'active' || record.expiresAt !== read.expiresAt) {
+      this.deps.store.updateGrant(record.id, { scopes: read.scopes.length ? read.scopes : record.scopes, expiresAt: read.expiresAt, account: read.account }, now);
+    }
+    return read;
+  }
+
+  /**
+   * The credential of a linked connection, read now from the store that owns it. Never refreshes:
+   * an expired login is an auth_failed error saying how to refresh it, and the connection needs_reauth.
+   */
+  async credential(record: ConnectionRecord): Promise<StoredCredential> {
+    const read = await this.check(record);
+    const source = record.fields[IMPORT_FIELDS.source] ?? 'unknown';
+    if (!read.ok) {
+      this.deps.audit.record({ userId: record.userId, action: 'use', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: `linked read: ${read.reason}` });
+      throw new SophonError('auth_failed', `${record.label}: ${read.reason}`);
+    }
+    this.deps.audit.record({ userId: record.userId, action: 'use', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: `read from ${source in SOURCE_INFO ? SOURCE_INFO[source as ImportSourceKind].name : source}` });
+    const service = await this.deps.service(record.serviceId);
+    const data = credentialFor(service, read.secret, {});
+    return { ...data, extra: data.extra ?? {}, ...(read.expiresAt === null ? {} : { expiresAt: read.expiresAt }) };
+  }
+}
