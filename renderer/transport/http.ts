@@ -5,30 +5,49 @@ import type { Transport, WireEnvelope } from './types';
  * In a browser, against `sophon dashboard`: POST /api/<operation> with the API token, and events from
  * GET /api/events read with fetch streaming (EventSource cannot send an Authorization header).
  *
- * The token arrives once in the URL fragment (#token=…). It is read at start, kept only in this
- * module's memory, and removed from the address bar and history at once.
+ * The token arrives once in the URL fragment — `#token=…` (the address `sophon dashboard` prints), or
+ * `#code=…` (a one-time code from `--open`, traded once at POST /auth/exchange so the token never sits
+ * in a browser's argument list). It is kept only in this module's memory, and the fragment is removed
+ * from the address bar and history at once.
  */
-export function takeTokenFromLocation(loc: Location = window.location, hist: History = window.history): string | null {
+export function takeCredentialFromLocation(loc: Location = window.location, hist: History = window.history): { token: string } | { code: string } | null {
   const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
   const token = params.get('token');
-  if (token === null) return null;
+  const code = params.get('code');
+  if (token === null && code === null) return null;
   hist.replaceState(null, '', loc.pathname + loc.search);
-  return token;
+  return token !== null ? { token } : { code: code! };
+}
+
+/** Trades a one-time code for the token; null when the code is unknown, used or expired. */
+export async function exchangeCode(code: string, base = ''): Promise<string | null> {
+  try {
+    const res = await fetch(`${base}/auth/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }), credentials: 'omit', cache: 'no-store' });
+    const body = (await res.json()) as WireEnvelope;
+    const value = body.ok ? body.value : null;
+    return typeof value === 'object' && value !== null && 'token' in value && typeof value.token === 'string' ? value.token : null;
+  } catch {
+    return null;
+  }
 }
 
 const RECONNECT_MS = 1_000;
 
-export function httpTransport(token: string | null, base = ''): Transport {
+export function httpTransport(tokenSource: Promise<string | null> | string | null, base = ''): Transport {
+  const tokenReady = Promise.resolve(tokenSource);
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let stream: AbortController | null = null;
-  const authHeaders = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+  const authHeaders = async (): Promise<Record<string, string>> => {
+    const token = await tokenReady;
+    return token ? { authorization: `Bearer ${token}` } : {};
+  };
 
   async function invoke(operation: string, input: unknown): Promise<WireEnvelope> {
     let res: Response;
     try {
       res = await fetch(`${base}/api/${encodeURIComponent(operation)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...authHeaders() },
+        headers: { 'content-type': 'application/json', ...(await authHeaders()) },
         body: JSON.stringify(input ?? {}),
         credentials: 'omit',
         cache: 'no-store',
@@ -52,7 +71,7 @@ export function httpTransport(token: string | null, base = ''): Transport {
   async function readStream(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        const res = await fetch(`${base}/api/events`, { headers: { accept: 'text/event-stream', ...authHeaders() }, signal, credentials: 'omit', cache: 'no-store' });
+        const res = await fetch(`${base}/api/events`, { headers: { accept: 'text/event-stream', ...(await authHeaders()) }, signal, credentials: 'omit', cache: 'no-store' });
         if (res.ok && res.body) {
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
           let buffer = '';

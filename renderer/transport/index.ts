@@ -1,11 +1,12 @@
-import { httpTransport, takeTokenFromLocation } from './http';
+import { exchangeCode, httpTransport, takeCredentialFromLocation } from './http';
 import { ipcTransport } from './ipc';
 import type { Transport } from './types';
 
 /** IPC when the preload bridge is there (inside Electron), otherwise HTTP against the dashboard server. */
 export function pickTransport(): Transport {
   if (typeof window.sophon === 'object' && window.sophon !== null) return ipcTransport(window.sophon);
-  return httpTransport(takeTokenFromLocation());
+  const credential = takeCredentialFromLocation();
+  return httpTransport(credential === null ? null : 'token' in credential ? credential.token : exchangeCode(credential.code));
 }
 
 export type { Transport } from './types';

@@ -3,7 +3,8 @@ import type { Connection } from '../../../shared/connections';
 import { useConnections } from '../api';
 import { absolute, relative } from '../format';
 import { href } from '../router';
-import { ErrorNote, PageHeader, ServiceIcon, Spinner, StateBadge } from '../ui';
+import { takeFlash } from '../flash';
+import { ErrorNote, Note, PageHeader, ServiceIcon, Spinner, StateBadge } from '../ui';
 
 function matches(c: Connection, q: string): boolean {
   if (!q) return true;
@@ -101,6 +102,7 @@ export function AttentionSummary({ connections }: { connections: Connection[] })
 export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
   const { state } = useConnections();
   const [query, setQuery] = useState('');
+  const [flash] = useState(takeFlash);
   const q = useDeferredValue(query);
   const all = state.status === 'ready' ? state.value : [];
   const shown = useMemo(() => all.filter((c) => matches(c, q)), [all, q]);
@@ -116,6 +118,11 @@ export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
           </a>
         }
       />
+      {flash && (
+        <Note kind={flash.kind}>
+          <p>{flash.text}</p>
+        </Note>
+      )}
       {state.status === 'loading' && <Spinner label="Loading connections…" />}
       {state.status === 'error' && <ErrorNote error={state.error} />}
       {state.status === 'ready' && all.length === 0 && (
