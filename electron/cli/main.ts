@@ -157,6 +157,43 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .description('stop a token from working')
     .action(run(async () => (await import('./commands/api-token')).apiTokenRevoke));
 
+  // Brokered credentials: broker tokens, the proxy, skills (issue 6).
+  const broker = program.command('broker').description('the credential broker: short-lived broker tokens and the loopback proxy');
+  const brokerCmd = () => import('./commands/broker');
+  broker
+    .command('mint')
+    .description('print a broker token for an agent runtime outside Sophon (never a credential)')
+    .requiredOption('--skill <skill>', 'the skill the token is for')
+    .requiredOption('--tool <tool>', 'the tool the token is for')
+    .requiredOption('--connection <connection...>', 'the connection(s) it may use (id, label, or service)')
+    .option('--scopes <scopes...>', 'scopes the connection must have been granted')
+    .option('--ttl <seconds>', 'lifetime (default: Sophon.Broker.TokenTtlSeconds, 300)')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await brokerCmd()).brokerMint));
+  broker
+    .command('revoke <token-id>')
+    .description('stop a broker token from working, in every broker')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await brokerCmd()).brokerRevoke));
+  broker
+    .command('serve')
+    .description('run the broker proxy on 127.0.0.1 until Ctrl-C')
+    .option('--port <n>', 'port (default: Sophon.Broker.Port, or a free one)')
+    .option('--json', 'print {"url","port"} as one JSON line')
+    .action(run(async () => (await brokerCmd()).brokerServe));
+  const skill = program.command('skill').description('skills: folders with a manifest.json whose tools call services through the broker');
+  skill
+    .command('run <folder> [args...]')
+    .description('run a tool of a skill with broker tokens and a minimal environment; exits with the tool\'s exit code')
+    .requiredOption('--tool <name>', 'the tool to run')
+    .option('--connection <connection...>', 'which connection to use for a service (when you have several)')
+    .action(run(async () => (await import('./commands/skill')).skillRun));
+  skill
+    .command('inspect <folder>')
+    .description('what a skill asks for, whether your connections grant it, and its risk')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/skill')).skillInspect));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   return program;
 }

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { createBroker } from '../../core/broker';
+import { mintBrokerToken } from '../../core/broker/mint';
+import { SophonError } from '../../core/errors';
+import { validate } from '../../core/validation/parse';
+import { startBrokerServer } from '../../server/broker/server';
+import type { CommandContext } from '../context';
+import { resolveRef, withCore } from '../core';
+import { ExitCode } from '../exit-codes';
+
+const MintOptions = z.object({
+  skill: z.string().min(1).max(64),
+  tool: z.string().min(1).max(64),
+  connection: z.array(z.string().min(1).max(200)).min(1, 'name at least one --connection'),
+  scopes: z.array(z.string().min(1).max(200)).default([]),
+  ttl: z.coerce.number().int().min(1).max(86_400).optional(),
+  json: z.boolean().optional(),
+});
+
+/** `sophon broker mint`: a broker token for an agent runtime outside Sophon. Prints the token, never a credential. */
+export async function brokerMint(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(MintOptions, raw, 'broker mint options');
+  return withCore(ctx, async (core) => {
+    const { tokens, settings } = createBroker(core, { userId: ctx.global.user });
+    const grants = [];
+    for (const ref of opts.connection) {
+      const record = core.store.get(await resolveRef(ctx, core, ref))!;
+      grants.push({ record, service: await core.connections.service(record.serviceId), scopes: opts.scopes });
+    }
+    const { token, binding } = mintBrokerToken(tokens, core.audit, { userId: ctx.global.user, skill: opts.skill, tool: opts.tool, grants, ttlSeconds: opts.ttl ?? settings.TokenTtlSeconds });
+    if (opts.json) {
+      ctx.io.json({ token, id: binding.id, skill: binding.skill, tool: binding.tool, connections: binding.connectionIds, allowedHosts: binding.allowedHosts, expiresAt: new Date(binding.expiresAt).toISOString() });
+    } else {
+      ctx.io.out(token);
+      ctx.io.err(`Token ${binding.id} for ${binding.skill}/${binding.tool} on ${binding.connectionIds.join(', ')}; expires ${new Date(binding.expiresAt).toISOString()}.`);
+    }
+    return ExitCode.ok;
+  });
+}
+
+const RevokeOptions = z.object({ json: z.boolean().optional() });
+
+/** `sophon broker revoke <token-id>`: the token stops working at once, in every broker. */
+export async function brokerRevoke(ctx: CommandContext, id: string, raw: unknown): Promise<number> {
+  const opts = validate(RevokeOptions, raw, 'broker revoke options');
+  return withCore(ctx, async (core) => {
+    const { tokens } = createBroker(core, { userId: ctx.global.user });
+    const revoked = tokens.revoke(ctx.global.user, id);
+    if (!revoked) throw new SophonError('not_found', `No live broker token ${id.slice(0, 40)} of user ${ctx.global.user}.`);
+    core.audit.record({ userId: ctx.global.user, action: 'broker_mint', outcome: 'ok', detail: `token ${id} revoked` });
+    if (opts.json) ctx.io.json({ id, revoked });
+    else ctx.io.out(`Revoked broker token ${id}.`);
+    return ExitCode.ok;
+  });
+}
+
+const ServeOptions = z.object({
+  port: z.coerce.number().int().min(0).max(65_535).optional(),
+  json: z.boolean().optional(),
+});
+
+/** `sophon broker serve`: the proxy on 127.0.0.1 until SIGINT/SIGTERM. */
+export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(ServeOptions, raw, 'broker serve options');
+  return withCore(ctx, async (core) => {
+    const { broker, settings } = createBroker(core, { userId: ctx.global.user });
+    const server = await startBrokerServer(broker, { port: opts.port ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
+    if (opts.json) ctx.io.out(JSON.stringify({ url: server.url, port: server.port }));
+    else ctx.io.out(`Sophon broker listening on ${server.url} (Ctrl-C stops it)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await server.close();
+    return ExitCode.ok;
+  });
+}

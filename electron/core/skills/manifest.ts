@@ -1,0 +1,64 @@
+import { promises as fsp } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { errnoOf, SophonError } from '../errors';
+import { parseJsonText, validate } from '../validation/parse';
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export const SkillCredentialSchema = z.strictObject({
+  /** A catalog service id (built-in or a connector file). */
+  service: z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be a service id from the catalog (sophon connect list --available)'),
+  /** Scopes the skill needs; the connection must have been granted each. */
+  scopes: z.array(z.string().min(1).max(200)).max(100).default([]),
+  /** `proxy` (default): calls go through the broker. `injected`: a short-lived token in the skill's environment. */
+  access: z.enum(['proxy', 'injected']).default('proxy'),
+});
+
+export const SkillToolSchema = z.strictObject({
+  name: z.string().regex(NAME, 'must be 1-64 lowercase letters, digits, ".", "_" or "-"'),
+  description: z.string().max(1000).default(''),
+  /** Program and arguments, run in the skill's folder. `node` means the Node that runs Sophon. */
+  command: z.array(z.string().min(1).max(4096)).min(1).max(64),
+});
+
+export const SkillManifestSchema = z
+  .strictObject({
+    id: z.string().regex(NAME, 'must be 1-64 lowercase letters, digits, ".", "_" or "-"'),
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).default(''),
+    version: z.string().max(50).optional(),
+    tools: z.array(SkillToolSchema).min(1, 'a skill has at least one tool'),
+    credentials: z.array(SkillCredentialSchema).default([]),
+  })
+  .superRefine((m, ctx) => {
+    const seen = new Set<string>();
+    m.tools.forEach((t, i) => {
+      if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tools', i, 'name'], message: `tool "${t.name}" is declared twice` });
+      seen.add(t.name);
+    });
+  });
+
+export type SkillManifest = z.output<typeof SkillManifestSchema>;
+export type SkillCredential = z.output<typeof SkillCredentialSchema>;
+
+export interface LoadedSkill {
+  folder: string;
+  file: string;
+  manifest: SkillManifest;
+}
+
+/** Reads and validates `<folder>/manifest.json`; every problem is named by its field. */
+export async function loadSkill(folder: string): Promise<LoadedSkill> {
+  const dir = resolve(folder);
+  const file = join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') throw new SophonError('not_found', `${file} does not exist: a skill is a folder with a manifest.json.`);
+    throw new SophonError('invalid_input', `Cannot read ${file} (${errnoOf(err) ?? 'error'}).`);
+  }
+  const manifest = validate(SkillManifestSchema, parseJsonText(text, `Skill manifest ${file}`), `Skill manifest ${file}`);
+  return { folder: dir, file, manifest };
+}

@@ -1,0 +1,91 @@
+import type { ServiceDefinition } from '../catalog/schema';
+import type { ConnectionRecord } from '../connections/connection-store';
+import { SophonError } from '../errors';
+import { proxyRefusal } from '../import/broker-policy';
+import type { SophonCore } from '../sophon-core';
+import type { SkillCredential, SkillManifest } from './manifest';
+
+export type Risk = 'low' | 'medium' | 'high';
+
+export interface CredentialPlan {
+  credential: SkillCredential;
+  service: ServiceDefinition | null;
+  /** Candidate connections for the service (usable ones). */
+  candidates: ConnectionRecord[];
+  risk: Risk;
+  why: string;
+}
+
+/** Whether a credential is risky: injected static keys are high (they outlive the run), injected OAuth medium. */
+export function riskOf(credential: SkillCredential, service: ServiceDefinition | null): { risk: Risk; why: string } {
+  if (credential.access === 'proxy') return { risk: 'low', why: 'calls go through the broker; the skill never holds the credential' };
+  if (service?.auth.method === 'oauth2') return { risk: 'medium', why: 'the current OAuth access token is put in the skill\'s environment (it expires, but the skill holds it)' };
+  return { risk: 'high', why: 'the long-lived secret itself is put in the skill\'s environment; the skill could keep or send it anywhere' };
+}
+
+export function overallRisk(plans: { risk: Risk }[]): Risk {
+  return plans.some((p) => p.risk === 'high') ? 'high' : plans.some((p) => p.risk === 'medium') ? 'medium' : 'low';
+}
+
+/** What each credential of a manifest would use, without deciding between several connections. */
+export async function planCredentials(core: SophonCore, userId: string, manifest: SkillManifest): Promise<CredentialPlan[]> {
+  const catalog = await core.connections.catalog();
+  const records = core.store.list(userId).filter((r) => r.state !== 'pending');
+  return manifest.credentials.map((credential) => {
+    const service = catalog.entries.find((e) => e.service.id === credential.service)?.service ?? null;
+    return { credential, service, candidates: records.filter((r) => r.serviceId === credential.service), ...riskOf(credential, service) };
+  });
+}
+
+export interface ChosenGrant {
+  credential: SkillCredential;
+  service: ServiceDefinition;
+  record: ConnectionRecord;
+}
+
+/**
+ * Picks the connection of each credential and refuses, before anything runs, a service that is not in
+ * the catalog or has no connection, a scope that was not granted, and an imported login the broker must
+ * never attach. Each refusal carries the fix and is audited.
+ */
+export async function chooseGrants(
+  core: SophonCore,
+  userId: string,
+  manifest: SkillManifest,
+  tool: string,
+  options: { connections: string[]; pick: (plan: CredentialPlan) => Promise<ConnectionRecord> },
+): Promise<ChosenGrant[]> {
+  const deny = (message: string, record?: ConnectionRecord, serviceId?: string): never => {
+    core.audit.record({ userId, action: 'broker_mint', outcome: 'denied', connectionId: record?.id ?? null, serviceId: record?.serviceId ?? serviceId ?? null, skill: manifest.id, tool, detail: message.slice(0, 500) });
+    throw new SophonError('auth_failed', message);
+  };
+  const named = options.connections.map((ref) => core.connections.resolve(userId, ref));
+  const grants: ChosenGrant[] = [];
+  for (const plan of await planCredentials(core, userId, manifest)) {
+    const c = plan.credential;
+    if (!plan.service) deny(`Skill ${manifest.id} asks for the service "${c.service}", which is not in the catalog (sophon connect list --available).`, undefined, c.service);
+    const service = plan.service!;
+    const chosenByFlag = named.filter((r) => r.serviceId === c.service);
+    let record: ConnectionRecord;
+    if (chosenByFlag.length > 1) throw new SophonError('usage', `Several --connection values are ${c.service} connections; name one.`);
+    if (chosenByFlag.length === 1) record = chosenByFlag[0]!;
+    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs a ${service.name} connection and you have none: connect it with \`sophon connect add ${c.service}\`.`, undefined, c.service);
+    else if (plan.candidates.length === 1) record = plan.candidates[0]!;
+    else record = await options.pick(plan);
+    record = record!;
+    const missing = c.scopes.filter((s) => !record.scopes.includes(s));
+    if (missing.length) {
+      deny(
+        `Skill ${manifest.id} needs the scope(s) ${missing.join(' ')} on ${record.label} (${record.id}), which were not granted: \`sophon connect reauth ${record.id} --scopes ${[...new Set([...record.scopes, ...c.scopes])].join(' ')}\`.`,
+        record,
+      );
+    }
+    if (c.access === 'proxy') {
+      const policy = proxyRefusal({ serviceId: record.serviceId, fields: record.fields });
+      if (policy) deny(policy, record);
+    }
+    grants.push({ credential: c, service, record });
+  }
+  for (const r of named) if (!grants.some((g) => g.record.id === r.id)) throw new SophonError('usage', `--connection ${r.id} is a ${r.serviceId} connection, which skill ${manifest.id} does not ask for.`);
+  return grants;
+}
