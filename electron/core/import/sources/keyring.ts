@@ -64,6 +64,11 @@ export async function secretToolLookup(attrs: Record<string, string>, env: NodeJ
   if (r.code === 0 && r.stdout) return { kind: 'found', secret: r.stdout.replace(/\r?\n$/, '') };
   // secret-tool says nothing and exits 1 when no item matches; anything on stderr is the keyring failing.
   if (r.stderr.trim()) return { kind: 'unavailable', message: `the keyring cannot be reached or is locked (${firstLine(r.stderr)})` };
+  // A locked item also looks like "no match" to `lookup`; `search` still lists a locked item's attributes.
+  const search = await runHelper('secret-tool', ['search', ...Object.entries(attrs).flat()], sessionEnv(env), timeoutMs);
+  if (/locked/i.test(search.stderr) || (search.code === 0 && /^\[\//m.test(search.stdout) && !/^secret = /m.test(search.stdout))) {
+    return { kind: 'unavailable', message: 'the keyring is locked: unlock it (log in to the desktop, or unlock "login" in your keyring app) and try again' };
+  }
   return { kind: 'missing' };
 }
 
