@@ -27,7 +27,8 @@ export async function cliStores(): Promise<CliStores> {
   const home = join(root, 'home');
   await mkdir(home, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of INHERITED) delete env[k];
+  // Undefined, not deleted: spread over process.env (as the CLI helper does), it still unsets them.
+  for (const k of INHERITED) env[k] = undefined;
   Object.assign(env, { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GH_CONFIG_DIR: join(home, '.config', 'gh'), CODEX_HOME: join(home, '.codex') });
   return {
     root,
