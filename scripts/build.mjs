@@ -1,6 +1,7 @@
 // Builds what runs outside the TypeScript toolchain: the `sophon` CLI as one ESM bundle (fast start:
 // one file to parse; native modules stay external and load only when a command needs them).
 import { build } from 'esbuild';
+import { builtinModules } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 
 const external = ['keytar', 'better-sqlite3', 'electron'];
@@ -23,6 +24,58 @@ const zodEnglishOnly = {
   },
 };
 
+// Node built-ins that modules on every command's path import at top level but only some commands
+// use: node:crypto (random temp-file names, vault encryption, connection ids; `connect list` uses
+// none) and node:child_process (commander requires it at load, for executable subcommands, which
+// Sophon has none of). Loading them costs ~25 more built-in modules at every start. In the CLI
+// bundle these imports get a stand-in that loads the real module on the first call. Only plain
+// functions are forwarded (lowercase names); importing anything else (a class, `constants`) from
+// these modules fails the build here, so nothing is ever silently undefined. Third-party modules
+// other than commander keep the real module.
+const LAZY_BUILTINS = { crypto: () => true, child_process: (importer) => importer.includes('/node_modules/commander/') };
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(crypto|child_process)$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (args.namespace === 'lazy-builtin') return { path: `node:${name}`, external: true };
+      const ours = !args.importer.includes('/node_modules/');
+      return ours || LAZY_BUILTINS[name](args.importer) ? { path: name, namespace: 'lazy-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const real = await import(`node:${args.path}`);
+      const fns = Object.keys(real).filter((k) => k !== 'default' && /^[a-z]/.test(k) && typeof real[k] === 'function');
+      const contents = [
+        `let m; const real = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));`,
+        ...fns.map((k) => `export function ${k}(...a) { return real().${k}(...a); }`),
+        'export default new Proxy({}, { get: (_, k) => real()[k], has: (_, k) => k in real(), ownKeys: () => Reflect.ownKeys(real()), getOwnPropertyDescriptor: (_, k) => Reflect.getOwnPropertyDescriptor(real(), k) });',
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: '/' };
+    });
+  },
+};
+
+// An ES module importing a Node built-in gets an ESM facade of it, built by reading every export, so
+// `import { promises } from 'node:fs'` also loads fs's ReadStream/WriteStream getters: the whole of
+// node:stream (~20 modules) on every start. The bundle takes built-ins through `require` instead (as
+// CommonJS code does): esbuild's interop reads an export only where it is used.
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.namespace === 'builtin-cjs' || args.kind === 'require-call') return undefined;
+      const name = args.path.replace(/^node:/, '');
+      if (!(args.path.startsWith('node:') || builtinModules.includes(name))) return undefined;
+      return { path: name, namespace: 'builtin-cjs' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^node:/, namespace: 'builtin-cjs' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 await build({
   entryPoints: { 'cli/sophon': 'electron/cli/main.ts' },
   outdir: 'dist',
@@ -36,7 +89,7 @@ await build({
   // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
   minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
   external,
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, lazyBuiltins, builtinsViaRequire],
   banner: { js: "import { createRequire as __sophonCreateRequire } from 'node:module'; const require = __sophonCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
@@ -47,6 +100,10 @@ if (process.argv.includes('--app')) {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning', define: { 'import.meta.url': 'undefined' } };
   await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.js' });
   await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload/index.js' });
+  // Tray and window icons (made by build/make-icons.mjs) next to the main bundle, so they ship inside the asar.
+  const { cpSync, mkdirSync, readdirSync } = await import('node:fs');
+  mkdirSync('dist/electron/main/icons', { recursive: true });
+  for (const f of readdirSync('build').filter((n) => n.endsWith('.png'))) cpSync(`build/${f}`, `dist/electron/main/icons/${f}`);
 }
 
 // The renderer (React UI for the desktop window and the browser dashboard): Vite into dist/renderer/

@@ -1,70 +1,139 @@
-import { app, BrowserWindow, dialog, shell } from 'electron';
-import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Envelope } from '../../shared/contract';
+import { eventChannel } from '../../shared/operations';
+import { APP_CSP } from '../../shared/security';
+import { dispatch, toErrorInfo } from '../core/api/dispatch';
+import { EventHub, watchConnections } from '../core/api/events';
+import { createOperations, type Caller } from '../core/api/operations';
 import { startMaintenance } from '../core/connections/maintenance';
 import { openCore, type SophonCore } from '../core/sophon-core';
+import { appSenderCheck, registerIpc } from './ipc';
+import { APP_ENTRY, APP_SCHEME, appFileFor, deepLinkInArgv, isAppUrl, parseDeepLink, windowOpenDecision } from './policy';
+import { AppTray } from './tray';
+import { buildTrayModel } from './tray-model';
+import { createAppWindow } from './window';
 
 /**
- * The desktop app's main process: lifecycle and the window. Kept thin — every rule lives in
- * electron/core; the typed IPC over the shared contract and the tray come with the desktop UI.
+ * The desktop app's main process: lifecycle, the window, the tray, deep links, and IPC over the shared
+ * contract. Kept thin — every rule lives in electron/core (the same operations the REST server runs).
+ * Paths are relative to this bundle (dist/electron/main/index.js) in a checkout and in the package.
  */
-const RENDERER = join(__dirname, '..', '..', '..', 'renderer', 'index.html');
+// The bundle is CommonJS (__dirname); the IPC wiring test loads this file as an ES module from the sources.
+const HERE = typeof __dirname === 'string' ? __dirname : join(fileURLToPath(import.meta.url), '..', '..', '..', 'dist', 'electron', 'main');
+const RENDERER_DIR = join(HERE, '..', '..', 'renderer');
+const PRELOAD = join(HERE, '..', 'preload', 'index.js');
+const ICON_DIR = join(HERE, 'icons');
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2' };
 
-function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    show: false,
-    title: 'Sophon',
-    webPreferences: {
-      preload: join(__dirname, '..', 'preload', 'index.js'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  });
-  // Nothing navigates the app window away or opens new windows; http(s) links go to the system browser.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.once('ready-to-show', () => win.show());
-  void win.loadFile(RENDERER);
-  return win;
+// Before ready: app:// is a standard, secure scheme (its own origin, fetch allowed), so 'self' in the CSP means it.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+const caller: Caller = { userId: process.env.SOPHON_USER ?? 'default', isAdmin: true };
+let win: BrowserWindow | null = null;
+let tray: AppTray | null = null;
+let core: SophonCore | undefined;
+let pendingRoute = parseDeepLink(deepLinkInArgv(process.argv) ?? '')?.route ?? '';
+const stops: (() => void)[] = [];
+
+function showWindow(route?: string): void {
+  if (route !== undefined) pendingRoute = route;
+  if (!win || win.isDestroyed()) {
+    if (!app.isReady()) return;
+    win = createAppWindow({ BrowserWindow, shell }, { preload: PRELOAD, entryUrl: APP_ENTRY + pendingRoute, icon: join(ICON_DIR, 'icon.png') });
+    win.on('closed', () => (win = null));
+    pendingRoute = '';
+    return;
+  }
+  if (route) {
+    // A fragment change: the renderer's router moves to the connection without reloading.
+    void win.loadURL(APP_ENTRY + route);
+    pendingRoute = '';
+  }
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+function openDeepLink(url: string | null): void {
+  const link = url ? parseDeepLink(url) : null;
+  showWindow(link?.route);
+}
+
+async function serveApp(request: Request): Promise<Response> {
+  const file = appFileFor(RENDERER_DIR, request.url);
+  if (!file) return new Response('Not found', { status: 404 });
+  try {
+    const body = await readFile(file);
+    return new Response(body, { headers: { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': APP_CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' } });
+  } catch {
+    return new Response(`Not found. Is the renderer built? (npm run build)`, { status: 404 });
+  }
+}
+
+async function start(): Promise<void> {
+  // No page in the app may use the camera, notifications, etc.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  protocol.handle(APP_SCHEME, serveApp);
+
+  const hub = new EventHub();
+  let call: (name: Parameters<typeof dispatch>[2], input: unknown) => Promise<Envelope>;
+  try {
+    core = await openCore();
+    const opened = core;
+    const watcher = watchConnections(opened, hub);
+    stops.push(watcher.stop);
+    const operations = createOperations({
+      core: opened,
+      emit: (userId, event, payload) => hub.emit(userId, event, payload),
+      openExternal: async (url) => {
+        if (windowOpenDecision(url) === 'external') await shell.openExternal(url);
+      },
+      changed: watcher.poke,
+    });
+    call = (name, input) => dispatch(operations, caller, name, input);
+    const renderTray = async () => tray?.render(buildTrayModel(await opened.connections.list(caller.userId)));
+    hub.subscribe(caller.userId, (event, payload) => {
+      if (event === 'connections.changed') void renderTray();
+      // Events go only to the app's own page.
+      if (win && !win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(eventChannel(event), payload);
+    });
+    watcher.poke();
+    tray = new AppTray(ICON_DIR, (action) => (action.kind === 'quit' ? app.quit() : showWindow(action.kind === 'show-connection' ? `#/connection/${action.connectionId}` : undefined)));
+    await renderTray();
+    // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
+    stops.push(startMaintenance(opened));
+    void import('../core/import/auto-import').then(({ autoImportOnStart }) => autoImportOnStart(opened, caller.userId)).catch(() => undefined);
+  } catch (err) {
+    const info = toErrorInfo(err);
+    dialog.showErrorBox('Sophon cannot open its vault', info.message);
+    call = async () => ({ ok: false, error: info });
+    tray = new AppTray(ICON_DIR, (action) => (action.kind === 'quit' ? app.quit() : showWindow()));
+    tray.render(buildTrayModel([], { loadError: info.message }));
+  }
+  registerIpc(ipcMain, (name, input) => call(name, input), appSenderCheck(() => (win && !win.isDestroyed() ? win.webContents : null)));
+  showWindow();
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
-    const [win] = BrowserWindow.getAllWindows();
-    if (win) {
-      if (win.isMinimized()) win.restore();
-      win.focus();
-    }
+  app.on('second-instance', (_event, argv) => openDeepLink(deepLinkInArgv(argv)));
+  // macOS delivers deep links here (also before ready: the route waits for the window).
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    openDeepLink(url);
   });
   app.setAsDefaultProtocolClient('sophon');
-  let core: SophonCore | undefined;
-  let stopMaintenance: (() => void) | undefined;
-  void app.whenReady().then(async () => {
-    try {
-      core = await openCore();
-      // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
-      stopMaintenance = startMaintenance(core);
-    } catch (err) {
-      dialog.showErrorBox('Sophon cannot open its vault', err instanceof Error ? err.message : String(err));
-    }
-    createWindow();
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createWindow();
-    });
-  });
+  void app.whenReady().then(start);
+  app.on('activate', () => showWindow());
   app.on('will-quit', () => {
-    stopMaintenance?.();
+    for (const stop of stops) stop();
+    tray?.destroy();
     core?.close();
   });
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
-  });
+  // The tray keeps the app (and its maintenance) running when the window is closed; Quit is in its menu.
+  app.on('window-all-closed', () => undefined);
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Envelope } from '../../shared/contract';
 import type { ErrorCode } from '../../shared/errors';
+import { APP_CSP } from '../../shared/security';
 import { HTTP_STATUS_OF_CODE } from '../../shared/operations';
 import { dispatch } from '../core/api/dispatch';
 import type { EventHub } from '../core/api/events';
@@ -14,7 +15,7 @@ import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
 /** Largest JSON body the API accepts (a connection add with its fields is a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const CSP = APP_CSP;
 
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,
