@@ -35,7 +35,7 @@ export async function readStoreFile(path: string, what: string, opts: { secretFi
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new StoreProblem(`${what} ${path} is not a regular file.`);
+    if (!st.isFile()) throw new StoreProblem(`${what} ${path} ${st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file'}.`);
     if (st.size > MAX_BYTES) throw new StoreProblem(`${what} ${path} is larger than 1 MiB; not a credentials file.`);
     let text: string;
     try {
