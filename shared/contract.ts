@@ -87,6 +87,33 @@ export const SettingsViewSchema = z.object({
   oauthClients: z.record(z.string(), z.object({ clientId: z.string(), clientSecretSet: z.boolean() })),
 });
 
+/** A login another program holds (gh, Claude Code, Codex, an env variable), as the importer shows it: never its secret. */
+export const LoginViewSchema = z.object({
+  key: z.string(),
+  source: z.string(),
+  sourceName: z.string(),
+  store: z.string(),
+  storage: z.string(),
+  serviceId: z.string(),
+  account: z.string().nullable(),
+  host: z.string().nullable(),
+  plan: z.string().nullable(),
+  scopes: z.array(z.string()),
+  expiresAt: z.string().nullable(),
+  expired: z.boolean(),
+  /** linked: Sophon re-reads the owner's store each time; copy: a copy in the vault. */
+  mode: z.enum(['linked', 'copy']),
+  copyAllowed: z.boolean(),
+  /** Why the broker will never attach it to requests, else null. */
+  brokerPolicy: z.string().nullable(),
+  warnings: z.array(z.string()),
+  /** The connection it was imported as, or null. */
+  importedAs: z.string().nullable(),
+});
+export type LoginView = z.infer<typeof LoginViewSchema>;
+
+export const SourceReportSchema = z.object({ source: z.string(), status: z.enum(['ok', 'missing', 'error']), messages: z.array(z.string()) });
+
 const ServiceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be a service id (lowercase letters, digits, "-")');
 const IsoTime = z.iso.datetime({ offset: true });
 
@@ -125,6 +152,16 @@ export const OPERATIONS = {
     output: z.object({ connection: ConnectionSchema, revocation: z.enum(['not_applicable', 'revoked', 'failed']), revocationMessage: z.string().nullable() }),
   },
   'connections.refresh': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema }) },
+  /** CLI logins on this machine the importer can use (each store is only read). */
+  'imports.scan': { input: Empty, output: z.object({ logins: z.array(LoginViewSchema), sources: z.array(SourceReportSchema) }) },
+  /** Imports the logins with these keys (from imports.scan); `copy` stores a copy where the source allows it, instead of linking. */
+  'imports.run': {
+    input: z.strictObject({ keys: z.array(z.string().min(1).max(300)).min(1).max(100), copy: z.boolean().optional() }),
+    output: z.object({
+      imported: z.array(z.object({ key: z.string(), connectionId: z.string(), mode: z.enum(['linked', 'copy']) })),
+      skipped: z.array(z.object({ key: z.string(), reason: z.string() })),
+    }),
+  },
   /**
    * The audit trail, newest first. `userId` other than the caller's: admins only. `connection` is an id
    * or label (a removed connection's id still finds its history). `total` counts every matching row.

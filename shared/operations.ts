@@ -16,6 +16,8 @@ export const OPERATION_NAMES = [
   'connections.rename',
   'connections.remove',
   'connections.refresh',
+  'imports.scan',
+  'imports.run',
   'audit.query',
   'vault.status',
   'vault.verify',

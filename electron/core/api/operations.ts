@@ -162,6 +162,23 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       return { connection: await core.connections.status(caller.userId, before.id) };
     },
 
+    'imports.scan': async (caller) => {
+      const scan = await (await core.imports()).scan(caller.userId);
+      // Only the views: `found` carries the secrets the importer read.
+      return { logins: scan.logins, sources: scan.sources };
+    },
+
+    'imports.run': async (caller, input) => {
+      const importer = await core.imports();
+      try {
+        const scan = await importer.scan(caller.userId);
+        const result = await importer.import(caller.userId, scan, input.keys, { copy: input.copy });
+        return { imported: result.imported, skipped: result.skipped };
+      } finally {
+        changed();
+      }
+    },
+
     'audit.query': async (caller, input) => {
       const userId = input.userId ?? caller.userId;
       if (userId !== caller.userId) requireAdmin(caller, "read another user's audit trail");

@@ -5,15 +5,18 @@ import { after, before, describe, test } from 'node:test';
 import type { In } from '../../../shared/contract';
 import { OPERATION_NAMES, type OperationName } from '../../../shared/operations';
 import { json, sophon } from '../../helpers/cli';
+import { cliStores, type CliStores } from '../../helpers/cli-stores';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
 import { call, openEvents, raw, startDashboardProcess, type Dashboard } from './dashboard-process';
 
 const CANARY = 'canary-SECRET-4f1d2a9b8c7e6d5f0a1b2c3d';
 const CLIENT_SECRET_CANARY = 'client-secret-CANARY-93b1e0c2d4f6';
+const IMPORT_CANARY = 'sk-importcanary0123456789abcdefABCDEF0123456789';
 
 describe('REST API: refusals, users, and no secret in any response', () => {
   let home: { home: string; cleanup: () => Promise<void> };
+  let stores: CliStores;
   let api: Awaited<ReturnType<typeof startUserApi>>;
   let d: Dashboard;
   let bobToken: string;
@@ -23,7 +26,9 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     api = await startUserApi(CANARY, 'canary-user');
     await mkdir(join(home.home, 'connectors'), { recursive: true });
     await writeFile(join(home.home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    d = await startDashboardProcess(home.home);
+    // The importer looks in the home folder and the environment: throwaway ones, with one key to find.
+    stores = await cliStores();
+    d = await startDashboardProcess(home.home, [], { ...stores.env, OPENAI_API_KEY: IMPORT_CANARY });
     const created = await sophon(['api-token', 'create', '--user', 'bob', '--json'], { home: home.home });
     assert.equal(created.code, 0, created.stderr);
     bobToken = json<{ token: string }>(created).token;
@@ -32,6 +37,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
   after(async () => {
     await d?.stop();
     await api?.close();
+    await stores?.cleanup();
     await home?.cleanup();
   });
 
@@ -173,6 +179,12 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     assert.equal(connection.secretHint, `…${CANARY.slice(-4)}`);
     await events.waitFor(connection.id);
 
+    const scan = (await send('imports.scan', {})).json().value as { logins: { key: string; serviceId: string; importedAs: string | null }[] };
+    const found = scan.logins.find((l) => l.serviceId === 'openai');
+    assert.ok(found, `the importer found the OPENAI_API_KEY login: ${JSON.stringify(scan)}`);
+    const imported = (await send('imports.run', { keys: [found.key], copy: true })).json().value as { imported: { key: string; connectionId: string }[] };
+    assert.equal(imported.imported[0]?.key, found.key);
+
     // Every operation, with an input for each (a new operation fails to compile here until it has one).
     const inputs: { [K in OperationName]: In<K> } = {
       'session.info': {},
@@ -184,6 +196,8 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'connections.reauth': { connection: connection.id },
       'connections.rename': { connection: connection.id, label: 'Canary renamed' },
       'connections.refresh': { connection: connection.id },
+      'imports.scan': {},
+      'imports.run': { keys: [found.key] },
       'audit.query': { limit: 1000 },
       'vault.status': {},
       'vault.verify': {},
@@ -203,7 +217,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     events.close();
 
     const everything = [...bodies, events.text()].join('\n');
-    for (const secret of [CANARY, CANARY.slice(0, 16), CLIENT_SECRET_CANARY]) assert.ok(!everything.includes(secret), `found ${secret.slice(0, 8)}… in a response or event`);
+    for (const secret of [CANARY, CANARY.slice(0, 16), CLIENT_SECRET_CANARY, IMPORT_CANARY, IMPORT_CANARY.slice(0, 20)]) assert.ok(!everything.includes(secret), `found ${secret.slice(0, 8)}… in a response or event`);
     assert.ok(!d.output().includes(CANARY), 'nor in the server output');
     assert.ok(bodies.length >= OPERATION_NAMES.length * 2);
   });
