@@ -47,8 +47,10 @@ export async function brokerRevoke(ctx: CommandContext, id: string, raw: unknown
     const { tokens } = createBroker(core, { userId: ctx.global.user });
     const revoked = tokens.revoke(ctx.global.user, id);
     if (!revoked) throw new SophonError('not_found', `No live broker token ${id.slice(0, 40)} of user ${ctx.global.user}.`);
-    core.audit.record({ userId: ctx.global.user, action: 'broker_mint', outcome: 'ok', detail: `token ${id} revoked` });
-    if (opts.json) ctx.io.json({ id, revoked });
+    for (const connectionId of revoked.connectionIds) {
+      core.audit.record({ userId: ctx.global.user, action: 'revoke', outcome: 'ok', connectionId, skill: revoked.skill, tool: revoked.tool, detail: `broker token ${id} revoked` });
+    }
+    if (opts.json) ctx.io.json({ id, revoked: true, skill: revoked.skill, tool: revoked.tool });
     else ctx.io.out(`Revoked broker token ${id}.`);
     return ExitCode.ok;
   });

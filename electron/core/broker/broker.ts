@@ -16,7 +16,7 @@ import type { AuditBatcher } from './audit-batch';
 import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
-import type { BrokerBinding, BrokerTokens } from './tokens';
+import type { BrokerBinding, BrokerTokens, TokenCheck } from './tokens';
 
 /** One API call a skill asks for, from the HTTP proxy form or the function-call form alike. */
 export interface ApiCall {
@@ -80,8 +80,12 @@ export class Broker {
     let binding: BrokerBinding | undefined;
     let record: ConnectionRecord | null = null;
     const what = `${call.method} ${call.target.split('?')[0]!.slice(0, 160)}`;
+    // A replayed, expired or revoked token still says whose it was: its refusal is audited under that skill.
+    const checked = call.token ? this.deps.tokens.check(call.token) : undefined;
+    let audited: BrokerBinding | undefined = checked?.binding;
     try {
-      binding = this.checkToken(call);
+      binding = this.checkToken(call, checked);
+      audited = binding;
       record = this.pickConnection(binding, call.connection);
       const result = await this.forward(call, binding, record);
       this.deps.audit.record({
@@ -98,13 +102,13 @@ export class Broker {
     } catch (err) {
       const refusal = err instanceof BrokerRefusal ? err : toRefusal(err);
       this.deps.audit.record({
-        userId: binding?.userId ?? this.deps.userId,
+        userId: audited?.userId ?? this.deps.userId,
         action: 'broker_use',
         outcome: refusal.outcome,
         connectionId: record?.id ?? null,
         serviceId: record?.serviceId ?? null,
-        skill: binding?.skill ?? null,
-        tool: binding?.tool ?? null,
+        skill: audited?.skill ?? null,
+        tool: audited?.tool ?? null,
         detail: `${refusal.code}: ${what}: ${refusal.message}`.slice(0, 500),
       });
       refusal.audited = true;
@@ -123,9 +127,8 @@ export class Broker {
     this.deps.audit.flush();
   }
 
-  private checkToken(call: ApiCall): BrokerBinding {
-    if (!call.token) throw new BrokerRefusal(401, 'token_missing', 'Present a broker token: "Authorization: Bearer <token>" or "X-Sophon-Broker-Token: <token>".');
-    const checked = this.deps.tokens.check(call.token);
+  private checkToken(call: ApiCall, checked: TokenCheck | undefined): BrokerBinding {
+    if (!call.token || !checked) throw new BrokerRefusal(401, 'token_missing', 'Present a broker token: "Authorization: Bearer <token>" or "X-Sophon-Broker-Token: <token>".');
     if (!checked.ok) {
       const messages = {
         unknown: ['token_invalid', 'The broker token is not one Sophon issued.'],

@@ -114,9 +114,11 @@ export class BrokerTokens {
     return { ok: true, binding };
   }
 
-  /** Revokes by public id (for a person or an app); true when a live token was revoked. */
-  revoke(userId: string, id: string): boolean {
-    return this.revokeStmt.run(this.now(), id, userId).changes > 0;
+  /** Revokes by public id (for a person or an app); the binding of the live token revoked, else null. */
+  revoke(userId: string, id: string): BrokerBinding | null {
+    const row = this.db.prepare('SELECT * FROM broker_tokens WHERE id = ? AND user_id = ? AND revoked_at IS NULL').get(id, userId) as Row | undefined;
+    if (!row || this.revokeStmt.run(this.now(), id, userId).changes === 0) return null;
+    return { ...toBinding(row), revokedAt: this.now() };
   }
 
   /** Revokes by the token itself (a runner ending its skill's run). */
