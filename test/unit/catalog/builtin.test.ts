@@ -33,6 +33,8 @@ describe('built-in catalog', () => {
       'zapier', 'make', 'ifttt', 'twilio', 'telnyx',
       'openrouter', 'anthropic', 'openai', 'gemini', 'ollama',
       'dropbox', 'box', 'http-bearer', 'email',
+      // logins imported from CLIs (sophon connect import)
+      'claude-subscription', 'codex-chatgpt', 'github-enterprise',
     ];
     const ids = services.map((s) => s.id);
     assert.equal(new Set(ids).size, ids.length, 'ids are unique');
