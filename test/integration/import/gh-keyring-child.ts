@@ -1,8 +1,9 @@
 // Run by gh.test.ts inside its own private D-Bus session and gnome-keyring (never the person's keyring):
 // plants gh's keyring items as gh ≥ 2.26 writes them, imports, and prints what it saw — no secret.
 import { join } from 'node:path';
+import { codexKeyringAccount } from '../../../electron/core/import/sources/codex';
 import { openCore } from '../../../electron/core/sophon-core';
-import { clearKeyringItem, cliStores, fakeToken, ghHostsMulti, plantKeyringItem, writeStore } from '../../helpers/cli-stores';
+import { clearKeyringItem, cliStores, codexApiKeyAuth, fakeToken, ghHostsMulti, plantKeyringItem, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
 import { spawnSync } from 'node:child_process';
 
@@ -36,13 +37,22 @@ try {
   }
   out.afterClearState = (await core.connections.status('default', ids.get('gh:github.com:hubot')!)).state;
 
+  // Codex with cli_auth_credentials_store = "keyring": no auth.json, the same JSON in the keyring as the keyring crate writes it.
+  const codexKey = fakeToken('sk-proj-');
+  await writeStore(join(stores.codexHome, 'config.toml'), 'model = "o4-mini"\ncli_auth_credentials_store = "keyring"\n', 0o644);
+  await plantKeyringItem({ service: 'Codex Auth', username: codexKeyringAccount(stores.codexHome), target: 'default', application: 'rust-keyring' }, codexApiKeyAuth(codexKey));
+  const codexScan = await imports.scan('default', ['codex']);
+  out.codexLogins = codexScan.logins.map((l) => ({ key: l.key, storage: l.storage, serviceId: l.serviceId }));
+  const codexId = (await imports.import('default', codexScan, codexScan.logins.map((l) => l.key))).imported[0]?.connectionId;
+  out.codexTokenRight = codexId !== undefined && (await core.connections.accessToken('default', codexId)) === codexKey;
+
   // Lock the keyring (as a screen lock or a fresh login would): the read says so instead of "no token".
   spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'], { stdio: 'ignore' });
-  const locked = await imports.scan('default', ['gh']);
+  const locked = await imports.scan('default', ['gh', 'codex']);
   out.lockedSources = locked.sources;
   out.lockedLogins = locked.logins.length;
   const printed = JSON.stringify(out);
-  out.leaked = [active, hubot].some((t) => printed.includes(t));
+  out.leaked = [active, hubot, codexKey].some((t) => printed.includes(t));
   core.close();
 } finally {
   await cleanup();

@@ -192,8 +192,16 @@ describe('GitHub CLI logins, read with the real gh binary', () => {
     assert.equal(out.vaultFiles, 0);
     assert.match(String(out.afterClear), /gh lists hubot on github\.com but has no token for it/);
     assert.equal(out.afterClearState, 'needs_reauth');
+    const codexLogins = out.codexLogins as { key: string; storage: string; serviceId: string }[];
+    assert.equal(codexLogins.length, 1);
+    assert.match(codexLogins[0]!.key, /^codex:\/.+\/\.codex:api-key$/);
+    assert.deepEqual([codexLogins[0]!.storage, codexLogins[0]!.serviceId], ['keyring', 'openai']);
+    assert.equal(out.codexTokenRight, true, 'Codex\'s keyring login (service "Codex Auth") is read when config.toml says keyring');
     assert.equal(out.lockedLogins, 0);
-    assert.match(JSON.stringify(out.lockedSources), /the keyring is locked/);
+    const locked = out.lockedSources as { source: string; status: string; messages: string[] }[];
+    assert.match(locked.find((s) => s.source === 'gh')!.messages.join(' '), /the keyring is locked/);
+    assert.equal(locked.find((s) => s.source === 'codex')!.status, 'error');
+    assert.match(locked.find((s) => s.source === 'codex')!.messages.join(' '), /Codex keeps its login in the keyring, which cannot be read: the keyring is locked/);
     assert.equal(out.leaked, false);
   });
 
