@@ -72,8 +72,14 @@ export async function secretToolLookup(attrs: Record<string, string>, env: NodeJ
   return { kind: 'missing' };
 }
 
-/** One line of a helper's error output, cut short; used only for programs that never print secrets on stderr. */
+/**
+ * One line of a helper's error output, cut short, with anything that could be a token blanked out:
+ * YAML decoders quote the offending value (`cannot unmarshal !!str \`gho_…\``), and that value may be one.
+ */
 export function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
+  const line = (text.trim().split('\n')[0] ?? '')
+    .replace(/`[^`]*`/g, '`…`')
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/[A-Za-z0-9_+=-]{20,}/g, '…');
   return line.length > 160 ? `${line.slice(0, 157)}…` : line;
 }
