@@ -36,6 +36,36 @@ export default tseslint.config(
       'The CLI and the REST server run under plain Node: no electron, no renderer code.'),
   },
   {
+    files: ['electron/main/**/*.ts'],
+    rules: restrict(['**/renderer/**', '**/cli/**', '**/server/**'],
+      'electron/main runs the core over IPC: no CLI, no REST server, no renderer code.'),
+  },
+  {
+    // The window rules and the tray model are pure so they are unit-tested without Electron.
+    files: ['electron/main/policy.ts', 'electron/main/tray-model.ts'],
+    rules: restrict([...electronModules, '**/renderer/**', '**/cli/**', '**/server/**', '**/core/**'],
+      'policy.ts and tray-model.ts are pure: no electron, no core.'),
+  },
+  {
+    // The preload runs sandboxed in the renderer process: only electron's renderer APIs and the zod-free names.
+    files: ['electron/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: [...nodeBuiltins, '**/core/**', '**/cli/**', '**/server/**', '**/main/**', '**/renderer/**', 'zod', '**/shared/contract'], allowTypeImports: true, message: 'The preload exposes the contract\'s operations only: electron and shared/operations, no Node, core or zod.' },
+      ] }],
+    },
+  },
+  {
+    // What the renderer and preload load at runtime stays zod-free (contract.ts only as `import type`).
+    files: ['shared/operations.ts', 'shared/client.ts', 'shared/security.ts', 'shared/errors.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: [...nodeBuiltins, ...electronModules, 'react', 'react-dom', '**/electron/**', '**/renderer/**'], message: 'shared/ is the contract: no Node, no DOM, no electron, no implementation.' },
+        { group: ['zod', './contract', './connections'], allowTypeImports: true, message: 'Zod-free: the renderer and preload load this file; import schemas with `import type` only.' },
+      ] }],
+    },
+  },
+  {
     // Node built-ins matched as bare specifiers only, so the renderer's own ./transport/http is not mistaken for `http`.
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {

@@ -2,6 +2,7 @@
 // A rounded shield-ish dot: green (all good), amber (something needs re-auth), red (error); the app
 // icon is the same mark in Sophon's blue. PNG = signature + IHDR + zlib-compressed RGBA rows + IEND.
 import { writeFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { deflateSync } from 'node:zlib';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {

@@ -29,6 +29,16 @@ describe('import layering', () => {
     assert.deepEqual(await violations('electron/main/x.ts', "import { app } from 'electron';\nexport const a = app;\n"), []);
   });
 
+  test('main never imports a door; its pure parts and the preload import no electron or core; zod-free contract parts stay zod-free', async () => {
+    assert.equal((await violations('electron/main/x.ts', "import { startRestServer } from '../server/rest-server';\nexport const a = startRestServer;\n")).length, 1);
+    assert.equal((await violations('electron/main/tray-model.ts', "import { app } from 'electron';\nexport const a = app;\n")).length, 1);
+    assert.equal((await violations('electron/preload/index.ts', "import { openCore } from '../core/sophon-core';\nexport const a = openCore;\n")).length, 1);
+    assert.equal((await violations('electron/preload/index.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
+    assert.deepEqual(await violations('electron/preload/index.ts', "import { ipcRenderer } from 'electron';\nimport { OPERATION_NAMES } from '../../shared/operations';\nexport const a = [ipcRenderer, OPERATION_NAMES];\n"), []);
+    assert.equal((await violations('shared/client.ts', "import { OPERATIONS } from './contract';\nexport const a = OPERATIONS;\n")).length, 1);
+    assert.deepEqual(await violations('shared/client.ts', "import type { SophonApi } from './contract';\nexport type A = SophonApi;\n"), []);
+  });
+
   test('the renderer reaches only the contract', async () => {
     assert.equal((await violations('renderer/x.ts', "import { openCore } from '../electron/core/sophon-core';\nexport const a = openCore;\n")).length, 1);
     assert.equal((await violations('renderer/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
