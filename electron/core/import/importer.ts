@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
+import { dirname } from 'node:path';
 import type { AuditLog } from '../audit/audit-log';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
@@ -270,14 +271,45 @@ export class ImportService {
   private async check(record: ConnectionRecord): Promise<LinkedRead> {
     const read = await this.readLinked(record);
     const now = this.se.now();
+    const changed = (detail: string, ok: boolean) =>
+      this.deps.audit.record({ userId: record.userId, action: 'use', outcome: ok ? 'ok' : 'failed', connectionId: record.id, serviceId: record.serviceId, detail });
     if (!read.ok) {
       if (record.state !== 'needs_reauth' || record.stateReason !== read.reason) {
         this.deps.store.setState(record.id, 'needs_reauth', read.reason, now);
+        changed(`linked check: needs re-auth: ${read.reason}`, false);
       }
     } else if (record.state !== 'active' || record.expiresAt !== read.expiresAt) {
       this.deps.store.updateGrant(record.id, { scopes: read.scopes.length ? read.scopes : record.scopes, expiresAt: read.expiresAt, account: read.account }, now);
+      if (record.state !== 'active') changed('linked check: usable again', true);
     }
     return read;
+  }
+
+  /**
+   * Re-reads every linked connection (of one user, or all) and updates its state and expiry: what the
+   * app runs when a watched store changes. Returns the ids checked.
+   */
+  async recheck(userId?: string): Promise<string[]> {
+    const checked: string[] = [];
+    for (const record of this.deps.store.list(userId)) {
+      if (record.state === 'pending' || !isLinked(record.fields)) continue;
+      await this.check(record);
+      checked.push(record.id);
+    }
+    return checked;
+  }
+
+  /** The folders whose changes can change a linked connection: each store's folder. */
+  watchedFolders(userId?: string): string[] {
+    const folders = new Set<string>();
+    for (const record of this.deps.store.list(userId)) {
+      if (record.state === 'pending' || !isLinked(record.fields)) continue;
+      const store = record.fields.importStore;
+      if (!store) continue;
+      // A folder store (gh, Claude Code, Codex) is watched itself; a file store by its folder.
+      folders.add(record.fields[IMPORT_FIELDS.source] === 'openai-file' ? dirname(store) : store);
+    }
+    return [...folders];
   }
 
   /**
