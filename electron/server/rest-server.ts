@@ -8,6 +8,7 @@ import type { ErrorCode } from '../../shared/errors';
 import { APP_CSP } from '../../shared/security';
 import { HTTP_STATUS_OF_CODE } from '../../shared/operations';
 import { dispatch } from '../core/api/dispatch';
+import { SophonError } from '../core/errors';
 import type { EventHub } from '../core/api/events';
 import type { OperationImpls } from '../core/api/operations';
 import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
@@ -175,6 +176,8 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         if (err.status === 413) res.setHeader('Connection', 'close');
         return send(res, err.status, { ok: false, error: { code: err.code, message: err.message } });
       }
+      // E.g. a damaged api-tokens.json while authenticating: its message names the file, never a token.
+      if (err instanceof SophonError) return send(res, HTTP_STATUS_OF_CODE[err.code], { ok: false, error: { code: err.code, message: err.message } });
       throw err;
     }
   }
