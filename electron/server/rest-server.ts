@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../shared/errors';
 import { APP_CSP } from '../../shared/security';
 import { HTTP_STATUS_OF_CODE } from '../../shared/operations';
 import { dispatch } from '../core/api/dispatch';
-import { SophonError } from '../core/errors';
+import { errnoOf, SophonError } from '../core/errors';
 import type { EventHub } from '../core/api/events';
 import type { OperationImpls } from '../core/api/operations';
 import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
@@ -113,9 +113,16 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: unknown) => {
+      const code = errnoOf(err);
+      if (code === 'EADDRINUSE') reject(new SophonError('usage', `Port ${options.port} on ${host} is in use: choose another --port (or none, for a free one).`));
+      else if (code === 'EACCES') reject(new SophonError('usage', `Not allowed to listen on ${host}:${options.port}: choose a port above 1024.`));
+      else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') reject(new SophonError('usage', `${host} is not an address of this machine.`));
+      else reject(err);
+    };
+    server.once('error', failed);
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -79,6 +79,13 @@ describe('sophon dashboard', () => {
     assert.ok(!events.text().includes('cli-secret-0123456789abcdef'));
   });
 
+  test('a port in use is a usage error naming it', async () => {
+    const r = await sophon(['dashboard', '--port', String(d.port), '--no-browser'], { home: home.home });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`Port ${d.port} on 127\\.0\\.0\\.1 is in use`));
+    assert.equal(r.stdout, '', 'no address (and no token) is printed when nothing listens');
+  });
+
   test('the events stream needs the token too', async () => {
     const r = await raw(d.port, 'GET', '/api/events', {});
     assert.equal(r.status, 401);
