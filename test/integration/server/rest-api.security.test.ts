@@ -165,7 +165,9 @@ describe('REST API: refusals, users, and no secret in any response', () => {
 
   test('a canary secret added through the API appears in no response body and no event', async () => {
     const events = openEvents(d, d.token);
+    const bobEvents = openEvents(d, bobToken);
     await events.waitFor(': connected');
+    await bobEvents.waitFor(': connected');
     await new Promise((r) => setTimeout(r, 200));
     const bodies: string[] = [];
     const send = async (op: string, input: unknown) => {
@@ -215,8 +217,11 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     const settings = (await send('settings.get', {})).json().value as { settings: { oauthClients: Record<string, { clientSecretSet: boolean }> } };
     assert.equal(settings.settings.oauthClients.gmail?.clientSecretSet, true);
     events.close();
+    bobEvents.close();
+    assert.ok(!bobEvents.text().includes(connection.id), "another user's stream never hears of this user's connections");
+    assert.ok(!bobEvents.text().includes('oauth.progress'));
 
-    const everything = [...bodies, events.text()].join('\n');
+    const everything = [...bodies, events.text(), bobEvents.text()].join('\n');
     for (const secret of [CANARY, CANARY.slice(0, 16), CLIENT_SECRET_CANARY, IMPORT_CANARY, IMPORT_CANARY.slice(0, 20)]) assert.ok(!everything.includes(secret), `found ${secret.slice(0, 8)}… in a response or event`);
     assert.ok(!d.output().includes(CANARY), 'nor in the server output');
     assert.ok(bodies.length >= OPERATION_NAMES.length * 2);
