@@ -9,20 +9,22 @@ import { describeError, type ErrorText } from './errors';
 interface ApiContextValue {
   api: SophonApi;
   transport: Transport;
+  /** Started as soon as the app starts, in parallel, so the first screen waits for one round trip, not a chain. */
+  initial: { session: Promise<Out<'session.info'>>; connections: Promise<Out<'connections.list'>> };
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
 const ApiContext = createContext<ApiContextValue | null>(null);
 
 export function ApiProvider({ transport, children }: { transport: Transport; children: ReactNode }) {
-  const value = useMemo<ApiContextValue>(
-    () => ({
-      api: createApi((op, input) => transport.invoke(op, input) as ReturnType<Parameters<typeof createApi>[0]>),
-      transport,
-      on: (event, listener) => transport.on(event, listener as (p: unknown) => void),
-    }),
-    [transport],
-  );
+  const value = useMemo<ApiContextValue>(() => {
+    const api = createApi((op, input) => transport.invoke(op, input) as ReturnType<Parameters<typeof createApi>[0]>);
+    const initial = { session: api['session.info']({}), connections: api['connections.list']({}) };
+    // Handled where they are used; never an unhandled rejection in the meantime.
+    initial.session.catch(() => undefined);
+    initial.connections.catch(() => undefined);
+    return { api, transport, initial, on: (event, listener) => transport.on(event, listener as (p: unknown) => void) };
+  }, [transport]);
   return <ApiContext.Provider value={value}>{children}</ApiContext.Provider>;
 }
 
@@ -74,16 +76,29 @@ interface ConnectionsValue {
 const ConnectionsContext = createContext<ConnectionsValue | null>(null);
 
 export function ConnectionsProvider({ children }: { children: ReactNode }) {
-  const { api } = useApi();
+  const { api, initial } = useApi();
   const [state, setState] = useState<Loadable<Connection[]>>({ status: 'loading' });
+  const first = useRef(true);
+  const lastJson = useRef('');
   const reload = useCallback(() => {
-    api['connections.list']({}).then(
-      (v) => setState({ status: 'ready', value: v.connections }),
+    const request = first.current ? initial.connections : api['connections.list']({});
+    first.current = false;
+    request.then(
+      (v) => {
+        lastJson.current = JSON.stringify(v.connections);
+        setState({ status: 'ready', value: v.connections });
+      },
       (err: unknown) => setState((prev) => (prev.status === 'ready' ? prev : { status: 'error', error: describeError(err) })),
     );
-  }, [api]);
+  }, [api, initial]);
   useEffect(reload, [reload]);
-  useEvent('connections.changed', (p) => setState({ status: 'ready', value: p.connections }));
+  // The event stream sends the whole list on connect and on every change; an unchanged list is not re-rendered.
+  useEvent('connections.changed', (p) => {
+    const json = JSON.stringify(p.connections);
+    if (json === lastJson.current) return;
+    lastJson.current = json;
+    setState({ status: 'ready', value: p.connections });
+  });
   const upsert = useCallback((c: Connection) => {
     setState((prev) => {
       if (prev.status !== 'ready') return prev;

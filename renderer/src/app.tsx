@@ -1,5 +1,7 @@
-import { useEffect, useRef } from 'react';
-import { ConnectionsProvider, hasOperation, useApi, useConnections, useQuery } from './api';
+import { useEffect, useRef, useState } from 'react';
+import type { Out } from '../../shared/contract';
+import { ConnectionsProvider, hasOperation, useApi, useConnections, type Loadable } from './api';
+import { describeError } from './errors';
 import { href, useRoute, type Route } from './router';
 import { AddScreen } from './screens/add';
 import { AuditScreen } from './screens/audit';
@@ -86,9 +88,15 @@ function Screen({ route, isAdmin, canImport }: { route: Route; isAdmin: boolean;
 }
 
 export function App() {
-  const { api } = useApi();
+  const { api, initial } = useApi();
   const route = useRoute();
-  const [session] = useQuery('session.info', {});
+  const [session, setSession] = useState<Loadable<Out<'session.info'>>>({ status: 'loading' });
+  useEffect(() => {
+    initial.session.then(
+      (value) => setSession({ status: 'ready', value }),
+      (err: unknown) => setSession({ status: 'error', error: describeError(err) }),
+    );
+  }, [initial]);
   const canImport = hasOperation(api, 'imports.scan') && hasOperation(api, 'imports.run');
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);

@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { Connection } from '../../../shared/connections';
 import { useConnections } from '../api';
 import { absolute, relative } from '../format';
@@ -54,6 +54,9 @@ export function ConnectionRow({ c }: { c: Connection }) {
   );
 }
 
+/** Rows rendered at once; a longer list gets the rest in a following, interruptible render (first screen fast, all rows then in the DOM for find-in-page and screen readers). */
+const FIRST_ROWS = 60;
+
 /** Connections grouped by service, sorted by service name then label. */
 export function ConnectionGroups({ connections, emptyText }: { connections: Connection[]; emptyText: string }) {
   const groups = useMemo(() => {
@@ -64,24 +67,36 @@ export function ConnectionGroups({ connections, emptyText }: { connections: Conn
       g.items.push(c);
     }
     const list = [...m.entries()].sort((a, b) => a[1].name.localeCompare(b[1].name));
-    for (const [, g] of list) g.items.sort((a, b) => a.label.localeCompare(b.label));
+    for (const [, g] of list) g.items.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
     return list;
   }, [connections]);
+  const [limit, setLimit] = useState(FIRST_ROWS);
+  useEffect(() => {
+    if (connections.length <= limit) return;
+    const t = setTimeout(() => startTransition(() => setLimit(Number.POSITIVE_INFINITY)), 0);
+    return () => clearTimeout(t);
+  }, [connections.length, limit]);
   if (groups.length === 0) return <p className="muted empty-inline">{emptyText}</p>;
+  let budget = limit;
   return (
     <div className="groups">
-      {groups.map(([serviceId, g]) => (
-        <section key={serviceId} className="group" aria-labelledby={`group-${serviceId}`}>
-          <h2 id={`group-${serviceId}`} className="group-title">
-            {g.name} <span className="count">{g.items.length}</span>
-          </h2>
-          <ul className="conn-list" role="list">
-            {g.items.map((c) => (
-              <ConnectionRow key={c.id} c={c} />
-            ))}
-          </ul>
-        </section>
-      ))}
+      {groups.map(([serviceId, g]) => {
+        if (budget <= 0) return null;
+        const items = g.items.length <= budget ? g.items : g.items.slice(0, budget);
+        budget -= items.length;
+        return (
+          <section key={serviceId} className="group" aria-labelledby={`group-${serviceId}`}>
+            <h2 id={`group-${serviceId}`} className="group-title">
+              {g.name} <span className="count">{g.items.length}</span>
+            </h2>
+            <ul className="conn-list" role="list">
+              {items.map((c) => (
+                <ConnectionRow key={c.id} c={c} />
+              ))}
+            </ul>
+          </section>
+        );
+      })}
     </div>
   );
 }

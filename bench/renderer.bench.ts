@@ -1,0 +1,124 @@
+// The renderer: gzipped size of its JavaScript, and the time from navigation to the connection list
+// being on screen with 1,000 connections, in headless Chromium against the real `sophon dashboard`
+// (REST + built renderer). Baseline from the same run: navigation to a blank page on a plain loopback
+// HTTP server until its one element exists. Targets: ≤ 200 KB gzipped JS; list visible ≤ 300 ms.
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { openCore } from '../electron/core/sophon-core';
+import { launchBrowser } from '../test/helpers/browser';
+import { startDashboard } from '../test/e2e/dashboard-helpers';
+
+const CONNECTIONS = 1_000;
+const RUNS = 15;
+const ASSETS = fileURLToPath(new URL('../dist/renderer/assets/', import.meta.url));
+
+const jsFiles = readdirSync(ASSETS).filter((f) => f.endsWith('.js'));
+const jsGzip = jsFiles.reduce((n, f) => n + gzipSync(readFileSync(join(ASSETS, f)), { level: 9 }).length, 0);
+const jsRaw = jsFiles.reduce((n, f) => n + readFileSync(join(ASSETS, f)).length, 0);
+const cssGzip = readdirSync(ASSETS)
+  .filter((f) => f.endsWith('.css'))
+  .reduce((n, f) => n + gzipSync(readFileSync(join(ASSETS, f)), { level: 9 }).length, 0);
+
+const home = await mkdtemp(join(tmpdir(), 'sophon-bench-renderer-'));
+const blank = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end('<!doctype html><html><head><meta charset="utf-8"><title>blank</title></head><body><div id="ready">blank</div></body></html>');
+});
+try {
+  await mkdir(join(home, 'config'));
+  await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
+  const core = await openCore({ home });
+  const services = ['openai', 'anthropic', 'openrouter', 'github-pat', 'slack-bot'];
+  for (let i = 0; i < CONNECTIONS; i++) {
+    await core.connections.add('default', { serviceId: services[i % services.length]!, label: `Key ${i}`, secret: `sk-bench-${i}-${'x'.repeat(40)}`, test: false });
+  }
+  core.close();
+
+  await new Promise<void>((resolve) => blank.listen(0, '127.0.0.1', resolve));
+  const blankUrl = `http://127.0.0.1:${(blank.address() as AddressInfo).port}/`;
+  const dashboard = await startDashboard(home);
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    // Milliseconds since navigation start (performance.timeOrigin) when the first element matching `selector`
+    // exists (the list is on screen) and when `count` do (every row in the DOM), checked every animation
+    // frame. (A function, not a string: the dashboard's CSP forbids eval.)
+    type PageGlobals = {
+      document: { querySelectorAll(s: string): { length: number } };
+      performance: { now(): number; getEntriesByType(t: string): { name: string; responseEnd: number }[] };
+      __firstSeen?: number;
+    };
+    const whenVisible = async (page: Page, url: string, selector: string, count: number): Promise<{ first: number; all: number }> => {
+      await page.goto(url, { waitUntil: 'commit' });
+      const handle = await page.waitForFunction(
+        ([sel, n]) => {
+          const g = globalThis as unknown as PageGlobals;
+          const found = g.document.querySelectorAll(sel).length;
+          if (found > 0 && g.__firstSeen === undefined) g.__firstSeen = g.performance.now();
+          return found === n ? { first: g.__firstSeen!, all: g.performance.now() } : null;
+        },
+        [selector, count] as const,
+        { polling: 'raf', timeout: 60_000 },
+      );
+      return (await handle.jsonValue()) as { first: number; all: number };
+    };
+    /** When the bundle and the connection list had arrived (Resource Timing), to see where the time goes. */
+    const arrivals = (page: Page) =>
+      page.evaluate(() => {
+        const entries = (globalThis as unknown as PageGlobals).performance.getEntriesByType('resource');
+        return {
+          js: entries.find((e) => e.name.includes('/assets/index-'))?.responseEnd ?? NaN,
+          list: entries.find((e) => e.name.includes('/api/connections.list'))?.responseEnd ?? NaN,
+        };
+      });
+    const baseline: number[] = [];
+    const list: number[] = [];
+    const allRows: number[] = [];
+    const jsArrived: number[] = [];
+    const listArrived: number[] = [];
+    // One warm-up of each (Chromium's first start of a renderer process, disk cache of the binary).
+    for (let i = 0; i <= RUNS; i++) {
+      const p1 = await context.newPage();
+      const b = (await whenVisible(p1, blankUrl, '#ready', 1)).first;
+      await p1.close();
+      const p2 = await context.newPage();
+      const l = await whenVisible(p2, dashboard.address, 'li.conn-row', CONNECTIONS);
+      const arrived = await arrivals(p2);
+      await p2.close();
+      if (i > 0) {
+        baseline.push(b);
+        list.push(l.first);
+        allRows.push(l.all);
+        jsArrived.push(arrived.js);
+        listArrived.push(arrived.list);
+      }
+    }
+    const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+    console.log(`\n## Renderer: bundle size and ${CONNECTIONS} connections on screen (headless Chromium, ${RUNS} runs each)\n`);
+    console.log('| measure | value |');
+    console.log('| --- | ---: |');
+    console.log(`| JavaScript, gzip -9 (${jsFiles.length} file${jsFiles.length === 1 ? '' : 's'}) | ${(jsGzip / 1024).toFixed(1)} KB (${(jsRaw / 1024).toFixed(0)} KB raw) |`);
+    console.log(`| CSS, gzip -9 | ${(cssGzip / 1024).toFixed(1)} KB |`);
+    console.log(`| blank page: navigation → element present, p50 (baseline) | ${pct(baseline, 50).toFixed(1)} ms (p90 ${pct(baseline, 90).toFixed(1)}) |`);
+    console.log(`| dashboard with ${CONNECTIONS} connections: navigation → list visible (first rows on screen), p50 | ${pct(list, 50).toFixed(1)} ms (p90 ${pct(list, 90).toFixed(1)}) |`);
+    console.log(`| … → all ${CONNECTIONS} rows in the DOM, p50 | ${pct(allRows, 50).toFixed(1)} ms (p90 ${pct(allRows, 90).toFixed(1)}) |`);
+    console.log(`| … of which: bundle arrived / connections.list (1,000) arrived, p50 | ${pct(jsArrived, 50).toFixed(1)} ms / ${pct(listArrived, 50).toFixed(1)} ms |`);
+    console.log(`\nload average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`);
+    const sizeOk = jsGzip <= 200 * 1024;
+    const timeOk = pct(list, 50) <= 300;
+    console.log(`\ntargets: ≤ 200 KB gzipped JS ${sizeOk ? 'PASS' : 'MISS'}; list visible ≤ 300 ms (p50) ${timeOk ? 'PASS' : 'MISS'}`);
+  } finally {
+    await browser.close();
+    await dashboard.stop();
+  }
+} finally {
+  blank.close();
+  await rm(home, { recursive: true, force: true });
+}
