@@ -169,7 +169,12 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         if (req.method !== 'POST') throw new HttpRefusal(405, 'usage', `Use POST for ${url.pathname} (JSON body = the operation's input).`);
         const caller = await authenticate(req);
         const input = await readJson(req);
-        const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+        let name: string;
+        try {
+          name = decodeURIComponent(url.pathname.slice('/api/'.length));
+        } catch {
+          throw new HttpRefusal(404, 'not_found', 'No such operation (malformed name).');
+        }
         const envelope = await dispatch(options.operations, caller, name, input);
         return send(res, envelope.ok ? 200 : HTTP_STATUS_OF_CODE[envelope.error.code], envelope);
       }

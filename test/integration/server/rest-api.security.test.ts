@@ -105,6 +105,8 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     const unknown = await call(d, d.token, 'connections.export');
     assert.equal(unknown.status, 404);
     assert.match(unknown.json().error!.message, /No operation "connections.export"/);
+    const malformed = await raw(d.port, 'POST', '/api/%E0%A4%A', { 'Content-Type': 'application/json', Authorization: `Bearer ${d.token}` }, '{}');
+    assert.equal(malformed.status, 404);
     const get = await raw(d.port, 'GET', '/api/connections.list', { Authorization: `Bearer ${d.token}` });
     assert.equal(get.status, 405);
   });
