@@ -96,14 +96,9 @@ await build({
 
 // The desktop app's main and preload (only for `npm start` and packaging; tests never need Electron).
 if (process.argv.includes('--app')) {
-  // CommonJS has no import.meta; the code that would use it takes the `require` branch there.
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning', define: { 'import.meta.url': 'undefined' } };
-  await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main/index.js' });
-  await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload/index.js' });
-  // Tray and window icons (made by build/make-icons.mjs) next to the main bundle, so they ship inside the asar.
-  const { cpSync, mkdirSync, readdirSync } = await import('node:fs');
-  mkdirSync('dist/electron/main/icons', { recursive: true });
-  for (const f of readdirSync('build').filter((n) => n.endsWith('.png'))) cpSync(`build/${f}`, `dist/electron/main/icons/${f}`);
+  // Main and preload bundles plus icons (scripts/build-app.mjs): dist/electron/main/index.js, as package.json's main says.
+  const { buildApp } = await import('./build-app.mjs');
+  await buildApp('dist', external);
 }
 
 // The renderer (React UI for the desktop window and the browser dashboard): Vite into dist/renderer/

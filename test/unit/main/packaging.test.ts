@@ -39,8 +39,11 @@ describe('electron-builder.yml', () => {
     const config = parse(await readFile('electron-builder.yml', 'utf8')) as BuilderConfig;
     const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { main: string };
     const build = await readFile('scripts/build.mjs', 'utf8');
+    const buildApp = await readFile('scripts/build-app.mjs', 'utf8');
     assert.equal(config.extraMetadata.main, pkg.main);
-    assert.ok(build.includes(`outfile: '${pkg.main}'`), 'build.mjs --app writes the main bundle where package.json points');
-    assert.ok(build.includes("outfile: 'dist/electron/preload/index.js'"));
+    assert.equal(pkg.main, 'dist/electron/main/index.js');
+    assert.ok(build.includes("buildApp('dist'"), 'build.mjs --app builds the app into dist/');
+    assert.ok(buildApp.includes('outfile: `${out}/electron/main/index.js`'), 'where package.json points');
+    assert.ok(buildApp.includes('outfile: `${out}/electron/preload/index.js`'));
   });
 });
