@@ -65,6 +65,21 @@ describe('sophon connect import', async () => {
     assert.match(bad.stderr, /from/);
   });
 
+  test('two processes importing at once still import each login once', async () => {
+    const { home: raceHome, cleanup: raceCleanup } = await tempHome();
+    try {
+      const [a, b] = await Promise.all([0, 1].map(() => sophon(['connect', 'import', '--all', '--from', 'claude', '--json'], { home: raceHome, env })));
+      assert.equal(a!.code, 0, a!.stderr);
+      assert.equal(b!.code, 0, b!.stderr);
+      const total = json<Report>(a!).imported.length + json<Report>(b!).imported.length;
+      assert.equal(total, 1);
+      const list = json<{ connections: unknown[] }>(await sophon(['connect', 'list', '--json'], { home: raceHome, env }));
+      assert.equal(list.connections.length, 1);
+    } finally {
+      await raceCleanup();
+    }
+  });
+
   test('--all imports each login once; running it again imports nothing twice', async () => {
     const first = json<Report>(await run(['connect', 'import', '--all', '--json']));
     assert.deepEqual(first.imported.map((i) => [i.key, i.mode]).sort(), [

@@ -269,6 +269,37 @@ describe('importing Claude Code and Codex logins (linked, never refreshed)', () 
     }
   });
 
+  test('CLAUDE_CONFIG_DIR moves the login and the account file; the linked connection keeps reading there from a process without the variable', async () => {
+    stores = await cliStores();
+    const custom = join(stores.root, 'claude-work');
+    const token = fakeToken('sk-ant-oat01-');
+    await writeStore(join(custom, '.credentials.json'), claudeCredentials({ accessToken: token, expiresAt: Date.now() + HOUR, subscriptionType: 'pro' }));
+    await writeStore(join(custom, '.claude.json'), claudeAccount('acc-w', 'work@example.com'));
+    await writeStore(join(stores.home, '.claude.json'), claudeAccount('acc-h', 'home@example.com'));
+    const { home, cleanup } = await tempHome();
+    try {
+      const withVar = await openCore({ home, env: { ...stores.env, CLAUDE_CONFIG_DIR: custom } });
+      const imports = await withVar.imports();
+      const scan = await imports.scan('default', ['claude']);
+      assert.equal(scan.logins[0]!.account, 'work@example.com');
+      assert.equal(scan.logins[0]!.key, `claude:${custom}:acc-w`);
+      await imports.import('default', scan, [scan.logins[0]!.key]);
+      withVar.close();
+      const without = await openCore({ home, env: stores.env });
+      try {
+        const [conn] = await without.connections.list('default');
+        assert.equal(await without.connections.accessToken('default', conn!.id), token);
+        assert.equal((await (await without.imports()).scan('default', ['claude'])).sources[0]!.status, 'missing', 'nothing in the default folder');
+        assert.equal((await without.connections.status('default', conn!.id)).state, 'active');
+      } finally {
+        without.close();
+      }
+    } finally {
+      await cleanup();
+      await stores.cleanup();
+    }
+  });
+
   test('~/.openai/credentials is read when it holds a key and reported as unrecognised otherwise; environment keys are a separate, copied source', async () => {
     stores = await cliStores();
     const fileKey = fakeToken('sk-');
