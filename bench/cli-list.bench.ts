@@ -38,14 +38,25 @@ try {
     bare.push(time(['-e', '0']).ms);
     list.push(time([BIN, 'connect', 'list', '--json']).ms);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // The figure is the ratio of the medians. The other columns show the spread: on a shared machine
+  // wall time is noisy, and a ratio that holds at p25 and p75 too is not luck.
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const pct = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor((xs.length - 1) * p + 0.5))]!;
+  const median = (xs: number[]) => pct(xs, 0.5);
   const ratio = median(list) / median(bare);
-  console.log(`\n## CLI: connect list --json, ${CONNECTIONS} connections (${RUNS} runs each, median wall time)\n`);
-  console.log('| command | median ms | min ms |');
-  console.log('| --- | ---: | ---: |');
-  console.log(`| node -e 0 (baseline) | ${median(bare).toFixed(1)} | ${Math.min(...bare).toFixed(1)} |`);
-  console.log(`| sophon connect list --json | ${median(list).toFixed(1)} | ${Math.min(...list).toFixed(1)} |`);
-  console.log(`\nratio: ${ratio.toFixed(2)}× node -e 0 (target ≤ 2.00×) ${ratio <= 2 ? 'PASS' : 'MISS'}`);
+  const row = (name: string, xs: number[]) =>
+    `| ${name} | ${median(xs).toFixed(1)} | ${Math.min(...xs).toFixed(1)} | ${pct(xs, 0.25).toFixed(1)} | ${pct(xs, 0.75).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`;
+  const paired = bare.map((b, i) => list[i]! / b);
+  console.log(`\n## CLI: connect list --json, ${CONNECTIONS} connections (${RUNS} runs each, alternating; wall time)\n`);
+  console.log('| command | median ms | min ms | p25 ms | p75 ms | max ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(row('node -e 0 (baseline)', bare));
+  console.log(row('sophon connect list --json', list));
+  console.log(
+    `\nratio of medians: ${ratio.toFixed(2)}× node -e 0 (target ≤ 2.00×) ${ratio <= 2 ? 'PASS' : 'MISS'}` +
+      ` — of minimums ${(Math.min(...list) / Math.min(...bare)).toFixed(2)}×, of p25 ${(pct(list, 0.25) / pct(bare, 0.25)).toFixed(2)}×,` +
+      ` of p75 ${(pct(list, 0.75) / pct(bare, 0.75)).toFixed(2)}×, median of paired runs ${median(paired).toFixed(2)}×`,
+  );
 } finally {
   await rm(home, { recursive: true, force: true });
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The `sophon` command. The real program is the bundle that `npm install` builds.
-import { existsSync } from 'node:fs';
+// The `sophon` command. The real program is the bundle that `npm install` builds (scripts/build.mjs),
+// loaded by bin/load.cjs.
+import { createRequire } from 'node:module';
 
-const bundle = new URL('../dist/cli/sophon.mjs', import.meta.url);
-if (!existsSync(bundle)) {
+const cli = createRequire(import.meta.url)('./load.cjs').loadCli();
+if (!cli) {
   process.stderr.write('sophon: the CLI is not built yet; run `npm install` (or `npm run build`) in the checkout.\n');
   process.exit(1);
 }
-const { main } = await import(bundle.href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await cli.exports.main(process.argv.slice(2));

@@ -1,10 +1,20 @@
-// Builds what runs outside the TypeScript toolchain: the `sophon` CLI as one ESM bundle (fast start:
-// one file to parse; native modules stay external and load only when a command needs them).
+// Builds what runs outside the TypeScript toolchain: the `sophon` CLI as one CommonJS bundle (fast
+// start: one file to read and compile, no ES module loader work per file; native modules and large
+// packages that only a few commands use stay external and load only when a command needs them).
 import { build } from 'esbuild';
-import { builtinModules } from 'node:module';
-import { resolve as resolvePath } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
 
 const external = ['keytar', 'better-sqlite3', 'electron'];
+// Large CommonJS packages (or with a CommonJS entry) that only some commands reach: required from
+// node_modules when used, so the bundle every command compiles stays small. nodemailer and imapflow
+// (mail tests; with iconv-lite, ~1.1 MB), yaml (importer), @inquirer/prompts (terminal prompts).
+const cliExternal = ['nodemailer', 'imapflow', 'yaml', '@inquirer/prompts'];
+// better-sqlite3's JavaScript is bundled into the CLI (its addon stays a file; database.ts passes its
+// path), so its dozen files are not resolved, read and compiled one by one at every start.
+const cliExternalNative = external.filter((name) => name !== 'better-sqlite3');
 
 // zod re-exports every locale (over half its size); Sophon's messages are English, so the CLI bundle
 // carries only `en`. Saves parse and compile time on every command.
@@ -26,17 +36,18 @@ const zodEnglishOnly = {
 
 // Node built-ins that modules on every command's path import at top level but only some commands
 // use: node:crypto (random temp-file names, vault encryption, connection ids; `connect list` uses
-// none) and node:child_process (commander requires it at load, for executable subcommands, which
-// Sophon has none of). Loading them costs ~25 more built-in modules at every start. In the CLI
-// bundle these imports get a stand-in that loads the real module on the first call. Only plain
+// none), node:tty (isatty, for colours and prompts; it loads node:net) and node:child_process
+// (commander requires it at load, for executable subcommands, which Sophon has none of). Loading
+// them costs ~50 more built-in modules at every start. In the CLI bundle these imports get a
+// stand-in that loads the real module on the first call. Only plain
 // functions are forwarded (lowercase names); importing anything else (a class, `constants`) from
 // these modules fails the build here, so nothing is ever silently undefined. Third-party modules
 // other than commander keep the real module.
-const LAZY_BUILTINS = { crypto: () => true, child_process: (importer) => importer.includes('/node_modules/commander/') };
+const LAZY_BUILTINS = { crypto: () => false, tty: () => false, child_process: (importer) => importer.includes('/node_modules/commander/') };
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(crypto|child_process)$/ }, (args) => {
+    b.onResolve({ filter: /^(node:)?(crypto|tty|child_process)$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       if (args.namespace === 'lazy-builtin') return { path: `node:${name}`, external: true };
       const ours = !args.importer.includes('/node_modules/');
@@ -55,44 +66,98 @@ const lazyBuiltins = {
   },
 };
 
-// An ES module importing a Node built-in gets an ESM facade of it, built by reading every export, so
-// `import { promises } from 'node:fs'` also loads fs's ReadStream/WriteStream getters: the whole of
-// node:stream (~20 modules) on every start. The bundle takes built-ins through `require` instead (as
-// CommonJS code does): esbuild's interop reads an export only where it is used.
-const builtinsViaRequire = {
-  name: 'builtins-via-require',
+// import() of an external package (keytar, @inquirer/prompts, …) or a built-in becomes a lazy
+// require: the bundle is compiled with vm.Script (bin/load.cjs), where a real import() would need
+// Node's experimental main-context loader. Every one of these packages has a CommonJS entry. The
+// build fails below if any import() of an outside module is left.
+const externalDynamicImports = {
+  name: 'external-dynamic-imports',
   setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.namespace === 'builtin-cjs' || args.kind === 'require-call') return undefined;
-      const name = args.path.replace(/^node:/, '');
-      if (!(args.path.startsWith('node:') || builtinModules.includes(name))) return undefined;
-      return { path: name, namespace: 'builtin-cjs' };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
-      loader: 'js',
-    }));
-    b.onResolve({ filter: /^node:/, namespace: 'builtin-cjs' }, (args) => ({ path: args.path, external: true }));
+    const outside = (path) => {
+      const pkg = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
+      return path.startsWith('node:') || builtinModules.includes(path) || [...cliExternalNative, ...cliExternal].includes(pkg);
+    };
+    b.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === 'dynamic-import' && args.namespace !== 'outside-cjs' && outside(args.path) ? { path: args.path, namespace: 'outside-cjs' } : undefined,
+    );
+    b.onResolve({ filter: /.*/, namespace: 'outside-cjs' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'outside-cjs' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
-await build({
+// Outputs of the earlier ES-module build (dist/cli/sophon.mjs, its chunks in dist/): never left to be
+// picked up by mistake.
+for (const dir of ['dist', 'dist/cli'].filter((d) => existsSync(d))) {
+  for (const f of readdirSync(dir).filter((n) => /\.mjs(\.map)?$/.test(n))) rmSync(`${dir}/${f}`, { force: true });
+}
+
+// CommonJS, not ESM: an ES module costs the loader an async resolve/read/link per file (esbuild's
+// code splitting made ~25 chunks for `connect list`), and each ES import of a built-in builds a facade
+// that reads every export (fs's stream getters load node:stream). Dynamic import() of our own modules
+// becomes a lazy init inside the bundle: a command still runs only the modules it uses. One bundle
+// also keeps every class single-instance (isSophonError's instanceof).
+const cliBuild = await build({
   entryPoints: { 'cli/sophon': 'electron/cli/main.ts' },
   outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
   minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
-  external,
-  plugins: [zodEnglishOnly, lazyBuiltins, builtinsViaRequire],
-  banner: { js: "import { createRequire as __sophonCreateRequire } from 'node:module'; const require = __sophonCreateRequire(import.meta.url);" },
+  external: [...cliExternalNative, ...cliExternal],
+  plugins: [zodEnglishOnly, lazyBuiltins, externalDynamicImports],
+  metafile: true,
+  // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
+  define: { 'import.meta.url': '__sophonBundleUrl' },
+  banner: { js: 'var __sophonBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
 });
+for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
+  const left = output.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path);
+  if (left.length) throw new Error(`${file} still has import() of ${left.join(', ')}: add it to the CLI's externals (scripts/build.mjs)`);
+}
+// A single non-ASCII character makes Node read the whole bundle as a two-byte string and V8 scan it
+// on its slower path (esbuild escapes strings but leaves regex literals as written, e.g. a quote class
+// in powershell-utils). \uXXXX means the same character in strings, templates, regexes and names.
+{
+  const file = 'dist/cli/sophon.cjs';
+  const code = readFileSync(file, 'utf8');
+  const ascii = code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // (An escaped non-ASCII character, `\‘`, would turn into `\\u2018`: then the file stays as it is.)
+  if (ascii !== code && !/\\[\u0080-\uffff]/.test(code)) writeFileSync(file, ascii);
+}
+await writeCodeCache();
+
+/**
+ * V8's code cache for the bundle (see bin/load.cjs): the bundle is compiled here, the start of every
+ * command runs once in this process — `--help`, and `connect list` with and without `--available` in
+ * an empty throwaway SOPHON_HOME (settings, vault, database, catalog) — and what V8 compiled is saved.
+ * It is compiled code only; nothing a command printed or read is kept. If anything fails, there is
+ * no cache and commands compile the bundle as they start.
+ */
+async function writeCodeCache() {
+  const { CACHE, loadCli } = createRequire(import.meta.url)('../bin/load.cjs');
+  rmSync(CACHE, { force: true });
+  const home = mkdtempSync(join(tmpdir(), 'sophon-build-'));
+  try {
+    const cli = loadCli({ cache: false });
+    const quiet = { out() {}, err() {}, json() {}, color: false, isTTY: false };
+    const env = { ...process.env, SOPHON_HOME: home, SOPHON_USER: 'default' };
+    for (const argv of [['--help'], ['connect', 'list', '--json'], ['connect', 'list', '--available', '--json']]) {
+      const code = await cli.exports.main(argv, quiet, env);
+      if (code !== 0) throw new Error(`sophon ${argv.join(' ')} exited ${code}`);
+    }
+    writeFileSync(CACHE, cli.script.createCachedData());
+  } catch (err) {
+    console.warn(`build: no code cache for the CLI (${err instanceof Error ? err.message : String(err)}); it still works, compiling as it starts.`);
+    rmSync(CACHE, { force: true });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
 
 // The desktop app's main and preload (only for `npm start` and packaging; tests never need Electron).
 if (process.argv.includes('--app')) {

@@ -1,3 +1,6 @@
+import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+
 /**
  * Everything the CLI prints goes through here, so commands stay testable and `NO_COLOR` / `--json`
  * are honoured in one place. Commands return an exit code; only main.ts ends the process.
@@ -11,13 +14,54 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
-  const color = !process.env.NO_COLOR && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  const out = directWriter(1, () => process.stdout);
+  const err = directWriter(2, () => process.stderr);
+  let color: boolean | undefined;
+  let isTTY: boolean | undefined;
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : text + '\n'),
-    json: (value) => process.stdout.write(JSON.stringify(value, null, 2) + '\n'),
-    color,
-    isTTY: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    out: (text) => out(text.endsWith('\n') ? text : text + '\n'),
+    err: (text) => err(text.endsWith('\n') ? text : text + '\n'),
+    json: (value) => out(JSON.stringify(value, null, 2) + '\n'),
+    // Asked only when needed: node:tty loads node:net (the CLI bundle loads it on first call).
+    get color() {
+      return (color ??= !process.env.NO_COLOR && process.env.TERM !== 'dumb' && isatty(1));
+    },
+    get isTTY() {
+      return (isTTY ??= isatty(0) && isatty(2));
+    },
+  };
+}
+
+/**
+ * Writes straight to the file descriptor. `process.stdout`/`stdin` are streams that Node builds on first
+ * use (node:net and node:stream for a pipe, ~25 built-in modules): a command that prints a result
+ * should not pay for that at every start. Output stays in order: every write finishes before the next. If the descriptor cannot take
+ * more without blocking (a non-blocking pipe that is full), the rest and everything after goes
+ * through the stream, which waits. A reader that went away (EPIPE, `sophon … | head`) ends the output.
+ * Windows consoles always get the stream.
+ */
+function directWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => void {
+  let mode: 'direct' | 'stream' | 'closed' = process.platform === 'win32' ? 'stream' : 'direct';
+  return (text) => {
+    if (mode === 'stream') {
+      stream().write(text);
+      return;
+    }
+    if (mode === 'closed') return;
+    const data = Buffer.from(text, 'utf8');
+    let done = 0;
+    try {
+      while (done < data.length) done += writeSync(fd, data, done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') {
+        mode = 'closed';
+        return;
+      }
+      if (code !== 'EAGAIN') throw err;
+      mode = 'stream';
+      stream().write(data.subarray(done));
+    }
   };
 }
 

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import type { SophonPaths } from '../config/paths';
 import { isSophonError, SophonError } from '../errors';
@@ -114,7 +112,10 @@ export class MasterKeyStore {
     // Ask the store before touching the disk: an unavailable keychain leaves nothing behind.
     await this.protector.probe();
     await ensurePrivateDir(this.paths.securityDir);
-    // Two processes opening an empty vault at once must agree on one key.
+    // Two processes opening an empty vault at once must agree on one key. proper-lockfile (with
+    // graceful-fs and signal-exit) and node:crypto are loaded only here: every command opens the vault,
+    // few create its key.
+    const [{ default: lockfile }, { randomBytes }] = await Promise.all([import('proper-lockfile'), import('node:crypto')]);
     const release = await lockfile.lock(this.paths.securityDir, {
       lockfilePath: `${this.paths.keyInfoFile}.lock`,
       stale: 10_000,

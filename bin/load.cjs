@@ -1,0 +1,55 @@
+'use strict';
+/* global require, module, __dirname */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS file: require is how it imports */
+// Loads the CLI bundle, dist/cli/sophon.cjs (built by scripts/build.mjs), for bin/sophon.mjs.
+//
+// Compiling the bundle is a large part of every command's start. The build runs a few commands in
+// its own process and saves what V8 compiled for them next to the bundle (sophon.cjs.cache, V8's
+// code cache: compiled code, never a command's output or data); here V8 takes that instead of
+// compiling again. V8 refuses a cache made by another V8 version or with other flags, and then
+// simply compiles, as Node's own compile cache does (Node 22's module.enableCompileCache). The bundle
+// has no import() (the build turns those into require), which a vm.Script could not run without
+// Node's experimental main-context loader.
+const { readFileSync } = require('node:fs');
+const { isAscii } = require('node:buffer');
+const { createRequire } = require('node:module');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
+
+const BUNDLE = join(__dirname, '..', 'dist', 'cli', 'sophon.cjs');
+const CACHE = `${BUNDLE}.cache`;
+
+/**
+ * The bundle's exports (`main`), and the compiled script when it was compiled here (for the build, to
+ * save its cache). Null when the bundle is not built.
+ * @param {{ cache?: boolean }} [options]
+ */
+function loadCli(options = {}) {
+  let source;
+  try {
+    source = readFileSync(BUNDLE);
+  } catch (err) {
+    if (err && err.code === 'ENOENT') return null;
+    throw err;
+  }
+  let cachedData;
+  if (options.cache !== false) {
+    try {
+      cachedData = readFileSync(CACHE);
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  // The build keeps the bundle ASCII: read as latin1, it is a one-byte string without decoding.
+  const text = source.toString(isAscii(source) ? 'latin1' : 'utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
+    filename: BUNDLE,
+    cachedData,
+  });
+  const mod = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
+  script.runInThisContext()(mod.exports, createRequire(BUNDLE), mod, BUNDLE, dirname(BUNDLE));
+  mod.loaded = true;
+  return { exports: mod.exports, script };
+}
+
+module.exports = { BUNDLE, CACHE, loadCli };
