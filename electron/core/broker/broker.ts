@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
@@ -53,8 +54,38 @@ export interface BrokerDeps {
   onlySkill?: string;
   /** Told about every secret the broker holds for a call (so a runner can mask them in a skill's output). */
   onSecrets?: (secrets: string[]) => void;
+  /**
+   * A number that changes whenever sophon.db changes, from another process or this one (SQLite's
+   * data_version and total_changes). While it stays the same, token checks and connection rows are served
+   * from memory (for at most a second).
+   */
+  dbVersion?: () => number;
+  /** Where a connection's vault file is: a decrypted credential is reused while that file is unchanged. */
+  vaultFile?: (userId: string, connectionId: string) => string;
   now?: () => number;
 }
+
+interface Prepared {
+  key: string;
+  attachHeaders: [string, string][];
+  attachHeaderNames: string[];
+  attachQuery: [string, string][];
+  redactor: Redactor;
+}
+
+function newCache(version: number, generation: number, at: number) {
+  return {
+    version,
+    generation,
+    at,
+    tokens: new Map<string, TokenCheck>(),
+    records: new Map<string, ConnectionRecord | null>(),
+    where: new Map<string, { base: string; hosts: string[] }>(),
+  };
+}
+
+/** Memory caches are dropped after this long even when nothing says they changed (writes by this process). */
+const CACHE_MS = 1_000;
 
 const TOUCH_EVERY_MS = 60_000;
 
@@ -67,9 +98,11 @@ const TOUCH_EVERY_MS = 60_000;
 export class Broker {
   private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
-  private readonly redactors = new Map<string, { key: string; redactor: Redactor }>();
+  private readonly prepared = new Map<string, Prepared>();
   private readonly touched = new Map<string, number>();
   private readonly now: () => number;
+  private cache = newCache(-1, -1, 0);
+  private readonly credentials = new Map<string, { stamp: string; credential: StoredCredential }>();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
@@ -81,7 +114,8 @@ export class Broker {
     let record: ConnectionRecord | null = null;
     const what = `${call.method} ${call.target.split('?')[0]!.slice(0, 160)}`;
     // A replayed, expired or revoked token still says whose it was: its refusal is audited under that skill.
-    const checked = call.token ? this.deps.tokens.check(call.token) : undefined;
+    this.freshCache();
+    const checked = call.token ? this.checkCached(call.token) : undefined;
     let audited: BrokerBinding | undefined = checked?.binding;
     try {
       binding = this.checkToken(call, checked);
@@ -127,6 +161,35 @@ export class Broker {
     this.deps.audit.flush();
   }
 
+  /** Drops the memory caches when another process wrote to sophon.db, a token was revoked here, or a second passed. */
+  private freshCache(): void {
+    const version = this.deps.dbVersion?.() ?? -2;
+    const generation = this.deps.tokens.generation;
+    const now = this.now();
+    const c = this.cache;
+    if (version === -2 || version !== c.version || generation !== c.generation || now - c.at > CACHE_MS || c.tokens.size > 10_000) {
+      this.cache = newCache(version, generation, now);
+    }
+  }
+
+  private checkCached(token: string): TokenCheck {
+    let checked = this.cache.tokens.get(token);
+    if (!checked) {
+      checked = this.deps.tokens.check(token);
+      this.cache.tokens.set(token, checked);
+    }
+    // Expiry is judged now, not when the check was cached.
+    if (checked.ok && this.now() >= checked.binding.expiresAt) return { ok: false, reason: 'expired', binding: checked.binding };
+    return checked;
+  }
+
+  private record(id: string): ConnectionRecord | null {
+    if (this.cache.records.has(id)) return this.cache.records.get(id)!;
+    const r = this.deps.store.get(id);
+    this.cache.records.set(id, r);
+    return r;
+  }
+
   private checkToken(call: ApiCall, checked: TokenCheck | undefined): BrokerBinding {
     if (!call.token || !checked) throw new BrokerRefusal(401, 'token_missing', 'Present a broker token: "Authorization: Bearer <token>" or "X-Sophon-Broker-Token: <token>".');
     if (!checked.ok) {
@@ -149,7 +212,7 @@ export class Broker {
   }
 
   private pickConnection(binding: BrokerBinding, ref: string): ConnectionRecord {
-    const records = binding.connectionIds.map((id) => this.deps.store.get(id)).filter((r): r is ConnectionRecord => r !== null && r.userId === binding.userId);
+    const records = binding.connectionIds.map((id) => this.record(id)).filter((r): r is ConnectionRecord => r !== null && r.userId === binding.userId);
     const byId = records.find((r) => r.id === ref);
     const matches = byId ? [byId] : records.filter((r) => r.serviceId === ref);
     if (matches.length === 1) return matches[0]!;
@@ -170,21 +233,21 @@ export class Broker {
     const service = await this.deps.connections.service(record.serviceId);
 
     // The URL first, from the catalog and the connection's (non-secret) fields: nothing is fetched for a bad one.
-    const plainValues: TemplateValues = { fields: record.fields };
-    const url = new URL(joinUrl(expandTemplate(service.apiBaseUrl, plainValues), target));
-    const allowed = resolveAllowedHosts(service, record.fields).filter((h) => (binding.allowedHosts[record.id] ?? []).includes(h));
+    const where = this.whereTo(record, service);
+    const url = new URL(joinUrl(where.base, target));
+    const tokenHosts = binding.allowedHosts[record.id] ?? [];
+    const allowed = where.hosts.filter((h) => tokenHosts.includes(h));
     if (url.username || url.password || !isUrlAllowed(url.href, allowed) || !/^https?:$/.test(url.protocol)) {
       throw new BrokerRefusal(403, 'host_not_allowed', `The request would leave the hosts ${record.serviceId} declares.`);
     }
-    const forwarded = forwardableHeaders(call.headers, service.attach.flatMap((a) => (a.in === 'header' ? [a.name] : [])));
 
     const { secret, credential } = await this.credential(record, service);
-    const values: TemplateValues = { secret, fields: { ...record.fields, ...credential.extra } };
-    const headers = new Headers(forwarded);
-    for (const a of service.attach) if (a.in === 'query') url.searchParams.delete(a.name);
-    attachCredential(service.attach, values, url, headers);
-    headers.set('accept-encoding', 'identity');
-    const redactor = this.redactorFor(record.id, service, credential, secret, values);
+    const prepared = this.prepare(record, service, credential, secret);
+    const headers = forwardableHeaders(call.headers, prepared.attachHeaderNames);
+    for (const [name, value] of prepared.attachQuery) url.searchParams.set(name, value);
+    for (const [name, value] of prepared.attachHeaders) headers[name] = value;
+    headers['accept-encoding'] = 'identity';
+    const redactor = prepared.redactor;
 
     const decision = await chooseAddress(url.hostname, service.local, this.deps.resolver ?? systemResolver);
     if (!decision.ok) throw new BrokerRefusal(403, 'address_refused', decision.reason);
@@ -209,38 +272,92 @@ export class Broker {
 
   /** The secret to attach (an OAuth access token refreshed first, or the call held while re-auth is needed) and the whole credential. */
   private async credential(record: ConnectionRecord, service: ServiceDefinition): Promise<{ secret: string | undefined; credential: StoredCredential }> {
-    let token: string | undefined;
-    if (service.auth.method === 'oauth2') {
+    let credential = await this.storedCredential(record);
+    if (service.auth.method !== 'oauth2') return { secret: secretOf(service, credential), credential };
+    // A token good for two more minutes is used as is; otherwise through the connection service, which
+    // refreshes it (once, across processes) or holds the call while the connection needs re-auth.
+    const fresh = record.state === 'active' && credential.accessToken && (credential.expiresAt === undefined || credential.expiresAt > this.now() + 120_000);
+    if (fresh) return { secret: credential.accessToken, credential };
+    let token: string;
+    try {
+      token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
+    } catch (err) {
+      if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', `${record.id} needs the person to sign in again (\`sophon connect reauth ${record.id}\`).`, 'failed');
+      throw err;
+    }
+    this.cache.records.delete(record.id);
+    credential = await this.storedCredential(record);
+    return { secret: token, credential };
+  }
+
+  /** The decrypted credential, reused from memory while its vault file is the same file (same inode, size and time). */
+  private async storedCredential(record: ConnectionRecord): Promise<StoredCredential> {
+    const file = this.deps.vaultFile?.(record.userId, record.id);
+    let stamp: string | undefined;
+    if (file) {
       try {
-        token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
-      } catch (err) {
-        if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', `${record.id} needs the person to sign in again (\`sophon connect reauth ${record.id}\`).`, 'failed');
-        throw err;
+        const st = statSync(file);
+        stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        stamp = undefined;
       }
+      const cached = this.credentials.get(record.id);
+      if (stamp && cached?.stamp === stamp) return cached.credential;
     }
     const credential = await this.deps.vault.get(record.userId, record.id);
     if (!credential) throw new BrokerRefusal(502, 'credential_missing', `The credential of ${record.id} is missing from the vault.`, 'failed');
-    return { secret: token ?? secretOf(service, credential), credential };
+    if (stamp) this.credentials.set(record.id, { stamp, credential });
+    return credential;
   }
 
-  private redactorFor(connectionId: string, service: ServiceDefinition, credential: StoredCredential, secret: string | undefined, values: TemplateValues): Redactor {
+  /** The service's base URL and hosts for this connection's fields (remembered with the connection row). */
+  private whereTo(record: ConnectionRecord, service: ServiceDefinition): { base: string; hosts: string[] } {
+    const cached = this.cache.where.get(record.id);
+    if (cached) return cached;
+    const where = { base: expandTemplate(service.apiBaseUrl, { fields: record.fields }), hosts: resolveAllowedHosts(service, record.fields) };
+    this.cache.where.set(record.id, where);
+    return where;
+  }
+
+  /**
+   * What the catalog's attach rules put on a request for this credential (computed with attachCredential,
+   * once per credential), and the redactor of every secret held for the connection.
+   */
+  private prepare(record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential, secret: string | undefined): Prepared {
     const secrets = [secret, credential.accessToken, credential.refreshToken, credential.apiKey, ...Object.values(credential.extra)].filter((s): s is string => !!s);
+    const key = `${secrets.join('\0')}\0${JSON.stringify(record.fields)}`;
+    const cached = this.prepared.get(record.id);
+    if (cached && cached.key === key) return cached;
+
+    const values: TemplateValues = { secret, fields: { ...record.fields, ...credential.extra } };
+    const probe = new URL('http://attach.invalid/');
+    const headers = new Headers();
+    attachCredential(service.attach, values, probe, headers);
+    const attachHeaders: [string, string][] = [];
+    headers.forEach((value, name) => {
+      assertHeaderValue(name, value);
+      attachHeaders.push([name, value]);
+    });
     // What the attach rules put on the wire (e.g. the user:password pair whose base64 is the Basic header).
+    for (const [, value] of attachHeaders) secrets.push(value, value.replace(/^(Bearer|Basic|Token|Bot)\s+/i, ''));
     for (const a of service.attach) {
+      if (a.in !== 'basic') continue;
       try {
-        if (a.in === 'basic') secrets.push(`${expandTemplate(a.username, values)}:${expandTemplate(a.password, values)}`);
-        else if (a.value.includes('{secret}')) secrets.push(expandTemplate(a.value, values));
+        secrets.push(`${expandTemplate(a.username, values)}:${expandTemplate(a.password, values)}`);
       } catch {
         /* a rule that cannot expand attached nothing */
       }
     }
-    const key = secrets.join('\0');
-    const cached = this.redactors.get(connectionId);
-    if (cached && cached.key === key) return cached.redactor;
-    const redactor = new Redactor(secrets);
-    this.redactors.set(connectionId, { key, redactor });
+    const prepared: Prepared = {
+      key,
+      attachHeaders,
+      attachHeaderNames: [...service.attach.flatMap((a) => (a.in === 'header' ? [a.name] : a.in === 'basic' ? ['authorization'] : [])), ...attachHeaders.map(([n]) => n)],
+      attachQuery: [...probe.searchParams],
+      redactor: new Redactor(secrets),
+    };
+    this.prepared.set(record.id, prepared);
     this.deps.onSecrets?.(secrets);
-    return redactor;
+    return prepared;
   }
 
   private touch(id: string): void {
@@ -251,18 +368,13 @@ export class Broker {
     this.deps.store.touchUsed(id, now);
   }
 
-  private send(url: URL, method: string, headers: Headers, body: Buffer | undefined, to: { address: string; family: 4 | 6 }): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  private send(url: URL, method: string, plain: Record<string, string>, body: Buffer | undefined, to: { address: string; family: 4 | 6 }): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     const https = url.protocol === 'https:';
     // Connect to the address checked above, never to a fresh lookup: the name (TLS servername, Host) stays the service's.
     const lookup: LookupFunction = (_host, options, callback) => {
       if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: to.address, family: to.family }]);
       else callback(null, to.address, to.family);
     };
-    const plain: Record<string, string> = {};
-    headers.forEach((value, name) => {
-      assertHeaderValue(name, value);
-      plain[name] = value;
-    });
     if (body && body.length > 0) plain['content-length'] = String(body.length);
     const max = this.deps.settings.MaxResponseBytes;
     return new Promise((resolve, reject) => {

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { SophonCore } from '../sophon-core';
+import { vaultFileName } from '../vault/ids';
 import type { Resolver } from './addresses';
 import { AuditBatcher } from './audit-batch';
 import { Broker } from './broker';
@@ -22,6 +24,9 @@ export interface CreateBrokerOptions {
 export function createBroker(core: SophonCore, options: CreateBrokerOptions): { broker: Broker; tokens: BrokerTokens; settings: BrokerSettings } {
   const settings = { ...brokerSettings(core.settings, core.paths.settingsFile), ...options.settings };
   const tokens = new BrokerTokens(core.db);
+  // Changes when another process commits (data_version) or this one writes anything (total_changes).
+  const dataVersion = core.db.prepare('PRAGMA data_version').pluck();
+  const ownChanges = core.db.prepare('SELECT total_changes()').pluck();
   const broker = new Broker({
     userId: options.userId,
     tokens,
@@ -33,6 +38,8 @@ export function createBroker(core: SophonCore, options: CreateBrokerOptions): { 
     resolver: options.resolver,
     onlySkill: options.onlySkill,
     onSecrets: options.onSecrets,
+    dbVersion: () => (dataVersion.get() as number) * 2 ** 32 + (ownChanges.get() as number),
+    vaultFile: (userId, connectionId) => join(core.paths.vaultDir, vaultFileName(userId, connectionId)),
   });
   return { broker, tokens, settings };
 }

@@ -64,6 +64,8 @@ export class Redactor {
 
   text(text: string): string {
     if (this.empty) return text;
+    // ASCII text is its own byte string (the common case: header values, JSON): no conversion needed.
+    if (!/[\u0080-\uffff]/.test(text)) return this.redactBytes(text);
     return Buffer.from(this.redactBytes(Buffer.from(text, 'utf8').toString('latin1')), 'latin1').toString('utf8');
   }
 

@@ -54,6 +54,8 @@ export function hashBrokerToken(token: string): string {
  * broker in another, and a copy of the database gives no usable token).
  */
 export class BrokerTokens {
+  /** Bumped by every revocation in this process, so a broker's memory of token checks is dropped at once. */
+  generation = 0;
   private readonly insert;
   private readonly byHash;
   private readonly revokeStmt;
@@ -118,12 +120,14 @@ export class BrokerTokens {
   revoke(userId: string, id: string): BrokerBinding | null {
     const row = this.db.prepare('SELECT * FROM broker_tokens WHERE id = ? AND user_id = ? AND revoked_at IS NULL').get(id, userId) as Row | undefined;
     if (!row || this.revokeStmt.run(this.now(), id, userId).changes === 0) return null;
+    this.generation++;
     return { ...toBinding(row), revokedAt: this.now() };
   }
 
   /** Revokes by the token itself (a runner ending its skill's run). */
   revokeToken(token: string): void {
     this.revokeRunStmt.run(this.now(), hashBrokerToken(token));
+    this.generation++;
   }
 }
 

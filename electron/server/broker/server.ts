@@ -162,7 +162,11 @@ function bearer(req: IncomingMessage): string | undefined {
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > max) return Promise.reject(new BrokerRefusal(413, 'body_too_large', `The request body is larger than ${max} bytes (Sophon.Broker.MaxRequestBytes).`));
-  if (req.complete && declared === 0 && !req.headers['transfer-encoding']) return Promise.resolve(undefined);
+  // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 §6.3): no need to wait for its end.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return Promise.resolve(undefined);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
