@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { openCore } from '../../../electron/core/sophon-core';
+import { json, sophon } from '../../helpers/cli';
+import { tempHome } from '../../helpers/home';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'sophon.mjs');
+const CONNECTIONS = 300; // ~140 KB of JSON: more than a pipe holds, so writes must wait for the reader
+
+/** Built-in modules `connect list` must not load: each was once loaded at every start. */
+const NOT_AT_START = ['crypto', 'child_process', 'net', 'tty', 'stream', 'readline', 'assert', 'dgram'];
+
+describe('the CLI starts with only what a command needs', () => {
+  let home: string;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    ({ home, cleanup } = await tempHome());
+    const core = await openCore({ home });
+    try {
+      for (let i = 0; i < CONNECTIONS; i++) {
+        await core.connections.add('default', { serviceId: 'openai', label: `Key ${i}`, secret: `sk-startup-${i}-${'x'.repeat(40)}`, test: false });
+      }
+    } finally {
+      core.close();
+    }
+  });
+  after(() => cleanup());
+
+  test('connect list --json loads no crypto, child_process, net, tty or stream module, and prints every connection', async () => {
+    const report = join(home, 'modules.json');
+    const preload = join(home, 'modules.cjs');
+    await writeFile(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    const r = spawnSync(process.execPath, ['-r', preload, BIN, 'connect', 'list', '--json'], {
+      env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' },
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(json<{ connections: unknown[] }>({ code: 0, stdout: r.stdout, stderr: '' }).connections.length, CONNECTIONS);
+    const loaded = new Set((JSON.parse(await readFile(report, 'utf8')) as string[]).filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)));
+    const unexpected = NOT_AT_START.filter((m) => loaded.has(m));
+    assert.deepEqual(unexpected, [], `loaded at start: ${unexpected.join(', ')}`);
+  });
+
+  test('the lazily loaded modules still work when a command needs them: add (crypto) and the human table', async () => {
+    const added = await sophon(['connect', 'add', 'openai', '--label', 'Lazy', '--secret-stdin', '--no-test', '--json'], { home, stdin: 'sk-lazy-crypto-' + 'y'.repeat(40) });
+    assert.equal(added.code, 0, added.stderr);
+    const id = json<{ connection: { id: string } }>(added).connection.id;
+    assert.match(id, /^openai-[0-9a-f]{10}$/);
+    const table = await sophon(['connect', 'list'], { home });
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`${id}\\s+openai\\s+Lazy`));
+    assert.equal(table.stdout.trimEnd().split('\n').length, CONNECTIONS + 2);
+    assert.equal((await sophon(['connect', 'remove', id, '--yes', '--json'], { home })).code, 0);
+  });
+
+  test('V8 accepts the code cache the build made for the bundle', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['-e', `const { loadCli } = require(${JSON.stringify(join(ROOT, 'bin', 'load.cjs'))}); const cli = loadCli(); process.stdout.write(JSON.stringify({ main: typeof cli.exports.main, rejected: cli.script.cachedDataRejected }));`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { main: 'function', rejected: false });
+  });
+
+  test('without a code cache (or with one V8 refuses) the CLI compiles and runs the same', async () => {
+    const copy = join(home, 'install');
+    await mkdir(join(copy, 'dist', 'cli'), { recursive: true });
+    await cp(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+    await cp(join(ROOT, 'dist', 'cli', 'sophon.cjs'), join(copy, 'dist', 'cli', 'sophon.cjs'));
+    await cp(join(ROOT, 'package.json'), join(copy, 'package.json'));
+    await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const run = () =>
+      spawnSync(process.execPath, [join(copy, 'bin', 'sophon.mjs'), 'connect', 'list', '--json'], {
+        env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' },
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    const expected = spawnSync(process.execPath, [BIN, 'connect', 'list', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout;
+    const none = run();
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.stdout, expected);
+    await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.cache'), Buffer.from('not a V8 code cache'));
+    const bad = run();
+    assert.equal(bad.status, 0, bad.stderr);
+    assert.equal(bad.stderr, '');
+    assert.equal(bad.stdout, expected);
+    await rm(copy, { recursive: true, force: true });
+  });
+
+  test('a reader that stops early (`| head`) ends the output quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'connect', 'list', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
+
+  test('a slow reader gets all of it, in order', async () => {
+    const child = spawn(process.execPath, [BIN, 'connect', 'list', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { connections: { label: string }[] };
+    assert.equal(out.connections.length, CONNECTIONS);
+  });
+});
