@@ -33,37 +33,39 @@ function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: 
   const p = route.page;
   return (
     <nav className="sidebar" aria-label="Sections">
-      <div className="brand">
-        <span className="brand-mark" aria-hidden="true">
-          S
-        </span>
-        <span className="brand-name">Sophon</span>
+      <div className="sidebar-inner">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            S
+          </span>
+          <span className="brand-name">Sophon</span>
+        </div>
+        <ul className="nav-list" role="list">
+          <NavLink to={href.connections} current={p === 'connections' || p === 'connection' || p === 'add'} badge={attention}>
+            Connections
+          </NavLink>
+          <NavLink to={href.models} current={p === 'models'}>
+            Models
+          </NavLink>
+          {canImport && (
+            <NavLink to={href.logins} current={p === 'logins'}>
+              CLI logins
+            </NavLink>
+          )}
+          <NavLink to={href.audit} current={p === 'audit'}>
+            Audit
+          </NavLink>
+          {isAdmin && (
+            <NavLink to={href.vault} current={p === 'vault'}>
+              Vault
+            </NavLink>
+          )}
+        </ul>
+        <p className="whoami">
+          Signed in as <strong>{userId}</strong>
+          {isAdmin ? ' (admin)' : ''}
+        </p>
       </div>
-      <ul className="nav-list" role="list">
-        <NavLink to={href.connections} current={p === 'connections' || p === 'connection' || p === 'add'} badge={attention}>
-          Connections
-        </NavLink>
-        <NavLink to={href.models} current={p === 'models'}>
-          Models
-        </NavLink>
-        {canImport && (
-          <NavLink to={href.logins} current={p === 'logins'}>
-            CLI logins
-          </NavLink>
-        )}
-        <NavLink to={href.audit} current={p === 'audit'}>
-          Audit
-        </NavLink>
-        {isAdmin && (
-          <NavLink to={href.vault} current={p === 'vault'}>
-            Vault
-          </NavLink>
-        )}
-      </ul>
-      <p className="whoami">
-        Signed in as <strong>{userId}</strong>
-        {isAdmin ? ' (admin)' : ''}
-      </p>
     </nav>
   );
 }

@@ -129,7 +129,24 @@ describe('dashboard in Chromium: an API-key connection from add to remove (keych
     await screenshotBoth(page, '06-detail-history');
   });
 
-  test('audit: filterable, newest first, paged', async () => {
+  test('history is paged (10 a page): more tests push the add to the next page', async () => {
+    for (let i = 0; i < 8; i++) {
+      await page.getByRole('button', { name: 'Test', exact: true }).click();
+      await page.getByRole('button', { name: 'Test', exact: true }).and(page.locator(':enabled')).waitFor();
+    }
+    const history = page.locator('section[aria-labelledby="history-h"]');
+    const pager = history.getByRole('navigation', { name: 'Audit pages' });
+    await pager.getByText('1–10 of 11').waitFor();
+    assert.equal(await history.locator('tbody tr').count(), 10);
+    await pager.getByRole('button', { name: 'Older' }).click();
+    await pager.getByText('11–11 of 11').waitFor();
+    assert.deepEqual(await history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action'))), ['add'], 'the oldest row is the add');
+    assert.equal(await pager.getByRole('button', { name: 'Older' }).isDisabled(), true);
+    await pager.getByRole('button', { name: 'Newer' }).click();
+    await pager.getByText('1–10 of 11').waitFor();
+  });
+
+  test('audit: newest first, filtered by skill, connection and time range', async () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     await heading().filter({ hasText: 'Audit' }).waitFor();
     const table = page.getByRole('table');
@@ -146,7 +163,7 @@ describe('dashboard in Chromium: an API-key connection from add to remove (keych
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await table.waitFor();
     const cells = await table.locator('tbody tr td:nth-child(4)').allInnerTexts();
-    assert.ok(cells.length >= 3 && cells.every((c) => c === id), `only this connection: ${cells}`);
+    assert.ok(cells.length >= 3 && cells.every((c) => c === `Production (${id})`), `only this connection, by label and id: ${cells}`);
     // A time range that ends before anything happened.
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.getByLabel('To').fill('2020-01-01T00:00');

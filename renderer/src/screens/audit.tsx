@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import type { In } from '../../../shared/contract';
 import { useConnections, useQuery } from '../api';
 import { absolute, relative } from '../format';
@@ -13,6 +13,8 @@ export function AuditTable({ filter, pageSize = 50, compact = false }: { filter:
   const [page, setPage] = useState(0);
   const filterKey = JSON.stringify(filter);
   const [state] = useQuery('audit.query', { ...filter, limit: pageSize, offset: page * pageSize }, [filterKey]);
+  const { state: conns } = useConnections();
+  const labels = useMemo(() => new Map(conns.status === 'ready' ? conns.value.map((c) => [c.id, c.label]) : []), [conns]);
   const captionId = useId();
   if (state.status === 'loading') return <Spinner label="Loading the audit trail…" />;
   if (state.status === 'error') return <ErrorNote error={state.error} />;
@@ -44,7 +46,21 @@ export function AuditTable({ filter, pageSize = 50, compact = false }: { filter:
               </td>
               <td>{r.action}</td>
               <td className={OUTCOME_CLASS[r.outcome] ?? undefined}>{r.outcome}</td>
-              {!compact && <td>{r.connectionId ?? '—'}</td>}
+              {!compact && (
+                <td>
+                  {r.connectionId ? (
+                    labels.has(r.connectionId) ? (
+                      <>
+                        {labels.get(r.connectionId)} <span className="muted">({r.connectionId})</span>
+                      </>
+                    ) : (
+                      r.connectionId
+                    )
+                  ) : (
+                    '—'
+                  )}
+                </td>
+              )}
               <td>{[r.skill, r.tool].filter(Boolean).join(' / ') || '—'}</td>
               {!compact && <td>{r.userId}</td>}
               <td className="detail-cell">{r.detail ?? ''}</td>
