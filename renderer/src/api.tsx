@@ -1,9 +1,9 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { createApi } from '../../shared/client';
 import type { Connection } from '../../shared/connections';
 import type { EventName, EventPayload, In, Out, SophonApi } from '../../shared/contract';
 import type { OperationName } from '../../shared/operations';
 import type { Transport } from '../transport';
+import type { Boot } from './boot';
 import { describeError, type ErrorText } from './errors';
 
 interface ApiContextValue {
@@ -16,15 +16,11 @@ interface ApiContextValue {
 
 const ApiContext = createContext<ApiContextValue | null>(null);
 
-export function ApiProvider({ transport, children }: { transport: Transport; children: ReactNode }) {
-  const value = useMemo<ApiContextValue>(() => {
-    const api = createApi((op, input) => transport.invoke(op, input) as ReturnType<Parameters<typeof createApi>[0]>);
-    const initial = { session: api['session.info']({}), connections: api['connections.list']({}) };
-    // Handled where they are used; never an unhandled rejection in the meantime.
-    initial.session.catch(() => undefined);
-    initial.connections.catch(() => undefined);
-    return { api, transport, initial, on: (event, listener) => transport.on(event, listener as (p: unknown) => void) };
-  }, [transport]);
+export function ApiProvider({ boot, children }: { boot: Boot; children: ReactNode }) {
+  const value = useMemo<ApiContextValue>(
+    () => ({ ...boot, on: (event, listener) => boot.transport.on(event, listener as (p: unknown) => void) }),
+    [boot],
+  );
   return <ApiContext.Provider value={value}>{children}</ApiContext.Provider>;
 }
 

@@ -1,14 +1,14 @@
+// The boot module is imported first so the first API calls start before React is evaluated.
+import { started } from './boot';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { pickTransport } from '../transport';
 import { ApiProvider } from './api';
 import { App } from './app';
 import './styles.css';
 
-const transport = pickTransport();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ApiProvider transport={transport}>
+    <ApiProvider boot={started}>
       <App />
     </ApiProvider>
   </StrictMode>,
