@@ -48,9 +48,15 @@ function directWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: strin
       return;
     }
     if (mode === 'closed') return;
-    const data = Buffer.from(text, 'utf8');
+    // The string goes to the descriptor as it is (a blocking descriptor takes it all in one write);
+    // only a partial write makes a Buffer of it, to write the rest.
+    let data: Buffer | undefined;
     let done = 0;
     try {
+      done = writeSync(fd, text);
+      const size = Buffer.byteLength(text, 'utf8');
+      if (done === size) return;
+      data = Buffer.from(text, 'utf8');
       while (done < data.length) done += writeSync(fd, data, done);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -60,7 +66,7 @@ function directWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: strin
       }
       if (code !== 'EAGAIN') throw err;
       mode = 'stream';
-      stream().write(data.subarray(done));
+      stream().write((data ?? Buffer.from(text, 'utf8')).subarray(done));
     }
   };
 }
