@@ -57,6 +57,9 @@ export function ConnectionRow({ c }: { c: Connection }) {
 /** Rows rendered at once; a longer list gets the rest in a following, interruptible render (first screen fast, all rows then in the DOM for find-in-page and screen readers). */
 const FIRST_ROWS = 60;
 
+/** One collator for every sort ("Key 2" before "Key 10"); localeCompare with options builds one per call. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 /** Connections grouped by service, sorted by service name then label. */
 export function ConnectionGroups({ connections, emptyText }: { connections: Connection[]; emptyText: string }) {
   const groups = useMemo(() => {
@@ -66,8 +69,8 @@ export function ConnectionGroups({ connections, emptyText }: { connections: Conn
       if (!g) m.set(c.serviceId, (g = { name: c.serviceName, items: [] }));
       g.items.push(c);
     }
-    const list = [...m.entries()].sort((a, b) => a[1].name.localeCompare(b[1].name));
-    for (const [, g] of list) g.items.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+    const list = [...m.entries()].sort((a, b) => collator.compare(a[1].name, b[1].name));
+    for (const [, g] of list) g.items.sort((a, b) => collator.compare(a.label, b.label));
     return list;
   }, [connections]);
   const [limit, setLimit] = useState(FIRST_ROWS);
