@@ -55,7 +55,7 @@ const firstLine = (child: ChildProcess) =>
 async function waitFor(url: string, headers: Record<string, string> = {}): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(url, { headers })).ok) return;
+      if ((await fetch(url, { headers, signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch {
       /* not up yet */
     }
@@ -135,6 +135,7 @@ http {
   const token = (JSON.parse(cli(['broker', 'mint', '--skill', 'bench', '--tool', 'get', '--connection', conn, '--json'])) as { token: string }).token;
   const profile = process.env.SOPHON_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SOPHON_BENCH_PROFILE}`] : [];
   const serve = start(process.execPath, [...profile, BIN, 'broker', 'serve', '--json'], env);
+  serve.stderr!.on('data', (d: Buffer) => process.stderr.write(`  [broker] ${d.toString()}`));
   const brokerUrl = (JSON.parse(await firstLine(serve)) as { url: string }).url;
   const auth = { authorization: `Bearer ${token}` };
 
@@ -144,8 +145,12 @@ http {
     'nginx (upstream keep-alive)': { url: `http://127.0.0.1:${nginxKaPort}/user`, headers: {} as Record<string, string> },
     broker: { url: `${brokerUrl}/v1/proxy/${conn}/user`, headers: auth },
   };
-  for (const t of Object.values(targets)) await waitFor(t.url, t.headers);
-  const check = await fetch(targets.broker.url, { headers: auth });
+  for (const [name, t] of Object.entries(targets)) {
+    await waitFor(t.url, t.headers).catch((err: Error) => {
+      throw new Error(`${name}: ${err.message}`);
+    });
+  }
+  const check = await fetch(targets.broker.url, { headers: auth, signal: AbortSignal.timeout(5_000) });
   const checkBody = await check.text();
   if (check.status !== 200 || !checkBody.includes('octocat')) throw new Error(`the broker did not proxy: ${check.status} ${checkBody}`);
 
@@ -156,6 +161,7 @@ http {
         await autocannon({ ...t, connections: CONNECTIONS, duration: 2 }); // warm-up
         return autocannon({ ...t, connections: CONNECTIONS, duration: SECONDS });
       };
+      process.stderr.write(`  measuring ${name}…\n`);
       const r = await measure();
       if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       const row = (results[name] ??= { rps: [], p50: [], p99: [] });
@@ -166,8 +172,10 @@ http {
   }
 
   // Stop the broker (it flushes its audit batch on SIGTERM), then count the rows: none may be missing.
+  process.stderr.write('  stopping the broker…\n');
   serve.kill('SIGTERM');
   await new Promise((r) => serve.on('close', r));
+  process.stderr.write('  counting…\n');
   const brokerForwarded = await seenWith(`Bearer ${REAL}`);
   const db = await openDatabase(join(home, 'sophon.db'));
   const audited = (db.prepare("SELECT COUNT(*) AS n FROM audit WHERE action = 'broker_use' AND outcome = 'ok' AND skill = 'bench'").get() as { n: number }).n;

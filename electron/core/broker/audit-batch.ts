@@ -16,7 +16,7 @@ export class AuditBatcher {
   record(entry: AuditEntry): void {
     this.queue.push({ ...entry, at: entry.at ?? Date.now() });
     if (this.queue.length >= (this.options.maxBatch ?? 2_000)) this.flush();
-    else this.timer ??= setTimeout(() => this.write(false), this.options.delayMs ?? 25);
+    else this.timer ??= setTimeout(() => this.write(false), this.options.delayMs ?? 25).unref();
   }
 
   /** Writes everything queued now; throws if the database refuses (the rows stay queued). */
@@ -35,7 +35,7 @@ export class AuditBatcher {
     } catch (err) {
       // A busy database: keep the rows and try again rather than lose them.
       this.queue = batch.concat(this.queue);
-      this.timer ??= setTimeout(() => this.write(false), 100);
+      this.timer ??= setTimeout(() => this.write(false), 100).unref();
       if (throwOnError) throw err;
     }
   }

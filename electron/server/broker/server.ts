@@ -45,6 +45,8 @@ const CONNECTION_SEGMENT = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 export async function startBrokerServer(broker: Broker, options: BrokerServerOptions): Promise<BrokerServer> {
   let port = 0;
   const sockets = new Set<Socket>();
+  let inflight = 0;
+  let idle: (() => void) | undefined;
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
@@ -54,6 +56,11 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
       maxHeaderSize: 16 * 1024,
     },
     (req, res) => {
+      inflight++;
+      res.on('close', () => {
+        inflight--;
+        if (inflight === 0) idle?.();
+      });
       handle(broker, req, res, port, options.maxRequestBytes).catch(() => {
         if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
         else res.destroy();
@@ -84,12 +91,20 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
     url: `http://127.0.0.1:${port}`,
     port,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-        broker.close();
-      }),
+    // Stops accepting, lets calls in flight finish (at most 5 s) so each is answered and audited, then flushes the audit.
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inflight > 0) {
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          setTimeout(resolve, 5_000).unref();
+        });
+      }
+      for (const s of sockets) s.destroy();
+      await closed;
+      broker.close();
+    },
   };
 }
 
