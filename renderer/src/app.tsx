@@ -75,7 +75,7 @@ function Screen({ route, isAdmin, canImport }: { route: Route; isAdmin: boolean;
     case 'connections':
       return <ConnectionsScreen canImport={canImport} />;
     case 'add':
-      return <AddScreen serviceId={route.serviceId} />;
+      return <AddScreen serviceId={route.serviceId} isAdmin={isAdmin} />;
     case 'connection':
       return <DetailScreen id={route.id} />;
     case 'audit':

@@ -1,10 +1,13 @@
 // The add form fits the service's auth method: the mail form (SMTP/IMAP hosts, ports, TLS mode, user,
 // password) against real servers (Debian's dovecot, an SMTP server), and the no-credential form
-// (Ollama: only its base URL) against a local HTTP server. The mail password comes back in no response.
+// (Ollama: only its base URL) against a local HTTP server, and an OAuth service's client id entered by an
+// admin. Neither the mail password nor the client secret comes back in any response.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Connection } from '../../shared/connections';
@@ -15,6 +18,7 @@ import { startDovecot, startSmtp } from '../helpers/mail';
 import { encodings, recordTraffic, screenshotBoth, startDashboard, type Dashboard } from './dashboard-helpers';
 
 const user = { username: 'alice', password: `canary-mail-${randomBytes(10).toString('hex')}` };
+const CLIENT_SECRET = `canary-client-secret-${randomBytes(10).toString('hex')}`;
 
 describe('dashboard in Chromium: the form for each auth method (mail server, no credential)', async () => {
   const { home, cleanup } = await tempHome();
@@ -95,8 +99,24 @@ describe('dashboard in Chromium: the form for each auth method (mail server, no 
     await page.locator('.provider-card[data-service-id="ollama"]').getByText('1 connection').waitFor();
   });
 
-  test('canary: the mail password is in no HTTP response body', async () => {
+  test('an OAuth service without a client id: an admin enters it on the add page; the secret is write-only', async () => {
+    await page.goto(`${dashboard.origin}/#/add/gmail`);
+    const clientForm = page.getByRole('form', { name: 'OAuth client for Gmail' });
+    await clientForm.waitFor();
+    await page.getByLabel('Client id').fill('sophon-e2e.apps.example');
+    await page.getByLabel(/^Client secret/).fill(CLIENT_SECRET);
+    await screenshotBoth(page, '20-oauth-client-id');
+    await clientForm.getByRole('button', { name: 'Save client' }).click();
+    await clientForm.waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('button', { name: 'Sign in to Gmail' }).isEnabled(), true);
+    const settings = JSON.parse(await readFile(join(home, 'config', 'appsettings.json'), 'utf8')) as { Sophon: { OAuth: Record<string, { ClientId: string }> } };
+    assert.equal(settings.Sophon.OAuth.gmail?.ClientId, 'sophon-e2e.apps.example');
+  });
+
+  test('canary: the mail password and the client secret are in no HTTP response body', async () => {
     await traffic.settle();
+    assert.ok(traffic.requests.some((b) => b.includes(CLIENT_SECRET)), 'the client secret went out in settings.set');
+    for (const form of encodings(CLIENT_SECRET)) for (const r of traffic.responses) assert.ok(!r.body.includes(form), `${r.url} answered with the client secret`);
     assert.ok(traffic.requests.some((b) => b.includes(user.password)), 'the password went out in the add request');
     for (const form of encodings(user.password)) for (const r of traffic.responses) assert.ok(!r.body.includes(form), `${r.url} answered with the password`);
   });

@@ -45,7 +45,7 @@ describe('dashboard in Chromium: CLI logins found on this machine, imported in o
 
   test('the empty connection list points to the logins found; the page lists them with their source and where it looked', async () => {
     await page.goto(dashboard.address);
-    await page.getByRole('link', { name: 'Use a CLI login found on this machine' }).click();
+    await page.getByRole('link', { name: 'Use the CLI login found on this machine' }).click();
     await page.getByRole('heading', { level: 1, name: 'CLI logins' }).waitFor();
     const row = page.locator('li[data-login-key="env:OPENAI_API_KEY"]');
     await row.waitFor();

@@ -17,8 +17,8 @@ const METHOD_WORDS: Record<ServiceSummary['authMethod'], string> = {
   none: 'No credential',
 };
 
-export function AddScreen({ serviceId, onlyGroup }: { serviceId: string | null; onlyGroup?: string }) {
-  const [services] = useQuery('services.list', {});
+export function AddScreen({ serviceId, onlyGroup, isAdmin = false }: { serviceId: string | null; onlyGroup?: string; isAdmin?: boolean }) {
+  const [services, reloadServices] = useQuery('services.list', {});
   if (services.status === 'loading') return <Spinner label="Loading the catalog…" />;
   if (services.status === 'error') return <ErrorNote error={services.error} />;
   const service = serviceId ? services.value.services.find((s) => s.id === serviceId) : undefined;
@@ -31,7 +31,7 @@ export function AddScreen({ serviceId, onlyGroup }: { serviceId: string | null; 
       </>
     );
   }
-  if (service) return <AddForm key={service.id} service={service} />;
+  if (service) return <AddForm key={service.id} service={service} isAdmin={isAdmin} onClientSet={reloadServices} />;
   return <CatalogPicker services={services.value.services} problems={services.value.connectorProblems} onlyGroup={onlyGroup} />;
 }
 
@@ -175,7 +175,59 @@ export function OAuthProgress({ progress, serviceName }: { progress: EventPayloa
   );
 }
 
-function AddForm({ service }: { service: ServiceSummary }) {
+/**
+ * An OAuth service needs the client id Sophon is registered as there. Admins set it here (settings.set);
+ * the client secret, for services that require one, is write-only — typed, sent once, never shown again.
+ */
+function OAuthClientForm({ service, onSet }: { service: ServiceSummary; onSet: () => void }) {
+  const { api } = useApi();
+  const [error, setError] = useState<ErrorText | null>(null);
+  const [busy, setBusy] = useState(false);
+  const idId = useId();
+  const secretId = useId();
+  async function save(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const clientId = String(data.get('clientId') ?? '').trim();
+    const clientSecret = String(data.get('clientSecret') ?? '');
+    form.querySelectorAll<HTMLInputElement>('input[type=password]').forEach((i) => (i.value = ''));
+    setBusy(true);
+    setError(null);
+    try {
+      await api['settings.set']({ oauthClients: { [service.id]: { clientId, ...(clientSecret ? { clientSecret } : {}) } } });
+      onSet();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="card form" onSubmit={save} aria-label={`OAuth client for ${service.name}`}>
+      <p className="note-title">Sophon has no OAuth client id for {service.name} yet.</p>
+      <p className="help">Register Sophon as a desktop (native) app at {service.name} and enter its client id. It is saved as <code>Sophon.OAuth.{service.id}.ClientId</code> in Sophon’s settings.</p>
+      <div className="field">
+        <label htmlFor={idId}>Client id</label>
+        <input id={idId} name="clientId" required autoComplete="off" spellCheck={false} />
+      </div>
+      <div className="field">
+        <label htmlFor={secretId}>
+          Client secret <span className="optional">(only if {service.name} requires one)</span>
+        </label>
+        <input id={secretId} name="clientSecret" type="password" autoComplete="new-password" spellCheck={false} />
+      </div>
+      {error && <ErrorNote error={error} />}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          Save client
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; isAdmin: boolean; onClientSet: () => void }) {
   const { api } = useApi();
   const { upsert } = useConnections();
   const [busy, setBusy] = useState(false);
@@ -256,11 +308,12 @@ function AddForm({ service }: { service: ServiceSummary }) {
           </a>
         }
       />
-      {isOAuth && service.oauthClientConfigured === false && (
+      {isOAuth && service.oauthClientConfigured === false && isAdmin && <OAuthClientForm service={service} onSet={onClientSet} />}
+      {isOAuth && service.oauthClientConfigured === false && !isAdmin && (
         <Note kind="warn">
           <p className="note-title">Sophon has no OAuth client id for {service.name} yet.</p>
           <p>
-            Set <code>Sophon.OAuth.{service.id}.ClientId</code> in Sophon’s settings file (the id of the app registered at {service.name}), then try again.
+            An admin sets it (here, or as <code>Sophon.OAuth.{service.id}.ClientId</code> in Sophon’s settings file: the id of the app registered at {service.name}), then try again.
           </p>
         </Note>
       )}

@@ -1,6 +1,6 @@
 import { startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { Connection } from '../../../shared/connections';
-import { useConnections } from '../api';
+import { useConnections, useQuery } from '../api';
 import { absolute, relative } from '../format';
 import { href } from '../router';
 import { takeFlash } from '../flash';
@@ -117,6 +117,19 @@ export function AttentionSummary({ connections }: { connections: Connection[] })
   );
 }
 
+/** On the empty list: the CLI logins the importer finds on this machine, if any, as the other way in. */
+function DetectedLogins() {
+  const [scan] = useQuery('imports.scan', {});
+  if (scan.status !== 'ready') return null;
+  const usable = scan.value.logins.filter((l) => !l.importedAs && !l.expired).length;
+  if (usable === 0) return null;
+  return (
+    <a className="btn" href={href.logins}>
+      Use {usable === 1 ? 'the CLI login' : `one of the ${usable} CLI logins`} found on this machine
+    </a>
+  );
+}
+
 export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
   const { state } = useConnections();
   const [query, setQuery] = useState('');
@@ -151,11 +164,7 @@ export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
             <a className="btn btn-primary" href={href.add()}>
               Add your first connection
             </a>
-            {canImport && (
-              <a className="btn" href={href.logins}>
-                Use a CLI login found on this machine
-              </a>
-            )}
+            {canImport && <DetectedLogins />}
           </div>
         </div>
       )}
