@@ -36,9 +36,15 @@ export default tseslint.config(
       'The CLI and the REST server run under plain Node: no electron, no renderer code.'),
   },
   {
+    // The app hosts the broker proxy (electron/server/broker/*), as `sophon broker serve` does headless;
+    // the REST server and dashboard (files directly in electron/server) stay out.
     files: ['electron/main/**/*.ts'],
-    rules: restrict(['**/renderer/**', '**/cli/**', '**/server/**'],
-      'electron/main runs the core over IPC: no CLI, no REST server, no renderer code.'),
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/renderer/**', '**/cli/**'], message: 'electron/main runs the core over IPC: no CLI, no renderer code.' },
+        { regex: '(^|/)server/(?!broker/)', message: 'electron/main hosts only the broker proxy of electron/server, never the REST server or dashboard.' },
+      ] }],
+    },
   },
   {
     // The window rules and the tray model are pure so they are unit-tested without Electron.

@@ -73,6 +73,19 @@ async function serveApp(request: Request): Promise<Response> {
   }
 }
 
+/**
+ * The credential-brokering proxy runs for as long as the app does, so skills and agent runtimes reach
+ * it without a terminal (`sophon broker serve` is the headless equivalent). Its port is
+ * Sophon.Broker.Port, or a free one; the address is no secret and is printed for agent runtimes.
+ */
+async function startBroker(opened: SophonCore): Promise<void> {
+  const [{ createBroker }, { startBrokerServer }] = await Promise.all([import('../core/broker'), import('../server/broker/server')]);
+  const { broker, settings } = createBroker(opened, { userId: caller.userId });
+  const server = await startBrokerServer(broker, { port: settings.Port, maxRequestBytes: settings.MaxRequestBytes });
+  console.log(`Sophon broker listening on ${server.url}`);
+  stops.push(() => void server.close());
+}
+
 async function start(): Promise<void> {
   // No page in the app may use the camera, notifications, etc.
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
@@ -106,6 +119,9 @@ async function start(): Promise<void> {
     // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
     stops.push(startMaintenance(opened));
     void import('../core/import/auto-import').then(({ autoImportOnStart }) => autoImportOnStart(opened, caller.userId)).catch(() => undefined);
+    // A CLI re-logging in (or out) shows in the list at once, not at the next call.
+    void import('../core/import/watch').then(async ({ watchImportedStores }) => stops.push(await watchImportedStores(opened, { userId: caller.userId }))).catch(() => undefined);
+    await startBroker(opened);
   } catch (err) {
     const info = toErrorInfo(err);
     dialog.showErrorBox('Sophon cannot open its vault', info.message);

@@ -31,6 +31,9 @@ describe('import layering', () => {
 
   test('main never imports a door; its pure parts and the preload import no electron or core; zod-free contract parts stay zod-free', async () => {
     assert.equal((await violations('electron/main/x.ts', "import { startRestServer } from '../server/rest-server';\nexport const a = startRestServer;\n")).length, 1);
+    assert.equal((await violations('electron/main/x.ts', "import { startDashboard } from '../server/dashboard';\nexport const a = startDashboard;\n")).length, 1);
+    // The app hosts the broker proxy, as `sophon broker serve` does headless.
+    assert.deepEqual(await violations('electron/main/x.ts', "import { startBrokerServer } from '../server/broker/server';\nexport const a = startBrokerServer;\n"), []);
     assert.equal((await violations('electron/main/tray-model.ts', "import { app } from 'electron';\nexport const a = app;\n")).length, 1);
     assert.equal((await violations('electron/preload/index.ts', "import { openCore } from '../core/sophon-core';\nexport const a = openCore;\n")).length, 1);
     assert.equal((await violations('electron/preload/index.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
