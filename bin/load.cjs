@@ -11,7 +11,6 @@
 // has no import() (the build turns those into require), which a vm.Script could not run without
 // Node's experimental main-context loader.
 const { readFileSync } = require('node:fs');
-const { isAscii } = require('node:buffer');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
@@ -20,8 +19,8 @@ const BUNDLE = join(__dirname, '..', 'dist', 'cli', 'sophon.cjs');
 const CACHE = `${BUNDLE}.cache`;
 
 /**
- * The bundle's exports (`main`), and the compiled script when it was compiled here (for the build, to
- * save its cache). Null when the bundle is not built.
+ * The bundle's exports (`main`) and its compiled script (the build saves the script's code cache).
+ * Null when the bundle is not built.
  * @param {{ cache?: boolean }} [options]
  */
 function loadCli(options = {}) {
@@ -40,8 +39,8 @@ function loadCli(options = {}) {
       cachedData = undefined;
     }
   }
-  // The build keeps the bundle ASCII: read as latin1, it is a one-byte string without decoding.
-  const text = source.toString(isAscii(source) ? 'latin1' : 'utf8');
+  // The build makes the bundle ASCII: read as latin1, it is a one-byte string without decoding.
+  const text = source.toString('latin1');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
     filename: BUNDLE,
     cachedData,

@@ -34,6 +34,31 @@ const zodEnglishOnly = {
   },
 };
 
+// Two parts of zod that Sophon never calls but every start would compile and initialise (~45 KB of
+// the bundle): z.compile (a parser compiler; the CLI runs zod jitless) and z.fromJSONSchema. In the
+// CLI bundle they are stand-ins that throw, so a future use fails loudly instead of quietly.
+const zodTrim = {
+  name: 'zod-trim',
+  setup(b) {
+    const missing = (what) => `throw new Error('${what} is not in the sophon CLI bundle (scripts/build.mjs, zod-trim)')`;
+    b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]compile\.js$/ }, () => ({
+      contents: [
+        'export const INVALID = Symbol.for("zod.compile.invalid");',
+        'export class ZodCompileAsyncError extends Error {}',
+        'export class ZodCompileUnsupportedError extends Error {}',
+        `export function compile() { ${missing('z.compile')}; }`,
+        `export function withParser() { ${missing('z.withParser')}; }`,
+        `export function compileFn() { ${missing('zod compileFn')}; }`,
+      ].join('\n'),
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]classic[\\/]from-json-schema\.js$/ }, () => ({
+      contents: `export function fromJSONSchema() { ${missing('z.fromJSONSchema')}; }`,
+      loader: 'js',
+    }));
+  },
+};
+
 // Node built-ins that modules on every command's path import at top level but only some commands
 // use: node:crypto (random temp-file names, vault encryption, connection ids; `connect list` uses
 // none), node:tty (isatty, for colours and prompts; it loads node:net) and node:child_process
@@ -108,7 +133,7 @@ const cliBuild = await build({
   // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
   minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
   external: [...cliExternalNative, ...cliExternal],
-  plugins: [zodEnglishOnly, lazyBuiltins, externalDynamicImports],
+  plugins: [zodEnglishOnly, zodTrim, lazyBuiltins, externalDynamicImports],
   metafile: true,
   // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
   define: { 'import.meta.url': '__sophonBundleUrl' },
@@ -126,8 +151,10 @@ for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
   const file = 'dist/cli/sophon.cjs';
   const code = readFileSync(file, 'utf8');
   const ascii = code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  // (An escaped non-ASCII character, `\‘`, would turn into `\\u2018`: then the file stays as it is.)
-  if (ascii !== code && !/\\[\u0080-\uffff]/.test(code)) writeFileSync(file, ascii);
+  // bin/load.cjs reads the bundle as latin1 (no decoding), so it must be ASCII. (An escaped non-ASCII
+  // character, `\‘`, would turn into `\\u2018`: the build stops rather than change its meaning.)
+  if (/\\[\u0080-\uffff]/.test(code)) throw new Error(`${file}: an escaped non-ASCII character; cannot make the bundle ASCII`);
+  if (ascii !== code) writeFileSync(file, ascii);
 }
 await writeCodeCache();
 
