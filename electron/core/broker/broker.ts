@@ -223,14 +223,18 @@ export class Broker {
   }
 
   private async forward(call: ApiCall, binding: BrokerBinding, record: ConnectionRecord): Promise<ApiResult> {
-    const policy = proxyRefusal({ serviceId: record.serviceId, fields: record.fields });
+    // The connection's own record first (it holds even for a service gone from the catalog), then the catalog's rule.
+    const conn = { serviceId: record.serviceId, fields: record.fields };
+    const imported = proxyRefusal(conn);
+    if (imported) throw new BrokerRefusal(403, 'connection_policy', imported);
+    const service = await this.deps.connections.service(record.serviceId);
+    const policy = proxyRefusal(conn, service);
     if (policy) throw new BrokerRefusal(403, 'connection_policy', policy);
     const missing = (binding.scopes[record.id] ?? []).filter((s) => !record.scopes.includes(s));
     if (missing.length) throw new BrokerRefusal(403, 'scope_not_granted', `The connection no longer has the scope(s) ${missing.join(' ')}.`);
     const method = call.method.toUpperCase();
     if (!METHODS.has(method)) throw new BrokerRefusal(405, 'method_not_allowed', `Method ${method.slice(0, 20)} is not forwarded.`);
     const target = checkTarget(call.target);
-    const service = await this.deps.connections.service(record.serviceId);
 
     // The URL first, from the catalog and the connection's (non-secret) fields: nothing is fetched for a bad one.
     const where = this.whereTo(record, service);

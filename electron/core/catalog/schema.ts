@@ -92,6 +92,12 @@ export const ServiceSchema = z.strictObject({
   test: TestCallSchema,
   /** Runs on this machine or the local network (Ollama): the broker may connect to private addresses. */
   local: z.boolean().default(false),
+  /**
+   * The provider's terms: false where the credential may never be attached to a request through the
+   * broker proxy (a Claude subscription login may be used only by Claude Code; a skill that runs
+   * `claude` gets it injected instead). The broker and `skill run` enforce it.
+   */
+  proxyAllowed: z.boolean().default(true),
   docsUrl: z.string().optional(),
   /** Facts that could not be confirmed from the service's own documentation. */
   unverified: z.array(z.string()).default([]),

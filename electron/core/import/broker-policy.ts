@@ -30,10 +30,17 @@ const CLAUDE_REASON =
 
 /**
  * A human reason when the connection's credential must never be attached to a request through the
- * broker proxy (imported Claude subscription logins), else null.
+ * broker proxy, else null: the catalog says so for its service (`proxyAllowed: false`), or the import
+ * recorded the provider's policy on the connection (imported Claude subscription logins).
  */
-export function proxyRefusal(conn: { serviceId: string; fields: Record<string, string> }): string | null {
+export function proxyRefusal(
+  conn: { serviceId: string; fields: Record<string, string> },
+  service?: { name: string; proxyAllowed: boolean },
+): string | null {
   if (conn.serviceId === CLAUDE_SUBSCRIPTION_SERVICE_ID) return CLAUDE_REASON;
   if (conn.fields[IMPORT_FIELDS.policy] === POLICY_CLAUDE_CODE_ONLY) return CLAUDE_REASON;
+  if (service && !service.proxyAllowed) {
+    return `The terms of ${service.name} allow this credential only in its own program; Sophon never attaches it to a request through the broker.`;
+  }
   return null;
 }

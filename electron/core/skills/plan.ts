@@ -81,7 +81,7 @@ export async function chooseGrants(
       );
     }
     if (c.access === 'proxy') {
-      const policy = proxyRefusal({ serviceId: record.serviceId, fields: record.fields });
+      const policy = proxyRefusal({ serviceId: record.serviceId, fields: record.fields }, service);
       if (policy) deny(policy, record);
     }
     grants.push({ credential: c, service, record });

@@ -101,4 +101,14 @@ describe('broker policy (imported by the broker)', () => {
     assert.equal(proxyRefusal({ serviceId: 'github-pat', fields: { importSource: 'gh', importMode: 'linked' } }), null);
     assert.equal(proxyRefusal({ serviceId: 'codex-chatgpt', fields: { importSource: 'codex' } }), null);
   });
+
+  test('the catalog records the rule per service: a service with proxyAllowed false is refused, named', async () => {
+    const { BUILTIN_SERVICES } = await import('../../../electron/core/catalog/builtin');
+    const { ServiceSchema } = await import('../../../electron/core/catalog/schema');
+    const services = BUILTIN_SERVICES.map((s) => ServiceSchema.parse(s));
+    assert.deepEqual(services.filter((s) => !s.proxyAllowed).map((s) => s.id), [CLAUDE_SUBSCRIPTION_SERVICE_ID]);
+    for (const s of services) assert.equal(proxyRefusal({ serviceId: s.id, fields: {} }, s) === null, s.proxyAllowed, s.id);
+    const own = { name: 'Acme CLI login', proxyAllowed: false };
+    assert.match(proxyRefusal({ serviceId: 'acme-cli', fields: {} }, own) ?? '', /Acme CLI login allow this credential only in its own program/);
+  });
 });

@@ -19,6 +19,7 @@ export const CLI_LOGIN_SERVICES: ServiceDefinitionInput[] = [
     allowedHosts: ['api.anthropic.com'],
     attach: BEARER,
     test: { kind: 'none', reason: 'A Claude subscription login may be used only by Claude Code, so Sophon makes no call with it; its expiry is checked instead.' },
+    proxyAllowed: false,
     docsUrl: 'https://code.claude.com/docs/en/authentication',
   },
   {
