@@ -4,6 +4,7 @@ import { mintBrokerToken } from '../broker/mint';
 import { Redactor, StreamRedactor } from '../broker/redact';
 import { secretOf } from '../connections/credential-mapping';
 import { SophonError } from '../errors';
+import { IMPORT_FIELDS } from '../import/broker-policy';
 import type { SophonCore } from '../sophon-core';
 import type { LoadedSkill } from './manifest';
 import type { ChosenGrant } from './plan';
@@ -91,8 +92,11 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
       env.SOPHON_BROKER_TOKEN = token;
     }
     for (const g of o.grants.filter((x) => x.credential.access === 'injected')) {
+      // OAuth tokens may need a refresh, and a linked CLI login (e.g. Claude Code's, for a skill that runs
+      // `claude`) lives in its CLI's store, not the vault: both come through the connection service.
+      const throughConnections = g.service.auth.method === 'oauth2' || g.record.fields[IMPORT_FIELDS.mode] === 'linked';
       const secret =
-        g.service.auth.method === 'oauth2'
+        throughConnections
           ? await core.connections.accessToken(o.userId, g.record.id, { waitMs: 60_000 })
           : secretOf(g.service, (await core.vault.get(o.userId, g.record.id)) ?? { extra: {} });
       if (!secret) throw new SophonError('vault_file_corrupt', `The credential of ${g.record.id} is missing from the vault.`);
