@@ -163,7 +163,7 @@ export function OAuthProgress({ progress, serviceName }: { progress: EventPayloa
   return (
     <div className="oauth-progress" role="status" aria-live="polite">
       <Spinner label={`Waiting for you to finish signing in to ${serviceName} in your browser…`} />
-      {progress?.authorizationUrl && (
+      {progress && /^https?:\/\//i.test(progress.authorizationUrl) && (
         <p>
           Browser did not open?{' '}
           <a href={progress.authorizationUrl} target="_blank" rel="noopener noreferrer" className="oauth-link">
