@@ -7,6 +7,7 @@ import { startBrokerServer } from '../../server/broker/server';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
+import { untilStopped } from '../signals';
 
 const MintOptions = z.object({
   skill: z.string().min(1).max(64),
@@ -69,15 +70,7 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
     const server = await startBrokerServer(broker, { port: opts.port ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
     if (opts.json) ctx.io.out(JSON.stringify({ url: server.url, port: server.port }));
     else ctx.io.out(`Sophon broker listening on ${server.url} (Ctrl-C stops it)`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped();
     await server.close();
     return ExitCode.ok;
   });

@@ -8,6 +8,7 @@ import { isLoopbackHost } from '../../server/rest-server';
 import type { CommandContext } from '../context';
 import { withCore } from '../core';
 import { ExitCode } from '../exit-codes';
+import { untilStopped } from '../signals';
 
 const DashboardOptions = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(0),
@@ -61,15 +62,7 @@ export async function dashboard(ctx: CommandContext, raw: unknown): Promise<numb
     ctx.io.err(`Sophon dashboard for user ${ctx.global.user} at ${shown} (REST API under ${shown}/api/). Open the address above; Ctrl-C stops it.`);
     // The browser's arguments are visible to other local processes: it gets a one-time code, not the token.
     if (opts.open) await openUrl(`${shown}/#code=${server.codes.issue(token)}`).catch(() => ctx.io.err('(could not open a browser; open the address above)'));
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped();
     await server.close();
     return ExitCode.ok;
   });
