@@ -102,21 +102,26 @@ describe('the CLI starts with only what a command needs', () => {
     const child = spawn(process.execPath, [BIN, 'connect', 'list', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.stdout.once('data', () => child.stdout.destroy());
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await closed;
     assert.equal(stderr, '');
     assert.equal(code, 0);
   });
 
   test('a slow reader gets all of it, in order', async () => {
     const child = spawn(process.execPath, [BIN, 'connect', 'list', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.pause();
+    // Not read for a while: the writer fills the pipe and has to wait.
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stdout.resume();
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0);
+    const code = await closed;
+    assert.equal(code, 0, stderr);
     const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { connections: { label: string }[] };
     assert.equal(out.connections.length, CONNECTIONS);
   });
