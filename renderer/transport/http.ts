@@ -19,30 +19,36 @@ export function takeCredentialFromLocation(loc: Location = window.location, hist
   return token !== null ? { token } : { code: code! };
 }
 
-/** Trades a one-time code for the token; null when the code is unknown, used or expired. */
-export async function exchangeCode(code: string, base = ''): Promise<string | null> {
+/** The token, or why there is none (a one-time code that was unknown, used or expired). */
+export type TokenResult = { token: string | null } | { error: { code: string; message: string } };
+
+/** Trades a one-time code for the token at POST /auth/exchange. */
+export async function exchangeCode(code: string, base = ''): Promise<TokenResult> {
   try {
     const res = await fetch(`${base}/auth/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }), credentials: 'omit', cache: 'no-store' });
     const body = (await res.json()) as WireEnvelope;
     const value = body.ok ? body.value : null;
-    return typeof value === 'object' && value !== null && 'token' in value && typeof value.token === 'string' ? value.token : null;
+    if (typeof value === 'object' && value !== null && 'token' in value && typeof value.token === 'string') return { token: value.token };
+    return { error: body.error ?? { code: 'unauthorized', message: 'The one-time code was refused.' } };
   } catch {
-    return null;
+    return { error: { code: 'dashboard_unreachable', message: 'The Sophon dashboard server is not answering.' } };
   }
 }
 
 const RECONNECT_MS = 1_000;
 
-export function httpTransport(tokenSource: Promise<string | null> | string | null, base = ''): Transport {
+export function httpTransport(tokenSource: Promise<TokenResult> | TokenResult, base = ''): Transport {
   const tokenReady = Promise.resolve(tokenSource);
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let stream: AbortController | null = null;
   const authHeaders = async (): Promise<Record<string, string>> => {
-    const token = await tokenReady;
-    return token ? { authorization: `Bearer ${token}` } : {};
+    const t = await tokenReady;
+    return 'token' in t && t.token ? { authorization: `Bearer ${t.token}` } : {};
   };
 
   async function invoke(operation: string, input: unknown): Promise<WireEnvelope> {
+    const t = await tokenReady;
+    if ('error' in t) return { ok: false, error: t.error };
     let res: Response;
     try {
       res = await fetch(`${base}/api/${encodeURIComponent(operation)}`, {
@@ -69,9 +75,12 @@ export function httpTransport(tokenSource: Promise<string | null> | string | nul
   }
 
   async function readStream(signal: AbortSignal): Promise<void> {
+    if ('error' in (await tokenReady)) return;
     while (!signal.aborted) {
       try {
         const res = await fetch(`${base}/api/events`, { headers: { accept: 'text/event-stream', ...(await authHeaders()) }, signal, credentials: 'omit', cache: 'no-store' });
+        // Not signed in: retrying cannot help (the page shows why, from the operations' answers).
+        if (res.status === 401) return;
         if (res.ok && res.body) {
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
           let buffer = '';

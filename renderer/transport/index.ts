@@ -6,7 +6,7 @@ import type { Transport } from './types';
 export function pickTransport(): Transport {
   if (typeof window.sophon === 'object' && window.sophon !== null) return ipcTransport(window.sophon);
   const credential = takeCredentialFromLocation();
-  return httpTransport(credential === null ? null : 'token' in credential ? credential.token : exchangeCode(credential.code));
+  return httpTransport(credential === null ? { token: null } : 'token' in credential ? { token: credential.token } : exchangeCode(credential.code));
 }
 
 export type { Transport } from './types';

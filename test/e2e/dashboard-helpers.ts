@@ -18,9 +18,9 @@ export interface Dashboard {
   stop: () => Promise<void>;
 }
 
-/** Starts `sophon dashboard --port 0 --no-browser` (OAuth sign-in pages then reach only the UI's link). */
-export async function startDashboard(home: string, env: NodeJS.ProcessEnv = {}): Promise<Dashboard> {
-  const proc = spawn(process.execPath, [BIN, 'dashboard', '--port', '0', '--no-browser'], {
+/** Starts `sophon dashboard --port 0 --no-browser` (OAuth sign-in pages then reach only the UI's link), or with other `args`. */
+export async function startDashboard(home: string, env: NodeJS.ProcessEnv = {}, args: string[] = ['--no-browser']): Promise<Dashboard> {
+  const proc = spawn(process.execPath, [BIN, 'dashboard', '--port', '0', ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env, SOPHON_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
