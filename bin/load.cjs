@@ -31,16 +31,20 @@ function loadCli(options = {}) {
     if (err && err.code === 'ENOENT') return null;
     throw err;
   }
+  // The build makes the bundle ASCII: read as latin1, it is a one-byte string without decoding.
+  const text = source.toString('latin1');
+  // V8 checks a cache against the source's length only; the cache starts with the id of the build it
+  // was made for (the bundle's first comment), and is used only for that build.
+  const buildId = /^\/\*sophon-build:([0-9a-f]{16})\*\//.exec(text)?.[1] ?? null;
   let cachedData;
-  if (options.cache !== false) {
+  if (options.cache !== false && buildId !== null) {
     try {
-      cachedData = readFileSync(CACHE);
+      const cache = readFileSync(CACHE);
+      if (cache.subarray(0, 17).toString('latin1') === `${buildId}\n`) cachedData = cache.subarray(17);
     } catch {
       cachedData = undefined;
     }
   }
-  // The build makes the bundle ASCII: read as latin1, it is a one-byte string without decoding.
-  const text = source.toString('latin1');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
     filename: BUNDLE,
     cachedData,
@@ -48,7 +52,7 @@ function loadCli(options = {}) {
   const mod = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
   script.runInThisContext()(mod.exports, createRequire(BUNDLE), mod, BUNDLE, dirname(BUNDLE));
   mod.loaded = true;
-  return { exports: mod.exports, script };
+  return { exports: mod.exports, script, buildId };
 }
 
 module.exports = { BUNDLE, CACHE, loadCli };

@@ -2,7 +2,9 @@
 // start: one file to read and compile, no ES module loader work per file; native modules and large
 // packages that only a few commands use stay external and load only when a command needs them).
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
@@ -121,6 +123,7 @@ for (const dir of ['dist', 'dist/cli'].filter((d) => existsSync(d))) {
 // that reads every export (fs's stream getters load node:stream). Dynamic import() of our own modules
 // becomes a lazy init inside the bundle: a command still runs only the modules it uses. One bundle
 // also keeps every class single-instance (isSophonError's instanceof).
+const BUILD_ID_PLACEHOLDER = '0'.repeat(16);
 const cliBuild = await build({
   entryPoints: { 'cli/sophon': 'electron/cli/main.ts' },
   outdir: 'dist',
@@ -136,8 +139,11 @@ const cliBuild = await build({
   plugins: [zodEnglishOnly, zodTrim, lazyBuiltins, externalDynamicImports],
   metafile: true,
   // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
-  define: { 'import.meta.url': '__sophonBundleUrl' },
-  banner: { js: 'var __sophonBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  inject: ['scripts/cli-import-meta-url.js'],
+  define: { 'import.meta.url': 'cliImportMetaUrl' },
+  // The build id (filled in below) ties the code cache to this exact bundle. A comment only: the
+  // bundle's "use strict" must stay its first statement.
+  banner: { js: `/*sophon-build:${BUILD_ID_PLACEHOLDER}*/` },
   logLevel: 'warning',
 });
 for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
@@ -154,7 +160,12 @@ for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
   // bin/load.cjs reads the bundle as latin1 (no decoding), so it must be ASCII. (An escaped non-ASCII
   // character, `\‘`, would turn into `\\u2018`: the build stops rather than change its meaning.)
   if (/\\[\u0080-\uffff]/.test(code)) throw new Error(`${file}: an escaped non-ASCII character; cannot make the bundle ASCII`);
-  if (ascii !== code) writeFileSync(file, ascii);
+  // V8 checks a code cache against the source's length only: the cache records this build id (a hash
+  // of the bundle), and bin/load.cjs uses a cache only when the ids match. Written by rename, so a
+  // command starting meanwhile sees the old bundle or the new one, never half of one.
+  const id = createHash('sha256').update(ascii).digest('hex').slice(0, 16);
+  writeFileSync(`${file}.tmp`, ascii.replace(`/*sophon-build:${BUILD_ID_PLACEHOLDER}*/`, `/*sophon-build:${id}*/`));
+  renameSync(`${file}.tmp`, file);
 }
 await writeCodeCache();
 
@@ -177,7 +188,8 @@ async function writeCodeCache() {
       const code = await cli.exports.main(argv, quiet, env);
       if (code !== 0) throw new Error(`sophon ${argv.join(' ')} exited ${code}`);
     }
-    writeFileSync(CACHE, cli.script.createCachedData());
+    writeFileSync(`${CACHE}.tmp`, Buffer.concat([Buffer.from(`${cli.buildId}\n`, 'latin1'), cli.script.createCachedData()]));
+    renameSync(`${CACHE}.tmp`, CACHE);
   } catch (err) {
     console.warn(`build: no code cache for the CLI (${err instanceof Error ? err.message : String(err)}); it still works, compiling as it starts.`);
     rmSync(CACHE, { force: true });

@@ -73,7 +73,7 @@ describe('the CLI starts with only what a command needs', () => {
     assert.deepEqual(JSON.parse(r.stdout), { main: 'function', rejected: false });
   });
 
-  test('without a code cache (or with one V8 refuses) the CLI compiles and runs the same', async () => {
+  test('without a code cache, with one V8 refuses, or with one made for another build, the CLI compiles and runs the same', async () => {
     const copy = join(home, 'install');
     await mkdir(join(copy, 'dist', 'cli'), { recursive: true });
     await cp(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
@@ -95,6 +95,21 @@ describe('the CLI starts with only what a command needs', () => {
     assert.equal(bad.status, 0, bad.stderr);
     assert.equal(bad.stderr, '');
     assert.equal(bad.stdout, expected);
+    // A real cache made for another build (V8 itself would only compare the source's length): not used.
+    const real = await readFile(join(ROOT, 'dist', 'cli', 'sophon.cjs.cache'));
+    await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.cache'), Buffer.concat([Buffer.from('0123456789abcdef\n'), real.subarray(17)]));
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `const cli = require(${JSON.stringify(join(copy, 'bin', 'load.cjs'))}).loadCli(); process.stdout.write(JSON.stringify({ buildId: cli.buildId, rejected: cli.script.cachedDataRejected ?? 'not used' }));`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(probe.status, 0, probe.stderr);
+    const { buildId, rejected } = JSON.parse(probe.stdout) as { buildId: string; rejected: unknown };
+    assert.equal(buildId, real.subarray(0, 16).toString('latin1'));
+    assert.equal(rejected, 'not used');
+    const other = run();
+    assert.equal(other.status, 0, other.stderr);
+    assert.equal(other.stdout, expected);
     await rm(copy, { recursive: true, force: true });
   });
 
@@ -109,20 +124,24 @@ describe('the CLI starts with only what a command needs', () => {
     assert.equal(code, 0);
   });
 
-  test('a slow reader gets all of it, in order', async () => {
+  test('a reader that starts reading late gets all of it, in order', async () => {
     const child = spawn(process.execPath, [BIN, 'connect', 'list', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.pause();
-    // Not read for a while: the writer fills the pipe and has to wait.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ended = new Promise((resolve) => child.stdout.on('end', resolve));
+    // Listening (so Node does not drain it when the child exits) but not reading for a while: what does
+    // not fit in the pipe waits for the reader.
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
     child.stdout.resume();
-    const code = await closed;
+    const [code] = await Promise.all([closed, ended]);
     assert.equal(code, 0, stderr);
-    const out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { connections: { label: string }[] };
+    const text = Buffer.concat(chunks).toString('utf8');
+    assert.ok(text.endsWith('}\n'), `output cut at ${text.length} bytes: …${text.slice(-80)}`);
+    const out = JSON.parse(text) as { connections: { label: string }[] };
     assert.equal(out.connections.length, CONNECTIONS);
   });
 });
