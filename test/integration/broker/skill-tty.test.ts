@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
+import { screenUntil, tmux } from '../../helpers/terminal';
 import { startResourceServer } from '../../helpers/resource-server';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../examples/skills/github-whoami', import.meta.url));
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-
-async function screenUntil(session: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const screen = tmux('capture-pane', '-p', '-t', session);
-    if (pattern.test(screen)) return screen;
-    if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${screen}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('skill run on a terminal with two connections for its service', async () => {
   const { home, cleanup } = await tempHome();

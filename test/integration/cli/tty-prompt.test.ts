@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,19 +6,9 @@ import { after, describe, test } from 'node:test';
 import { sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
+import { screenUntil, tmux } from '../../helpers/terminal';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-
-async function screenUntil(session: string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const screen = tmux('capture-pane', '-p', '-t', session);
-    if (pattern.test(screen)) return screen;
-    if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${screen}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a secret typed at a real terminal', async () => {
   const secret = 'tty-secret-0123456789abcdef';

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { json, sophon } from '../../helpers/cli';
 import { claudeAccount, claudeCredentials, cliStores, codexApiKeyAuth, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
+import { screenUntil, tmux } from '../../helpers/terminal';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const HOUR = 3600_000;
@@ -119,7 +119,6 @@ describe('sophon connect import', async () => {
   });
 
   test('on a terminal, the logins to import are picked from a list', async () => {
-    const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
     const session = `sophon-import-${process.pid}`;
     const { home: pickHome, cleanup: pickCleanup } = await tempHome();
     const envLine = Object.entries({ HOME: stores.home, GH_CONFIG_DIR: stores.ghDir, CODEX_HOME: stores.codexHome, XDG_CONFIG_HOME: join(stores.home, '.config'), SOPHON_HOME: pickHome, NO_COLOR: '1' })
@@ -127,21 +126,11 @@ describe('sophon connect import', async () => {
       .join(' ');
     try {
       tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `env -u GH_TOKEN -u GITHUB_TOKEN ${envLine} ${process.execPath} ${BIN} connect import --from gh; echo EXIT:$?; sleep 30`);
-      const deadline = Date.now() + 15_000;
-      let screen = '';
-      while (!/Import which logins/.test(screen)) {
-        if (Date.now() > deadline) assert.fail(`no picker:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 100));
-        screen = tmux('capture-pane', '-p', '-t', session);
-      }
+      let screen = await screenUntil(session, /Import which logins/);
       assert.match(screen, /GitHub CLI \(gh\): octocat on github\.com → github-pat/);
       tmux('send-keys', '-t', session, ' ');
       tmux('send-keys', '-t', session, 'Enter');
-      while (!/EXIT:\d+/.test(screen)) {
-        if (Date.now() > deadline) assert.fail(`did not finish:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 100));
-        screen = tmux('capture-pane', '-p', '-t', session);
-      }
+      screen = await screenUntil(session, /EXIT:\d+/);
       assert.match(screen, /Imported gh:github\.com:octocat as github-pat-[0-9a-f]{10} \(linked\)/);
       assert.match(screen, /EXIT:0/);
     } finally {
