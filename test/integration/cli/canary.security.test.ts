@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { sophon, type CliResult } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
+import { filesUnder, forms } from '../../helpers/canary';
 import { tempHome } from '../../helpers/home';
-
-/** The forms a leaked secret commonly takes. */
-function forms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('canary: a secret never leaves the vault', async () => {
   const canary = `canary-${randomBytes(12).toString('hex')}`;

@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { json, sophon, type CliResult } from '../../helpers/cli';
 import { claudeAccount, claudeCredentials, cliStores, codexChatgptAuth, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
+import { filesUnder, forms } from '../../helpers/canary';
 import { tempHome } from '../../helpers/home';
-
-function forms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 describe('canary: an imported secret appears in no output, audit row, sophon.db or file under SOPHON_HOME', async () => {
   const stores = await cliStores();
