@@ -10,7 +10,7 @@ import type { BrokerSettings } from '../../../electron/core/broker/settings';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
 import { startBrokerServer, type BrokerServer } from '../../../electron/server/broker/server';
 import { tempHome } from '../../helpers/home';
-import { catalogOf } from '../../helpers/services';
+import { bearerService, catalogOf } from '../../helpers/services';
 
 export interface BrokerFixture {
   home: string;
@@ -53,19 +53,9 @@ export async function brokerFixture(
   };
 }
 
+/** A local bearer-token test service (see bearerService), with the broker test's own overrides. */
 export function bearerApi(id: string, baseUrl: string, extra: Partial<ServiceDefinitionInput> = {}): ServiceDefinitionInput {
-  return {
-    id,
-    name: `Test ${id}`,
-    group: 'Generic',
-    auth: { method: 'bearer', secretLabel: 'Token' },
-    apiBaseUrl: baseUrl,
-    allowedHosts: [baseUrl],
-    attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }],
-    test: { kind: 'http', method: 'GET', path: '/user' },
-    local: true,
-    ...extra,
-  };
+  return { ...bearerService(id, baseUrl), ...extra };
 }
 
 export interface RawResponse {
