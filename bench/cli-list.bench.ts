@@ -1,7 +1,7 @@
 // `sophon connect list --json` with 1,000 connections, as a whole process, next to `node -e 0` measured
 // in the same run: the ratio is the figure (target ≤ 2×). Runs alternate so drift hits both equally.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,9 @@ import { openCore } from '../electron/core/sophon-core';
 
 const CONNECTIONS = 1_000;
 const RUNS = 21;
-const BIN = fileURLToPath(new URL('../bin/sophon.mjs', import.meta.url));
+// The `sophon` command as installed: the file package.json's "bin" names.
+const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { bin: { sophon: string } };
+const BIN = fileURLToPath(new URL(`../${pkg.bin.sophon}`, import.meta.url));
 
 const home = await mkdtemp(join(tmpdir(), 'sophon-bench-cli-'));
 try {

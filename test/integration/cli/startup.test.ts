@@ -9,7 +9,7 @@ import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'sophon.mjs');
+const BIN = join(ROOT, 'bin', 'sophon.cjs');
 const CONNECTIONS = 300; // ~140 KB of JSON: more than a pipe holds, so writes must wait for the reader
 
 /** Built-in modules `connect list` must not load: each was once loaded at every start. */
@@ -81,7 +81,7 @@ describe('the CLI starts with only what a command needs', () => {
     await cp(join(ROOT, 'package.json'), join(copy, 'package.json'));
     await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
     const run = () =>
-      spawnSync(process.execPath, [join(copy, 'bin', 'sophon.mjs'), 'connect', 'list', '--json'], {
+      spawnSync(process.execPath, [join(copy, 'bin', 'sophon.cjs'), 'connect', 'list', '--json'], {
         env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' },
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
