@@ -1,7 +1,7 @@
 'use strict';
 /* global require, module, __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS file: require is how it imports */
-// Loads the CLI bundle, dist/cli/sophon.cjs (built by scripts/build.mjs), for bin/sophon.mjs.
+// Loads the CLI bundle, dist/cli/sophon.cjs (built by scripts/build.mjs), for bin/sophon.cjs.
 //
 // Compiling the bundle is a large part of every command's start. The build runs a few commands in
 // its own process and saves what V8 compiled for them next to the bundle (sophon.cjs.cache, V8's
@@ -17,6 +17,9 @@ const vm = require('node:vm');
 
 const BUNDLE = join(__dirname, '..', 'dist', 'cli', 'sophon.cjs');
 const CACHE = `${BUNDLE}.cache`;
+// The bundle is a function of CommonJS's module variables; the build writes it so (after its build id).
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) {';
+const WRAPPER_END = '\n})';
 
 /**
  * The bundle's exports (`main`) and its compiled script (the build saves the script's code cache).
@@ -35,7 +38,8 @@ function loadCli(options = {}) {
   const text = source.toString('latin1');
   // V8 checks a cache against the source's length only; the cache starts with the id of the build it
   // was made for (the bundle's first comment), and is used only for that build.
-  const buildId = /^\/\*sophon-build:([0-9a-f]{16})\*\//.exec(text)?.[1] ?? null;
+  const id = /^\/\*sophon-build:([0-9a-f]{16})\*\//.exec(text);
+  const buildId = id?.[1] ?? null;
   let cachedData;
   if (options.cache !== false && buildId !== null) {
     try {
@@ -45,7 +49,8 @@ function loadCli(options = {}) {
       cachedData = undefined;
     }
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${text}\n})`, {
+  const wrapped = text.startsWith(WRAPPER_START, id ? id[0].length : 0);
+  const script = new vm.Script(wrapped ? text : `${WRAPPER_START}${text}${WRAPPER_END}`, {
     filename: BUNDLE,
     cachedData,
   });
@@ -55,4 +60,4 @@ function loadCli(options = {}) {
   return { exports: mod.exports, script, buildId };
 }
 
-module.exports = { BUNDLE, CACHE, loadCli };
+module.exports = { BUNDLE, CACHE, WRAPPER_START, WRAPPER_END, loadCli };

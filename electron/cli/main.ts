@@ -1,215 +1,36 @@
-import { Command, CommanderError, Option } from 'commander';
 import { isSophonError } from '../core/errors';
-import type { CommandContext, GlobalOptions } from './context';
 import { exitCodeFor, ExitCode } from './exit-codes';
 import { processIO, type CliIO } from './io';
-
-/** A command module's entry: the context, then commander's positional arguments and options. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander hands over untyped argv; each command validates its own
-type CommandFn = (ctx: CommandContext, ...args: any[]) => Promise<number>;
+import { plainListArgs } from './list-args';
 
 /**
- * The `sophon` command: parses argv, dispatches to a command module loaded on demand (so `sophon
- * connect list` never loads what `vault verify` needs), and turns errors into one line and an exit
- * code. Commands never call process.exit.
+ * The `sophon` command: parses argv (commander, in ./program, loaded only when needed), dispatches
+ * to a command module loaded on demand, and turns errors into one line and an exit code. Commands
+ * never call process.exit.
  */
-export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
-  const program = new Command('sophon')
-    .description("Sophon: connect your services to your AI agent; the agent never sees a secret.")
-    .option('--home <dir>', 'data folder (default: $SOPHON_HOME or ~/.sophon)')
-    .option('--user <id>', 'user id (default: $SOPHON_USER or "default")')
-    .option('--debug', 'show stack traces of errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
-
-  const globals = (): GlobalOptions => {
-    const o = program.opts<{ home?: string; user?: string; debug?: boolean }>();
-    return { home: o.home, user: o.user ?? env.SOPHON_USER ?? 'default', debug: o.debug === true };
-  };
-  // Every action: resolve context, load the command module lazily, record its exit code.
-  const run = (load: () => Promise<CommandFn>) => async (...args: unknown[]) => {
-    const fn = await load();
-    setExit(await fn({ io, global: globals(), env }, ...args));
-  };
-
-  const vault = program.command('vault').description('the encrypted credential vault');
-  vault
-    .command('status')
-    .description('provider, key protector and whether its key is reachable, data folder, number of credentials, problems')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/vault')).vaultStatus));
-  vault
-    .command('verify')
-    .description('open every credential file and report each one that fails; exit 0 only when all open')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/vault')).vaultVerify));
-
-  const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');
-  const connectCmd = () => import('./commands/connect');
-  connect
-    .command('list')
-    .description('your connections (or the service catalog with --available)')
-    .option('--available', 'list the services you can connect instead')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectList));
-  connect
-    .command('add <service>')
-    .description('connect a service; the secret is read from a hidden prompt or, with --secret-stdin, from stdin')
-    .option('--label <label>', 'a name for this account (e.g. "Work")')
-    .option('--secret-stdin', 'read the secret from stdin instead of a prompt')
-    .option('--field <name=value...>', 'a non-secret field the service needs (repeatable)')
-    .option('--no-test', 'store without testing the credential first')
-    .option('--scopes <scopes...>', 'OAuth: the scopes to ask for (default: the service\'s)')
-    .option('--device', 'OAuth: sign in with a device code instead of a browser on this machine')
-    .option('--no-browser', 'OAuth: print the sign-in address instead of opening a browser')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectAdd));
-  connect
-    .command('reauth <connection>')
-    .description('sign in again (e.g. with more --scopes); the id, label and history stay')
-    .option('--scopes <scopes...>', 'the scopes to ask for (default: those granted before)')
-    .option('--device', 'sign in with a device code')
-    .option('--no-browser', 'print the sign-in address instead of opening a browser')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectReauth));
-  connect
-    .command('test <connection>')
-    .description('make the service\'s minimal real call with the stored credential')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectTest));
-  connect
-    .command('status <connection>')
-    .description('state, account, last use, expiry and last test of a connection')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectStatus));
-  connect
-    .command('refresh <connection>')
-    .description('refresh an OAuth connection\'s token now (skips the wait after a failed refresh)')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectRefresh));
-  connect
-    .command('rename <connection> <label>')
-    .description('change the label of a connection')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectRename));
-  connect
-    .command('remove <connection>')
-    .description('revoke (where the service can) and delete a connection and its credential')
-    .option('--yes', 'do not ask for confirmation')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await connectCmd()).connectRemove));
-  connect
-    .command('import')
-    .description('find logins held by gh, Claude Code, Codex and the environment, and import them (linked: never copied, never refreshed)')
-    .option('--from <source>', 'only this source: claude, openai, gh or env')
-    .option('--all', 'import every login found that is not imported yet')
-    .option('--dry-run', 'only list what was found')
-    .option('--copy', 'gh logins: store an independent copy in the vault instead of linking')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/import')).connectImport));
-
-  program
-    .command('audit')
-    .description('every credential access, newest first (of --user, default the current user)')
-    .option('--connection <connection>', 'only this connection (id or label)')
-    .option('--skill <skill>', 'only this skill')
-    .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
-    .option('--limit <n>', 'at most this many rows', '100')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/audit')).audit));
-
-  const connector = program.command('connector').description('user-defined services (connector files)');
-  connector
-    .command('new <id>')
-    .description('write a commented connector template to SOPHON_HOME/connectors/<id>.json')
-    .option('--force', 'overwrite an existing file')
-    .action(run(async () => (await import('./commands/connector')).connectorNew));
-  connector
-    .command('validate <file>')
-    .description('check a connector file; every problem is named by field')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/connector')).connectorValidate));
-
-  // REST API and browser dashboard (issue 7).
-  program
-    .command('dashboard')
-    .description('serve the REST API and the dashboard on 127.0.0.1 until Ctrl-C; prints the address with your token')
-    .option('--port <n>', 'port (default: a free one)')
-    .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else prints a warning)')
-    .option('--open', 'open the dashboard in your browser')
-    .option('--no-browser', 'OAuth sign-ins: do not open the system browser (the dashboard shows the link)')
-    .action(run(async () => (await import('./commands/dashboard')).dashboard));
-  const apiToken = program.command('api-token').description('tokens for the REST API (each belongs to one user: --user)');
-  apiToken
-    .command('create')
-    .description('issue a token for --user (printed once; only its hash is kept)')
-    .option('--admin', 'the token may also list every user\'s connections (never their credentials)')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/api-token')).apiTokenCreate));
-  apiToken
-    .command('list')
-    .description('the tokens issued (ids, users, roles; never a token)')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/api-token')).apiTokenList));
-  apiToken
-    .command('revoke <id>')
-    .description('stop a token from working')
-    .action(run(async () => (await import('./commands/api-token')).apiTokenRevoke));
-
-  // Brokered credentials: broker tokens, the proxy, skills (issue 6).
-  const broker = program.command('broker').description('the credential broker: short-lived broker tokens and the loopback proxy');
-  const brokerCmd = () => import('./commands/broker');
-  broker
-    .command('mint')
-    .description('print a broker token for an agent runtime outside Sophon (never a credential)')
-    .requiredOption('--skill <skill>', 'the skill the token is for')
-    .requiredOption('--tool <tool>', 'the tool the token is for')
-    .requiredOption('--connection <connection...>', 'the connection(s) it may use (id, label, or service)')
-    .option('--scopes <scopes...>', 'scopes the connection must have been granted')
-    .option('--ttl <seconds>', 'lifetime (default: Sophon.Broker.TokenTtlSeconds, 300)')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await brokerCmd()).brokerMint));
-  broker
-    .command('revoke <token-id>')
-    .description('stop a broker token from working, in every broker')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await brokerCmd()).brokerRevoke));
-  broker
-    .command('serve')
-    .description('run the broker proxy on 127.0.0.1 until Ctrl-C')
-    .option('--port <n>', 'port (default: Sophon.Broker.Port, or a free one)')
-    .option('--json', 'print {"url","port"} as one JSON line')
-    .action(run(async () => (await brokerCmd()).brokerServe));
-  const skill = program.command('skill').description('skills: folders with a manifest.json whose tools call services through the broker');
-  skill
-    .command('run <folder> [args...]')
-    .description('run a tool of a skill with broker tokens and a minimal environment; exits with the tool\'s exit code')
-    .requiredOption('--tool <name>', 'the tool to run')
-    .option('--connection <connection...>', 'which connection to use for a service (when you have several)')
-    .action(run(async () => (await import('./commands/skill')).skillRun));
-  skill
-    .command('inspect <folder>')
-    .description('what a skill asks for, whether your connections grant it, and its risk')
-    .option('--json', 'machine-readable output')
-    .action(run(async () => (await import('./commands/skill')).skillInspect));
-
-  program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
-  return program;
-}
-
 export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // A command validates a handful of objects once: zod's eval-compiled parsers cost more than they save.
   (await import('zod')).z.config({ jitless: true });
-  let exit: number = ExitCode.ok;
-  const program = buildProgram(io, env, (code) => (exit = code));
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exit;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    // The most frequent command, in its plain forms, starts without building commander's program
+    // (every command, option and help text); anything else, or any doubt, goes through commander.
+    const list = plainListArgs(argv);
+    if (list) {
+      const { connectList } = await import('./commands/connect');
+      return await connectList({ io, env, global: { home: list.home, user: list.user ?? env.SOPHON_USER ?? 'default', debug: list.debug } }, { json: list.json });
     }
+    const { CommanderError } = await import('commander');
+    const { buildProgram } = await import('./program');
+    let exit: number = ExitCode.ok;
+    const program = buildProgram(io, env, (code) => (exit = code));
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+      return exit;
+    } catch (err) {
+      if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      throw err;
+    }
+  } catch (err) {
     const debug = argv.includes('--debug');
     if (isSophonError(err)) {
       io.err(`sophon: ${err.message}`);

@@ -68,6 +68,8 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     audit,
     vault: opened.vault,
     catalog: () => loadCatalog(opened.paths.connectorsDir),
+    // Listing needs only names: built-in ones without building the catalog (a stand-in catalog answers itself).
+    serviceNames: options.catalog ? undefined : async (ids) => (await import('./catalog/service-names')).serviceNames(opened.paths.connectorsDir, ids),
     tester,
     revoker,
     oauthClient,

@@ -65,6 +65,11 @@ export interface ConnectionServiceDeps {
   audit: AuditLog;
   vault: ICredentialVault;
   catalog: () => Promise<CatalogView>;
+  /**
+   * The catalog's names of these service ids (an id not in it: absent), for listing without building
+   * the whole catalog. Must agree with `catalog`; without it, names come from `catalog`.
+   */
+  serviceNames?: (ids: ReadonlySet<string>) => Promise<Map<string, string>>;
   tester: ConnectionTester;
   revoker?: Revoker;
   /** The OAuth client Sophon is registered as at a service (from settings). */
@@ -97,8 +102,9 @@ export class ConnectionService {
   }
 
   async list(userId: string): Promise<Connection[]> {
-    const services = await this.serviceMap();
-    return this.deps.store.list(userId).filter((r) => r.state !== 'pending').map((r) => toConnection(r, services.get(r.serviceId)));
+    const records = this.deps.store.list(userId).filter((r) => r.state !== 'pending');
+    const services = await this.servicesNamed(new Set(records.map((r) => r.serviceId)));
+    return records.map((r) => toConnection(r, services.get(r.serviceId)));
   }
 
   resolve(userId: string, ref: string): ConnectionRecord {
@@ -375,6 +381,14 @@ export class ConnectionService {
     for (let n = 2; ; n++) if (!this.deps.store.labelTaken(userId, service.id, `${base} ${n}`)) return `${base} ${n}`;
   }
 
+  /** Just enough of each service to show a connection: its name (a catalog already built is used as it is). */
+  private async servicesNamed(ids: ReadonlySet<string>): Promise<ReadonlyMap<string, Pick<ServiceDefinition, 'name'>>> {
+    if (this.catalogCache || !this.deps.serviceNames) return this.serviceMap();
+    const named = new Map<string, Pick<ServiceDefinition, 'name'>>();
+    for (const [id, name] of await this.deps.serviceNames(ids)) named.set(id, { name });
+    return named;
+  }
+
   private async serviceMap(): Promise<Map<string, ServiceDefinition>> {
     return new Map((await this.catalog()).entries.map((e) => [e.service.id, e.service]));
   }
@@ -388,7 +402,7 @@ function cleanLabel(label: string): string {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function toConnection(r: ConnectionRecord, service: ServiceDefinition | undefined): Connection {
+export function toConnection(r: ConnectionRecord, service: Pick<ServiceDefinition, 'name'> | undefined): Connection {
   const missingService = service === undefined;
   return {
     id: r.id,
