@@ -47,6 +47,10 @@ try {
   const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    // One tab stays open for the whole run, as in a person's browser. Without it every measured tab
+    // opens a new window, and headless Chromium (156) loads two omnibox-popup WebUI pages for each new
+    // window, which compete for the CPU with the page being measured (seen in a trace; both rows alike).
+    await context.newPage();
     // Milliseconds since navigation start (performance.timeOrigin) when the first element matching `selector`
     // exists (the list is on screen) and when `count` do (every row in the DOM), checked every 5 ms
     // (not per animation frame: a background tab gets none). A function, not a string: the CSP forbids eval.

@@ -84,6 +84,9 @@ export interface RestServer {
   close(): Promise<void>;
 }
 
+/** A Vite build's content-hashed asset (`/assets/index-CChtV7cE.js`). */
+const HASHED_ASSET = /^\/assets\/[\w.-]+-[\w-]{8}\.(?:js|css|svg|png|woff2)$/;
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
@@ -268,7 +271,16 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       }
       throw new HttpRefusal(404, 'not_found', 'Not found.');
     }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Length': st.size });
+    // Vite names every asset by a hash of its content: a browser may keep one forever (and keep V8's
+    // compiled code for it), so a second visit starts without fetching or compiling the bundle again.
+    // index.html, which names the current hashes, is never stored.
+    const immutable = HASHED_ASSET.test(rel);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      ...(immutable ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : {}),
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': st.size,
+    });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file).pipe(res);
   }

@@ -3,14 +3,14 @@ import type { Connection } from '../../shared/connections';
 import type { EventName, EventPayload, In, Out, SophonApi } from '../../shared/contract';
 import type { OperationName } from '../../shared/operations';
 import type { Transport } from '../transport';
-import type { Boot } from './boot';
+import type { Boot, Early } from './boot';
 import { describeError, type ErrorText } from './errors';
 
 interface ApiContextValue {
   api: SophonApi;
   transport: Transport;
   /** Started as soon as the app starts, in parallel, so the first screen waits for one round trip, not a chain. */
-  initial: { session: Promise<Out<'session.info'>>; connections: Promise<Out<'connections.list'>> };
+  initial: Boot['initial'];
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 
@@ -38,6 +38,13 @@ export function useEvent<E extends EventName>(event: E, listener: (payload: Even
 }
 
 export type Loadable<T> = { status: 'loading' } | { status: 'error'; error: ErrorText } | { status: 'ready'; value: T };
+
+/** A boot-time call as a Loadable: already 'ready' (or 'error') when its answer came before the first render. */
+export function loadableOf<T, U = T>(call: Early<T>, pick: (value: T) => U = (v) => v as unknown as U): Loadable<U> {
+  const o = call.outcome;
+  if (o === null) return { status: 'loading' };
+  return o.ok ? { status: 'ready', value: pick(o.value) } : { status: 'error', error: describeError(o.error) };
+}
 
 /** Runs an operation when the inputs change; `reload()` runs it again. */
 export function useQuery<K extends OperationName>(op: K, input: In<K>, deps: unknown[] = []): [Loadable<Out<K>>, () => void] {
@@ -73,12 +80,15 @@ const ConnectionsContext = createContext<ConnectionsValue | null>(null);
 
 export function ConnectionsProvider({ children }: { children: ReactNode }) {
   const { api, initial } = useApi();
-  const [state, setState] = useState<Loadable<Connection[]>>({ status: 'loading' });
-  const first = useRef(true);
+  const [state, setState] = useState<Loadable<Connection[]>>(() => loadableOf(initial.connections, (v) => v.connections));
+  // The boot-time answer, when it was already in the first render, needs no second pass.
+  const first = useRef<'wait' | 'shown' | 'done'>(state.status === 'loading' ? 'wait' : 'shown');
   const lastJson = useRef('');
   const reload = useCallback(() => {
-    const request = first.current ? initial.connections : api['connections.list']({});
-    first.current = false;
+    const phase = first.current;
+    first.current = 'done';
+    if (phase === 'shown') return;
+    const request = phase === 'wait' ? initial.connections.promise : api['connections.list']({});
     request.then(
       (v) => {
         lastJson.current = JSON.stringify(v.connections);

@@ -1,16 +1,19 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { Out } from '../../shared/contract';
-import { ConnectionsProvider, hasOperation, useApi, useConnections, type Loadable } from './api';
+import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
 import { describeError } from './errors';
 import { href, useRoute, type Route } from './router';
-import { AddScreen } from './screens/add';
-import { AuditScreen } from './screens/audit';
 import { ConnectionsScreen } from './screens/connections';
-import { DetailScreen } from './screens/detail';
-import { LoginsScreen } from './screens/logins';
-import { ModelsScreen } from './screens/models';
-import { VaultScreen } from './screens/vault';
 import { ErrorNote, Spinner } from './ui';
+
+// The first screen is in the main chunk; the others load when first opened, so the browser compiles
+// less before the connection list shows.
+const AddScreen = lazy(() => import('./screens/add').then((m) => ({ default: m.AddScreen })));
+const AuditScreen = lazy(() => import('./screens/audit').then((m) => ({ default: m.AuditScreen })));
+const DetailScreen = lazy(() => import('./screens/detail').then((m) => ({ default: m.DetailScreen })));
+const LoginsScreen = lazy(() => import('./screens/logins').then((m) => ({ default: m.LoginsScreen })));
+const ModelsScreen = lazy(() => import('./screens/models').then((m) => ({ default: m.ModelsScreen })));
+const VaultScreen = lazy(() => import('./screens/vault').then((m) => ({ default: m.VaultScreen })));
 
 function NavLink({ to, current, children, badge }: { to: string; current: boolean; children: string; badge?: number }) {
   return (
@@ -92,9 +95,11 @@ function Screen({ route, isAdmin, canImport }: { route: Route; isAdmin: boolean;
 export function App() {
   const { api, initial } = useApi();
   const route = useRoute();
-  const [session, setSession] = useState<Loadable<Out<'session.info'>>>({ status: 'loading' });
+  const [session, setSession] = useState<Loadable<Out<'session.info'>>>(() => loadableOf(initial.session));
+  const sessionShown = useRef(session.status !== 'loading');
   useEffect(() => {
-    initial.session.then(
+    if (sessionShown.current) return;
+    initial.session.promise.then(
       (value) => setSession({ status: 'ready', value }),
       (err: unknown) => setSession({ status: 'error', error: describeError(err) }),
     );
@@ -149,7 +154,9 @@ export function App() {
       <div className="layout">
         <Sidebar route={route} userId={userId} isAdmin={isAdmin} canImport={canImport} />
         <main id="main" ref={mainRef} className="content" tabIndex={-1}>
-          <Screen route={route} isAdmin={isAdmin} canImport={canImport} />
+          <Suspense fallback={<Spinner label="Loading…" />}>
+            <Screen route={route} isAdmin={isAdmin} canImport={canImport} />
+          </Suspense>
         </main>
       </div>
     </ConnectionsProvider>

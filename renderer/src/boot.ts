@@ -1,22 +1,38 @@
-// Runs first (main.tsx imports it before React): picks the transport and starts the first screen's
-// calls at once, so they travel while React and the rest of the bundle are still being evaluated.
+// Runs first — its own small chunk, loaded by an `async` script ahead of the app (see vite.config.ts):
+// picks the transport and starts the first screen's calls at once, so they travel while React and the
+// rest of the app are still being compiled and evaluated.
 import { createApi, type Invoke } from '../../shared/client';
 import type { Out, SophonApi } from '../../shared/contract';
 import { pickTransport, type Transport } from '../transport';
 
+/**
+ * A call started at boot, with its outcome recorded once it settles: the app usually finishes loading
+ * after the answers arrived, and its first render then shows them instead of a spinner and a second pass.
+ */
+export interface Early<T> {
+  promise: Promise<T>;
+  outcome: { ok: true; value: T } | { ok: false; error: unknown } | null;
+}
+
+function early<T>(promise: Promise<T>): Early<T> {
+  const e: Early<T> = { promise, outcome: null };
+  // Also keeps a failure from being an unhandled rejection before the app looks at it.
+  promise.then(
+    (value) => (e.outcome = { ok: true, value }),
+    (error: unknown) => (e.outcome = { ok: false, error }),
+  );
+  return e;
+}
+
 export interface Boot {
   transport: Transport;
   api: SophonApi;
-  initial: { session: Promise<Out<'session.info'>>; connections: Promise<Out<'connections.list'>> };
+  initial: { session: Early<Out<'session.info'>>; connections: Early<Out<'connections.list'>> };
 }
 
 export function boot(transport: Transport): Boot {
   const api = createApi(transport.invoke as Invoke);
-  const initial = { session: api['session.info']({}), connections: api['connections.list']({}) };
-  // Handled where they are used; never an unhandled rejection in the meantime.
-  initial.session.catch(() => undefined);
-  initial.connections.catch(() => undefined);
-  return { transport, api, initial };
+  return { transport, api, initial: { session: early(api['session.info']({})), connections: early(api['connections.list']({})) } };
 }
 
 export const started: Boot = boot(pickTransport());

@@ -118,6 +118,16 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
       assert.equal(r.headers['referrer-policy'], 'no-referrer');
     }
+    // The page is never stored; the content-hashed scripts it names may be, forever.
+    const page = await raw(d.port, 'GET', '/', {});
+    assert.equal(page.headers['cache-control'], 'no-store');
+    const scripts = [...page.body.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    assert.ok(scripts.length >= 2, page.body);
+    for (const src of scripts) {
+      const asset = await raw(d.port, 'GET', `/${src}`, {});
+      assert.equal(asset.status, 200, src);
+      assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable', src);
+    }
     const traversal = await raw(d.port, 'GET', '/../../config/api-tokens.json', {});
     assert.notEqual(traversal.status, 200);
     const encoded = await raw(d.port, 'GET', '/%2e%2e/%2e%2e/config/api-tokens.json', {});
