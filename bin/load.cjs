@@ -17,14 +17,29 @@ const vm = require('node:vm');
 
 const BUNDLE = join(__dirname, '..', 'dist', 'cli', 'sophon.cjs');
 const CACHE = `${BUNDLE}.cache`;
+// A second cache holding only what `connect list` compiles: V8 reads every function a cache holds, so
+// the most frequent command should not pay for what `--help` or the catalog compiled. Which cache is
+// read changes only how fast a command starts, never what it does (any cache fits the bundle it was
+// made for), so a rough look at argv picks it.
+const LIST_CACHE = `${BUNDLE}.list.cache`;
 // The bundle is a function of CommonJS's module variables; the build writes it so (after its build id).
 const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) {';
 const WRAPPER_END = '\n})';
 
 /**
+ * The code cache for a command line: the list cache for what looks like `connect list` without
+ * `--available` or help, the full one for everything else.
+ * @param {readonly string[]} argv
+ */
+function cacheFor(argv) {
+  const list = argv.includes('connect') && argv.includes('list') && !argv.some((a) => a === '--available' || a === '--help' || a === '-h');
+  return list ? LIST_CACHE : CACHE;
+}
+
+/**
  * The bundle's exports (`main`) and its compiled script (the build saves the script's code cache).
  * Null when the bundle is not built.
- * @param {{ cache?: boolean }} [options]
+ * @param {{ cache?: boolean, argv?: readonly string[] }} [options] `argv` picks the code cache.
  */
 function loadCli(options = {}) {
   let source;
@@ -43,7 +58,7 @@ function loadCli(options = {}) {
   let cachedData;
   if (options.cache !== false && buildId !== null) {
     try {
-      const cache = readFileSync(CACHE);
+      const cache = readFileSync(cacheFor(options.argv ?? []));
       if (cache.subarray(0, 17).toString('latin1') === `${buildId}\n`) cachedData = cache.subarray(17);
     } catch {
       cachedData = undefined;
@@ -60,4 +75,4 @@ function loadCli(options = {}) {
   return { exports: mod.exports, script, buildId };
 }
 
-module.exports = { BUNDLE, CACHE, WRAPPER_START, WRAPPER_END, loadCli };
+module.exports = { BUNDLE, CACHE, LIST_CACHE, WRAPPER_START, WRAPPER_END, cacheFor, loadCli };

@@ -174,29 +174,38 @@ for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
 await writeCodeCache();
 
 /**
- * V8's code cache for the bundle (see bin/load.cjs): the bundle is compiled here, the start of every
- * command runs once in this process — `--help`, and `connect list` with and without `--available` in
- * an empty throwaway SOPHON_HOME (settings, vault, database, catalog) — and what V8 compiled is saved.
- * It is compiled code only; nothing a command printed or read is kept. If anything fails, there is
- * no cache and commands compile the bundle as they start.
+ * V8's code caches for the bundle (see bin/load.cjs): the bundle is compiled here, commands run once
+ * in this process in an empty throwaway SOPHON_HOME (settings, vault, database, catalog), and what V8
+ * compiled is saved — first after `connect list` (table and --json: the list cache), then after
+ * `--help` and `connect list --available` too (the cache every other command reads). Compiled code
+ * only; nothing a command printed or read is kept. If anything fails, there is no cache and commands
+ * compile the bundle as they start.
  */
 async function writeCodeCache() {
-  const { CACHE, loadCli } = createRequire(import.meta.url)('../bin/load.cjs');
-  rmSync(CACHE, { force: true });
+  const { CACHE, LIST_CACHE, loadCli } = createRequire(import.meta.url)('../bin/load.cjs');
+  for (const f of [CACHE, LIST_CACHE]) rmSync(f, { force: true });
   const home = mkdtempSync(join(tmpdir(), 'sophon-build-'));
   try {
     const cli = loadCli({ cache: false });
     const quiet = { out() {}, err() {}, json() {}, color: false, isTTY: false };
     const env = { ...process.env, SOPHON_HOME: home, SOPHON_USER: 'default' };
-    for (const argv of [['--help'], ['connect', 'list', '--json'], ['connect', 'list', '--available', '--json']]) {
-      const code = await cli.exports.main(argv, quiet, env);
-      if (code !== 0) throw new Error(`sophon ${argv.join(' ')} exited ${code}`);
-    }
-    writeFileSync(`${CACHE}.tmp`, Buffer.concat([Buffer.from(`${cli.buildId}\n`, 'latin1'), cli.script.createCachedData()]));
-    renameSync(`${CACHE}.tmp`, CACHE);
+    const run = async (...argvs) => {
+      for (const argv of argvs) {
+        const code = await cli.exports.main(argv, quiet, env);
+        if (code !== 0) throw new Error(`sophon ${argv.join(' ')} exited ${code}`);
+      }
+    };
+    const save = (file) => {
+      writeFileSync(`${file}.tmp`, Buffer.concat([Buffer.from(`${cli.buildId}\n`, 'latin1'), cli.script.createCachedData()]));
+      renameSync(`${file}.tmp`, file);
+    };
+    await run(['connect', 'list'], ['connect', 'list', '--json']);
+    save(LIST_CACHE);
+    await run(['--help'], ['connect', 'list', '--available', '--json']);
+    save(CACHE);
   } catch (err) {
     console.warn(`build: no code cache for the CLI (${err instanceof Error ? err.message : String(err)}); it still works, compiling as it starts.`);
-    rmSync(CACHE, { force: true });
+    for (const f of [CACHE, LIST_CACHE]) rmSync(f, { force: true });
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -63,14 +63,20 @@ describe('the CLI starts with only what a command needs', () => {
     assert.equal((await sophon(['connect', 'remove', id, '--yes', '--json'], { home })).code, 0);
   });
 
-  test('V8 accepts the code cache the build made for the bundle', () => {
-    const r = spawnSync(
-      process.execPath,
-      ['-e', `const { loadCli } = require(${JSON.stringify(join(ROOT, 'bin', 'load.cjs'))}); const cli = loadCli(); process.stdout.write(JSON.stringify({ main: typeof cli.exports.main, rejected: cli.script.cachedDataRejected }));`],
-      { encoding: 'utf8' },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), { main: 'function', rejected: false });
+  test('V8 accepts both code caches the build made for the bundle: the one for connect list, and the one for every other command', () => {
+    for (const argv of [['connect', 'list', '--json'], ['connect', 'list'], ['--help'], ['connect', 'list', '--available'], []]) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const { loadCli, cacheFor } = require(${JSON.stringify(join(ROOT, 'bin', 'load.cjs'))}); const argv = ${JSON.stringify(argv)}; const cli = loadCli({ argv }); process.stdout.write(JSON.stringify({ main: typeof cli.exports.main, rejected: cli.script.cachedDataRejected, cache: require('node:path').basename(cacheFor(argv)) }));`,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const list = argv.length >= 2 && !argv.includes('--available');
+      assert.deepEqual(JSON.parse(r.stdout), { main: 'function', rejected: false, cache: list ? 'sophon.cjs.list.cache' : 'sophon.cjs.cache' }, argv.join(' '));
+    }
   });
 
   test('without a code cache, with one V8 refuses, or with one made for another build, the CLI compiles and runs the same', async () => {
@@ -90,17 +96,19 @@ describe('the CLI starts with only what a command needs', () => {
     const none = run();
     assert.equal(none.status, 0, none.stderr);
     assert.equal(none.stdout, expected);
-    await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.cache'), Buffer.from('not a V8 code cache'));
+    for (const cache of ['sophon.cjs.cache', 'sophon.cjs.list.cache']) await writeFile(join(copy, 'dist', 'cli', cache), Buffer.from('not a V8 code cache'));
     const bad = run();
     assert.equal(bad.status, 0, bad.stderr);
     assert.equal(bad.stderr, '');
     assert.equal(bad.stdout, expected);
     // A real cache made for another build (V8 itself would only compare the source's length): not used.
     const real = await readFile(join(ROOT, 'dist', 'cli', 'sophon.cjs.cache'));
+    const realList = await readFile(join(ROOT, 'dist', 'cli', 'sophon.cjs.list.cache'));
     await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.cache'), Buffer.concat([Buffer.from('0123456789abcdef\n'), real.subarray(17)]));
+    await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.list.cache'), Buffer.concat([Buffer.from('0123456789abcdef\n'), realList.subarray(17)]));
     const probe = spawnSync(
       process.execPath,
-      ['-e', `const cli = require(${JSON.stringify(join(copy, 'bin', 'load.cjs'))}).loadCli(); process.stdout.write(JSON.stringify({ buildId: cli.buildId, rejected: cli.script.cachedDataRejected ?? 'not used' }));`],
+      ['-e', `const cli = require(${JSON.stringify(join(copy, 'bin', 'load.cjs'))}).loadCli({ argv: ['connect', 'list', '--json'] }); process.stdout.write(JSON.stringify({ buildId: cli.buildId, rejected: cli.script.cachedDataRejected ?? 'not used' }));`],
       { encoding: 'utf8' },
     );
     assert.equal(probe.status, 0, probe.stderr);
