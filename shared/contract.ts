@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditRowSchema, ConnectionSchema } from './connections';
+import { AuditRowSchema, ConnectionSchema, ConnectionStateSchema } from './connections';
 import { ErrorCodes, type ErrorCode } from './errors';
 import type { EventName, OperationName } from './operations';
 
@@ -8,7 +8,10 @@ import type { EventName, OperationName } from './operations';
  * name, input schema and output schema, and the events. The main process and the REST server validate
  * every input with these schemas; IPC handlers, the preload bridge, the HTTP routes and the renderer's
  * client are all derived from this table. No output schema has room for a secret: a connection carries
- * at most `secretHint`, and secrets only ever travel inward (in `connections.add`'s input).
+ * at most `secretHint`, and secrets only ever travel inward (in `connections.add`'s input). The one
+ * token that travels outward is `broker.mint`'s broker token: not a service credential but a short-lived
+ * capability bound to one skill's tool and connection, stored only as a hash, revocable (as the CLI's
+ * `sophon broker mint` prints it).
  *
  * The renderer and preload import this file with `import type` only (no zod in their bundles); the
  * runtime list of names is `operations.ts`.
@@ -116,6 +119,12 @@ export const SourceReportSchema = z.object({ source: z.string(), status: z.enum(
 
 const ServiceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be a service id (lowercase letters, digits, "-")');
 const IsoTime = z.iso.datetime({ offset: true });
+/** A skill or tool name as a broker token is bound to (the broker's own rule, checked before anyone is asked). */
+const SkillName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'must be 1-64 letters, digits, ".", "_" or "-"');
+
+/** One connection a person may pick for a skill's call (never a secret: not even the secretHint). */
+export const ConnectionOptionSchema = z.object({ id: z.string(), label: z.string(), account: z.string().nullable(), state: ConnectionStateSchema });
+export type ConnectionOption = z.infer<typeof ConnectionOptionSchema>;
 
 /** Every operation: name → input and output schema. Keys are exactly OPERATION_NAMES. */
 export const OPERATIONS = {
@@ -196,6 +205,45 @@ export const OPERATIONS = {
   },
   /** Admins only: which connections exist, for every user — metadata only (no secretHint), never credentials. */
   'admin.connections': { input: Empty, output: z.object({ connections: z.array(ConnectionSchema) }) },
+  /**
+   * A broker token for one skill's tool call, as `sophon broker mint` makes it (same checks, same audit
+   * rows), bound to one connection: named by `connection`, or by `service` — used directly when the
+   * caller has one connection of it; with several, the person is asked in the app (`connection.choose`,
+   * answered by `broker.choose`) and this waits for the answer (bounded: `Sophon.Broker.ChooseWaitSeconds`,
+   * default 120). Never a silent guess: with no app open to ask, or no answer in time, it is refused as
+   * `ambiguous` naming the choices; a cancel is refused as `forbidden`. `chosenBy` says how the connection
+   * was decided. `brokerUrl` is the proxy this door runs, or null (`sophon broker serve` runs one).
+   */
+  'broker.mint': {
+    input: z
+      .strictObject({
+        skill: SkillName,
+        tool: SkillName,
+        service: ServiceId.optional(),
+        connection: ConnectionRef.optional(),
+        scopes: Scopes.optional(),
+        ttlSeconds: z.number().int().min(1).max(86_400).optional(),
+      })
+      .refine((i) => (i.service === undefined) !== (i.connection === undefined), { message: 'name either a service or a connection (one of them)', path: ['service'] }),
+    output: z.object({
+      token: z.string(),
+      id: z.string(),
+      skill: z.string(),
+      tool: z.string(),
+      connectionId: z.string(),
+      serviceId: z.string(),
+      scopes: z.array(z.string()),
+      allowedHosts: z.array(z.string()),
+      expiresAt: z.string(),
+      chosenBy: z.enum(['caller', 'only', 'person']),
+      brokerUrl: z.string().nullable(),
+    }),
+  },
+  /** The person's answer to a `connection.choose` of their own: a connection among its options, or null to refuse the call. */
+  'broker.choose': {
+    input: z.strictObject({ request: z.string().min(1).max(100), connection: z.string().min(1).max(200).nullable() }),
+    output: z.object({ request: z.string(), outcome: z.enum(['picked', 'cancelled']) }),
+  },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 /** Events pushed to the UI. Each reaches only the user it concerns. */
@@ -212,6 +260,21 @@ export const EVENTS = {
     authorizationUrl: z.string(),
     phase: z.enum(['waiting', 'completed', 'failed']),
     message: z.string().nullable(),
+  }),
+  /**
+   * A skill's call (`broker.mint` naming a service) found several of the person's connections of it:
+   * `open` asks which one (answer with `broker.choose` before `expiresAt`); `closed` when it was answered
+   * (in any window), cancelled or timed out, so every window drops the question.
+   */
+  'connection.choose': z.object({
+    request: z.string(),
+    phase: z.enum(['open', 'closed']),
+    skill: z.string(),
+    tool: z.string(),
+    serviceId: z.string(),
+    serviceName: z.string(),
+    options: z.array(ConnectionOptionSchema),
+    expiresAt: z.string(),
   }),
 } as const satisfies Record<EventName, z.ZodType>;
 

@@ -24,11 +24,13 @@ export const OPERATION_NAMES = [
   'settings.get',
   'settings.set',
   'admin.connections',
+  'broker.mint',
+  'broker.choose',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
 
-export const EVENT_NAMES = ['connections.changed', 'oauth.progress'] as const;
+export const EVENT_NAMES = ['connections.changed', 'oauth.progress', 'connection.choose'] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { Out } from '../../shared/contract';
 import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
+import { ChooseConnection } from './choose-connection';
 import { describeError } from './errors';
 import { href, useRoute, type Route } from './router';
 import { ConnectionsScreen } from './screens/connections';
@@ -158,6 +159,7 @@ export function App() {
             <Screen route={route} isAdmin={isAdmin} canImport={canImport} />
           </Suspense>
         </main>
+        <ChooseConnection />
       </div>
     </ConnectionsProvider>
   );

@@ -18,14 +18,18 @@ export class EventHub {
     };
   }
 
-  emit<E extends EventName>(userId: string, event: E, payload: EventPayload<E>): void {
+  /** Returns how many subscribers it reached: none means no UI of that user is open to hear it. */
+  emit<E extends EventName>(userId: string, event: E, payload: EventPayload<E>): number {
+    let reached = 0;
     for (const listener of this.subscribers.get(userId) ?? []) {
       try {
         listener(event, payload);
+        reached++;
       } catch {
         // One broken subscriber (a closed stream) never stops the others.
       }
     }
+    return reached;
   }
 
   users(): string[] {

@@ -11,6 +11,8 @@ import { FileKeyProtector } from '../keys/file-protector';
 import { atomicWriteFile } from '../fs/secure-fs';
 import type { SophonCore } from '../sophon-core';
 import { parseJsonText } from '../validation/parse';
+import { mintForCaller } from './broker-mint';
+import { ConnectionChoices } from './connection-choice';
 
 /** Who is calling: a REST token's user, or the desktop app's local person. */
 export type Caller = Pick<ApiCaller, 'userId' | 'isAdmin'>;
@@ -21,14 +23,21 @@ export type OperationImpls = { [K in OperationName]: OperationImpl<K> };
 
 export interface OperationContext {
   core: SophonCore;
-  /** Delivers an event to one user's subscribers (IPC window or SSE streams). */
-  emit: <E extends EventName>(userId: string, event: E, payload: EventPayload<E>) => void;
+  /**
+   * Delivers an event to one user's subscribers (IPC window or SSE streams), returning how many it
+   * reached (EventHub.emit does); a door that cannot tell returns nothing and is taken as listening.
+   */
+  emit: <E extends EventName>(userId: string, event: E, payload: EventPayload<E>) => number | void;
   /** Opens an OAuth authorization URL in the system browser; absent: the URL only goes to the UI (oauth.progress). */
   openExternal?: (url: string) => Promise<void>;
   /** Called after an operation changed connections, so `connections.changed` goes out without waiting for the poll. */
   changed?: () => void;
   /** How long an OAuth sign-in may take (default 5 minutes). */
   oauthTimeoutMs?: number;
+  /** How long `broker.mint` waits for the person to pick a connection (default Sophon.Broker.ChooseWaitSeconds, 120 s). */
+  chooseTimeoutMs?: number;
+  /** The broker proxy this door runs (the desktop app's), returned with each minted token; absent: null. */
+  brokerUrl?: () => string | null;
 }
 
 const requireAdmin = (caller: Caller, what: string) => {
@@ -43,6 +52,12 @@ const requireAdmin = (caller: Caller, what: string) => {
 export function createOperations(ctx: OperationContext): OperationImpls {
   const { core } = ctx;
   const changed = () => ctx.changed?.();
+  const choices = new ConnectionChoices({
+    announce: (userId, payload) => {
+      const reached = ctx.emit(userId, 'connection.choose', payload);
+      return typeof reached === 'number' ? reached : 1;
+    },
+  });
 
   const oauthInteraction = (caller: Caller, serviceId: string, connectionId: string | null, scopes: string[] | undefined) => {
     let url = '';
@@ -246,6 +261,10 @@ export function createOperations(ctx: OperationContext): OperationImpls {
         .map((r) => ({ ...toConnection(r, services.get(r.serviceId)), secretHint: null }));
       return { connections };
     },
+
+    'broker.mint': (caller, input) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input),
+
+    'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
   };
 }
 

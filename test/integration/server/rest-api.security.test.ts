@@ -218,6 +218,8 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'settings.get': {},
       'settings.set': { oauthClients: { gmail: { clientId: 'client-id.example', clientSecret: CLIENT_SECRET_CANARY } } },
       'admin.connections': {},
+      'broker.mint': { skill: 'canary-skill', tool: 'probe', connection: connection.id },
+      'broker.choose': { request: 'choice-none', connection: null },
       'connections.remove': { connection: connection.id },
     };
     const order = [...OPERATION_NAMES].filter((n) => n !== 'connections.remove');
