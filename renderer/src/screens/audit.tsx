@@ -1,31 +1,58 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
-import type { In } from '../../../shared/contract';
-import { useConnections, useQuery } from '../api';
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import type { In, Out } from '../../../shared/contract';
+import { useApi, useConnections, type Loadable } from '../api';
+import { describeError } from '../errors';
 import { absolute, relative } from '../format';
 import { ErrorNote, PageHeader, Spinner } from '../ui';
 
 type AuditFilter = Omit<In<'audit.query'>, 'limit' | 'offset'>;
+type Answer = Exclude<Loadable<Out<'audit.query'>>, { status: 'loading' }>;
 
 const OUTCOME_CLASS: Record<string, string> = { ok: 'text-ok', success: 'text-ok', failed: 'text-bad', error: 'text-bad', refused: 'text-bad', denied: 'text-bad' };
+
+/**
+ * One page of the trail, with the page its answer is for: while the next page loads, the rows on screen
+ * keep their own numbers instead of being labelled as the page asked for.
+ */
+function useAuditPage(filter: AuditFilter, pageSize: number, page: number): { shown: { page: number; result: Answer } | null; loading: boolean } {
+  const { api } = useApi();
+  const key = JSON.stringify({ ...filter, limit: pageSize, offset: page * pageSize });
+  const [shown, setShown] = useState<{ key: string; page: number; result: Answer } | null>(null);
+  useEffect(() => {
+    let live = true;
+    api['audit.query'](JSON.parse(key) as In<'audit.query'>).then(
+      (value) => live && setShown({ key, page, result: { status: 'ready', value } }),
+      (err: unknown) => live && setShown({ key, page, result: { status: 'error', error: describeError(err) } }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, key, page]);
+  return { shown, loading: shown?.key !== key };
+}
 
 /** The audit trail for a filter, newest first, paged. */
 export function AuditTable({ filter, pageSize = 50, compact = false }: { filter: AuditFilter; pageSize?: number; compact?: boolean }) {
   const [page, setPage] = useState(0);
-  const filterKey = JSON.stringify(filter);
-  const [state] = useQuery('audit.query', { ...filter, limit: pageSize, offset: page * pageSize }, [filterKey]);
+  const { shown, loading } = useAuditPage(filter, pageSize, page);
   const { state: conns } = useConnections();
   const labels = useMemo(() => new Map(conns.status === 'ready' ? conns.value.map((c) => [c.id, c.label]) : []), [conns]);
   const captionId = useId();
-  if (state.status === 'loading') return <Spinner label="Loading the audit trail…" />;
-  if (state.status === 'error') return <ErrorNote error={state.error} />;
-  const { rows, total } = state.value;
+  if (!shown) return <Spinner label="Loading the audit trail…" />;
+  if (shown.result.status === 'error') return <ErrorNote error={shown.result.error} />;
+  const { rows, total } = shown.result.value;
+  const at = shown.page;
   const pages = Math.max(1, Math.ceil(total / pageSize));
+  // aria-disabled, not disabled, while a page loads: a disabled button would drop the keyboard focus.
+  const move = (delta: number) => () => {
+    if (!loading) setPage(at + delta);
+  };
   if (total === 0) return <p className="muted">No audit rows{compact ? ' for this connection yet' : ' match these filters'}.</p>;
   return (
     <div className="table-wrap">
-      <table className="audit-table" aria-describedby={captionId}>
+      <table className="audit-table" aria-describedby={captionId} aria-busy={loading}>
         <caption id={captionId} className="visually-hidden">
-          Audit rows, newest first. Page {page + 1} of {pages}.
+          Audit rows, newest first. Page {at + 1} of {pages}.
         </caption>
         <thead>
           <tr>
@@ -69,13 +96,13 @@ export function AuditTable({ filter, pageSize = 50, compact = false }: { filter:
         </tbody>
       </table>
       <nav className="pager" aria-label="Audit pages">
-        <button type="button" className="btn btn-small" onClick={() => setPage((p) => p - 1)} disabled={page === 0}>
+        <button type="button" className="btn btn-small" onClick={move(-1)} disabled={at === 0} aria-disabled={loading || undefined}>
           Newer
         </button>
         <span role="status" aria-live="polite">
-          {page * pageSize + 1}–{page * pageSize + rows.length} of {total}
+          {loading ? `Loading page ${page + 1} of ${pages}…` : `${at * pageSize + 1}–${at * pageSize + rows.length} of ${total}`}
         </span>
-        <button type="button" className="btn btn-small" onClick={() => setPage((p) => p + 1)} disabled={page + 1 >= pages}>
+        <button type="button" className="btn btn-small" onClick={move(1)} disabled={at + 1 >= pages} aria-disabled={loading || undefined}>
           Older
         </button>
       </nav>
@@ -83,7 +110,11 @@ export function AuditTable({ filter, pageSize = 50, compact = false }: { filter:
   );
 }
 
-const toIso = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
+/**
+ * A datetime-local value (the browser's own zone) as an instant. The fields show seconds, so To covers the
+ * whole second it shows (`end`): rows made during 10:05:30 are in a range "to 10:05:30".
+ */
+const toIso = (local: string, end = false): string | undefined => (local ? new Date(new Date(local).getTime() + (end ? 999 : 0)).toISOString() : undefined);
 
 export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
   const { state } = useConnections();
@@ -101,7 +132,7 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
     const skill = s('skill');
     const userId = s('userId');
     const since = toIso(s('since') ?? '');
-    const until = toIso(s('until') ?? '');
+    const until = toIso(s('until') ?? '', true);
     if (connection) next.connection = connection;
     if (skill) next.skill = skill;
     if (userId) next.userId = userId;
@@ -137,11 +168,11 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
         )}
         <div className="field">
           <label htmlFor={ids.since}>From</label>
-          <input id={ids.since} name="since" type="datetime-local" />
+          <input id={ids.since} name="since" type="datetime-local" step={1} />
         </div>
         <div className="field">
           <label htmlFor={ids.until}>To</label>
-          <input id={ids.until} name="until" type="datetime-local" />
+          <input id={ids.until} name="until" type="datetime-local" step={1} />
         </div>
         <div className="form-actions">
           <button type="submit" className="btn btn-primary">
