@@ -4,6 +4,7 @@ import { mintBrokerToken } from '../../core/broker/mint';
 import { SophonError } from '../../core/errors';
 import { validate } from '../../core/validation/parse';
 import { startBrokerServer } from '../../server/broker/server';
+import { brokerProcessCount, isBrokerWorker, leavePrimary, startBrokerWorkers, untilPrimaryStops } from '../../server/broker/workers';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
@@ -62,16 +63,57 @@ const ServeOptions = z.object({
   json: z.boolean().optional(),
 });
 
-/** `sophon broker serve`: the proxy on 127.0.0.1 until SIGINT/SIGTERM. */
+/**
+ * `sophon broker serve`: the proxy on 127.0.0.1 until SIGINT/SIGTERM. With `Sophon.Broker.Workers` other
+ * than 1 (default: one per core, at most 4) this process supervises that many worker processes sharing
+ * the port (see electron/server/broker/workers.ts); each worker runs this same command.
+ */
 export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(ServeOptions, raw, 'broker serve options');
+  if (isBrokerWorker()) return brokerWorker(ctx, opts.port);
   return withCore(ctx, async (core) => {
     const { broker, settings } = createBroker(core, { userId: ctx.global.user });
-    const server = await startBrokerServer(broker, { port: opts.port ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
-    if (opts.json) ctx.io.out(JSON.stringify({ url: server.url, port: server.port }));
-    else ctx.io.out(`Sophon broker listening on ${server.url} (Ctrl-C stops it)`);
-    await untilStopped();
-    await server.close();
-    return ExitCode.ok;
+    const port = opts.port ?? settings.Port;
+    const workers = brokerProcessCount(settings.Workers);
+    const announce = (url: string, p: number) => {
+      if (opts.json) ctx.io.out(JSON.stringify({ url, port: p }));
+      else ctx.io.out(`Sophon broker listening on ${url} (Ctrl-C stops it)`);
+    };
+    if (workers === 1) {
+      const server = await startBrokerServer(broker, { port, maxRequestBytes: settings.MaxRequestBytes });
+      announce(server.url, server.port);
+      await untilStopped();
+      await server.close();
+      return ExitCode.ok;
+    }
+    broker.close();
+    let pool;
+    try {
+      pool = await startBrokerWorkers(workers, (line) => ctx.io.err(`sophon: ${line}`));
+    } catch (err) {
+      // The worker printed why (a port in use, a vault it could not open); its exit code is the answer.
+      ctx.io.err(`sophon: ${err instanceof Error ? err.message : String(err)}`);
+      return (err as { exitCode?: number }).exitCode ?? ExitCode.failure;
+    }
+    announce(`http://127.0.0.1:${pool.port}`, pool.port);
+    const failure = await Promise.race([untilStopped().then(() => undefined), pool.failed]);
+    await pool.close();
+    return failure ?? ExitCode.ok;
   });
+}
+
+/** One worker of `broker serve`: a whole broker on the shared port, stopped by the primary only. */
+async function brokerWorker(ctx: CommandContext, portOption: number | undefined): Promise<number> {
+  const stop = untilPrimaryStops();
+  try {
+    return await withCore(ctx, async (core) => {
+      const { broker, settings } = createBroker(core, { userId: ctx.global.user });
+      const server = await startBrokerServer(broker, { port: portOption ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
+      await stop;
+      await server.close();
+      return ExitCode.ok;
+    });
+  } finally {
+    leavePrimary();
+  }
 }

@@ -1,4 +1,5 @@
 import type { AuditRow } from '../../../shared/connections';
+import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database';
 
 /** What was done with a credential. Each is one row; no row ever carries a secret. */
@@ -43,14 +44,31 @@ interface AuditDbRow {
   detail: string | null;
 }
 
+/** Rows per multi-row INSERT of recordMany (9 values each, far below SQLite's limit on bound values). */
+const CHUNK = 64;
+const COLUMNS = 'INSERT INTO audit (at, user_id, connection_id, service_id, skill, tool, action, outcome, detail) VALUES ';
+
 export class AuditLog {
   private readonly insert;
+  private insertChunk: Statement | undefined;
+  private readonly insertMany;
 
   constructor(private readonly db: Database) {
-    this.insert = db.prepare(
-      `INSERT INTO audit (at, user_id, connection_id, service_id, skill, tool, action, outcome, detail)
-       VALUES (@at, @userId, @connectionId, @serviceId, @skill, @tool, @action, @outcome, @detail)`,
-    );
+    this.insert = db.prepare(`${COLUMNS}(@at, @userId, @connectionId, @serviceId, @skill, @tool, @action, @outcome, @detail)`);
+    // One statement per CHUNK rows: a busy broker's batch costs a few statement runs, not one per row.
+    this.insertMany = db.transaction((batch: readonly AuditEntry[]) => {
+      let i = 0;
+      if (batch.length >= CHUNK) {
+        this.insertChunk ??= db.prepare(COLUMNS + Array.from({ length: CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
+        const values: (string | number | null)[] = [];
+        for (; i + CHUNK <= batch.length; i += CHUNK) {
+          values.length = 0;
+          for (let j = i; j < i + CHUNK; j++) pushValues(values, batch[j]!);
+          this.insertChunk.run(values);
+        }
+      }
+      for (; i < batch.length; i++) this.insert.run(toParams(batch[i]!));
+    });
   }
 
   record(entry: AuditEntry): void {
@@ -59,9 +77,7 @@ export class AuditLog {
 
   /** Many rows in one transaction: how a busy broker keeps every use without a write per request. */
   recordMany(entries: readonly AuditEntry[]): void {
-    this.db.transaction((batch: readonly AuditEntry[]) => {
-      for (const e of batch) this.insert.run(toParams(e));
-    })(entries);
+    this.insertMany(entries);
   }
 
   /** Newest first. */
@@ -97,6 +113,10 @@ export class AuditLog {
       detail: r.detail,
     }));
   }
+}
+
+function pushValues(out: (string | number | null)[], e: AuditEntry): void {
+  out.push(e.at ?? Date.now(), e.userId, e.connectionId ?? null, e.serviceId ?? null, e.skill ?? null, e.tool ?? null, e.action, e.outcome, e.detail ?? null);
 }
 
 function toParams(e: AuditEntry) {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { isIP } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ServiceDefinition } from '../catalog/schema';
 import { expandTemplate, joinUrl, resolveAllowedHosts, isUrlAllowed, type TemplateValues } from '../catalog/templates';
@@ -67,11 +67,18 @@ export interface BrokerDeps {
 
 interface Prepared {
   key: string;
+  /** What it was computed from (compared by identity first: the cached credential and row are reused objects). */
+  credential: StoredCredential;
+  record: ConnectionRecord;
+  service: ServiceDefinition;
+  secret: string | undefined;
   attachHeaders: [string, string][];
   attachHeaderNames: string[];
   attachQuery: [string, string][];
   redactor: Redactor;
 }
+
+type Cache = ReturnType<typeof newCache>;
 
 function newCache(version: number, generation: number, at: number) {
   return {
@@ -102,7 +109,7 @@ export class Broker {
   private readonly touched = new Map<string, number>();
   private readonly now: () => number;
   private cache = newCache(-1, -1, 0);
-  private readonly credentials = new Map<string, { stamp: string; credential: StoredCredential }>();
+  private readonly credentials = new Map<string, { stamp: string; credential: StoredCredential; checked: Cache }>();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
@@ -294,23 +301,28 @@ export class Broker {
     return { secret: token, credential };
   }
 
-  /** The decrypted credential, reused from memory while its vault file is the same file (same inode, size and time). */
+  /**
+   * The decrypted credential, reused from memory while its vault file is the same file (same inode, size
+   * and time). The file is looked at once per cache generation, not per call: every change of a credential
+   * by Sophon (add, reauth, refresh, import) is followed by a commit to sophon.db (the connection row or the
+   * audit row), which starts a new generation, so the next call after that commit sees the new file.
+   */
   private async storedCredential(record: ConnectionRecord): Promise<StoredCredential> {
+    const cached = this.credentials.get(record.id);
+    if (cached && cached.checked === this.cache) return cached.credential;
     const file = this.deps.vaultFile?.(record.userId, record.id);
     let stamp: string | undefined;
     if (file) {
-      try {
-        const st = statSync(file);
-        stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        stamp = undefined;
+      const st = statSync(file, { throwIfNoEntry: false });
+      stamp = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
+      if (stamp && cached?.stamp === stamp) {
+        cached.checked = this.cache;
+        return cached.credential;
       }
-      const cached = this.credentials.get(record.id);
-      if (stamp && cached?.stamp === stamp) return cached.credential;
     }
     const credential = await this.deps.vault.get(record.userId, record.id);
     if (!credential) throw new BrokerRefusal(502, 'credential_missing', `The credential of ${record.id} is missing from the vault.`, 'failed');
-    if (stamp) this.credentials.set(record.id, { stamp, credential });
+    if (stamp) this.credentials.set(record.id, { stamp, credential, checked: this.cache });
     return credential;
   }
 
@@ -328,10 +340,15 @@ export class Broker {
    * once per credential), and the redactor of every secret held for the connection.
    */
   private prepare(record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential, secret: string | undefined): Prepared {
+    const last = this.prepared.get(record.id);
+    // The same objects as last call (the cached credential and connection row): nothing to recompute.
+    if (last && last.credential === credential && last.record === record && last.service === service && last.secret === secret) return last;
     const secrets = [secret, credential.accessToken, credential.refreshToken, credential.apiKey, ...Object.values(credential.extra)].filter((s): s is string => !!s);
     const key = `${secrets.join('\0')}\0${JSON.stringify(record.fields)}`;
-    const cached = this.prepared.get(record.id);
-    if (cached && cached.key === key) return cached;
+    if (last && last.key === key && last.service === service) {
+      Object.assign(last, { credential, record, secret });
+      return last;
+    }
 
     const values: TemplateValues = { secret, fields: { ...record.fields, ...credential.extra } };
     const probe = new URL('http://attach.invalid/');
@@ -354,6 +371,10 @@ export class Broker {
     }
     const prepared: Prepared = {
       key,
+      credential,
+      record,
+      service,
+      secret,
       attachHeaders,
       attachHeaderNames: [...service.attach.flatMap((a) => (a.in === 'header' ? [a.name] : a.in === 'basic' ? ['authorization'] : [])), ...attachHeaders.map(([n]) => n)],
       attachQuery: [...probe.searchParams],
@@ -374,25 +395,25 @@ export class Broker {
 
   private send(url: URL, method: string, plain: Record<string, string>, body: Buffer | undefined, to: { address: string; family: 4 | 6 }): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     const https = url.protocol === 'https:';
-    // Connect to the address checked above, never to a fresh lookup: the name (TLS servername, Host) stays the service's.
-    const lookup: LookupFunction = (_host, options, callback) => {
-      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address: to.address, family: to.family }]);
-      else callback(null, to.address, to.family);
-    };
+    // Connect to the address checked above, never to a fresh lookup: the name (Host, TLS servername) stays
+    // the service's. The agents pool sockets by address (and servername), so a reused connection is always
+    // one to the address this call checked, even if the name resolves elsewhere by now.
+    plain.host = url.host;
     if (body && body.length > 0) plain['content-length'] = String(body.length);
     const max = this.deps.settings.MaxResponseBytes;
     return new Promise((resolve, reject) => {
       const req = (https ? httpsRequest : httpRequest)(
         {
           protocol: url.protocol,
-          hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+          host: to.address,
+          family: to.family,
           port: url.port || (https ? 443 : 80),
           method,
           path: `${url.pathname}${url.search}`,
           headers: plain,
           agent: https ? this.httpsAgent : this.httpAgent,
-          lookup,
-          servername: https ? url.hostname : undefined,
+          // An IP literal is not a server name (RFC 6066): then the certificate is checked against the address.
+          servername: https && !isIP(bareHost(url.hostname)) ? url.hostname : undefined,
         },
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
@@ -422,6 +443,8 @@ export class Broker {
     });
   }
 }
+
+const bareHost = (hostname: string) => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
 
 /** A compressed answer is decompressed (within the size cap) so it can be redacted. */
 function decode(body: Buffer, encoding: string | string[] | undefined, max: number): Buffer {

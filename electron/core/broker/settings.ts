@@ -14,6 +14,11 @@ export const BrokerSettingsSchema = z.looseObject({
   MaxResponseBytes: z.number().int().min(1).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** How long a call waits for the person to re-authenticate a connection that needs it. */
   ReauthWaitSeconds: z.number().int().min(0).max(3_600).default(120),
+  /**
+   * Processes `sophon broker serve` runs, sharing its port: 0 (default) one per core, at most 4; 1 only
+   * the command's own process. The desktop app and `skill run` always serve in their own process.
+   */
+  Workers: z.number().int().min(0).max(64).default(0),
   /** How long the proxy waits for a service's answer. */
   UpstreamTimeoutSeconds: z.number().int().min(1).max(600).default(60),
 });

@@ -44,6 +44,7 @@ const CONNECTION_SEGMENT = /^[a-z0-9][a-z0-9.-]{0,63}$/;
  */
 export async function startBrokerServer(broker: Broker, options: BrokerServerOptions): Promise<BrokerServer> {
   let port = 0;
+  let ownHosts = new Set<string>();
   const sockets = new Set<Socket>();
   let inflight = 0;
   let idle: (() => void) | undefined;
@@ -61,7 +62,7 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
         inflight--;
         if (inflight === 0) idle?.();
       });
-      handle(broker, req, res, port, options.maxRequestBytes).catch(() => {
+      handle(broker, req, res, port, ownHosts, options.maxRequestBytes).catch(() => {
         if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
         else res.destroy();
       });
@@ -87,6 +88,7 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  ownHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -108,12 +110,12 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
   };
 }
 
-async function handle(broker: Broker, req: IncomingMessage, res: ServerResponse, port: number, maxBytes: number): Promise<void> {
+async function handle(broker: Broker, req: IncomingMessage, res: ServerResponse, port: number, ownHosts: ReadonlySet<string>, maxBytes: number): Promise<void> {
   const raw = req.url ?? '';
   try {
     // The broker is for local processes: a browser page (Origin) or a rebound name (Host) is refused.
     const host = (req.headers.host ?? '').toLowerCase();
-    if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) {
+    if (!ownHosts.has(host)) {
       throw new BrokerRefusal(400, 'host_header', `The Host header must be 127.0.0.1:${port}.`);
     }
     if (req.headers.origin !== undefined) throw new BrokerRefusal(403, 'origin_refused', 'Requests from web pages (with an Origin header) are refused.');
@@ -200,7 +202,15 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
 }
 
 function send(res: ServerResponse, r: ApiResult): void {
-  res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+  // A flat [name, value, …] list: Node writes it as is, without building and checking a header object.
+  const flat: string[] = [];
+  for (const name in r.headers) {
+    const value = r.headers[name]!;
+    if (Array.isArray(value)) for (const v of value) flat.push(name, v);
+    else flat.push(name, value);
+  }
+  flat.push('content-length', String(r.body.length));
+  res.writeHead(r.status, flat);
   res.end(r.body);
 }
 

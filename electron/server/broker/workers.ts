@@ -1,0 +1,116 @@
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+
+/**
+ * `sophon broker serve` on several cores: the command starts itself again as worker processes
+ * (node:cluster) that share one listening socket; each worker is a whole broker (its own core, token
+ * checks, vault reads and batched audit writes). Nothing is shared in memory, so nothing can go stale
+ * between them: every worker checks sophon.db's data_version on each request, so a token revoked by
+ * any process is refused by every worker on its next request, and audit rows from all workers go into
+ * the same WAL database (busy_timeout, batches; each worker flushes before it exits).
+ */
+
+/** Most workers `auto` starts: past this, the upstream and the callers need the cores more. */
+const AUTO_MAX = 4;
+
+/** Processes that serve for `Sophon.Broker.Workers` (0: one per core, at most 4; 1: this process alone). */
+export function brokerProcessCount(setting: number): number {
+  return setting > 0 ? setting : Math.max(1, Math.min(availableParallelism(), AUTO_MAX));
+}
+
+export function isBrokerWorker(): boolean {
+  return cluster.isWorker;
+}
+
+interface StopMessage {
+  sophon: 'broker-stop';
+}
+const STOP: StopMessage = { sophon: 'broker-stop' };
+const isStop = (m: unknown): boolean => typeof m === 'object' && m !== null && (m as Partial<StopMessage>).sophon === 'broker-stop';
+
+/**
+ * In a worker: resolves when the primary says stop, or is gone. Call it first, before opening anything,
+ * so a stop sent while the worker starts is not missed. Ctrl-C reaches the whole process group, but only
+ * the primary acts on it: a worker that died of the signal would lose its unwritten audit rows.
+ */
+export function untilPrimaryStops(): Promise<void> {
+  const ignore = () => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
+  return new Promise<void>((resolve) => {
+    process.on('message', (m: unknown) => {
+      if (isStop(m)) resolve();
+    });
+    process.once('disconnect', () => resolve());
+  });
+}
+
+/** In a worker, after its server closed and its audit is flushed: lets the process end (the IPC channel would keep it alive). */
+export function leavePrimary(): void {
+  if (cluster.worker?.isConnected()) cluster.worker.disconnect();
+}
+
+export interface BrokerWorkers {
+  port: number;
+  /** Resolves with an exit code when a worker stopped on its own (a crash): the others are stopped by then. */
+  failed: Promise<number>;
+  /** Asks every worker to stop (each finishes its calls in flight and flushes its audit) and waits for them. */
+  close(): Promise<void>;
+}
+
+/** In the primary: starts `count` workers (this command again) and resolves once all listen on the same port. */
+export async function startBrokerWorkers(count: number, log: (line: string) => void): Promise<BrokerWorkers> {
+  // Workers print nothing on stdout (the primary prints the address once); their errors go to our stderr.
+  cluster.setupPrimary({ stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const workers = new Set<Worker>();
+  let stopping = false;
+  let reportFailure: (code: number) => void = () => undefined;
+  const failed = new Promise<number>((resolve) => {
+    reportFailure = resolve;
+  });
+  const exited = new Map<Worker, Promise<void>>();
+
+  const stopAll = async (): Promise<void> => {
+    stopping = true;
+    for (const w of workers) if (w.isConnected()) w.send(STOP);
+    // A worker lets calls in flight finish for at most 5 s, then flushes: 15 s is a worker that hangs.
+    const timer = setTimeout(() => {
+      for (const w of workers) w.process.kill('SIGKILL');
+    }, 15_000);
+    timer.unref();
+    await Promise.all([...exited.values()]);
+    clearTimeout(timer);
+  };
+
+  let port = 0;
+  await new Promise<void>((resolve, reject) => {
+    let listening = 0;
+    for (let i = 0; i < count; i++) {
+      const w = cluster.fork({ SOPHON_BROKER_WORKER: String(i + 1) });
+      workers.add(w);
+      exited.set(
+        w,
+        new Promise<void>((done) =>
+          w.once('exit', (code, signal) => {
+            workers.delete(w);
+            done();
+            if (stopping) return;
+            const exitCode = typeof code === 'number' && code !== 0 ? code : 1;
+            if (listening < count) {
+              reject(Object.assign(new Error(`A broker worker could not start (${signal ?? `exit ${code}`}).`), { exitCode }));
+            } else {
+              log(`A broker worker stopped unexpectedly (${signal ?? `exit ${code}`}); stopping the broker.`);
+              reportFailure(exitCode);
+            }
+            void stopAll();
+          }),
+        ),
+      );
+      w.once('listening', (address) => {
+        port = address.port;
+        if (++listening === count) resolve();
+      });
+    }
+  });
+  return { port, failed, close: stopAll };
+}

@@ -1,0 +1,105 @@
+// `sophon broker serve` with several worker processes on one port (Sophon.Broker.Workers): every worker
+// refuses a token revoked by another process at once, redacts, and every call is in the audit trail after
+// Ctrl-C (which reaches the whole process group, workers included).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { request, createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { json, sophon } from '../../helpers/cli';
+import { tempHome } from '../../helpers/home';
+import { bearerService } from '../../helpers/services';
+
+const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
+const SECRET = 'sk-workers-real-secret-0123456789abcdef';
+
+/** One GET on a connection of its own (agent: false), so the primary hands each to the next worker. */
+function get(url: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('broker serve with worker processes', async () => {
+  const { home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { Workers: 3 } } });
+  let upstream: Server;
+  let seen = 0;
+  let connection = '';
+
+  before(async () => {
+    // The service echoes the credential it received: the broker must redact it in every worker.
+    upstream = createServer((req, res) => {
+      if (req.headers.authorization === `Bearer ${SECRET}`) seen++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ login: 'ada', echo: req.headers.authorization ?? null }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    await mkdir(join(home, 'connectors'), { recursive: true });
+    await writeFile(join(home, 'connectors', 'local-api.json'), JSON.stringify(bearerService('local-api', base)));
+    const added = await sophon(['connect', 'add', 'local-api', '--secret-stdin', '--no-test', '--json'], { home, stdin: SECRET });
+    assert.equal(added.code, 0, added.stderr);
+    connection = json<{ connection: { id: string } }>(added).connection.id;
+  });
+
+  after(async () => {
+    await new Promise((resolve) => upstream.close(resolve));
+    await cleanup();
+  });
+
+  test('three workers share the port; a revocation from another process is refused by each at once; Ctrl-C loses no audit row', async () => {
+    // Its own process group, as in a terminal: Ctrl-C is sent to every process of it.
+    const serve: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'broker', 'serve', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, detached: true });
+    let stderr = '';
+    serve.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => serve.on('close', (code) => resolve(code)));
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        serve.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        serve.on('close', () => reject(new Error(`serve exited: ${stderr}`)));
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      const workers = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+      assert.equal(workers.length, 3, `three worker processes: ${workers.join(' ')}`);
+
+      const minted = await sophon(['broker', 'mint', '--skill', 'workers', '--tool', 'get', '--connection', connection, '--json'], { home });
+      assert.equal(minted.code, 0, minted.stderr);
+      const { token, id } = json<{ token: string; id: string }>(minted);
+      // Every worker serves (and remembers the token check) before the revocation.
+      const before = await Promise.all(Array.from({ length: 12 }, () => get(`${url}/v1/proxy/${connection}/user`, token)));
+      for (const r of before) {
+        assert.equal(r.status, 200, r.body);
+        assert.deepEqual(JSON.parse(r.body), { login: 'ada', echo: '[REDACTED]' });
+      }
+      assert.equal((await sophon(['broker', 'revoke', id], { home })).code, 0);
+      const afterRevoke = await Promise.all(Array.from({ length: 12 }, () => get(`${url}/v1/proxy/${connection}/user`, token)));
+      for (const r of afterRevoke) {
+        assert.equal(r.status, 401, r.body);
+        assert.equal((JSON.parse(r.body) as { error: { code: string } }).error.code, 'token_revoked');
+      }
+    } finally {
+      process.kill(-serve.pid!, 'SIGINT');
+    }
+    assert.equal(await closed, 0, stderr);
+    assert.equal(spawnSync('pgrep', ['-g', String(serve.pid)], { encoding: 'utf8' }).stdout.trim(), '', 'no worker left behind');
+    const rows = json<{ rows: { action: string; outcome: string; detail: string | null }[] }>(await sophon(['audit', '--skill', 'workers', '--limit', '1000', '--json'], { home })).rows;
+    assert.equal(seen, 12);
+    assert.equal(rows.filter((r) => r.action === 'broker_use' && r.outcome === 'ok').length, 12, 'every forwarded call has its row');
+    assert.equal(rows.filter((r) => r.action === 'broker_use' && r.outcome === 'denied' && /token_revoked/.test(r.detail ?? '')).length, 12, 'every refusal has its row');
+    assert.ok(!JSON.stringify(rows).includes(SECRET));
+  });
+});
