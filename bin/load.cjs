@@ -10,7 +10,8 @@
 // simply compiles, as Node's own compile cache does (Node 22's module.enableCompileCache). The bundle
 // has no import() (the build turns those into require), which a vm.Script could not run without
 // Node's experimental main-context loader.
-const { readFileSync } = require('node:fs');
+const { Buffer } = require('node:buffer');
+const { closeSync, fstatSync, openSync, readSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
@@ -42,24 +43,35 @@ function cacheFor(argv) {
  * @param {{ cache?: boolean, argv?: readonly string[] }} [options] `argv` picks the code cache.
  */
 function loadCli(options = {}) {
-  let source;
+  let bundle;
   try {
-    source = readFileSync(BUNDLE);
+    bundle = openFile(BUNDLE);
   } catch (err) {
     if (err && err.code === 'ENOENT') return null;
     throw err;
   }
+  let cacheFile = null;
+  if (options.cache !== false) {
+    try {
+      cacheFile = openFile(cacheFor(options.argv ?? []));
+    } catch {
+      cacheFile = null;
+    }
+  }
+  // One buffer for both files, the cache read over the bundle once its text is out: a fresh buffer is
+  // memory whose every page the kernel maps on first touch, a cost that shows on some machines.
+  const buffer = Buffer.allocUnsafeSlow(Math.max(bundle.size, cacheFile ? cacheFile.size : 0));
   // The build makes the bundle ASCII: read as latin1, it is a one-byte string without decoding.
-  const text = source.toString('latin1');
+  const text = buffer.toString('latin1', 0, readAll(bundle, buffer));
   // V8 checks a cache against the source's length only; the cache starts with the id of the build it
   // was made for (the bundle's first comment), and is used only for that build.
   const id = /^\/\*sophon-build:([0-9a-f]{16})\*\//.exec(text);
   const buildId = id?.[1] ?? null;
   let cachedData;
-  if (options.cache !== false && buildId !== null) {
+  if (cacheFile) {
     try {
-      const cache = readFileSync(cacheFor(options.argv ?? []));
-      if (cache.subarray(0, 17).toString('latin1') === `${buildId}\n`) cachedData = cache.subarray(17);
+      const length = readAll(cacheFile, buffer);
+      if (buildId !== null && buffer.toString('latin1', 0, 17) === `${buildId}\n`) cachedData = buffer.subarray(17, length);
     } catch {
       cachedData = undefined;
     }
@@ -73,6 +85,32 @@ function loadCli(options = {}) {
   script.runInThisContext()(mod.exports, createRequire(BUNDLE), mod, BUNDLE, dirname(BUNDLE));
   mod.loaded = true;
   return { exports: mod.exports, script, buildId };
+}
+
+/** @param {string} file */
+function openFile(file) {
+  const fd = openSync(file, 'r');
+  try {
+    return { fd, size: fstatSync(fd).size };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/**
+ * Reads the whole opened file into the start of `buffer` and closes it; the number of bytes read.
+ * @param {{ fd: number, size: number }} file
+ * @param {Buffer} buffer
+ */
+function readAll(file, buffer) {
+  try {
+    let done = 0;
+    for (let n; done < file.size && (n = readSync(file.fd, buffer, done, file.size - done, done)) > 0; ) done += n;
+    return done;
+  } finally {
+    closeSync(file.fd);
+  }
 }
 
 module.exports = { BUNDLE, CACHE, LIST_CACHE, WRAPPER_START, WRAPPER_END, cacheFor, loadCli };

@@ -33,6 +33,14 @@ export function processIO(): CliIO {
 }
 
 /**
+ * At most this many UTF-16 units per write: for each write of a string Node allocates 3 bytes per unit
+ * to encode it, and for a large string (`connect list --json` of 1,000 connections is ~460,000) that
+ * is fresh memory whose every page the kernel must map — on some machines more than the writing
+ * itself. Pieces this size reuse one small buffer.
+ */
+export const PIECE = 16_384;
+
+/**
  * Writes straight to the file descriptor. `process.stdout`/`stdin` are streams that Node builds on first
  * use (node:net and node:stream for a pipe, ~25 built-in modules): a command that prints a result
  * should not pay for that at every start. Output stays in order: every write finishes before the next. If the descriptor cannot take
@@ -40,9 +48,9 @@ export function processIO(): CliIO {
  * through the stream, which waits. A reader that went away (EPIPE, `sophon … | head`) ends the output.
  * Windows consoles always get the stream.
  */
-function directWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => void {
+export function directWriter(fd: number, stream: () => NodeJS.WriteStream): (text: string) => void {
   let mode: 'direct' | 'stream' | 'closed' = process.platform === 'win32' ? 'stream' : 'direct';
-  return (text) => {
+  const write = (text: string) => {
     if (mode === 'stream') {
       stream().write(text);
       return;
@@ -69,7 +77,19 @@ function directWriter(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: strin
       stream().write((data ?? Buffer.from(text, 'utf8')).subarray(done));
     }
   };
+  return (text) => {
+    if (text.length <= PIECE) return write(text);
+    for (let start = 0; start < text.length; ) {
+      let end = Math.min(text.length, start + PIECE);
+      // Never between the halves of a surrogate pair: each half alone would be written as U+FFFD.
+      if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
+      write(text.slice(start, end));
+      start = end;
+    }
+  };
 }
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 
 const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 export function paint(io: CliIO, style: keyof typeof codes, text: string): string {
