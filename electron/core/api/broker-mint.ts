@@ -137,7 +137,7 @@ async function askPerson(
     case 'unattended':
       return deny('ambiguous', `You have ${usable.length} ${service.name} connections — ${list} — and no Sophon window is open to ask which one ${who} should use. Name one as "connection".`, undefined, service.id);
     case 'timeout':
-      return deny('ambiguous', `Nobody picked which ${service.name} connection ${who} should use within ${Math.round(timeoutMs / 1000)} s (${list}). Name one as "connection", or answer in the Sophon window.`, undefined, service.id);
+      return deny('ambiguous', `Nobody picked which ${service.name} connection ${who} should use within ${Math.ceil(timeoutMs / 1000)} s (${list}). Name one as "connection", or answer in the Sophon window.`, undefined, service.id);
     case 'cancelled':
       return deny('forbidden', `You declined: ${who} may not use a ${service.name} connection for this call.`, undefined, service.id);
     case 'picked': {
