@@ -80,6 +80,24 @@ export class AuditLog {
     this.insertMany(entries);
   }
 
+  /**
+   * recordMany, but false at once, writing nothing, when another connection holds the write lock (another
+   * broker worker writing its batch): waiting for it (busy_timeout) would stall every call of this process.
+   */
+  tryRecordMany(entries: readonly AuditEntry[]): boolean {
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.insertMany.immediate(entries);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
+    }
+  }
+
   /** Newest first. */
   query(filter: AuditFilter = {}): AuditRow[] {
     const where: string[] = [];

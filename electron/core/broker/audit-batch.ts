@@ -4,12 +4,15 @@ import type { AuditEntry, AuditLog } from '../audit/audit-log';
  * Audit rows of a busy broker, written in batches (one transaction every few milliseconds, or at once
  * when many are waiting). Nothing is dropped: `flush()` writes what is queued, `close()` flushes last.
  */
+/** A batch that met another writer is tried again this soon (plus up to as much again, so two workers drift apart). */
+const BUSY_RETRY_MS = 5;
+
 export class AuditBatcher {
   private queue: AuditEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly audit: Pick<AuditLog, 'recordMany'>,
+    private readonly audit: Pick<AuditLog, 'recordMany'> & Partial<Pick<AuditLog, 'tryRecordMany'>>,
     private readonly options: { delayMs?: number; maxBatch?: number } = {},
   ) {}
 
@@ -31,7 +34,13 @@ export class AuditBatcher {
     const batch = this.queue;
     this.queue = [];
     try {
-      this.audit.recordMany(batch);
+      if (throwOnError || !this.audit.tryRecordMany) this.audit.recordMany(batch);
+      else if (!this.audit.tryRecordMany(batch)) {
+        // Another process is writing: on the timer the batch waits here, without blocking calls, rather than
+        // in SQLite's busy handler; flush() (and a full queue) writes whatever it takes.
+        this.queue = batch.concat(this.queue);
+        this.timer ??= setTimeout(() => this.write(false), BUSY_RETRY_MS * (1 + Math.random())).unref();
+      }
     } catch (err) {
       // A busy database: keep the rows and try again rather than lose them.
       this.queue = batch.concat(this.queue);

@@ -60,6 +60,8 @@ export interface BrokerDeps {
    * from memory (for at most a second).
    */
   dbVersion?: () => number;
+  /** Called once by close(): what the broker's dependencies hold open for it. */
+  release?: () => void;
   /** Where a connection's vault file is: a decrypted credential is reused while that file is unchanged. */
   vaultFile?: (userId: string, connectionId: string) => string;
   now?: () => number;
@@ -165,6 +167,7 @@ export class Broker {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.deps.release?.();
     this.deps.audit.flush();
   }
 

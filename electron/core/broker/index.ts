@@ -4,6 +4,7 @@ import { vaultFileName } from '../vault/ids';
 import type { Resolver } from './addresses';
 import { AuditBatcher } from './audit-batch';
 import { Broker } from './broker';
+import { dbVersion } from './db-version';
 import { brokerSettings, type BrokerSettings } from './settings';
 import { BrokerTokens } from './tokens';
 
@@ -24,9 +25,7 @@ export interface CreateBrokerOptions {
 export function createBroker(core: SophonCore, options: CreateBrokerOptions): { broker: Broker; tokens: BrokerTokens; settings: BrokerSettings } {
   const settings = { ...brokerSettings(core.settings, core.paths.settingsFile), ...options.settings };
   const tokens = new BrokerTokens(core.db);
-  // Changes when another process commits (data_version) or this one writes anything (total_changes).
-  const dataVersion = core.db.prepare('PRAGMA data_version').pluck();
-  const ownChanges = core.db.prepare('SELECT total_changes()').pluck();
+  const version = dbVersion(core.db);
   const broker = new Broker({
     userId: options.userId,
     tokens,
@@ -38,7 +37,8 @@ export function createBroker(core: SophonCore, options: CreateBrokerOptions): { 
     resolver: options.resolver,
     onlySkill: options.onlySkill,
     onSecrets: options.onSecrets,
-    dbVersion: () => (dataVersion.get() as number) * 2 ** 32 + (ownChanges.get() as number),
+    dbVersion: version.read,
+    release: version.close,
     vaultFile: (userId, connectionId) => join(core.paths.vaultDir, vaultFileName(userId, connectionId)),
   });
   return { broker, tokens, settings };
