@@ -18,34 +18,34 @@ const vm = require('node:vm');
 
 const BUNDLE = join(__dirname, '..', 'dist', 'cli', 'sophon.cjs');
 const CACHE = `${BUNDLE}.cache`;
-// A second cache holding only what `connect list` compiles: V8 reads every function a cache holds, so
-// the most frequent command should not pay for what `--help` or the catalog compiled. Which cache is
-// read changes only how fast a command starts, never what it does (any cache fits the bundle it was
-// made for), so a rough look at argv picks it.
-const LIST_CACHE = `${BUNDLE}.list.cache`;
+// The bundles the build makes, each with its code cache next to it (`<bundle>.cache`): the full CLI,
+// and one with only what a plain `connect list` runs (electron/cli/list-main.ts). V8 reads every
+// function a cache holds and the bundle's every top-level declaration, so the most frequent command
+// should not pay for the rest of the CLI.
+const BUNDLES = { full: BUNDLE, list: join(__dirname, '..', 'dist', 'cli', 'sophon-list.cjs') };
 // The bundle is a function of CommonJS's module variables; the build writes it so (after its build id).
 const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) {';
 const WRAPPER_END = '\n})';
 
 /**
- * The code cache for a command line: the list cache for what looks like `connect list` without
- * `--available` or help, the full one for everything else.
+ * Whether a command line looks like `connect list` without `--available` or help: worth trying the list
+ * bundle, which itself decides (and hands anything else back, having done nothing).
  * @param {readonly string[]} argv
  */
-function cacheFor(argv) {
-  const list = argv.includes('connect') && argv.includes('list') && !argv.some((a) => a === '--available' || a === '--help' || a === '-h');
-  return list ? LIST_CACHE : CACHE;
+function looksLikeList(argv) {
+  return argv.includes('connect') && argv.includes('list') && !argv.some((a) => a === '--available' || a === '--help' || a === '-h');
 }
 
 /**
- * The bundle's exports (`main`) and its compiled script (the build saves the script's code cache).
+ * A bundle's exports (`main`) and its compiled script (the build saves the script's code cache).
  * Null when the bundle is not built.
- * @param {{ cache?: boolean, argv?: readonly string[] }} [options] `argv` picks the code cache.
+ * @param {{ bundle?: 'full' | 'list', cache?: boolean }} [options]
  */
 function loadCli(options = {}) {
+  const file = BUNDLES[options.bundle ?? 'full'];
   let bundle;
   try {
-    bundle = openFile(BUNDLE);
+    bundle = openFile(file);
   } catch (err) {
     if (err && err.code === 'ENOENT') return null;
     throw err;
@@ -53,7 +53,7 @@ function loadCli(options = {}) {
   let cacheFile = null;
   if (options.cache !== false) {
     try {
-      cacheFile = openFile(cacheFor(options.argv ?? []));
+      cacheFile = openFile(`${file}.cache`);
     } catch {
       cacheFile = null;
     }
@@ -78,11 +78,11 @@ function loadCli(options = {}) {
   }
   const wrapped = text.startsWith(WRAPPER_START, id ? id[0].length : 0);
   const script = new vm.Script(wrapped ? text : `${WRAPPER_START}${text}${WRAPPER_END}`, {
-    filename: BUNDLE,
+    filename: file,
     cachedData,
   });
-  const mod = { exports: {}, filename: BUNDLE, id: BUNDLE, loaded: false };
-  script.runInThisContext()(mod.exports, createRequire(BUNDLE), mod, BUNDLE, dirname(BUNDLE));
+  const mod = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   return { exports: mod.exports, script, buildId };
 }
@@ -113,4 +113,4 @@ function readAll(file, buffer) {
   }
 }
 
-module.exports = { BUNDLE, CACHE, LIST_CACHE, WRAPPER_START, WRAPPER_END, cacheFor, loadCli };
+module.exports = { BUNDLE, CACHE, BUNDLES, WRAPPER_START, WRAPPER_END, looksLikeList, loadCli };

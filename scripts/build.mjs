@@ -112,49 +112,69 @@ const externalDynamicImports = {
   },
 };
 
-// Outputs of the earlier ES-module build (dist/cli/sophon.mjs, its chunks in dist/): never left to be
-// picked up by mistake.
+// Outputs of earlier builds (the ES-module build's dist/cli/sophon.mjs and its chunks in dist/; a
+// second code cache of the full bundle for `connect list`): never left to be picked up by mistake.
 for (const dir of ['dist', 'dist/cli'].filter((d) => existsSync(d))) {
   for (const f of readdirSync(dir).filter((n) => /\.mjs(\.map)?$/.test(n))) rmSync(`${dir}/${f}`, { force: true });
 }
+rmSync('dist/cli/sophon.cjs.list.cache', { force: true });
+
+// The list bundle (electron/cli/list-main.ts) leaves out what a `connect list` never runs: OAuth
+// (with openid-client), the importer, the connection testers. Each is a stand-in that throws an error
+// named as list-main.ts expects, so if a list ever reached one, the full CLI would run it instead.
+const LEFT_OUT_OF_LIST = /[\\/]electron[\\/]core[\\/](oauth[\\/][^\\/]+|import[\\/]importer|connections[\\/](tester|http-test|mail-test))\.ts$/;
+const leftOutOfList = {
+  name: 'left-out-of-list',
+  setup(b) {
+    b.onLoad({ filter: LEFT_OUT_OF_LIST }, (args) => ({
+      contents: `const e = new Error(${JSON.stringify(`${args.path.replace(/^.*[\\/]electron[\\/]/, 'electron/')} is not in the connect list bundle (scripts/build.mjs)`)}); e.name = 'sophon-left-out-of-list-bundle'; throw e;`,
+      loader: 'js',
+    }));
+  },
+};
 
 // CommonJS, not ESM: an ES module costs the loader an async resolve/read/link per file (esbuild's
 // code splitting made ~25 chunks for `connect list`), and each ES import of a built-in builds a facade
 // that reads every export (fs's stream getters load node:stream). Dynamic import() of our own modules
 // becomes a lazy init inside the bundle: a command still runs only the modules it uses. One bundle
-// also keeps every class single-instance (isSophonError's instanceof).
+// also keeps every class single-instance (isSophonError's instanceof). Two bundles are built: the
+// full CLI, and one for a plain `connect list` (see electron/cli/list-main.ts), which never meet in
+// one process.
 const BUILD_ID_PLACEHOLDER = '0'.repeat(16);
-const cliBuild = await build({
-  entryPoints: { 'cli/sophon': 'electron/cli/main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
-  minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
-  external: [...cliExternalNative, ...cliExternal],
-  plugins: [zodEnglishOnly, zodTrim, lazyBuiltins, externalDynamicImports],
-  metafile: true,
-  // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
-  inject: ['scripts/cli-import-meta-url.js'],
-  define: { 'import.meta.url': 'cliImportMetaUrl' },
-  // The build id (filled in below) ties the code cache to this exact bundle. A comment only: the
-  // bundle's "use strict" must stay its first statement.
-  banner: { js: `/*sophon-build:${BUILD_ID_PLACEHOLDER}*/` },
-  logLevel: 'warning',
-});
-for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
-  const left = output.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path);
-  if (left.length) throw new Error(`${file} still has import() of ${left.join(', ')}: add it to the CLI's externals (scripts/build.mjs)`);
+async function buildCli(entry, name, plugins) {
+  const result = await build({
+    entryPoints: { [`cli/${name}`]: entry },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
+    minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
+    external: [...cliExternalNative, ...cliExternal],
+    plugins: [...plugins, zodEnglishOnly, zodTrim, lazyBuiltins, externalDynamicImports],
+    metafile: true,
+    // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
+    inject: ['scripts/cli-import-meta-url.js'],
+    define: { 'import.meta.url': 'cliImportMetaUrl' },
+    // The build id (filled in below) ties the code cache to this exact bundle. A comment only: the
+    // bundle's "use strict" must stay its first statement.
+    banner: { js: `/*sophon-build:${BUILD_ID_PLACEHOLDER}*/` },
+    logLevel: 'warning',
+  });
+  for (const [file, output] of Object.entries(result.metafile.outputs)) {
+    const left = output.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path);
+    if (left.length) throw new Error(`${file} still has import() of ${left.join(', ')}: add it to the CLI's externals (scripts/build.mjs)`);
+  }
+  finishBundle(`dist/cli/${name}.cjs`);
 }
+
 // A single non-ASCII character makes Node read the whole bundle as a two-byte string and V8 scan it
 // on its slower path (esbuild escapes strings but leaves regex literals as written, e.g. a quote class
 // in powershell-utils). \uXXXX means the same character in strings, templates, regexes and names.
-{
-  const file = 'dist/cli/sophon.cjs';
+function finishBundle(file) {
   const code = readFileSync(file, 'utf8');
   const ascii = code.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   // bin/load.cjs reads the bundle as latin1 (no decoding), so it must be ASCII. (An escaped non-ASCII
@@ -171,41 +191,45 @@ for (const [file, output] of Object.entries(cliBuild.metafile.outputs)) {
   writeFileSync(`${file}.tmp`, ascii.replace(`/*sophon-build:${BUILD_ID_PLACEHOLDER}*/`, `/*sophon-build:${id}*/${WRAPPER_START}`) + WRAPPER_END);
   renameSync(`${file}.tmp`, file);
 }
-await writeCodeCache();
+
+await buildCli('electron/cli/main.ts', 'sophon', []);
+await buildCli('electron/cli/list-main.ts', 'sophon-list', [leftOutOfList]);
+await writeCodeCaches();
 
 /**
- * V8's code caches for the bundle (see bin/load.cjs): the bundle is compiled here, commands run once
+ * V8's code caches for the bundles (see bin/load.cjs): each bundle is compiled here, commands run once
  * in this process in an empty throwaway SOPHON_HOME (settings, vault, database, catalog), and what V8
- * compiled is saved — first after `connect list` (table and --json: the list cache), then after
- * `--help` and `connect list --available` too (the cache every other command reads). Compiled code
- * only; nothing a command printed or read is kept. If anything fails, there is no cache and commands
+ * compiled is saved next to it — for the full CLI after `--help` and `connect list` with and without
+ * `--available`, for the list bundle after `connect list` in words and in JSON. Compiled code only;
+ * nothing a command printed or read is kept. If anything fails, there is no cache and commands
  * compile the bundle as they start.
  */
-async function writeCodeCache() {
-  const { CACHE, LIST_CACHE, loadCli } = createRequire(import.meta.url)('../bin/load.cjs');
-  for (const f of [CACHE, LIST_CACHE]) rmSync(f, { force: true });
+async function writeCodeCaches() {
+  const { BUNDLES, loadCli } = createRequire(import.meta.url)('../bin/load.cjs');
+  const warmUps = {
+    full: [['--help'], ['connect', 'list', '--json'], ['connect', 'list', '--available', '--json']],
+    list: [['connect', 'list'], ['connect', 'list', '--json']],
+  };
   const home = mkdtempSync(join(tmpdir(), 'sophon-build-'));
   try {
-    const cli = loadCli({ cache: false });
-    const quiet = { out() {}, err() {}, json() {}, color: false, isTTY: false };
-    const env = { ...process.env, SOPHON_HOME: home, SOPHON_USER: 'default' };
-    const run = async (...argvs) => {
-      for (const argv of argvs) {
-        const code = await cli.exports.main(argv, quiet, env);
-        if (code !== 0) throw new Error(`sophon ${argv.join(' ')} exited ${code}`);
+    for (const [bundle, argvs] of Object.entries(warmUps)) {
+      const cache = `${BUNDLES[bundle]}.cache`;
+      rmSync(cache, { force: true });
+      try {
+        const cli = loadCli({ bundle, cache: false });
+        const quiet = { out() {}, err() {}, json() {}, color: false, isTTY: false };
+        const env = { ...process.env, SOPHON_HOME: home, SOPHON_USER: 'default' };
+        for (const argv of argvs) {
+          const code = await cli.exports.main(argv, quiet, env);
+          if (code !== 0) throw new Error(`sophon ${argv.join(' ')} (${bundle} bundle) exited ${code}`);
+        }
+        writeFileSync(`${cache}.tmp`, Buffer.concat([Buffer.from(`${cli.buildId}\n`, 'latin1'), cli.script.createCachedData()]));
+        renameSync(`${cache}.tmp`, cache);
+      } catch (err) {
+        console.warn(`build: no code cache for ${BUNDLES[bundle]} (${err instanceof Error ? err.message : String(err)}); it still works, compiling as it starts.`);
+        rmSync(cache, { force: true });
       }
-    };
-    const save = (file) => {
-      writeFileSync(`${file}.tmp`, Buffer.concat([Buffer.from(`${cli.buildId}\n`, 'latin1'), cli.script.createCachedData()]));
-      renameSync(`${file}.tmp`, file);
-    };
-    await run(['connect', 'list'], ['connect', 'list', '--json']);
-    save(LIST_CACHE);
-    await run(['--help'], ['connect', 'list', '--available', '--json']);
-    save(CACHE);
-  } catch (err) {
-    console.warn(`build: no code cache for the CLI (${err instanceof Error ? err.message : String(err)}); it still works, compiling as it starts.`);
-    for (const f of [CACHE, LIST_CACHE]) rmSync(f, { force: true });
+    }
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

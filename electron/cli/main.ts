@@ -1,7 +1,8 @@
-import { isSophonError } from '../core/errors';
-import { exitCodeFor, ExitCode } from './exit-codes';
+import { ExitCode } from './exit-codes';
 import { processIO, type CliIO } from './io';
 import { plainListArgs } from './list-args';
+import { runPlainList } from './plain-list';
+import { reportError } from './report-error';
 
 /**
  * The `sophon` command: parses argv (commander, in ./program, loaded only when needed), dispatches
@@ -15,10 +16,7 @@ export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.
     // The most frequent command, in its plain forms, starts without building commander's program
     // (every command, option and help text); anything else, or any doubt, goes through commander.
     const list = plainListArgs(argv);
-    if (list) {
-      const { connectList } = await import('./commands/connect');
-      return await connectList({ io, env, global: { home: list.home, user: list.user ?? env.SOPHON_USER ?? 'default', debug: list.debug } }, { json: list.json });
-    }
+    if (list) return await runPlainList(list, io, env);
     const { CommanderError } = await import('commander');
     const { buildProgram } = await import('./program');
     let exit: number = ExitCode.ok;
@@ -31,15 +29,6 @@ export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.
       throw err;
     }
   } catch (err) {
-    const debug = argv.includes('--debug');
-    if (isSophonError(err)) {
-      io.err(`sophon: ${err.message}`);
-      if (debug && err.stack) io.err(err.stack);
-      return exitCodeFor(err.code);
-    }
-    io.err(`sophon: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-    if (debug && err instanceof Error && err.stack) io.err(err.stack);
-    else io.err('(run with --debug for details)');
-    return ExitCode.failure;
+    return reportError(io, argv, err);
   }
 }

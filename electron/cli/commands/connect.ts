@@ -1,4 +1,3 @@
-import type { Connection } from '../../../shared/connections';
 import type { ServiceDefinition } from '../../core/catalog/schema';
 import type { TestOutcome } from '../../core/connections/test-outcome';
 import { SophonError } from '../../core/errors';
@@ -6,8 +5,11 @@ import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { paint, table, type CliIO } from '../io';
+import { stateBadge, when } from './connect-list';
 import { askSecretField, askText, confirm, readSecret } from '../prompt';
 import type { OAuthInteraction } from '../../core/connections/oauth-connect';
+
+export { connectList } from './connect-list';
 
 interface OAuthFlags {
   scopes?: string[];
@@ -45,52 +47,9 @@ const TEST_EXIT: Record<TestOutcome['status'], number> = {
   unexpected: ExitCode.failure,
 };
 
-function stateBadge(io: CliIO, c: Connection): string {
-  if (c.state === 'active') return paint(io, 'green', 'active');
-  if (c.state === 'needs_reauth') return paint(io, 'yellow', 'needs re-auth');
-  return paint(io, 'red', 'error');
-}
-
-const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) : '-');
-
 function outcomeLine(io: CliIO, o: TestOutcome): string {
   const ok = o.status === 'ok' || o.status === 'untestable';
   return `${paint(io, ok ? 'green' : 'red', o.status)}: ${o.message}`;
-}
-
-export async function connectList(ctx: CommandContext, opts: { json?: boolean; available?: boolean }): Promise<number> {
-  return withCore(ctx, async (core) => {
-    if (opts.available) {
-      const catalog = await core.connections.catalog();
-      const services = catalog.entries.map(({ service: s, source }) => ({
-        id: s.id,
-        name: s.name,
-        group: s.group,
-        authMethod: s.auth.method,
-        defaultScopes: s.defaultScopes,
-        fields: s.auth.fields.map((f) => ({ name: f.name, label: f.label, secret: f.secret, required: f.required })),
-        source: source.kind === 'connector' ? source.file : 'builtin',
-        unverified: s.unverified,
-      }));
-      if (opts.json) ctx.io.json({ services, problems: catalog.problems });
-      else {
-        ctx.io.out(table([['SERVICE', 'NAME', 'GROUP', 'AUTH'], ...services.map((s) => [s.id, s.name, s.group, s.authMethod])]));
-        for (const p of catalog.problems) ctx.io.err(`${paint(ctx.io, 'yellow', 'connector problem:')} ${p.file}: ${p.message}`);
-      }
-      return ExitCode.ok;
-    }
-    const connections = await core.connections.list(ctx.global.user);
-    if (opts.json) ctx.io.json({ connections });
-    else if (connections.length === 0) ctx.io.out('No connections yet. Add one with `sophon connect add <service>`; see `sophon connect list --available`.');
-    else
-      ctx.io.out(
-        table([
-          ['ID', 'SERVICE', 'LABEL', 'STATE', 'LAST USED', 'LAST TEST'],
-          ...connections.map((c) => [c.id, c.serviceId, c.label, stateBadge(ctx.io, c), when(c.lastUsedAt), c.lastTest ? `${c.lastTest.status} ${when(c.lastTest.at)}` : '-']),
-        ]),
-      );
-    return ExitCode.ok;
-  });
 }
 
 /** `--field k=v` pairs; a secret field named here is refused by core (argv is readable by other processes). */

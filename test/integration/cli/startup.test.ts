@@ -63,27 +63,40 @@ describe('the CLI starts with only what a command needs', () => {
     assert.equal((await sophon(['connect', 'remove', id, '--yes', '--json'], { home })).code, 0);
   });
 
-  test('V8 accepts both code caches the build made for the bundle: the one for connect list, and the one for every other command', () => {
-    for (const argv of [['connect', 'list', '--json'], ['connect', 'list'], ['--help'], ['connect', 'list', '--available'], []]) {
+  test('V8 accepts the code cache the build made for each bundle: the full CLI, and the one for connect list', () => {
+    for (const bundle of ['full', 'list']) {
       const r = spawnSync(
         process.execPath,
-        [
-          '-e',
-          `const { loadCli, cacheFor } = require(${JSON.stringify(join(ROOT, 'bin', 'load.cjs'))}); const argv = ${JSON.stringify(argv)}; const cli = loadCli({ argv }); process.stdout.write(JSON.stringify({ main: typeof cli.exports.main, rejected: cli.script.cachedDataRejected, cache: require('node:path').basename(cacheFor(argv)) }));`,
-        ],
+        ['-e', `const cli = require(${JSON.stringify(join(ROOT, 'bin', 'load.cjs'))}).loadCli({ bundle: '${bundle}' }); process.stdout.write(JSON.stringify({ main: typeof cli.exports.main, rejected: cli.script.cachedDataRejected }));`],
         { encoding: 'utf8' },
       );
       assert.equal(r.status, 0, r.stderr);
-      const list = argv.length >= 2 && !argv.includes('--available');
-      assert.deepEqual(JSON.parse(r.stdout), { main: 'function', rejected: false, cache: list ? 'sophon.cjs.list.cache' : 'sophon.cjs.cache' }, argv.join(' '));
+      assert.deepEqual(JSON.parse(r.stdout), { main: 'function', rejected: false }, bundle);
     }
+  });
+
+  test('the list bundle runs a plain connect list itself, and hands any other command line back having printed nothing', () => {
+    const script = `
+      const cli = require(${JSON.stringify(join(ROOT, 'bin', 'load.cjs'))}).loadCli({ bundle: 'list' });
+      const seen = [];
+      const io = { out: (t) => seen.push(t), err: (t) => seen.push(t), json: (v) => seen.push(v.connections.length), color: false, isTTY: false };
+      (async () => {
+        const list = await cli.exports.main(['connect', 'list', '--json'], io, process.env);
+        const printed = seen.length;
+        const others = [];
+        for (const argv of [['connect', 'list', '--available'], ['connect', 'list', '--bogus'], ['--help'], ['connect', 'add', 'openai']]) others.push(await cli.exports.main(argv, io, process.env));
+        process.stdout.write(JSON.stringify({ list, printed, listed: seen[0], others: others.map(String), after: seen.length }));
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, SOPHON_HOME: home }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { list: 0, printed: 1, listed: CONNECTIONS, others: ['undefined', 'undefined', 'undefined', 'undefined'], after: 1 });
   });
 
   test('without a code cache, with one V8 refuses, or with one made for another build, the CLI compiles and runs the same', async () => {
     const copy = join(home, 'install');
     await mkdir(join(copy, 'dist', 'cli'), { recursive: true });
     await cp(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
-    await cp(join(ROOT, 'dist', 'cli', 'sophon.cjs'), join(copy, 'dist', 'cli', 'sophon.cjs'));
+    for (const bundle of ['sophon.cjs', 'sophon-list.cjs']) await cp(join(ROOT, 'dist', 'cli', bundle), join(copy, 'dist', 'cli', bundle));
     await cp(join(ROOT, 'package.json'), join(copy, 'package.json'));
     await symlink(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
     const run = () =>
@@ -96,25 +109,27 @@ describe('the CLI starts with only what a command needs', () => {
     const none = run();
     assert.equal(none.status, 0, none.stderr);
     assert.equal(none.stdout, expected);
-    for (const cache of ['sophon.cjs.cache', 'sophon.cjs.list.cache']) await writeFile(join(copy, 'dist', 'cli', cache), Buffer.from('not a V8 code cache'));
+    for (const cache of ['sophon.cjs.cache', 'sophon-list.cjs.cache']) await writeFile(join(copy, 'dist', 'cli', cache), Buffer.from('not a V8 code cache'));
     const bad = run();
     assert.equal(bad.status, 0, bad.stderr);
     assert.equal(bad.stderr, '');
     assert.equal(bad.stdout, expected);
     // A real cache made for another build (V8 itself would only compare the source's length): not used.
     const real = await readFile(join(ROOT, 'dist', 'cli', 'sophon.cjs.cache'));
-    const realList = await readFile(join(ROOT, 'dist', 'cli', 'sophon.cjs.list.cache'));
+    const realList = await readFile(join(ROOT, 'dist', 'cli', 'sophon-list.cjs.cache'));
     await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.cache'), Buffer.concat([Buffer.from('0123456789abcdef\n'), real.subarray(17)]));
-    await writeFile(join(copy, 'dist', 'cli', 'sophon.cjs.list.cache'), Buffer.concat([Buffer.from('0123456789abcdef\n'), realList.subarray(17)]));
-    const probe = spawnSync(
-      process.execPath,
-      ['-e', `const cli = require(${JSON.stringify(join(copy, 'bin', 'load.cjs'))}).loadCli({ argv: ['connect', 'list', '--json'] }); process.stdout.write(JSON.stringify({ buildId: cli.buildId, rejected: cli.script.cachedDataRejected ?? 'not used' }));`],
-      { encoding: 'utf8' },
-    );
-    assert.equal(probe.status, 0, probe.stderr);
-    const { buildId, rejected } = JSON.parse(probe.stdout) as { buildId: string; rejected: unknown };
-    assert.equal(buildId, real.subarray(0, 16).toString('latin1'));
-    assert.equal(rejected, 'not used');
+    await writeFile(join(copy, 'dist', 'cli', 'sophon-list.cjs.cache'), Buffer.concat([Buffer.from('0123456789abcdef\n'), realList.subarray(17)]));
+    for (const [bundle, cache] of [['full', real], ['list', realList]] as const) {
+      const probe = spawnSync(
+        process.execPath,
+        ['-e', `const cli = require(${JSON.stringify(join(copy, 'bin', 'load.cjs'))}).loadCli({ bundle: '${bundle}' }); process.stdout.write(JSON.stringify({ buildId: cli.buildId, rejected: cli.script.cachedDataRejected ?? 'not used' }));`],
+        { encoding: 'utf8' },
+      );
+      assert.equal(probe.status, 0, probe.stderr);
+      const { buildId, rejected } = JSON.parse(probe.stdout) as { buildId: string; rejected: unknown };
+      assert.equal(buildId, cache.subarray(0, 16).toString('latin1'), bundle);
+      assert.equal(rejected, 'not used', bundle);
+    }
     const other = run();
     assert.equal(other.status, 0, other.stderr);
     assert.equal(other.stdout, expected);

@@ -1,0 +1,17 @@
+import { isSophonError } from '../core/errors';
+import { exitCodeFor, ExitCode } from './exit-codes';
+import type { CliIO } from './io';
+
+/** An error that ended a command: one line on stderr (and its stack with --debug), and its exit code. */
+export function reportError(io: CliIO, argv: readonly string[], err: unknown): number {
+  const debug = argv.includes('--debug');
+  if (isSophonError(err)) {
+    io.err(`sophon: ${err.message}`);
+    if (debug && err.stack) io.err(err.stack);
+    return exitCodeFor(err.code);
+  }
+  io.err(`sophon: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+  if (debug && err instanceof Error && err.stack) io.err(err.stack);
+  else io.err('(run with --debug for details)');
+  return ExitCode.failure;
+}
