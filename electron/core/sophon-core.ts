@@ -8,7 +8,7 @@ import { SophonError } from './errors';
 import type { ImportService } from './import/importer';
 import { isLinked } from './import/linked';
 import type { OAuthRefresher } from './oauth/refresh';
-import type { CredentialRef, ICredentialVault, TokenRefresher } from './vault/credential';
+import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from './vault/credential';
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
 
 export interface SophonCore extends OpenedVault {
@@ -37,14 +37,22 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   // The refresher needs the vault and the connections, which need the refresher: bound after opening.
   let refresher: Promise<OAuthRefresher> | undefined;
   let makeRefresher: () => Promise<OAuthRefresher> = () => Promise.reject(new SophonError('internal', 'core not open'));
+  // A refresh brings a new expiry (and maybe fewer scopes); the connection row shows them, so it is told.
+  let noteGrant: (ref: CredentialRef, credential: StoredCredential) => void = () => undefined;
   const lazyRefresher: TokenRefresher = async (ref, current) => {
     refresher ??= makeRefresher();
-    return (await refresher).refresher(ref, current);
+    const next = await (await refresher).refresher(ref, current);
+    if (next !== current) noteGrant(ref, next);
+    return next;
   };
   const opened = await openVault({ ...options, refresher: options.refresher ?? lazyRefresher });
   const db = await openDatabase(opened.paths.database);
   const audit = new AuditLog(db);
   const store = new ConnectionStore(db);
+  noteGrant = (ref, credential) => {
+    const record = store.get(ref.connectionId);
+    if (record) store.updateGrant(record.id, { scopes: credential.scopes ?? record.scopes, expiresAt: credential.expiresAt ?? null, account: null });
+  };
   const loadCatalog = options.catalog ?? (async (dir: string) => (await import('./catalog/catalog')).loadCatalog(dir));
   const tester: ConnectionTester = options.tester ?? (async (service, material) => (await import('./connections/tester')).testConnection(service, material));
   const oauthClient = (service: ServiceDefinition) => oauthClientFor(opened.settings, opened.paths.settingsFile, service);
@@ -97,7 +105,7 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   await connections.reconcile();
   const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
     refresher ??= makeRefresher();
-    await (await refresher).refresh(ref, options);
+    noteGrant(ref, await (await refresher).refresh(ref, options));
     audit.record({ userId: ref.userId, action: 'refresh', outcome: 'ok', connectionId: ref.connectionId, detail: options.force ? 'refreshed on schedule or by hand' : null });
   };
   return { ...opened, db, audit, store, connections, refresh, imports, close: () => db.close() };

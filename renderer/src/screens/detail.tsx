@@ -39,6 +39,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
   const [busy, setBusy] = useState<Busy>(null);
   const [error, setError] = useState<ErrorText | null>(null);
   const [testResult, setTestResult] = useState<Out<'connections.test'>['outcome'] | null>(null);
+  const [refreshed, setRefreshed] = useState<{ expiresAt: string | null } | null>(null);
   const [renaming, setRenaming] = useState(false);
   const [label, setLabel] = useState(c.label);
   const [reauthOpen, setReauthOpen] = useState(c.state === 'needs_reauth');
@@ -57,14 +58,14 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
     document.querySelector<HTMLElement>('.page-title')?.focus();
   }, []);
 
-  async function run<T>(what: Exclude<Busy, null>, fn: () => Promise<T>): Promise<T | undefined> {
+  async function run<T>(what: Exclude<Busy, null>, fn: () => Promise<T>, describe: (err: unknown) => ErrorText = describeError): Promise<T | undefined> {
     setBusy(what);
     setError(null);
     setFlashHere(null);
     try {
       return await fn();
     } catch (err) {
-      setError(describeError(err));
+      setError(describe(err));
       return undefined;
     } finally {
       setBusy(null);
@@ -75,11 +76,29 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
   const test = () =>
     run('test', async () => {
       setTestResult(null);
+      setRefreshed(null);
       const r = await api['connections.test']({ connection: c.id });
       upsert(r.connection);
       setTestResult(r.outcome);
     });
-  const refresh = () => run('refresh', async () => upsert((await api['connections.refresh']({ connection: c.id })).connection));
+  const refresh = () =>
+    run(
+      'refresh',
+      async () => {
+        setTestResult(null);
+        setRefreshed(null);
+        const r = await api['connections.refresh']({ connection: c.id });
+        upsert(r.connection);
+        setRefreshed({ expiresAt: r.connection.expiresAt });
+      },
+      (err) => {
+        const text = describeError(err);
+        if (text.code !== 'auth_failed') return text;
+        // The generic sentence ("check that it is correct") fits a typed key; a refused refresh needs a new sign-in.
+        setReauthOpen(true);
+        return { ...text, title: `${c.serviceName} refused to refresh the token. Sign in again (below) to keep using this connection.` };
+      },
+    );
   const reauth = (e: FormEvent) => {
     e.preventDefault();
     setProgress(null);
@@ -171,7 +190,15 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           <dt>Last used</dt>
           <dd title={absolute(c.lastUsedAt)}>{relative(c.lastUsedAt)}</dd>
           <dt>Expires</dt>
-          <dd title={absolute(c.expiresAt)}>{c.expiresAt ? relative(c.expiresAt) : 'no expiry'}</dd>
+          <dd title={absolute(c.expiresAt)}>
+            {c.expiresAt ? (
+              <time dateTime={c.expiresAt} data-fact="expires">
+                {expiryText(c.expiresAt)}
+              </time>
+            ) : (
+              'no expiry'
+            )}
+          </dd>
           <dt>Last test</dt>
           <dd>{c.lastTest ? `${outcomeText(c.lastTest)} (${relative(c.lastTest.at)})` : 'never tested'}</dd>
           <dt>Id</dt>
@@ -209,6 +236,13 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
         <div aria-live="polite" className="live-region">
           {busy === 'test' && <Spinner label="Testing…" />}
           {busy === 'refresh' && <Spinner label="Refreshing the token…" />}
+          {refreshed && (
+            <Note kind="ok">
+              <p className="refresh-result">
+                Token refreshed. {refreshed.expiresAt ? `The new token expires ${expiryText(refreshed.expiresAt)} (${absolute(refreshed.expiresAt)}).` : 'The new token does not expire.'}
+              </p>
+            </Note>
+          )}
           {testResult && (
             <Note kind={testResult.status === 'ok' ? 'ok' : 'warn'}>
               <p className="test-result" data-status={testResult.status}>
@@ -270,6 +304,13 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
       </Dialog>
     </>
   );
+}
+
+/** When a token expires, in words; relative() would call anything within a minute "just now" either way. */
+function expiryText(iso: string, now = Date.now()): string {
+  const left = Date.parse(iso) - now;
+  if (Math.abs(left) < 60_000) return left > 0 ? 'in under a minute' : 'under a minute ago';
+  return relative(iso, now);
 }
 
 function FieldFact({ name, value }: { name: string; value: string }) {
