@@ -126,6 +126,18 @@ const SkillName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'must be 1-64
 export const ConnectionOptionSchema = z.object({ id: z.string(), label: z.string(), account: z.string().nullable(), state: ConnectionStateSchema });
 export type ConnectionOption = z.infer<typeof ConnectionOptionSchema>;
 
+/** A question to the person: which of these connections skill S may use for tool T (event `connection.choose`). */
+export const ConnectionChoiceSchema = z.object({
+  request: z.string(),
+  phase: z.enum(['open', 'closed']),
+  skill: z.string(),
+  tool: z.string(),
+  serviceId: z.string(),
+  serviceName: z.string(),
+  options: z.array(ConnectionOptionSchema),
+  expiresAt: z.string(),
+});
+
 /** Every operation: name → input and output schema. Keys are exactly OPERATION_NAMES. */
 export const OPERATIONS = {
   /** Who the caller is: the token's (or the desktop app's) user, and whether it is an admin. */
@@ -244,6 +256,8 @@ export const OPERATIONS = {
     input: z.strictObject({ request: z.string().min(1).max(100), connection: z.string().min(1).max(200).nullable() }),
     output: z.object({ request: z.string(), outcome: z.enum(['picked', 'cancelled']) }),
   },
+  /** The caller's questions still open (a window opened after a question was asked shows it from here). */
+  'broker.questions': { input: Empty, output: z.object({ questions: z.array(ConnectionChoiceSchema) }) },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 /** Events pushed to the UI. Each reaches only the user it concerns. */
@@ -266,16 +280,7 @@ export const EVENTS = {
    * `open` asks which one (answer with `broker.choose` before `expiresAt`); `closed` when it was answered
    * (in any window), cancelled or timed out, so every window drops the question.
    */
-  'connection.choose': z.object({
-    request: z.string(),
-    phase: z.enum(['open', 'closed']),
-    skill: z.string(),
-    tool: z.string(),
-    serviceId: z.string(),
-    serviceName: z.string(),
-    options: z.array(ConnectionOptionSchema),
-    expiresAt: z.string(),
-  }),
+  'connection.choose': ConnectionChoiceSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type In<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;

@@ -26,6 +26,7 @@ export const OPERATION_NAMES = [
   'admin.connections',
   'broker.mint',
   'broker.choose',
+  'broker.questions',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];

@@ -2,7 +2,7 @@ import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'e
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Envelope } from '../../shared/contract';
+import type { Envelope, EventPayload } from '../../shared/contract';
 import { eventChannel } from '../../shared/operations';
 import { APP_CSP } from '../../shared/security';
 import { dispatch, toErrorInfo } from '../core/api/dispatch';
@@ -35,6 +35,8 @@ const caller: Caller = { userId: process.env.SOPHON_USER ?? 'default', isAdmin: 
 let win: BrowserWindow | null = null;
 let tray: AppTray | null = null;
 let core: SophonCore | undefined;
+/** The broker's address once it listens (broker.mint answers it to agent runtimes). */
+let brokerUrl: string | null = null;
 let pendingRoute = parseDeepLink(deepLinkInArgv(process.argv) ?? '')?.route ?? '';
 const stops: (() => void)[] = [];
 
@@ -82,6 +84,7 @@ async function startBroker(opened: SophonCore): Promise<void> {
   const [{ createBroker }, { startBrokerServer }] = await Promise.all([import('../core/broker'), import('../server/broker/server')]);
   const { broker, settings } = createBroker(opened, { userId: caller.userId });
   const server = await startBrokerServer(broker, { port: settings.Port, maxRequestBytes: settings.MaxRequestBytes });
+  brokerUrl = server.url;
   console.log(`Sophon broker listening on ${server.url}`);
   stops.push(() => void server.close());
 }
@@ -105,11 +108,15 @@ async function start(): Promise<void> {
         if (windowOpenDecision(url) === 'external') await shell.openExternal(url);
       },
       changed: watcher.poke,
+      brokerUrl: () => brokerUrl,
     });
     call = (name, input) => dispatch(operations, caller, name, input);
     const renderTray = async () => tray?.render(buildTrayModel(await opened.connections.list(caller.userId)));
     hub.subscribe(caller.userId, (event, payload) => {
       if (event === 'connections.changed') void renderTray();
+      // A skill's call waits for the person to pick a connection: bring the window up to ask (a window
+      // opened now lists the question through broker.questions).
+      if (event === 'connection.choose' && (payload as EventPayload<'connection.choose'>).phase === 'open') showWindow();
       // Events go only to the app's own page.
       if (win && !win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(eventChannel(event), payload);
     });

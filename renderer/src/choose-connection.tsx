@@ -7,16 +7,28 @@ import './choose-connection.css';
 
 type Choice = EventPayload<'connection.choose'>;
 
+/** The queue after hearing of a question: an open one joins (once), a closed one leaves. */
+function merged(queue: Choice[], p: Choice): Choice[] {
+  if (p.phase !== 'open') return queue.filter((c) => c.request !== p.request);
+  return queue.some((c) => c.request === p.request) ? queue : [...queue, p];
+}
+
 /**
  * Asks the person which of their connections a skill's call should use, when the call named only a
  * service they have several connections of (`connection.choose`). Mounted once; questions queue, one
  * dialog at a time. A question answered in another window, or timed out, disappears here too.
  */
 export function ChooseConnection() {
+  const { api } = useApi();
   const [queue, setQueue] = useState<Choice[]>([]);
-  useEvent('connection.choose', (p) => {
-    setQueue((q) => (p.phase === 'open' ? (q.some((c) => c.request === p.request) ? q : [...q, p]) : q.filter((c) => c.request !== p.request)));
-  });
+  useEvent('connection.choose', (p) => setQueue((q) => merged(q, p)));
+  // Questions asked before this window opened (the app shows its window when one is asked).
+  useEffect(() => {
+    api['broker.questions']({}).then(
+      (r) => setQueue((q) => r.questions.reduce(merged, q)),
+      () => undefined,
+    );
+  }, [api]);
   const current = queue[0];
   if (!current) return null;
   const drop = () => setQueue((q) => q.filter((c) => c.request !== current.request));

@@ -82,10 +82,8 @@ export class ConnectionChoices {
     return 'picked';
   }
 
-  /** How many questions are open for a user (tests, diagnostics). */
-  openFor(userId: string): number {
-    let n = 0;
-    for (const p of this.pending.values()) if (p.userId === userId) n++;
-    return n;
+  /** A user's open questions, oldest first (for a window opened after they were asked). */
+  openFor(userId: string): ChoicePayload[] {
+    return [...this.pending.values()].filter((p) => p.userId === userId).map((p) => p.payload);
   }
 }

@@ -265,6 +265,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     'broker.mint': (caller, input) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input),
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
+    'broker.questions': async (caller) => ({ questions: choices.openFor(caller.userId) }),
   };
 }
 

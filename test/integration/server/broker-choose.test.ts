@@ -85,6 +85,11 @@ describe('REST: broker.mint asks the person which connection, per user', () => {
     assert.ok(choice);
     assert.deepEqual([choice.skill, choice.tool, choice.serviceName, choice.options.map((o) => o.id).sort()], ['mail-digest', 'summarize', 'Local mailapi', [work, homeConn].sort()]);
 
+    // A window opened now finds it through broker.questions; bob's finds nothing.
+    const listed = (await call(d, d.token, 'broker.questions', {})).json().value as Out<'broker.questions'>;
+    assert.deepEqual(listed.questions.map((q) => [q.request, q.phase]), [[choice.request, 'open']]);
+    assert.deepEqual(((await call(d, bobToken, 'broker.questions', {})).json().value as Out<'broker.questions'>).questions, []);
+
     // Bob cannot answer it (404, as if it did not exist) and never heard of it.
     const bobAnswer = await call(d, bobToken, 'broker.choose', { request: choice.request, connection: work });
     assert.equal(bobAnswer.status, 404, bobAnswer.body);
@@ -100,8 +105,9 @@ describe('REST: broker.mint asks the person which connection, per user', () => {
     events.close();
     bobEvents.close();
     assert.ok(!bobEvents.text().includes('connection.choose'), "another user's stream never hears the question");
-    // Answered once: a second answer finds nothing.
+    // Answered once: a second answer finds nothing, and it is no longer listed.
     assert.equal((await call(d, d.token, 'broker.choose', { request: choice.request, connection: work })).status, 404);
+    assert.deepEqual(((await call(d, d.token, 'broker.questions', {})).json().value as Out<'broker.questions'>).questions, []);
 
     const audit = (await call(d, d.token, 'audit.query', { skill: 'mail-digest', action: 'broker_mint', limit: 10 })).json().value as { rows: { outcome: string; connectionId: string | null; detail: string }[] };
     const okRow = audit.rows.find((r) => r.outcome === 'ok');

@@ -220,6 +220,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'admin.connections': {},
       'broker.mint': { skill: 'canary-skill', tool: 'probe', connection: connection.id },
       'broker.choose': { request: 'choice-none', connection: null },
+      'broker.questions': {},
       'connections.remove': { connection: connection.id },
     };
     const order = [...OPERATION_NAMES].filter((n) => n !== 'connections.remove');

@@ -53,7 +53,7 @@ describe('pending connection choices', () => {
     assert.equal(choices.answer('alice', c.request, 'gmail-bbbb'), 'picked');
     assert.deepEqual(await asked, { kind: 'picked', connectionId: 'gmail-bbbb' });
     assert.deepEqual(tab2.seen.map((x) => x.phase), ['open', 'closed']);
-    assert.equal(choices.openFor('alice'), 0);
+    assert.equal(choices.openFor('alice').length, 0);
     // A second answer (the other window) finds nothing.
     assert.throws(() => choices.answer('alice', c.request, 'gmail-aaaa'), (e: unknown) => e instanceof SophonError && e.code === 'not_found');
   });
@@ -88,7 +88,7 @@ describe('pending connection choices', () => {
     const { choices, heard } = setup();
     const bob = heard('bob');
     assert.deepEqual(await choices.ask('alice', question, 60_000), { kind: 'unattended' });
-    assert.equal(choices.openFor('alice'), 0);
+    assert.equal(choices.openFor('alice').length, 0);
     assert.deepEqual(bob.seen, []);
   });
 
@@ -103,7 +103,9 @@ describe('pending connection choices', () => {
       assert.throws(() => choices.answer('bob', c.request, answer), (e: unknown) => e instanceof SophonError && e.code === 'not_found' && !e.message.includes('gmail-aaaa'));
     }
     assert.throws(() => choices.answer('alice', c.request, 'gmail-cccc'), (e: unknown) => e instanceof SophonError && e.code === 'invalid_input' && /gmail-aaaa, gmail-bbbb/.test(e.message));
-    assert.equal(choices.openFor('alice'), 1, 'still waiting for alice');
+    // A window opened now lists the question for alice only.
+    assert.deepEqual(choices.openFor('alice').map((q) => q.request), [c.request]);
+    assert.deepEqual(choices.openFor('bob'), []);
     choices.answer('alice', c.request, 'gmail-aaaa');
     assert.deepEqual(await asked, { kind: 'picked', connectionId: 'gmail-aaaa' });
     assert.deepEqual(bob.seen, []);
