@@ -4,7 +4,7 @@ import { mintBrokerToken } from '../../core/broker/mint';
 import { SophonError } from '../../core/errors';
 import { validate } from '../../core/validation/parse';
 import { startBrokerServer } from '../../server/broker/server';
-import { brokerProcessCount, isBrokerWorker, leavePrimary, startBrokerWorkers, untilPrimaryStops } from '../../server/broker/workers';
+import { brokerProcessCount, brokerWorkerRole, checkpointUntilStopped, isBrokerWorker, leavePrimary, startBrokerWorkers, untilPrimaryStops } from '../../server/broker/workers';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
@@ -107,6 +107,11 @@ async function brokerWorker(ctx: CommandContext, portOption: number | undefined)
   const stop = untilPrimaryStops();
   try {
     return await withCore(ctx, async (core) => {
+      if (brokerWorkerRole() === 'checkpoint') {
+        await checkpointUntilStopped(() => core.db.pragma('wal_checkpoint(PASSIVE)'), stop);
+        return ExitCode.ok;
+      }
+      core.db.pragma('wal_autocheckpoint = 0');
       const { broker, settings } = createBroker(core, { userId: ctx.global.user });
       const server = await startBrokerServer(broker, { port: portOption ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
       await stop;

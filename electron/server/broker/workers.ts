@@ -22,6 +22,35 @@ export function isBrokerWorker(): boolean {
   return cluster.isWorker;
 }
 
+/**
+ * What a worker does: `serve` the port, or `checkpoint` sophon.db's WAL. The serving workers turn SQLite's
+ * automatic checkpoint off (it copies the WAL into the database and fsyncs it, holding every call of the
+ * worker that happens to commit past 1,000 pages for tens to hundreds of milliseconds); one more worker,
+ * which serves nothing, checkpoints for them.
+ */
+export function brokerWorkerRole(): 'serve' | 'checkpoint' {
+  return process.env.SOPHON_BROKER_ROLE === 'checkpoint' ? 'checkpoint' : 'serve';
+}
+
+/** How often the checkpointing worker moves the WAL into the database. */
+const CHECKPOINT_EVERY_MS = 1_000;
+
+/** In the checkpointing worker: checkpoints until the primary says stop, then once more. */
+export async function checkpointUntilStopped(checkpoint: () => void, stop: Promise<void>): Promise<void> {
+  // A checkpoint that cannot run now (a writer or reader in the way) is simply tried again next time.
+  const attempt = () => {
+    try {
+      checkpoint();
+    } catch {
+      /* next time */
+    }
+  };
+  const timer = setInterval(attempt, CHECKPOINT_EVERY_MS);
+  await stop;
+  clearInterval(timer);
+  attempt();
+}
+
 interface StopMessage {
   sophon: 'broker-stop';
 }
@@ -58,7 +87,7 @@ export interface BrokerWorkers {
   close(): Promise<void>;
 }
 
-/** In the primary: starts `count` workers (this command again) and resolves once all listen on the same port. */
+/** In the primary: starts `count` serving workers and the checkpointing one (this command again), and resolves once all serving ones listen on the same port. */
 export async function startBrokerWorkers(count: number, log: (line: string) => void): Promise<BrokerWorkers> {
   // Workers print nothing on stdout (the primary prints the address once); their errors go to our stderr.
   cluster.setupPrimary({ stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -85,8 +114,9 @@ export async function startBrokerWorkers(count: number, log: (line: string) => v
   let port = 0;
   await new Promise<void>((resolve, reject) => {
     let listening = 0;
-    for (let i = 0; i < count; i++) {
-      const w = cluster.fork({ SOPHON_BROKER_WORKER: String(i + 1) });
+    for (let i = 0; i <= count; i++) {
+      const role = i === count ? 'checkpoint' : 'serve';
+      const w = cluster.fork({ SOPHON_BROKER_ROLE: role });
       workers.add(w);
       exited.set(
         w,
@@ -106,10 +136,12 @@ export async function startBrokerWorkers(count: number, log: (line: string) => v
           }),
         ),
       );
-      w.once('listening', (address) => {
-        port = address.port;
-        if (++listening === count) resolve();
-      });
+      if (role === 'serve') {
+        w.once('listening', (address) => {
+          port = address.port;
+          if (++listening === count) resolve();
+        });
+      }
     }
   });
   return { port, failed, close: stopAll };

@@ -74,7 +74,7 @@ describe('broker serve with worker processes', async () => {
       });
       const { url } = JSON.parse(line) as { url: string };
       const workers = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-      assert.equal(workers.length, 3, `three worker processes: ${workers.join(' ')}`);
+      assert.equal(workers.length, 4, `three serving workers and the checkpointing one: ${workers.join(' ')}`);
 
       const minted = await sophon(['broker', 'mint', '--skill', 'workers', '--tool', 'get', '--connection', connection, '--json'], { home });
       assert.equal(minted.code, 0, minted.stderr);
