@@ -64,17 +64,18 @@ const zodTrim = {
 // Node built-ins that modules on every command's path import at top level but only some commands
 // use: node:crypto (random temp-file names, vault encryption, connection ids; `connect list` uses
 // none), node:tty (isatty, for colours and prompts; it loads node:net) and node:child_process
-// (commander requires it at load, for executable subcommands, which Sophon has none of). Loading
+// (commander requires it at load, for executable subcommands, which Sophon has none of), node:os
+// (homedir, only when neither --home nor SOPHON_HOME says where the data is). Loading
 // them costs ~50 more built-in modules at every start. In the CLI bundle these imports get a
 // stand-in that loads the real module on the first call. Only plain
 // functions are forwarded (lowercase names); importing anything else (a class, `constants`) from
 // these modules fails the build here, so nothing is ever silently undefined. Third-party modules
 // other than commander keep the real module.
-const LAZY_BUILTINS = { crypto: () => false, tty: () => false, child_process: (importer) => importer.includes('/node_modules/commander/') };
+const LAZY_BUILTINS = { crypto: () => false, tty: () => false, os: () => false, child_process: (importer) => importer.includes('/node_modules/commander/') };
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(crypto|tty|child_process)$/ }, (args) => {
+    b.onResolve({ filter: /^(node:)?(crypto|tty|os|child_process)$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       if (args.namespace === 'lazy-builtin') return { path: `node:${name}`, external: true };
       const ours = !args.importer.includes('/node_modules/');

@@ -13,7 +13,7 @@ const BIN = join(ROOT, 'bin', 'sophon.cjs');
 const CONNECTIONS = 300; // ~140 KB of JSON: more than a pipe holds, so writes must wait for the reader
 
 /** Built-in modules `connect list` must not load: each was once loaded at every start. */
-const NOT_AT_START = ['crypto', 'child_process', 'net', 'tty', 'stream', 'readline', 'assert', 'dgram'];
+const NOT_AT_START = ['crypto', 'child_process', 'net', 'tty', 'stream', 'readline', 'assert', 'dgram', 'os'];
 
 describe('the CLI starts with only what a command needs', () => {
   let home: string;
@@ -31,7 +31,7 @@ describe('the CLI starts with only what a command needs', () => {
   });
   after(() => cleanup());
 
-  test('connect list --json loads no crypto, child_process, net, tty or stream module, and prints every connection', async () => {
+  test('connect list --json loads no crypto, child_process, net, tty, stream or os module, and prints every connection', async () => {
     const report = join(home, 'modules.json');
     const preload = join(home, 'modules.cjs');
     await writeFile(
