@@ -4,7 +4,7 @@ import { mintBrokerToken } from '../../core/broker/mint';
 import { SophonError } from '../../core/errors';
 import { validate } from '../../core/validation/parse';
 import { startBrokerServer } from '../../server/broker/server';
-import { brokerProcessCount, brokerWorkerRole, checkpointUntilStopped, isBrokerWorker, leavePrimary, startBrokerWorkers, untilPrimaryStops } from '../../server/broker/workers';
+import { brokerProcessCount, brokerWorkerRole, checkpointUntilStopped, isBrokerWorker, leavePrimary, startBrokerWorkers, startCheckpointer, untilPrimaryStops } from '../../server/broker/workers';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
@@ -65,8 +65,8 @@ const ServeOptions = z.object({
 
 /**
  * `sophon broker serve`: the proxy on 127.0.0.1 until SIGINT/SIGTERM. With `Sophon.Broker.Workers` other
- * than 1 (default: one per core, at most 4) this process supervises that many worker processes sharing
- * the port (see electron/server/broker/workers.ts); each worker runs this same command.
+ * than 1 (the default) this process supervises that many worker processes sharing the port (see
+ * electron/server/broker/workers.ts); each worker runs this same command.
  */
 export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(ServeOptions, raw, 'broker serve options');
@@ -80,10 +80,19 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
       else ctx.io.out(`Sophon broker listening on ${url} (Ctrl-C stops it)`);
     };
     if (workers === 1) {
-      const server = await startBrokerServer(broker, { port, maxRequestBytes: settings.MaxRequestBytes });
-      announce(server.url, server.port);
-      await untilStopped();
-      await server.close();
+      // WAL checkpoints (a copy and an fsync every ~1,000 pages of audit rows) run in a worker, not between calls here.
+      const autoCheckpoint = core.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      core.db.pragma('wal_autocheckpoint = 0');
+      const checkpointer = startCheckpointer();
+      void checkpointer.lost.then(() => core.db.pragma(`wal_autocheckpoint = ${Math.trunc(autoCheckpoint)}`));
+      try {
+        const server = await startBrokerServer(broker, { port, maxRequestBytes: settings.MaxRequestBytes });
+        announce(server.url, server.port);
+        await untilStopped();
+        await server.close();
+      } finally {
+        await checkpointer.close();
+      }
       return ExitCode.ok;
     }
     broker.close();

@@ -15,10 +15,12 @@ export const BrokerSettingsSchema = z.looseObject({
   /** How long a call waits for the person to re-authenticate a connection that needs it. */
   ReauthWaitSeconds: z.number().int().min(0).max(3_600).default(120),
   /**
-   * Processes `sophon broker serve` runs, sharing its port: 0 (default) one per core, at most 4; 1 only
-   * the command's own process. The desktop app and `skill run` always serve in their own process.
+   * Processes `sophon broker serve` serves from, sharing its port: 1 (default) the command's own process;
+   * 0 one per core (at most 4). On 2 cores, where the callers and the services run too, more workers did
+   * not measure faster and raised the p99 (README, benchmarks). The desktop app and `skill run` always
+   * serve in their own process.
    */
-  Workers: z.number().int().min(0).max(64).default(0),
+  Workers: z.number().int().min(0).max(64).default(1),
   /** How long the proxy waits for a service's answer. */
   UpstreamTimeoutSeconds: z.number().int().min(1).max(600).default(60),
 });

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 /** Most workers `auto` starts: past this, the upstream and the callers need the cores more. */
 const AUTO_MAX = 4;
 
-/** Processes that serve for `Sophon.Broker.Workers` (0: one per core, at most 4; 1: this process alone). */
+/** Processes that serve for `Sophon.Broker.Workers` (1: this process alone; 0: one per core, at most 4). */
 export function brokerProcessCount(setting: number): number {
   return setting > 0 ? setting : Math.max(1, Math.min(availableParallelism(), AUTO_MAX));
 }
@@ -87,10 +87,42 @@ export interface BrokerWorkers {
   close(): Promise<void>;
 }
 
-/** In the primary: starts `count` serving workers and the checkpointing one (this command again), and resolves once all serving ones listen on the same port. */
-export async function startBrokerWorkers(count: number, log: (line: string) => void): Promise<BrokerWorkers> {
+function forkWorker(role: 'serve' | 'checkpoint'): Worker {
   // Workers print nothing on stdout (the primary prints the address once); their errors go to our stderr.
   cluster.setupPrimary({ stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return cluster.fork({ SOPHON_BROKER_ROLE: role });
+}
+
+export interface Checkpointer {
+  /** Resolves if the checkpointing worker stopped on its own (then the caller checkpoints itself again). */
+  lost: Promise<void>;
+  /** Stops it (after one last checkpoint) and waits for it. */
+  close(): Promise<void>;
+}
+
+/**
+ * For a broker serving in this process: a worker that checkpoints sophon.db's WAL, so this process can
+ * turn SQLite's automatic checkpoint off (see brokerWorkerRole).
+ */
+export function startCheckpointer(): Checkpointer {
+  const w = forkWorker('checkpoint');
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  return {
+    lost: exited.then(() => (stopping ? new Promise<void>(() => undefined) : undefined)),
+    close: async () => {
+      stopping = true;
+      if (w.isConnected()) w.send(STOP);
+      const timer = setTimeout(() => w.process.kill('SIGKILL'), 15_000);
+      timer.unref();
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** In the primary: starts `count` serving workers and the checkpointing one (this command again), and resolves once all serving ones listen on the same port. */
+export async function startBrokerWorkers(count: number, log: (line: string) => void): Promise<BrokerWorkers> {
   const workers = new Set<Worker>();
   let stopping = false;
   let reportFailure: (code: number) => void = () => undefined;
@@ -116,7 +148,7 @@ export async function startBrokerWorkers(count: number, log: (line: string) => v
     let listening = 0;
     for (let i = 0; i <= count; i++) {
       const role = i === count ? 'checkpoint' : 'serve';
-      const w = cluster.fork({ SOPHON_BROKER_ROLE: role });
+      const w = forkWorker(role);
       workers.add(w);
       exited.set(
         w,

@@ -31,7 +31,7 @@ function get(url: string, token: string): Promise<{ status: number; body: string
 }
 
 describe('broker serve with worker processes', async () => {
-  const { home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { Workers: 3 } } });
+  const { home, cleanup } = await tempHome();
   let upstream: Server;
   let seen = 0;
   let connection = '';
@@ -57,7 +57,10 @@ describe('broker serve with worker processes', async () => {
     await cleanup();
   });
 
-  test('three workers share the port; a revocation from another process is refused by each at once; Ctrl-C loses no audit row', async () => {
+  /** Serves with `workers`, calls, revokes from another process, calls again, then Ctrl-C: checks processes, answers and audit rows. */
+  async function serveRevokeStop(workers: number | undefined, children: number, skill: string): Promise<void> {
+    await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: workers === undefined ? {} : { Workers: workers } } }));
+    seen = 0;
     // Its own process group, as in a terminal: Ctrl-C is sent to every process of it.
     const serve: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'broker', 'serve', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, detached: true });
     let stderr = '';
@@ -73,10 +76,10 @@ describe('broker serve with worker processes', async () => {
         serve.on('close', () => reject(new Error(`serve exited: ${stderr}`)));
       });
       const { url } = JSON.parse(line) as { url: string };
-      const workers = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-      assert.equal(workers.length, 4, `three serving workers and the checkpointing one: ${workers.join(' ')}`);
+      const kids = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+      assert.equal(kids.length, children, `serving workers and the checkpointing one: ${kids.join(' ')}`);
 
-      const minted = await sophon(['broker', 'mint', '--skill', 'workers', '--tool', 'get', '--connection', connection, '--json'], { home });
+      const minted = await sophon(['broker', 'mint', '--skill', skill, '--tool', 'get', '--connection', connection, '--json'], { home });
       assert.equal(minted.code, 0, minted.stderr);
       const { token, id } = json<{ token: string; id: string }>(minted);
       // Every worker serves (and remembers the token check) before the revocation.
@@ -96,10 +99,14 @@ describe('broker serve with worker processes', async () => {
     }
     assert.equal(await closed, 0, stderr);
     assert.equal(spawnSync('pgrep', ['-g', String(serve.pid)], { encoding: 'utf8' }).stdout.trim(), '', 'no worker left behind');
-    const rows = json<{ rows: { action: string; outcome: string; detail: string | null }[] }>(await sophon(['audit', '--skill', 'workers', '--limit', '1000', '--json'], { home })).rows;
+    const rows = json<{ rows: { action: string; outcome: string; detail: string | null }[] }>(await sophon(['audit', '--skill', skill, '--limit', '1000', '--json'], { home })).rows;
     assert.equal(seen, 12);
     assert.equal(rows.filter((r) => r.action === 'broker_use' && r.outcome === 'ok').length, 12, 'every forwarded call has its row');
     assert.equal(rows.filter((r) => r.action === 'broker_use' && r.outcome === 'denied' && /token_revoked/.test(r.detail ?? '')).length, 12, 'every refusal has its row');
     assert.ok(!JSON.stringify(rows).includes(SECRET));
-  });
+  }
+
+  test('three workers (and a checkpointing one) share the port; a revocation from another process is refused by each at once; Ctrl-C loses no audit row', () => serveRevokeStop(3, 4, 'three'));
+
+  test('by default one process serves (its WAL checkpoints in a worker): the same, and nothing is left running', () => serveRevokeStop(undefined, 1, 'one'));
 });
