@@ -27,6 +27,8 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   };
   // Every action: resolve context, load the command module lazily, record its exit code.
   const run = (load: () => Promise<CommandFn>) => async (...args: unknown[]) => {
+    // `--no-color` is NO_COLOR for this run: io.color (and anything else that honours it) reads that.
+    if (program.opts<{ color?: boolean }>().color === false) process.env.NO_COLOR = '1';
     const fn = await load();
     setExit(await fn({ io, global: globals(), env }, ...args));
   };

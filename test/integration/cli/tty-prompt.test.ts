@@ -40,6 +40,28 @@ describe('a secret typed at a real terminal', async () => {
     assert.equal(api.seen.at(-1)?.headers.authorization, `Bearer ${secret}`);
   });
 
+  test('colour on a terminal, none with --no-color (as with NO_COLOR)', async () => {
+    const colours = `sophon-colour-${process.pid}`;
+    const green = '\u001b[32m';
+    try {
+      for (const [flag, coloured] of [['', true], ['--no-color', false]] as const) {
+        const cmd = `env -u NO_COLOR SOPHON_HOME=${home} TERM=xterm ${process.execPath} ${BIN} connect test Typed ${flag}; echo EXIT:$?; sleep 30`;
+        tmux('new-session', '-d', '-s', colours, '-x', '160', '-y', '40', cmd);
+        await screenUntil(colours, /EXIT:\d+/);
+        const screen = tmux('capture-pane', '-p', '-e', '-t', colours);
+        tmux('kill-session', '-t', colours);
+        assert.match(screen, /EXIT:0/, screen);
+        assert.equal(screen.includes(green), coloured, `${flag || 'no flag'}: ${JSON.stringify(screen)}`);
+      }
+    } finally {
+      try {
+        tmux('kill-session', '-t', colours);
+      } catch {
+        // already gone
+      }
+    }
+  });
+
   test('an ambiguous name on a terminal asks which one, instead of guessing', async () => {
     const add = await sophon(['connect', 'add', 'tty', '--secret-stdin', '--label', 'Second'], { home, stdin: secret });
     assert.equal(add.code, 0, add.stderr);
