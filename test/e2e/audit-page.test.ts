@@ -9,13 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import type { AuditRow } from '../../shared/connections';
-import { launchBrowser } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
 import { tempHome } from '../helpers/home';
-import { screenshot, startDashboard, type Dashboard } from './dashboard-helpers';
+import { screenshot, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
 
 const KEY = `sk-audit-${randomBytes(18).toString('hex')}`;
 /** Far from UTC (the machine's zone) and not on the hour, so a wrong local-time conversion cannot pass. */
@@ -24,9 +23,9 @@ const BROWSER_ZONE = 'Asia/Kathmandu';
 describe('dashboard in Chromium: the audit page’s pager, user filter and time range', async () => {
   const { home, cleanup } = await tempHome();
   let api: Awaited<ReturnType<typeof startUserApi>>;
+  let session: DashboardSession;
   let dashboard: Dashboard;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
 
   /** One REST call as the renderer makes it; the value, or an error with the server's message. */
@@ -46,14 +45,11 @@ describe('dashboard in Chromium: the audit page’s pager, user filter and time 
     api = await startUserApi(KEY, 'octo-audit');
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    dashboard = await startDashboard(home);
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: BROWSER_ZONE });
-    page = await context.newPage();
+    session = await openDashboardSession(home, { context: { timezoneId: BROWSER_ZONE } });
+    ({ dashboard, browser, page } = session);
   });
   after(async () => {
-    await browser?.close();
-    await dashboard?.stop();
+    await session?.close();
     await api?.close();
     await cleanup();
   });

@@ -9,13 +9,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Envelope, Out } from '../../shared/contract';
-import { launchBrowser } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
 import { tempHome } from '../helpers/home';
-import { encodings, recordTraffic, screenshotBoth, startDashboard, type Dashboard } from './dashboard-helpers';
+import { encodings, recordTraffic, screenshotBoth, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/sophon.mjs', import.meta.url));
 const FIRST = `sk-first-${randomBytes(16).toString('hex')}`;
@@ -25,8 +24,8 @@ describe('dashboard in Chromium: which connection a skill call uses is asked, ne
   const { home, cleanup } = await tempHome();
   // Only the second connection's key is valid here: a call through the broker proves which one it used.
   let api: Awaited<ReturnType<typeof startUserApi>>;
+  let session: DashboardSession;
   let dashboard: Dashboard;
-  let browser: Browser;
   let page: Page;
   let traffic: ReturnType<typeof recordTraffic>;
   let first = '';
@@ -43,15 +42,11 @@ describe('dashboard in Chromium: which connection a skill call uses is asked, ne
     const addSecond = await sophon(['connect', 'add', 'localapi', '--label', 'Second', '--secret-stdin', '--json'], { home, stdin: `${SECOND}\n` });
     assert.equal(addSecond.code, 0, addSecond.stderr);
     second = json<{ connection: { id: string } }>(addSecond).connection.id;
-    dashboard = await startDashboard(home);
-    browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    traffic = recordTraffic(context);
-    page = await context.newPage();
+    session = await openDashboardSession(home);
+    ({ dashboard, page, traffic } = session);
   });
   after(async () => {
-    await browser?.close();
-    await dashboard?.stop();
+    await session?.close();
     await api?.close();
     await cleanup();
   });

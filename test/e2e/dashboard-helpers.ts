@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser';
 
 const BIN = fileURLToPath(new URL('../../bin/sophon.mjs', import.meta.url));
 export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -116,4 +117,38 @@ export function recordEvents(dashboard: Dashboard): { text: () => string; stop: 
 /** The forms a secret could take in a body: as is, base64, base64url, URL-encoded, JSON-escaped. */
 export function encodings(secret: string): string[] {
   return [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
+}
+
+/** A dashboard process, Chromium, one context and page on it, with its traffic and event stream recorded. */
+export interface DashboardSession {
+  dashboard: Dashboard;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  traffic: ReturnType<typeof recordTraffic>;
+  events: ReturnType<typeof recordEvents>;
+  /** Stops the recording, the browser and the dashboard. */
+  close: () => Promise<void>;
+}
+
+export async function openDashboardSession(home: string, options: { env?: NodeJS.ProcessEnv; context?: BrowserContextOptions } = {}): Promise<DashboardSession> {
+  const dashboard = await startDashboard(home, options.env);
+  const events = recordEvents(dashboard);
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options.context });
+  const traffic = recordTraffic(context);
+  const page = await context.newPage();
+  return {
+    dashboard,
+    browser,
+    context,
+    page,
+    traffic,
+    events,
+    close: async () => {
+      events.stop();
+      await browser.close();
+      await dashboard.stop();
+    },
+  };
 }

@@ -9,13 +9,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Connection } from '../../shared/connections';
-import { launchBrowser } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
 import { tempHome } from '../helpers/home';
-import { encodings, recordEvents, recordTraffic, screenshot, screenshotBoth, startDashboard, type Dashboard } from './dashboard-helpers';
+import { encodings, recordEvents, recordTraffic, screenshot, screenshotBoth, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
 
 type Keytar = typeof import('keytar');
 const keytar = createRequire(import.meta.url)('keytar') as Keytar;
@@ -26,9 +25,8 @@ describe('dashboard in Chromium: an API-key connection from add to remove (keych
   const { home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'keychain' } } });
   const env = { SOPHON_KEYCHAIN_SERVICE: KEYCHAIN_SERVICE };
   let api: Awaited<ReturnType<typeof startUserApi>>;
+  let session: DashboardSession;
   let dashboard: Dashboard;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let traffic: ReturnType<typeof recordTraffic>;
   let events: ReturnType<typeof recordEvents>;
@@ -37,17 +35,11 @@ describe('dashboard in Chromium: an API-key connection from add to remove (keych
     api = await startUserApi(CANARY, 'octo-e2e');
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    dashboard = await startDashboard(home, env);
-    events = recordEvents(dashboard);
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    traffic = recordTraffic(context);
-    page = await context.newPage();
+    session = await openDashboardSession(home, { env });
+    ({ dashboard, page, traffic, events } = session);
   });
   after(async () => {
-    events?.stop();
-    await browser?.close();
-    await dashboard?.stop();
+    await session?.close();
     await api?.close();
     for (const c of await keytar.findCredentials(KEYCHAIN_SERVICE)) await keytar.deletePassword(KEYCHAIN_SERVICE, c.account);
     await cleanup();

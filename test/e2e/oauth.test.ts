@@ -8,22 +8,22 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Connection } from '../../shared/connections';
 import { openVault } from '../../electron/core/vault/open-vault';
-import { freshPage, launchBrowser } from '../helpers/browser';
+import { freshPage } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { tempHome } from '../helpers/home';
 import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../helpers/oidc-server';
 import { loginAndConsent } from '../integration/oauth/drive';
-import { encodings, recordEvents, recordTraffic, screenshotBoth, startDashboard, type Dashboard } from './dashboard-helpers';
+import { encodings, recordEvents, recordTraffic, screenshotBoth, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
 
 describe('dashboard in Chromium: OAuth add, needs re-auth shown live, re-auth with more scopes, remove', async () => {
   const { home, cleanup } = await tempHome();
   let server: TestOidcServer;
+  let session: DashboardSession;
   let dashboard: Dashboard;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let traffic: ReturnType<typeof recordTraffic>;
   let events: ReturnType<typeof recordEvents>;
@@ -36,17 +36,11 @@ describe('dashboard in Chromium: OAuth add, needs re-auth shown live, re-auth wi
     await mkdir(join(home, 'connectors'));
     const connector = { ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
-    dashboard = await startDashboard(home);
-    events = recordEvents(dashboard);
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    traffic = recordTraffic(context);
-    page = await context.newPage();
+    session = await openDashboardSession(home);
+    ({ dashboard, browser, page, traffic, events } = session);
   });
   after(async () => {
-    events?.stop();
-    await browser?.close();
-    await dashboard?.stop();
+    await session?.close();
     await server?.close();
     await cleanup();
   });

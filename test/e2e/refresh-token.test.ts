@@ -9,16 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import type { Connection } from '../../shared/connections';
 import { openVault } from '../../electron/core/vault/open-vault';
-import { freshPage, launchBrowser } from '../helpers/browser';
+import { freshPage } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
 import { tempHome } from '../helpers/home';
 import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../helpers/oidc-server';
 import { loginAndConsent } from '../integration/oauth/drive';
-import { encodings, recordEvents, recordTraffic, screenshotBoth, startDashboard, type Dashboard } from './dashboard-helpers';
+import { encodings, recordEvents, recordTraffic, screenshotBoth, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
 
 const KEY = `sk-refresh-${randomBytes(18).toString('hex')}`;
 /** Long enough that nothing but the button refreshes during the run. */
@@ -28,9 +28,9 @@ describe('dashboard in Chromium: Refresh token on a connection (oidc-provider)',
   const { home, cleanup } = await tempHome();
   let server: TestOidcServer;
   let api: Awaited<ReturnType<typeof startUserApi>>;
+  let session: DashboardSession;
   let dashboard: Dashboard;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let traffic: ReturnType<typeof recordTraffic>;
   let events: ReturnType<typeof recordEvents>;
@@ -44,17 +44,11 @@ describe('dashboard in Chromium: Refresh token on a connection (oidc-provider)',
     const connector = { ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    dashboard = await startDashboard(home);
-    events = recordEvents(dashboard);
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    traffic = recordTraffic(context);
-    page = await context.newPage();
+    session = await openDashboardSession(home);
+    ({ dashboard, browser, page, traffic, events } = session);
   });
   after(async () => {
-    events?.stop();
-    await browser?.close();
-    await dashboard?.stop();
+    await session?.close();
     await server?.close();
     await api?.close();
     await cleanup();
