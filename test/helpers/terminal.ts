@@ -13,3 +13,12 @@ export async function screenUntil(session: string, pattern: RegExp, timeoutMs = 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Ends a tmux session if it still runs (a test's cleanup: it may have ended, or never started). */
+export function endSession(session: string): void {
+  try {
+    tmux('kill-session', '-t', session);
+  } catch {
+    // already gone
+  }
+}

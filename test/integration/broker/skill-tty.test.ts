@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
-import { screenUntil, tmux } from '../../helpers/terminal';
+import { endSession, screenUntil, tmux } from '../../helpers/terminal';
 import { startResourceServer } from '../../helpers/resource-server';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
@@ -17,11 +17,7 @@ describe('skill run on a terminal with two connections for its service', async (
   const api = await startResourceServer((t) => secrets[t] ?? null);
   const session = `sophon-skill-tty-${process.pid}`;
   after(async () => {
-    try {
-      tmux('kill-session', '-t', session);
-    } catch {
-      // already gone
-    }
+    endSession(session);
     await api.close();
     await cleanup();
   });

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
-import { screenUntil, tmux } from '../../helpers/terminal';
+import { endSession, screenUntil, tmux } from '../../helpers/terminal';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 
@@ -16,11 +16,7 @@ describe('a secret typed at a real terminal', async () => {
   const api = await startUserApi(secret);
   const session = `sophon-tty-${process.pid}`;
   after(async () => {
-    try {
-      tmux('kill-session', '-t', session);
-    } catch {
-      // already gone
-    }
+    endSession(session);
     await api.close();
     await cleanup();
   });
@@ -49,16 +45,12 @@ describe('a secret typed at a real terminal', async () => {
         tmux('new-session', '-d', '-s', colours, '-x', '160', '-y', '40', cmd);
         await screenUntil(colours, /EXIT:\d+/);
         const screen = tmux('capture-pane', '-p', '-e', '-t', colours);
-        tmux('kill-session', '-t', colours);
+        endSession(colours);
         assert.match(screen, /EXIT:0/, screen);
         assert.equal(screen.includes(green), coloured, `${flag || 'no flag'}: ${JSON.stringify(screen)}`);
       }
     } finally {
-      try {
-        tmux('kill-session', '-t', colours);
-      } catch {
-        // already gone
-      }
+      endSession(colours);
     }
   });
 
@@ -79,7 +71,7 @@ describe('a secret typed at a real terminal', async () => {
       assert.match(screen, /EXIT:0/, screen);
       assert.match(screen, /\nTyped \(tty-[0-9a-f]+\): ok/);
     } finally {
-      tmux('kill-session', '-t', pick);
+      endSession(pick);
     }
   });
 });

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { json, sophon } from '../../helpers/cli';
 import { claudeAccount, claudeCredentials, cliStores, codexApiKeyAuth, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
-import { screenUntil, tmux } from '../../helpers/terminal';
+import { endSession, screenUntil, tmux } from '../../helpers/terminal';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const HOUR = 3600_000;
@@ -134,11 +134,7 @@ describe('sophon connect import', async () => {
       assert.match(screen, /Imported gh:github\.com:octocat as github-pat-[0-9a-f]{10} \(linked\)/);
       assert.match(screen, /EXIT:0/);
     } finally {
-      try {
-        tmux('kill-session', '-t', session);
-      } catch {
-        // already gone
-      }
+      endSession(session);
       await pickCleanup();
     }
   });
