@@ -119,7 +119,7 @@ http {
   const home = join(work, 'home');
   await mkdir(join(home, 'config'), { recursive: true });
   await mkdir(join(home, 'connectors'));
-  await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { TokenTtlSeconds: 3600 } } }));
+  await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { TokenTtlSeconds: 3600, Workers: Number(process.env.SOPHON_BENCH_WORKERS ?? 1) } } }));
   await writeFile(
     join(home, 'connectors', 'bench-api.json'),
     JSON.stringify({ id: 'bench-api', name: 'Bench API', group: 'Generic', auth: { method: 'bearer', secretLabel: 'Token' }, apiBaseUrl: upUrl, allowedHosts: [`127.0.0.1:${upPort}`], attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }], test: { kind: 'http', path: '/user' }, local: true }),
@@ -180,6 +180,10 @@ http {
   const brokerForwarded = await seenWith(`Bearer ${REAL}`);
   const db = await openDatabase(join(home, 'sophon.db'));
   const audited = (db.prepare("SELECT COUNT(*) AS n FROM audit WHERE action = 'broker_use' AND outcome = 'ok' AND skill = 'bench'").get() as { n: number }).n;
+  // Rows other than ok (a refusal, an unreachable upstream) say why a count differs.
+  const others = db
+    .prepare("SELECT outcome, substr(detail, 1, instr(detail || ':', ':') - 1) AS code, COUNT(*) AS n FROM audit WHERE action = 'broker_use' AND outcome != 'ok' GROUP BY 1, 2")
+    .all() as { outcome: string; code: string; n: number }[];
   db.close();
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -197,6 +201,7 @@ http {
   console.log(`\nbroker vs direct: ${(b.rps / direct.rps).toFixed(2)}× throughput; nginx vs direct: ${(nginx.rps / direct.rps).toFixed(2)}×`);
   // Every request the broker forwarded (warm-ups and checks included) has its row.
   console.log(`audit: ${audited} broker_use rows; ${brokerForwarded} requests reached the upstream through the broker`);
+  if (others.length) console.log(`other broker_use rows: ${others.map((o) => `${o.outcome} ${o.code} × ${o.n}`).join(', ')}`);
   console.log(`targets: throughput ≥ 0.8× nginx ${b.rps >= 0.8 * nginx.rps ? 'PASS' : 'MISS'} (${(b.rps / nginx.rps).toFixed(2)}×); p99 ≤ 1.5× nginx ${b.p99 <= 1.5 * nginx.p99 ? 'PASS' : 'MISS'} (${(b.p99 / nginx.p99).toFixed(2)}×); every request audited ${audited === brokerForwarded ? 'PASS' : 'MISS'}`);
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ServiceDefinition } from '../catalog/schema';
 import { expandTemplate, joinUrl, resolveAllowedHosts, isUrlAllowed, type TemplateValues } from '../catalog/templates';
@@ -18,6 +17,7 @@ import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
 import type { BrokerBinding, BrokerTokens, TokenCheck } from './tokens';
+import { UpstreamPools } from './upstream-pools';
 
 /** One API call a skill asks for, from the HTTP proxy form or the function-call form alike. */
 export interface ApiCall {
@@ -54,6 +54,8 @@ export interface BrokerDeps {
   onlySkill?: string;
   /** Told about every secret the broker holds for a call (so a runner can mask them in a skill's output). */
   onSecrets?: (secrets: string[]) => void;
+  /** Certificates (PEM) trusted for services' TLS instead of Node's default CAs. */
+  ca?: string[];
   /**
    * A number that changes whenever sophon.db changes, from another process or this one (SQLite's
    * data_version and total_changes). While it stays the same, token checks and connection rows are served
@@ -105,8 +107,7 @@ const TOUCH_EVERY_MS = 60_000;
  * the answer with every secret it holds for that connection redacted. Every call is audited.
  */
 export class Broker {
-  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
-  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  private readonly upstreams: UpstreamPools;
   private readonly prepared = new Map<string, Prepared>();
   private readonly touched = new Map<string, number>();
   private readonly now: () => number;
@@ -115,6 +116,7 @@ export class Broker {
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
+    this.upstreams = new UpstreamPools(deps.ca);
   }
 
   /** Runs one call; a refusal is thrown as BrokerRefusal (status, code, message). Audited either way. */
@@ -165,8 +167,7 @@ export class Broker {
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.upstreams.close();
     this.deps.release?.();
     this.deps.audit.flush();
   }
@@ -396,58 +397,52 @@ export class Broker {
     this.deps.store.touchUsed(id, now);
   }
 
-  private send(url: URL, method: string, plain: Record<string, string>, body: Buffer | undefined, to: { address: string; family: 4 | 6 }): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-    const https = url.protocol === 'https:';
+  private send(url: URL, method: string, plain: Record<string, string>, body: Buffer | undefined, to: { address: string; family: 4 | 6 }): Promise<Upstream> {
     // Connect to the address checked above, never to a fresh lookup: the name (Host, TLS servername) stays
-    // the service's. The agents pool sockets by address (and servername), so a reused connection is always
-    // one to the address this call checked, even if the name resolves elsewhere by now.
+    // the service's. Pools are kept by address (and servername), so a reused connection is always one to
+    // the address this call checked, even if the name resolves elsewhere by now.
     plain.host = url.host;
-    if (body && body.length > 0) plain['content-length'] = String(body.length);
     const max = this.deps.settings.MaxResponseBytes;
+    const timeout = this.deps.settings.UpstreamTimeoutSeconds * 1000;
+    const request = { method, path: `${url.pathname}${url.search}`, headers: plain, body: body && body.length > 0 ? body : undefined, headersTimeout: timeout, bodyTimeout: timeout };
     return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(
-        {
-          protocol: url.protocol,
-          host: to.address,
-          family: to.family,
-          port: url.port || (https ? 443 : 80),
-          method,
-          path: `${url.pathname}${url.search}`,
-          headers: plain,
-          agent: https ? this.httpsAgent : this.httpAgent,
-          // An IP literal is not a server name (RFC 6066): then the certificate is checked against the address.
-          servername: https && !isIP(bareHost(url.hostname)) ? url.hostname : undefined,
+      // The dispatcher's callbacks, not a response stream: the answer is read whole (to be redacted) anyway.
+      let status = 0;
+      let headers: IncomingHttpHeaders = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      this.upstreams.pool(url, to).dispatch(request as Dispatcher.DispatchOptions, {
+        // Present so undici takes these for its current handler interface (onResponse*), not the old one.
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = responseHeaders;
         },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > max) {
-              res.destroy();
-              reject(new BrokerRefusal(502, 'response_too_large', `The service's answer is larger than ${max} bytes (Sophon.Broker.MaxResponseBytes).`, 'failed'));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('error', (err) => reject(unreachable(url, err)));
-          res.on('end', () => {
-            try {
-              resolve({ status: res.statusCode ?? 502, headers: res.headers, body: decode(Buffer.concat(chunks), res.headers['content-encoding'], max) });
-            } catch (err) {
-              reject(err);
-            }
-          });
+        onResponseData(controller, chunk) {
+          size += chunk.length;
+          if (size > max) controller.abort(new BrokerRefusal(502, 'response_too_large', `The service's answer is larger than ${max} bytes (Sophon.Broker.MaxResponseBytes).`, 'failed'));
+          else chunks.push(chunk);
         },
-      );
-      req.setTimeout(this.deps.settings.UpstreamTimeoutSeconds * 1000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      req.on('error', (err) => reject(unreachable(url, err)));
-      req.end(body && body.length > 0 ? body : undefined);
+        onResponseEnd() {
+          try {
+            resolve({ status, headers, body: decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), headers['content-encoding'], max) });
+          } catch (err) {
+            reject(err);
+          }
+        },
+        onResponseError(_controller, err) {
+          reject(unreachable(url, err));
+        },
+      });
     });
   }
 }
 
-const bareHost = (hostname: string) => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
+interface Upstream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** A compressed answer is decompressed (within the size cap) so it can be redacted. */
 function decode(body: Buffer, encoding: string | string[] | undefined, max: number): Buffer {

@@ -19,6 +19,8 @@ export interface CreateBrokerOptions {
   resolver?: Resolver;
   onlySkill?: string;
   onSecrets?: (secrets: string[]) => void;
+  /** Certificates (PEM) trusted for services' TLS instead of Node's default CAs (tests with a private CA). */
+  ca?: string[];
 }
 
 /** A broker over an open core: its tokens, connections, vault and (batched) audit trail. */
@@ -37,6 +39,7 @@ export function createBroker(core: SophonCore, options: CreateBrokerOptions): { 
     resolver: options.resolver,
     onlySkill: options.onlySkill,
     onSecrets: options.onSecrets,
+    ca: options.ca,
     dbVersion: version.read,
     release: version.close,
     vaultFile: (userId, connectionId) => join(core.paths.vaultDir, vaultFileName(userId, connectionId)),

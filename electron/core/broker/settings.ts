@@ -15,12 +15,12 @@ export const BrokerSettingsSchema = z.looseObject({
   /** How long a call waits for the person to re-authenticate a connection that needs it. */
   ReauthWaitSeconds: z.number().int().min(0).max(3_600).default(120),
   /**
-   * Processes `sophon broker serve` serves from, sharing its port: 1 (default) the command's own process;
-   * 0 one per core (at most 4). On 2 cores, where the callers and the services run too, more workers did
-   * not measure faster and raised the p99 (README, benchmarks). The desktop app and `skill run` always
-   * serve in their own process.
+   * Processes `sophon broker serve` serves from, sharing its port: 2 (default); 1 the command's own
+   * process; 0 one per core (at most 4). One Node process is CPU-bound in the proxy hop (two socket
+   * writes and reads a call); a second one on another core raised throughput 20–60% in the benchmark
+   * (README). The desktop app and `skill run` always serve in their own process.
    */
-  Workers: z.number().int().min(0).max(64).default(1),
+  Workers: z.number().int().min(0).max(64).default(2),
   /** How long the proxy waits for a service's answer. */
   UpstreamTimeoutSeconds: z.number().int().min(1).max(600).default(60),
 });

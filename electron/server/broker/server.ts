@@ -74,6 +74,11 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
   });
   // Malformed requests (CR/LF in a header, bad framing) and slow clients: refused and audited.
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
+    // A caller that closed its connection (a client stopping mid-request) sent nothing to refuse.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      socket.destroy();
+      return;
+    }
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
     const code = timeout ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
     broker.auditRefusal(code, timeout ? 'the client did not send its request in time' : `malformed request (${err.code ?? 'parse error'})`);

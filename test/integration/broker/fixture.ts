@@ -24,11 +24,11 @@ export interface BrokerFixture {
 
 export async function brokerFixture(
   services: ServiceDefinitionInput[],
-  options: { settings?: Partial<BrokerSettings>; resolver?: Resolver; onlySkill?: string; server?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number } } = {},
+  options: { settings?: Partial<BrokerSettings>; resolver?: Resolver; onlySkill?: string; ca?: string[]; server?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number } } = {},
 ): Promise<BrokerFixture> {
   const { home, cleanup } = await tempHome();
   const core = await openCore({ home, catalog: catalogOf(...services) });
-  const { broker, tokens, settings } = createBroker(core, { userId: 'default', settings: options.settings, resolver: options.resolver, onlySkill: options.onlySkill });
+  const { broker, tokens, settings } = createBroker(core, { userId: 'default', settings: options.settings, resolver: options.resolver, onlySkill: options.onlySkill, ca: options.ca });
   const server = await startBrokerServer(broker, { maxRequestBytes: settings.MaxRequestBytes, ...options.server });
   return {
     home,

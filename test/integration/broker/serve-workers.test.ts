@@ -108,5 +108,7 @@ describe('broker serve with worker processes', async () => {
 
   test('three workers (and a checkpointing one) share the port; a revocation from another process is refused by each at once; Ctrl-C loses no audit row', () => serveRevokeStop(3, 4, 'three'));
 
-  test('by default one process serves (its WAL checkpoints in a worker): the same, and nothing is left running', () => serveRevokeStop(undefined, 1, 'one'));
+  test('by default two workers (and a checkpointing one) serve: the same, and nothing is left running', () => serveRevokeStop(undefined, 3, 'default'));
+
+  test('with Workers 1 the command serves in its own process (its WAL checkpoints in a worker): the same', () => serveRevokeStop(1, 1, 'one'));
 });
