@@ -74,6 +74,8 @@ export default tseslint.config(
   {
     // Node built-ins matched as bare specifiers only, so the renderer's own ./transport/http is not mistaken for `http`.
     files: ['renderer/**/*.{ts,tsx}'],
+    // The renderer's build configuration runs under Node (it builds the boot script with esbuild).
+    ignores: ['renderer/vite.config.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
         { regex: `^(node:.*|${nodeBuiltins.filter((b) => !b.includes(':')).map((b) => b.replace('/*', '(/.*)?')).join('|')})$`, message: 'The renderer speaks only the shared contract (SophonApi); it never imports Node, electron or core.' },

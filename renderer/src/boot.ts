@@ -1,9 +1,7 @@
-// Runs first — its own small chunk, loaded by an `async` script ahead of the app (see vite.config.ts):
-// picks the transport and starts the first screen's calls at once, so they travel while React and the
-// rest of the app are still being compiled and evaluated.
+// The first screen's calls, started before the app is evaluated (see boot-entry.ts), and handed to it.
 import { createApi, type Invoke } from '../../shared/client';
 import type { Out, SophonApi } from '../../shared/contract';
-import { pickTransport, type Transport } from '../transport';
+import type { Transport } from '../transport';
 
 /**
  * A call started at boot, with its outcome recorded once it settles: the app usually finishes loading
@@ -35,4 +33,9 @@ export function boot(transport: Transport): Boot {
   return { transport, api, initial: { session: early(api['session.info']({})), connections: early(api['connections.list']({})) } };
 }
 
-export const started: Boot = boot(pickTransport());
+declare global {
+  interface Window {
+    /** Set by the boot script (boot-entry.ts) for the app (main.tsx). */
+    sophonBoot?: Boot;
+  }
+}

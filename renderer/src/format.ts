@@ -1,4 +1,7 @@
-const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+// Intl formatters are made on first use: building one loads locale data, and the boot chunk (which
+// imports this) should start its calls before paying for that.
+let rtf: Intl.RelativeTimeFormat | undefined;
+let dtf: Intl.DateTimeFormat | undefined;
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],
   ['month', 30 * 86_400_000],
@@ -15,14 +18,13 @@ export function relative(iso: string | null, now = Date.now()): string {
   if (Number.isNaN(t)) return iso;
   const diff = t - now;
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return rtf.format(Math.round(diff / ms), unit);
+    if (Math.abs(diff) >= ms) return (rtf ??= new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })).format(Math.round(diff / ms), unit);
   }
   return 'just now';
 }
 
-const dtf = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 export function absolute(iso: string | null): string {
   if (!iso) return '—';
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : dtf.format(t);
+  return Number.isNaN(t) ? iso : (dtf ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })).format(t);
 }

@@ -1,10 +1,14 @@
-// The boot module is imported first so the first API calls start before React is evaluated.
-import { started } from './boot';
+// The app, imported by the boot script once the first screen is painted (see boot-entry.ts).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { pickTransport } from '../transport';
 import { ApiProvider } from './api';
 import { App } from './app';
+import { boot } from './boot';
 import './styles.css';
+
+// The boot script's calls (already answered, usually); without it (a page that loads the app alone) the app starts its own.
+const started = window.sophonBoot ?? boot(pickTransport());
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

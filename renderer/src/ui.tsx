@@ -1,9 +1,10 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import type { Connection } from '../../shared/connections';
+import { serviceIcon, stateText } from './connection-view';
 import type { ErrorText } from './errors';
 
 export function StateBadge({ connection }: { connection: Pick<Connection, 'state' | 'stateReason'> }) {
-  const text = connection.state === 'active' ? 'Active' : connection.state === 'needs_reauth' ? 'Needs re-auth' : 'Error';
+  const text = stateText(connection.state);
   return (
     <span className={`badge badge-${connection.state}`} title={connection.stateReason ?? undefined} data-state={connection.state}>
       <span className="badge-dot" aria-hidden="true" />
@@ -78,18 +79,10 @@ export function Dialog({ open, title, children, onClose }: { open: boolean; titl
 }
 
 export function ServiceIcon({ name }: { name: string }) {
-  const letters = name
-    .replace(/\(.*\)/, '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((w) => w[0]!.toUpperCase())
-    .join('');
-  let hue = 0;
-  for (const ch of name) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
+  const { letters, hue } = serviceIcon(name);
   return (
-    <span className="service-icon" aria-hidden="true" data-hue={hue % 12}>
-      {letters || '?'}
+    <span className="service-icon" aria-hidden="true" data-hue={hue}>
+      {letters}
     </span>
   );
 }

@@ -8,14 +8,16 @@ import type { Transport, WireEnvelope } from './types';
  * The token arrives once in the URL fragment — `#token=…` (the address `sophon dashboard` prints), or
  * `#code=…` (a one-time code from `--open`, traded once at POST /auth/exchange so the token never sits
  * in a browser's argument list). It is kept only in this module's memory, and the fragment is removed
- * from the address bar and history at once.
+ * from the address bar and history right after the first calls are sent.
  */
 export function takeCredentialFromLocation(loc: Location = window.location, hist: History = window.history): { token: string } | { code: string } | null {
   const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
   const token = params.get('token');
   const code = params.get('code');
   if (token === null && code === null) return null;
-  hist.replaceState(null, '', loc.pathname + loc.search);
+  // In the next task: the first calls (started with this credential in the same task) go out first;
+  // a same-document navigation costs ~10 ms on a slow machine.
+  setTimeout(() => hist.replaceState(null, '', loc.pathname + loc.search), 0);
   return token !== null ? { token } : { code: code! };
 }
 

@@ -1,6 +1,7 @@
 import { startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import type { Connection } from '../../../shared/connections';
 import { useConnections, useQuery } from '../api';
+import { attention, FIRST_ROWS, groupConnections, lastTestText, LIST_TEXT, rowLabel, visibleGroups } from '../connection-view';
 import { absolute, relative } from '../format';
 import { href } from '../router';
 import { takeFlash } from '../flash';
@@ -16,16 +17,10 @@ function matches(c: Connection, q: string): boolean {
     .every((w) => hay.includes(w));
 }
 
-function lastTestText(c: Connection): string {
-  if (!c.lastTest) return 'not tested';
-  const words: Record<string, string> = { ok: 'passed', rejected: 'rejected', missing_scope: 'missing scope', unreachable: 'unreachable', unexpected: 'unexpected answer', untestable: 'not testable' };
-  return `${words[c.lastTest.status] ?? c.lastTest.status} ${relative(c.lastTest.at)}`;
-}
-
 export function ConnectionRow({ c }: { c: Connection }) {
   return (
     <li className="conn-row" data-connection-id={c.id}>
-      <a className="conn-link" href={href.connection(c.id)} aria-label={`${c.label}, ${c.serviceName}${c.state === 'active' ? '' : c.state === 'needs_reauth' ? ', needs re-auth' : ', error'}`}>
+      <a className="conn-link" href={href.connection(c.id)} aria-label={rowLabel(c)}>
         <ServiceIcon name={c.serviceName} />
         <span className="conn-main">
           <span className="conn-label">{c.label}</span>
@@ -54,25 +49,9 @@ export function ConnectionRow({ c }: { c: Connection }) {
   );
 }
 
-/** Rows rendered at once; a longer list gets the rest in a following, interruptible render (first screen fast, all rows then in the DOM for find-in-page and screen readers). */
-const FIRST_ROWS = 30;
-
-/** One collator for every sort ("Key 2" before "Key 10"); localeCompare with options builds one per call. */
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
 /** Connections grouped by service, sorted by service name then label. */
 export function ConnectionGroups({ connections, emptyText }: { connections: Connection[]; emptyText: string }) {
-  const groups = useMemo(() => {
-    const m = new Map<string, { name: string; items: Connection[] }>();
-    for (const c of connections) {
-      let g = m.get(c.serviceId);
-      if (!g) m.set(c.serviceId, (g = { name: c.serviceName, items: [] }));
-      g.items.push(c);
-    }
-    const list = [...m.entries()].sort((a, b) => collator.compare(a[1].name, b[1].name));
-    for (const [, g] of list) g.items.sort((a, b) => collator.compare(a.label, b.label));
-    return list;
-  }, [connections]);
+  const groups = useMemo(() => groupConnections(connections), [connections]);
   const [limit, setLimit] = useState(FIRST_ROWS);
   useEffect(() => {
     if (connections.length <= limit) return;
@@ -80,33 +59,26 @@ export function ConnectionGroups({ connections, emptyText }: { connections: Conn
     return () => clearTimeout(t);
   }, [connections.length, limit]);
   if (groups.length === 0) return <p className="muted empty-inline">{emptyText}</p>;
-  let budget = limit;
   return (
     <div className="groups">
-      {groups.map(([serviceId, g]) => {
-        if (budget <= 0) return null;
-        const items = g.items.length <= budget ? g.items : g.items.slice(0, budget);
-        budget -= items.length;
-        return (
-          <section key={serviceId} className="group" aria-labelledby={`group-${serviceId}`}>
-            <h2 id={`group-${serviceId}`} className="group-title">
-              {g.name} <span className="count">{g.items.length}</span>
-            </h2>
-            <ul className="conn-list" role="list">
-              {items.map((c) => (
-                <ConnectionRow key={c.id} c={c} />
-              ))}
-            </ul>
-          </section>
-        );
-      })}
+      {visibleGroups(groups, limit).map((g) => (
+        <section key={g.serviceId} className="group" aria-labelledby={`group-${g.serviceId}`}>
+          <h2 id={`group-${g.serviceId}`} className="group-title">
+            {g.name} <span className="count">{g.count}</span>
+          </h2>
+          <ul className="conn-list" role="list">
+            {g.items.map((c) => (
+              <ConnectionRow key={c.id} c={c} />
+            ))}
+          </ul>
+        </section>
+      ))}
     </div>
   );
 }
 
 export function AttentionSummary({ connections }: { connections: Connection[] }) {
-  const reauth = connections.filter((c) => c.state === 'needs_reauth').length;
-  const errors = connections.filter((c) => c.state === 'error').length;
+  const { reauth, errors } = attention(connections);
   return (
     <p className="summary" role="status" aria-live="polite" aria-atomic="true">
       {connections.length} connection{connections.length === 1 ? '' : 's'}
@@ -141,11 +113,11 @@ export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
   return (
     <>
       <PageHeader
-        title="Connections"
-        subtitle="Every account Sophon can use for your agent. Secrets stay in the vault; the agent never sees them."
+        title={LIST_TEXT.title}
+        subtitle={LIST_TEXT.subtitle}
         actions={
           <a className="btn btn-primary" href={href.add()}>
-            Add connection
+            {LIST_TEXT.add}
           </a>
         }
       />
@@ -172,8 +144,8 @@ export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
         <>
           <div className="toolbar">
             <label className="search">
-              <span className="visually-hidden">Search connections</span>
-              <input type="search" placeholder="Search by name, service or account" value={query} onChange={(e) => setQuery(e.target.value)} />
+              <span className="visually-hidden">{LIST_TEXT.searchLabel}</span>
+              <input type="search" placeholder={LIST_TEXT.searchPlaceholder} value={query} onChange={(e) => setQuery(e.target.value)} />
             </label>
             <AttentionSummary connections={all} />
           </div>

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo, TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -27,7 +28,7 @@ async function certificateFor(name: string): Promise<{ key: string; cert: string
 describe('broker proxy to an HTTPS service', () => {
   let fx: BrokerFixture;
   let server: Server;
-  const seen: { servername: string | false; host: string | undefined; authorization: string | undefined }[] = [];
+  const seen: { servername: string | false | null; host: string | undefined; authorization: string | undefined }[] = [];
   let goodId = '';
   let wrongId = '';
 

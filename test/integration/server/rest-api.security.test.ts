@@ -117,11 +117,13 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       assert.match(String(r.headers['content-security-policy']), /frame-ancestors 'none'/);
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
       assert.equal(r.headers['referrer-policy'], 'no-referrer');
+      assert.equal(r.headers['origin-agent-cluster'], '?1');
     }
     // The page is never stored; the content-hashed scripts it names may be, forever.
     const page = await raw(d.port, 'GET', '/', {});
     assert.equal(page.headers['cache-control'], 'no-store');
-    const scripts = [...page.body.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    // The boot script (src) and the app's chunks (modulepreload href).
+    const scripts = [...page.body.matchAll(/(?:src|href)="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
     assert.ok(scripts.length >= 2, page.body);
     for (const src of scripts) {
       const asset = await raw(d.port, 'GET', `/${src}`, {});

@@ -1,0 +1,127 @@
+// The connection list painted by the boot script before the app (React) is evaluated: held back here by
+// delaying the app's chunk, it shows the first rows of the real list — grouped, sorted, with their states
+// and last tests — and the same markup the app then renders in their place; the search box waits,
+// disabled, and the app takes over when its chunk arrives.
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Route } from 'playwright-core';
+import { openCore } from '../../electron/core/sophon-core';
+import { tempHome } from '../helpers/home';
+import { openDashboardSession, screenshot, type DashboardSession } from './dashboard-helpers';
+
+/** What these tests read in the page (the tests are compiled without the DOM's types). */
+interface PageDom {
+  document: {
+    querySelectorAll(selector: string): ArrayLike<{ outerHTML: string; textContent: string | null }>;
+    querySelector(selector: string): { outerHTML: string; textContent: string | null } | null;
+  };
+  performance: { getEntriesByType(type: 'resource'): { name: string; responseEnd: number }[] };
+  MutationObserver: new (callback: () => void) => { observe(target: object, options: { childList: boolean; subtree: boolean }): void };
+  sawFirstPaint?: boolean;
+}
+
+/** More than the first paint shows (30 rows), over three services, one needing re-auth, one with a failed test. */
+const SERVICES = ['openai', 'anthropic', 'github-pat'];
+const COUNT = 45;
+
+describe('dashboard in Chromium: the first paint of the connection list', async () => {
+  const { home, cleanup } = await tempHome();
+  let session: DashboardSession;
+
+  before(async () => {
+    await mkdir(join(home, 'config'), { recursive: true });
+    await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
+    const core = await openCore({ home });
+    const ids: string[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      ids.push((await core.connections.add('default', { serviceId: SERVICES[i % SERVICES.length]!, label: `Key ${i}`, secret: `sk-first-paint-${i}-${'x'.repeat(32)}`, test: false })).connection.id);
+    }
+    // In the first group (Anthropic): "Key 1" needs re-auth, "Key 4" failed its last test, "Key 7" passed it.
+    core.store.setState(ids[1]!, 'needs_reauth', 'The refresh token was revoked.');
+    core.store.recordTest(ids[4]!, { status: 'rejected', message: 'HTTP 401', elapsedMs: 12, statusCode: 401 });
+    core.store.recordTest(ids[7]!, { status: 'ok', message: 'HTTP 200', elapsedMs: 9, statusCode: 200 });
+    core.close();
+    session = await openDashboardSession(home);
+  });
+
+  after(async () => {
+    await session?.close();
+    await cleanup();
+  });
+
+  test('paints the first rows before the app runs, with the markup the app renders in their place', async () => {
+    const { page, dashboard } = session;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/assets\/app-[\w-]+\.js$/, async (route: Route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(dashboard.address);
+      const painted = page.locator('.layout[data-first-paint]');
+      await painted.locator('li.conn-row').first().waitFor();
+      await screenshot(page, '31-first-paint');
+      assert.equal(await painted.getAttribute('aria-busy'), 'true');
+      assert.ok(await painted.locator('input[type=search]').isDisabled(), 'the search box waits for the app');
+      const first = await page.evaluate(() => {
+        const d = (globalThis as unknown as PageDom).document;
+        return {
+          rows: Array.from(d.querySelectorAll('li.conn-row'), (e) => e.outerHTML),
+          groups: Array.from(d.querySelectorAll('.group-title'), (e) => e.outerHTML),
+          header: d.querySelector('.page-header')!.outerHTML,
+          summary: d.querySelector('.summary')!.textContent,
+          labels: Array.from(d.querySelectorAll('.conn-label'), (e) => e.textContent),
+        };
+      });
+      // The first 30 of the list, grouped by service name (Anthropic, GitHub, OpenAI), labels in numeric order.
+      assert.equal(first.rows.length, 30);
+      assert.equal(first.groups.length, 2, first.groups.join('\n'));
+      const anthropic = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 3 === 1).map((i) => `Key ${i}`);
+      const github = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 3 === 2).map((i) => `Key ${i}`);
+      assert.deepEqual(first.labels, [...anthropic, ...github].slice(0, 30));
+      assert.equal(first.summary, `${COUNT} connections · 1 needs re-auth`);
+      assert.match(first.rows[0]!, /data-state="needs_reauth"[^>]*>.*Needs re-auth.*The refresh token was revoked\./s);
+      assert.match(first.rows[1]!, /class="text-bad">rejected just now/);
+      assert.match(first.rows[2]!, /<dd>passed just now/);
+      // Only the boot script has run: no app chunk yet.
+      assert.equal(await page.evaluate(() => (globalThis as unknown as PageDom).performance.getEntriesByType('resource').some((e) => /\/assets\/app-/.test(e.name) && e.responseEnd > 0)), false);
+
+      release();
+      await page.locator('.layout:not([data-first-paint])').waitFor();
+      await page.locator('input[type=search]:not([disabled])').waitFor();
+      const app = await page.evaluate((n) => {
+        const d = (globalThis as unknown as PageDom).document;
+        return {
+          rows: Array.from(d.querySelectorAll('li.conn-row'), (e) => e.outerHTML).slice(0, n),
+          groups: Array.from(d.querySelectorAll('.group-title'), (e) => e.outerHTML).slice(0, 2),
+          header: d.querySelector('.page-header')!.outerHTML,
+        };
+      }, first.rows.length);
+      assert.deepEqual(app.rows, first.rows);
+      assert.deepEqual(app.groups, first.groups);
+      assert.equal(app.header, first.header);
+      // The app goes on to render every row.
+      await page.waitForFunction((n) => (globalThis as unknown as PageDom).document.querySelectorAll('li.conn-row').length === n, COUNT);
+    } finally {
+      release();
+      await page.unroute(/\/assets\/app-[\w-]+\.js$/);
+    }
+  });
+
+  test('a session that is refused (no token): nothing is painted, and the app says why', async () => {
+    const { page, dashboard } = session;
+    // Whether a first paint ever happened, noted as the document changes.
+    await page.addInitScript(() => {
+      const g = globalThis as unknown as PageDom;
+      new g.MutationObserver(() => {
+        if (g.document.querySelector('[data-first-paint]')) g.sawFirstPaint = true;
+      }).observe(g.document, { childList: true, subtree: true });
+    });
+    await page.goto(`${dashboard.origin}/`);
+    await page.getByText('sophon dashboard --open').waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageDom).sawFirstPaint ?? false), false);
+  });
+});
