@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BrokerSettingsSchema } from '../electron/core/broker/settings';
 import { openDatabase } from '../electron/core/db/database';
 
 const CONNECTIONS = 32;
@@ -117,9 +118,11 @@ http {
 
   // Sophon: a home with a local bearer service at the upstream, a connection, `sophon broker serve`, a minted token.
   const home = join(work, 'home');
+  // The broker's own default (Sophon.Broker.Workers) unless SOPHON_BENCH_WORKERS says otherwise.
+  const workers = process.env.SOPHON_BENCH_WORKERS ? { Workers: Number(process.env.SOPHON_BENCH_WORKERS) } : {};
   await mkdir(join(home, 'config'), { recursive: true });
   await mkdir(join(home, 'connectors'));
-  await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { TokenTtlSeconds: 3600, Workers: Number(process.env.SOPHON_BENCH_WORKERS ?? 1) } } }));
+  await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { TokenTtlSeconds: 3600, ...workers } } }));
   await writeFile(
     join(home, 'connectors', 'bench-api.json'),
     JSON.stringify({ id: 'bench-api', name: 'Bench API', group: 'Generic', auth: { method: 'bearer', secretLabel: 'Token' }, apiBaseUrl: upUrl, allowedHosts: [`127.0.0.1:${upPort}`], attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }], test: { kind: 'http', path: '/user' }, local: true }),
@@ -189,7 +192,8 @@ http {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const row = (name: string) => ({ rps: mean(results[name]!.rps), p50: mean(results[name]!.p50), p99: mean(results[name]!.p99), failed: results[name]!.failed });
   const nginx = row('nginx');
-  console.log(`\n## Broker proxy: GET at ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s each (autocannon; upstream, nginx and broker in their own processes)\n`);
+  const serving = workers.Workers ?? BrokerSettingsSchema.parse({}).Workers;
+  console.log(`\n## Broker proxy: GET at ${CONNECTIONS} connections, ${ROUNDS} × ${SECONDS} s each (autocannon; upstream, nginx and broker in their own processes; broker: Sophon.Broker.Workers = ${serving})\n`);
   console.log('| path | req/s | p50 ms | p99 ms | req/s vs nginx | p99 vs nginx | failed requests |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const name of Object.keys(targets)) {
