@@ -99,6 +99,10 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
         store.setState(ref.connectionId, 'needs_reauth', err.message);
         audit.record({ userId: ref.userId, action: 'refresh', outcome: 'failed', connectionId: ref.connectionId, detail: `needs re-auth: ${err.message}` });
       },
+      // OAuthError messages never quote a token (toOAuthError redacts them).
+      onFailed: (ref, err) => audit.record({ userId: ref.userId, action: 'refresh', outcome: 'failed', connectionId: ref.connectionId, detail: err.message }),
+      // Automatic refreshes (on use) too, and only the one process that really refreshed writes the row.
+      onRefreshed: (ref, forced) => audit.record({ userId: ref.userId, action: 'refresh', outcome: 'ok', connectionId: ref.connectionId, detail: forced ? 'refreshed on schedule or by hand' : 'refreshed on use' }),
     });
   };
 
@@ -106,7 +110,6 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
-    audit.record({ userId: ref.userId, action: 'refresh', outcome: 'ok', connectionId: ref.connectionId, detail: options.force ? 'refreshed on schedule or by hand' : null });
   };
   return { ...opened, db, audit, store, connections, refresh, imports, close: () => db.close() };
 }

@@ -18,6 +18,10 @@ export interface RefresherOptions {
   clientFor: (ref: CredentialRef) => Promise<OAuthClient>;
   /** Told when a refresh shows the person must sign in again (invalid_grant, or no refresh token). */
   onNeedsReauth?: (ref: CredentialRef, error: OAuthError) => void;
+  /** Told of every other failed refresh (the token endpoint unreachable or erring after the retries). */
+  onFailed?: (ref: CredentialRef, error: OAuthError) => void;
+  /** Told when this process refreshed the tokens (not when it found them refreshed by another). `forced`: a manual refresh. */
+  onRefreshed?: (ref: CredentialRef, forced: boolean) => void;
   /** After a failed refresh, automatic refreshes of that connection wait this long (default 30 s). */
   cooldownMs?: number;
   /** Extra attempts after a network error or 5xx (default 3), waiting `backoffMs` doubled each time (default 500). */
@@ -125,12 +129,14 @@ export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher 
       else delete next.expiresAt;
       await vault.put(ref.userId, ref.connectionId, next);
       failures.delete(key);
+      options.onRefreshed?.(ref, force);
       return next;
     } catch (err) {
       const error = err instanceof OAuthError ? err : err instanceof SophonError ? null : toOAuthError(err, `Refreshing connection ${ref.connectionId}`);
       if (!error) throw err;
       failures.set(key, { at: now(), error });
       if (error.failure === 'invalid_grant') options.onNeedsReauth?.(ref, error);
+      else options.onFailed?.(ref, error);
       throw error;
     } finally {
       await release().catch(() => undefined);

@@ -91,11 +91,31 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     core.close();
   });
 
-  test('a manual refresh gets a new token at once, fresh or not', async () => {
+  /** The connection's refresh rows in the audit trail, newest first. */
+  const refreshRows = async () =>
+    json<{ rows: { action: string; outcome: string; detail: string | null }[] }>(await sophon(['audit', '--connection', id, '--limit', '1000', '--json'], { home })).rows.filter((r) => r.action === 'refresh');
+
+  test('a manual refresh gets a new token at once, fresh or not, and is audited', async () => {
     const before = server.tokenRequests('refresh_token');
+    const rows = (await refreshRows()).length;
     const r = await sophon(['connect', 'refresh', id], { home });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(server.tokenRequests('refresh_token'), before + 1);
+    const after = await refreshRows();
+    assert.equal(after.length, rows + 1);
+    assert.deepEqual(after[0], { ...after[0], outcome: 'ok', detail: 'refreshed on schedule or by hand' });
+  });
+
+  test('a refresh the token endpoint keeps failing is audited as failed, naming the failure, and leaves the connection active', async () => {
+    server.failTokenRequests(4, { status: 503, error: 'temporarily_unavailable', grantType: 'refresh_token' });
+    const r = await sophon(['connect', 'refresh', id], { home });
+    assert.notEqual(r.code, 0, r.stdout);
+    const [row] = await refreshRows();
+    assert.equal(row!.outcome, 'failed');
+    assert.match(row!.detail ?? '', /HTTP 503/);
+    const cred = (await (await openVault({ home })).vault.get('default', id))!;
+    for (const secret of [cred.accessToken, cred.refreshToken]) assert.ok(secret && !JSON.stringify(row).includes(secret));
+    assert.equal(json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).state, 'active');
   });
 
   test('an expired access token is refreshed by the next call, once, and the rotated refresh token replaces the old', async () => {
@@ -107,6 +127,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.equal(server.tokenRequests('refresh_token'), before + 1);
     const rotated = (await (await openVault({ home })).vault.get('default', id))!.refreshToken;
     assert.ok(rotated && rotated !== old, 'the server rotated the refresh token and the vault holds the new one');
+    assert.equal((await refreshRows())[0]!.detail, 'refreshed on use');
     const reuse = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: old!, client_id: PUBLIC_CLIENT }) });
     assert.equal(reuse.status, 400, 'the old refresh token is dead at the server (and its reuse revokes the grant)');
   });

@@ -81,7 +81,8 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
   }
 
   test('an expired access token is refreshed on use; the rotated refresh token replaces the old one, which the server then refuses', async () => {
-    const { ref, tokens } = await connection(shortClient);
+    const refreshed: boolean[] = [];
+    const { ref, tokens } = await connection(shortClient, { onRefreshed: (_ref, forced) => refreshed.push(forced) });
     // Let the access token really expire at the server.
     while (Date.now() < (tokens.expiresAt ?? 0) + 1000) await new Promise((r) => setTimeout(r, 250));
     assert.equal(await userinfoStatus(server, tokens.accessToken), 401);
@@ -91,6 +92,10 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     assert.equal(server.tokenRequests('refresh_token') - before, 1);
     assert.notEqual(fresh, tokens.accessToken);
     assert.equal(await userinfoStatus(server, fresh), 200);
+    assert.deepEqual(refreshed, [false], 'told once, of a refresh on use');
+    // A second use finds the fresh token: nothing refreshed, nothing told.
+    assert.equal(await opened.vault.getAccessToken(ref.connectionId, ref.userId), fresh);
+    assert.deepEqual(refreshed, [false]);
 
     const stored = await opened.vault.get(ref.userId, ref.connectionId);
     assert.ok(stored?.refreshToken && stored.refreshToken !== tokens.refreshToken, 'rotated refresh token stored');
@@ -153,7 +158,9 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
   });
 
   test('when retries run out the error is clear; automatic refreshes then wait out a cooldown that a manual one skips', async () => {
-    const { ref, tokens, refresher, reauth } = await connection(shortClient, { retries: 1, cooldownMs: 10 * 60_000 });
+    const failed: OAuthError[] = [];
+    const refreshed: boolean[] = [];
+    const { ref, tokens, refresher, reauth } = await connection(shortClient, { retries: 1, cooldownMs: 10 * 60_000, onFailed: (_ref, e) => failed.push(e), onRefreshed: (_ref, forced) => refreshed.push(forced) });
     server.failTokenRequests(2, { status: 502, error: 'server_error', grantType: 'refresh_token' });
     const before = server.tokenRequests('refresh_token');
     const err = await failure(refresher.refresh(ref, { force: true }));
@@ -163,14 +170,18 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     assertNoSecret(err, tokens.accessToken, tokens.refreshToken);
     assert.equal(server.tokenRequests('refresh_token') - before, 2);
     assert.equal(reauth.length, 0, 'a server outage is not a reason to sign in again');
+    assert.deepEqual(failed, [err], 'the failed refresh is told (once, after the retries)');
 
     const cooled = await failure(refresher.refresh(ref));
     assert.ok(isOAuthError(cooled, 'cooldown'), String(cooled));
     assert.equal(server.tokenRequests('refresh_token') - before, 2, 'no request during the cooldown');
 
+    assert.equal(failed.length, 1, 'a refusal inside the cooldown is not a new failed refresh');
+
     const next = await refresher.refresh(ref, { force: true });
     assert.notEqual(next.accessToken, tokens.accessToken);
     assert.equal(server.tokenRequests('refresh_token') - before, 3);
+    assert.deepEqual(refreshed, [true], 'a manual refresh is told as forced');
   });
 
   test('200 concurrent getAccessToken calls in each of two processes on an expired token make exactly one refresh', async () => {
