@@ -26,4 +26,10 @@ void Promise.race([answers, new Promise((resolve) => setTimeout(resolve, WAIT_FO
   })
   // A paint that failed is only a slower first screen: the app renders it anyway.
   .catch(() => undefined)
-  .finally(() => import(/* @vite-ignore */ SOPHON_APP_CHUNK));
+  .finally(() =>
+    import(/* @vite-ignore */ SOPHON_APP_CHUNK).catch(() => {
+      // The app's chunk did not load (the dashboard stopped or was updated meanwhile): say so rather than leave a list that never answers.
+      const root = document.getElementById('root');
+      if (root) root.textContent = 'Sophon could not load the rest of this page. In the app, reload it; in a browser, open it again with `sophon dashboard --open`.';
+    }),
+  );

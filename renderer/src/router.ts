@@ -10,7 +10,12 @@ export function navigate(to: string): void {
 export function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
   useEffect(() => {
-    const onChange = () => setRoute(parseRoute(window.location.hash));
+    const onChange = () => {
+      // The dashboard's address opened again in this tab changes only the fragment: its #token=… (or
+      // #code=…) is not a route, and must not stay in the address bar or the history.
+      if (/^#(token|code)=/.test(window.location.hash)) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+      setRoute(parseRoute(window.location.hash));
+    };
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);

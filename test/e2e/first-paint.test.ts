@@ -111,6 +111,32 @@ describe('dashboard in Chromium: the first paint of the connection list', async 
     }
   });
 
+  test('the dashboard’s address opened again in the same tab (a change of fragment only): the token leaves the address again', async () => {
+    const { page, dashboard } = session;
+    await page.goto('about:blank');
+    await page.goto(dashboard.address);
+    await page.locator('.layout:not([data-first-paint]) li.conn-row').first().waitFor();
+    assert.ok(!page.url().includes('token='), page.url());
+    await page.goto(dashboard.address);
+    await page.waitForFunction(() => !(globalThis as unknown as { location: { hash: string } }).location.hash.includes('token='));
+    assert.equal(new URL(page.url()).hash, '');
+    await page.locator('li.conn-row').first().waitFor();
+  });
+
+  test('the app’s chunk fails to load: the painted list gives way to a message saying what to do', async () => {
+    const { page, dashboard } = session;
+    await page.route(/\/assets\/app-[\w-]+\.js$/, (route: Route) => route.abort());
+    try {
+      // From another document: the page is at the dashboard's address already, and a change of fragment alone does not load it again.
+      await page.goto('about:blank');
+      await page.goto(dashboard.address);
+      await page.getByText('Sophon could not load the rest of this page').waitFor();
+      assert.equal(await page.locator('li.conn-row').count(), 0);
+    } finally {
+      await page.unroute(/\/assets\/app-[\w-]+\.js$/);
+    }
+  });
+
   test('a session that is refused (no token): nothing is painted, and the app says why', async () => {
     const { page, dashboard } = session;
     // Whether a first paint ever happened, noted as the document changes.
