@@ -165,6 +165,24 @@ describe('dashboard in Chromium: the audit page’s pager, user filter and time 
     await page.getByRole('button', { name: 'Clear' }).click();
   });
 
+  test('Connection filter (admins): other users’ connections are offered by user; one picked shows its rows, labelled', async () => {
+    const bobConnection = bobRows.find((r) => r.connectionId)!.connectionId!;
+    const expected = bobRows.filter((r) => r.connectionId === bobConnection);
+    // Open the page again (bob's connection was made after it was opened).
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Connections' }).click();
+    await heading().filter({ hasText: 'Connections' }).waitFor();
+    await openAudit(page);
+    const select = page.getByLabel('Connection');
+    await select.locator('optgroup[label="bob’s"] option', { hasText: 'Bob key' }).waitFor({ state: 'attached' });
+    assert.ok((await select.locator('optgroup[label="Yours"] option').count()) >= 1, 'the admin’s own connections come first');
+    await select.selectOption(bobConnection);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await pager().getByText(`1–${expected.length} of ${expected.length}`).waitFor();
+    assert.deepEqual(await shownRows(page), asShown(expected), "the rows of bob's connection, without naming bob");
+    assert.deepEqual(new Set(await rowsOf(page).locator('td:nth-child(4)').allInnerTexts()), new Set([`Bob key (${bobConnection})`]));
+    await page.getByRole('button', { name: 'Clear' }).click();
+  });
+
   test('a user who is not an admin: no User field, and only their own rows', async () => {
     const bob = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     try {

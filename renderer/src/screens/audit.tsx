@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import type { Connection } from '../../../shared/connections';
 import type { In, Out } from '../../../shared/contract';
 import { useApi, useConnections, type Loadable } from '../api';
 import { describeError } from '../errors';
@@ -32,11 +33,11 @@ function useAuditPage(filter: AuditFilter, pageSize: number, page: number): { sh
 }
 
 /** The audit trail for a filter, newest first, paged. */
-export function AuditTable({ filter, pageSize = 50, compact = false }: { filter: AuditFilter; pageSize?: number; compact?: boolean }) {
+export function AuditTable({ filter, pageSize = 50, compact = false, others = null }: { filter: AuditFilter; pageSize?: number; compact?: boolean; others?: readonly Connection[] | null }) {
   const [page, setPage] = useState(0);
   const { shown, loading } = useAuditPage(filter, pageSize, page);
   const { state: conns } = useConnections();
-  const labels = useMemo(() => new Map(conns.status === 'ready' ? conns.value.map((c) => [c.id, c.label]) : []), [conns]);
+  const labels = useMemo(() => new Map([...(others ?? []), ...(conns.status === 'ready' ? conns.value : [])].map((c) => [c.id, c.label])), [conns, others]);
   const captionId = useId();
   if (!shown) return <Spinner label="Loading the audit trail…" />;
   if (shown.result.status === 'error') return <ErrorNote error={shown.result.error} />;
@@ -116,8 +117,28 @@ export function AuditTable({ filter, pageSize = 50, compact = false }: { filter:
  */
 const toIso = (local: string, end = false): string | undefined => (local ? new Date(new Date(local).getTime() + (end ? 999 : 0)).toISOString() : undefined);
 
+/** For an admin, every user's connections (`admin.connections`: names and owners, never a credential); null otherwise or until loaded. */
+function useEveryonesConnections(isAdmin: boolean): Connection[] | null {
+  const { api } = useApi();
+  const [all, setAll] = useState<Connection[] | null>(null);
+  useEffect(() => {
+    if (!isAdmin) return;
+    let live = true;
+    // Without it the filter still offers the admin's own connections.
+    api['admin.connections']({}).then(
+      (v) => live && setAll(v.connections),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, isAdmin]);
+  return all;
+}
+
 export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
   const { state } = useConnections();
+  const everyone = useEveryonesConnections(isAdmin);
   const [filter, setFilter] = useState<AuditFilter>({});
   const ids = { connection: useId(), skill: useId(), user: useId(), since: useId(), until: useId() };
   function apply(e: FormEvent<HTMLFormElement>) {
@@ -135,12 +156,28 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
     const until = toIso(s('until') ?? '', true);
     if (connection) next.connection = connection;
     if (skill) next.skill = skill;
-    if (userId) next.userId = userId;
+    // Another user's connection picked without naming the user: their trail is the one it is in.
+    const owner = connection && !userId ? everyone?.find((c) => c.id === connection && !connections.some((m) => m.id === c.id))?.userId : undefined;
+    const forUser = userId ?? owner;
+    if (forUser) next.userId = forUser;
     if (since) next.since = since;
     if (until) next.until = until;
     setFilter(next);
   }
   const connections = state.status === 'ready' ? state.value : [];
+  // Other users' connections, by user (admins only).
+  const othersByUser = new Map<string, Connection[]>();
+  for (const c of everyone ?? []) {
+    if (connections.some((m) => m.id === c.id)) continue;
+    const list = othersByUser.get(c.userId) ?? [];
+    list.push(c);
+    othersByUser.set(c.userId, list);
+  }
+  const option = (c: Connection) => (
+    <option key={c.id} value={c.id}>
+      {c.label} ({c.serviceName})
+    </option>
+  );
   return (
     <>
       <PageHeader title="Audit" subtitle="Every access to a credential: adds, tests, uses by skills, refreshes, removals. Never a secret." />
@@ -149,11 +186,18 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
           <label htmlFor={ids.connection}>Connection</label>
           <select id={ids.connection} name="connection" defaultValue="">
             <option value="">All connections</option>
-            {connections.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.label} ({c.serviceName})
-              </option>
-            ))}
+            {othersByUser.size === 0 ? (
+              connections.map(option)
+            ) : (
+              <>
+                <optgroup label="Yours">{connections.map(option)}</optgroup>
+                {[...othersByUser].map(([user, list]) => (
+                  <optgroup key={user} label={`${user}’s`}>
+                    {list.map(option)}
+                  </optgroup>
+                ))}
+              </>
+            )}
           </select>
         </div>
         <div className="field">
@@ -183,7 +227,7 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
           </button>
         </div>
       </form>
-      <AuditTable key={JSON.stringify(filter)} filter={filter} />
+      <AuditTable key={JSON.stringify(filter)} filter={filter} others={everyone} />
     </>
   );
 }
