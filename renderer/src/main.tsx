@@ -9,6 +9,8 @@ import './styles.css';
 
 // The boot script's calls (already answered, usually); without it (a page that loads the app alone) the app starts its own.
 const started = window.sophonBoot ?? boot(pickTransport());
+// Handed over: the page keeps no global way to its API.
+delete window.sophonBoot;
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -101,6 +101,7 @@ describe('dashboard in Chromium: the first paint of the connection list', async 
         };
       }, first.rows.length);
       assert.deepEqual(app.rows, first.rows);
+      assert.equal(await page.evaluate(() => 'sophonBoot' in globalThis), false, 'the boot handed over leaves no global behind');
       assert.deepEqual(app.groups, first.groups);
       assert.equal(app.header, first.header);
       // The app goes on to render every row.
