@@ -130,6 +130,12 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       assert.equal(asset.status, 200, src);
       assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable', src);
     }
+    // The tab's icon is the page's own (no request for a missing /favicon.ico).
+    const icon = /<link rel="icon" type="image\/svg\+xml" href="\.\/(assets\/favicon-[\w-]+\.svg)"/.exec(page.body)?.[1];
+    assert.ok(icon, page.body);
+    const iconRes = await raw(d.port, 'GET', `/${icon}`, {});
+    assert.equal(iconRes.status, 200);
+    assert.equal(iconRes.headers['content-type'], 'image/svg+xml');
     const traversal = await raw(d.port, 'GET', '/../../config/api-tokens.json', {});
     assert.notEqual(traversal.status, 200);
     const encoded = await raw(d.port, 'GET', '/%2e%2e/%2e%2e/config/api-tokens.json', {});
