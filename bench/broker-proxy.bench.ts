@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerSettingsSchema } from '../electron/core/broker/settings';
 import { openDatabase } from '../electron/core/db/database';
+import { firstLine } from '../test/helpers/child';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.SOPHON_BENCH_SECONDS ?? 10);
@@ -44,15 +45,6 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   children.push(child);
   return child;
 }
-const firstLine = (child: ChildProcess) =>
-  new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('close', (code) => reject(new Error(`exited ${code} before printing a line`)));
-  });
 async function waitFor(url: string, headers: Record<string, string> = {}): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {

@@ -15,6 +15,7 @@ import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
 import { tempHome } from '../helpers/home';
 import { encodings, recordTraffic, screenshotBoth, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
+import { firstLine } from '../helpers/child';
 
 const BIN = fileURLToPath(new URL('../../bin/sophon.mjs', import.meta.url));
 const FIRST = `sk-first-${randomBytes(16).toString('hex')}`;
@@ -108,16 +109,7 @@ describe('dashboard in Chromium: which connection a skill call uses is asked, ne
     // The token works through the broker in another process, for the second connection only.
     const serve = spawn(process.execPath, [BIN, 'broker', 'serve', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' } });
     try {
-      const { url } = JSON.parse(
-        await new Promise<string>((resolve, reject) => {
-          let out = '';
-          serve.stdout.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (out.includes('\n')) resolve(out.split('\n')[0]!);
-          });
-          serve.on('close', () => reject(new Error(`broker serve exited: ${out}`)));
-        }),
-      ) as { url: string };
+      const { url } = JSON.parse(await firstLine(serve)) as { url: string };
       const auth = { authorization: `Bearer ${minted.value.token}` };
       const res = await fetch(`${url}/v1/proxy/localapi/user`, { headers: auth });
       assert.equal(res.status, 200);

@@ -12,3 +12,17 @@ export function vaultChild(args: string[], env: NodeJS.ProcessEnv = process.env)
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
   return { proc, done, stdout: () => stdout };
 }
+
+/** The first line a child prints on stdout (e.g. `sophon broker serve --json`'s address); rejects if it exits first, with what it said. */
+export function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('close', (code) => reject(new Error(`exited ${code} before printing a line: ${out}${err}`)));
+  });
+}

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 import { bearerService } from '../../helpers/services';
+import { firstLine } from '../../helpers/child';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const SECRET = 'sk-workers-real-secret-0123456789abcdef';
@@ -67,15 +68,7 @@ describe('broker serve with worker processes', async () => {
     serve.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const closed = new Promise<number | null>((resolve) => serve.on('close', (code) => resolve(code)));
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        serve.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.split('\n')[0]!);
-        });
-        serve.on('close', () => reject(new Error(`serve exited: ${stderr}`)));
-      });
-      const { url } = JSON.parse(line) as { url: string };
+      const { url } = JSON.parse(await firstLine(serve)) as { url: string };
       const kids = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
       assert.equal(kids.length, children, `serving workers and the checkpointing one: ${kids.join(' ')}`);
 

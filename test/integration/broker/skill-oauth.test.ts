@@ -16,6 +16,7 @@ import { tempHome } from '../../helpers/home';
 import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
 import { startResourceServer, userinfoCheck, type ResourceServer } from '../../helpers/resource-server';
 import { browserOpener } from '../oauth/drive';
+import { firstLine } from '../../helpers/child';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../examples/skills/github-whoami', import.meta.url));
@@ -205,15 +206,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
   test('sophon broker mint prints a token that a sophon broker serve in another process honours', async () => {
     const serve = spawn(process.execPath, [BIN, 'broker', 'serve', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' } });
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        serve.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out.split('\n')[0]!);
-        });
-        serve.on('close', () => reject(new Error('serve exited')));
-      });
-      const { url } = JSON.parse(line) as { url: string };
+      const { url } = JSON.parse(await firstLine(serve)) as { url: string };
       const minted = await run(['broker', 'mint', '--skill', 'agent-x', '--tool', 'lookup', '--connection', ada, '--ttl', '60', '--json']);
       assert.equal(minted.code, 0, minted.stderr);
       const { token, expiresAt } = json<{ token: string; expiresAt: string }>(minted);
