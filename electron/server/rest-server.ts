@@ -182,10 +182,12 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
         // A revocation ends the request at once: a caller waiting on a long operation (a sign-in, a
         // person's choice) gets no answer its token no longer entitles it to.
         let revoked = false;
+        const abort = new AbortController();
         const untrack = revocations.track({
           tokenId: caller.tokenId,
           end: () => {
             revoked = true;
+            abort.abort();
             if (res.headersSent) return void res.destroy();
             res.setHeader('Connection', 'close');
             send(res, 401, { ok: false, error: { code: 'unauthorized', message: REVOKED_MESSAGE } });
@@ -199,7 +201,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
           } catch {
             throw new HttpRefusal(404, 'not_found', 'No such operation (malformed name).');
           }
-          const envelope = await dispatch(options.operations, caller, name, input);
+          const envelope = await dispatch(options.operations, caller, name, input, abort.signal);
           if (revoked) return;
           return send(res, envelope.ok ? 200 : HTTP_STATUS_OF_CODE[envelope.error.code], envelope);
         } catch (err) {

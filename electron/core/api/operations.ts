@@ -18,7 +18,8 @@ import { ConnectionChoices } from './connection-choice';
 export type Caller = Pick<ApiCaller, 'userId' | 'isAdmin'>;
 
 type Input<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['input']>;
-export type OperationImpl<K extends OperationName> = (caller: Caller, input: Input<K>) => Promise<Out<K>>;
+/** `signal` aborts when the caller may no longer have the answer (its API token was revoked meanwhile). */
+export type OperationImpl<K extends OperationName> = (caller: Caller, input: Input<K>, signal?: AbortSignal) => Promise<Out<K>>;
 export type OperationImpls = { [K in OperationName]: OperationImpl<K> };
 
 export interface OperationContext {
@@ -277,7 +278,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       return { connections };
     },
 
-    'broker.mint': (caller, input) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input),
+    'broker.mint': (caller, input, signal) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input, signal),
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
     'broker.questions': async (caller) => ({ questions: choices.openFor(caller.userId) }),

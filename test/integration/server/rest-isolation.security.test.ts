@@ -175,6 +175,12 @@ describe('REST: revoking a token ends its open streams and requests at once', ()
     assert.equal(refused.json().error?.code, 'unauthorized');
     assert.match(refused.json().error!.message, /revoked/);
     assert.ok(Date.now() - revokedAt < 6000);
+    // The question it was waiting on is withdrawn from carol's other windows, and no broker token was minted for nobody.
+    await kept.waitFor('"phase":"closed"');
+    assert.deepEqual((await call(d, sibling.token, 'broker.questions', {})).json().value, { questions: [] });
+    const audit = (await call(d, sibling.token, 'audit.query', { skill: 'mail-digest', action: 'broker_mint', limit: 10 })).json().value as Out<'audit.query'>;
+    assert.deepEqual(audit.rows.map((row) => row.outcome), ['denied'], JSON.stringify(audit.rows));
+    assert.match(audit.rows[0]!.detail ?? '', /revoked/);
 
     // The other streams stay open and still hear their events.
     assert.equal(kept.ended(), false);
