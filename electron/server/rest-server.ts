@@ -282,7 +282,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       unsubscribe();
       untrack();
     };
-    // The stream ends (a browser's EventSource then reconnects, gets 401, and stops trying).
+    // The stream ends; the dashboard page reconnects, gets 401, and stops trying (renderer/transport/http.ts).
     const untrack = revocations.track({
       tokenId: caller.tokenId,
       end: () => {
