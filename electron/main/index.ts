@@ -103,6 +103,7 @@ async function start(): Promise<void> {
     stops.push(watcher.stop);
     const operations = createOperations({
       core: opened,
+      ownerUserId: caller.userId,
       emit: (userId, event, payload) => hub.emit(userId, event, payload),
       openExternal: async (url) => {
         if (windowOpenDecision(url) === 'external') await shell.openExternal(url);

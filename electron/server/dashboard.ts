@@ -6,6 +6,8 @@ import { OneTimeCodes, startRestServer, type RestServer } from './rest-server';
 
 export interface DashboardOptions {
   core: SophonCore;
+  /** The user the dashboard runs as (`--user`): the only one who may import this machine's logins. */
+  ownerUserId: string;
   tokens: ApiTokenStore;
   rendererDir: string;
   host?: string;
@@ -24,6 +26,7 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
   const watcher = watchConnections(options.core, events, options.pollMs ?? 1000);
   const operations = createOperations({
     core: options.core,
+    ownerUserId: options.ownerUserId,
     emit: (userId, event, payload) => events.emit(userId, event, payload),
     openExternal: options.openExternal,
     changed: watcher.poke,

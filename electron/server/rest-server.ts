@@ -12,6 +12,7 @@ import { errnoOf, SophonError } from '../core/errors';
 import type { EventHub } from '../core/api/events';
 import type { OperationImpls } from '../core/api/operations';
 import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
+import { watchRevocations } from './revocation-watch';
 
 /** Largest JSON body the API accepts (a connection add with its fields is a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -68,7 +69,7 @@ export class OneTimeCodes {
 
 export interface RestServerOptions {
   operations: OperationImpls;
-  tokens: Pick<ApiTokenStore, 'authenticate'>;
+  tokens: Pick<ApiTokenStore, 'authenticate' | 'activeIds'>;
   events: EventHub;
   /** The built renderer (dist/renderer); GET / serves its index.html. */
   rendererDir: string;
@@ -77,6 +78,8 @@ export interface RestServerOptions {
   codes?: OneTimeCodes;
   /** Called when an SSE stream subscribes, so the event source notes the user's current state. */
   onSubscribe?: (userId: string) => void;
+  /** How often, while a stream or request is open, the token file is looked at for revocations (default 500 ms). */
+  revocationCheckMs?: number;
 }
 
 export interface RestServer {
@@ -114,6 +117,7 @@ class HttpRefusal extends Error {
 export async function startRestServer(options: RestServerOptions): Promise<RestServer> {
   const host = options.host ?? '127.0.0.1';
   const server = createServer();
+  const revocations = watchRevocations(options.tokens, options.revocationCheckMs);
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
@@ -175,15 +179,37 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
       if (url.pathname.startsWith('/api/')) {
         if (req.method !== 'POST') throw new HttpRefusal(405, 'usage', `Use POST for ${url.pathname} (JSON body = the operation's input).`);
         const caller = await authenticate(req);
-        const input = await readJson(req);
-        let name: string;
+        // A revocation ends the request at once: a caller waiting on a long operation (a sign-in, a
+        // person's choice) gets no answer its token no longer entitles it to.
+        let revoked = false;
+        const abort = new AbortController();
+        const untrack = revocations.track({
+          tokenId: caller.tokenId,
+          end: () => {
+            revoked = true;
+            abort.abort();
+            if (res.headersSent) return void res.destroy();
+            res.setHeader('Connection', 'close');
+            send(res, 401, { ok: false, error: { code: 'unauthorized', message: REVOKED_MESSAGE } });
+          },
+        });
         try {
-          name = decodeURIComponent(url.pathname.slice('/api/'.length));
-        } catch {
-          throw new HttpRefusal(404, 'not_found', 'No such operation (malformed name).');
+          const input = await readJson(req);
+          let name: string;
+          try {
+            name = decodeURIComponent(url.pathname.slice('/api/'.length));
+          } catch {
+            throw new HttpRefusal(404, 'not_found', 'No such operation (malformed name).');
+          }
+          const envelope = await dispatch(options.operations, caller, name, input, abort.signal);
+          if (revoked) return;
+          return send(res, envelope.ok ? 200 : HTTP_STATUS_OF_CODE[envelope.error.code], envelope);
+        } catch (err) {
+          if (revoked) return;
+          throw err;
+        } finally {
+          untrack();
         }
-        const envelope = await dispatch(options.operations, caller, name, input);
-        return send(res, envelope.ok ? 200 : HTTP_STATUS_OF_CODE[envelope.error.code], envelope);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpRefusal(405, 'usage', `Use GET for ${url.pathname}.`);
       return await serveStatic(url.pathname, req, res);
@@ -237,16 +263,33 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   function streamEvents(req: IncomingMessage, res: ServerResponse, caller: ApiCaller): void {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write(': connected\n\n');
+    let open = true;
+    // Each event waits for a look at the token file, in order, so none goes out after a revocation.
+    let delivering: Promise<void> = Promise.resolve();
     const unsubscribe = options.events.subscribe(caller.userId, (event, payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+      const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+      delivering = delivering.then(async () => {
+        if (open && (await revocations.check(caller.tokenId)) && open) res.write(frame);
+      });
     });
     options.onSubscribe?.(caller.userId);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     keepAlive.unref();
     const stop = () => {
+      if (!open) return;
+      open = false;
       clearInterval(keepAlive);
       unsubscribe();
+      untrack();
     };
+    // The stream ends; the dashboard page reconnects, gets 401, and stops trying (renderer/transport/http.ts).
+    const untrack = revocations.track({
+      tokenId: caller.tokenId,
+      end: () => {
+        stop();
+        res.end(': token revoked\n\n');
+      },
+    });
     req.on('close', stop);
     res.on('close', stop);
   }
@@ -296,11 +339,14 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        revocations.stop();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       }),
   };
 }
+
+const REVOKED_MESSAGE = 'The API token was revoked while this request was open.';
 
 function send(res: ServerResponse, status: number, body: Envelope): void {
   const text = JSON.stringify(body);

@@ -50,6 +50,7 @@ export async function dashboard(ctx: CommandContext, raw: unknown): Promise<numb
     const { startDashboard } = await import('../../server/dashboard');
     const server = await startDashboard({
       core,
+      ownerUserId: ctx.global.user,
       tokens,
       rendererDir: rendererDir(ctx.env),
       host: opts.host,

@@ -71,6 +71,14 @@ export class ApiTokenStore {
     return found;
   }
 
+  /**
+   * The ids of the tokens that still work. Cheap when nothing changed (one stat), so a server can ask
+   * often to notice a revocation made by another process (`sophon api-token revoke`).
+   */
+  async activeIds(): Promise<Set<string>> {
+    return new Set([...(await this.load()).values()].map((t) => t.id));
+  }
+
   /** The caller a presented token stands for, or null. Compares hashes in constant time. */
   async authenticate(presented: string | undefined): Promise<ApiCaller | null> {
     if (!presented || !TOKEN_RE.test(presented)) return null;

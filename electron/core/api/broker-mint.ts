@@ -31,6 +31,8 @@ export interface BrokerMintDeps {
   brokerUrl?: () => string | null;
 }
 
+const REVOKED_WHILE_WAITING = 'The API token that asked for this broker token was revoked before it was issued; none was minted.';
+
 const describe = (r: ConnectionRecord) => `${r.id} (${r.label}${r.account ? `, ${r.account}` : ''})`;
 
 /**
@@ -38,7 +40,7 @@ const describe = (r: ConnectionRecord) => `${r.id} (${r.label}${r.account ? `, $
  * the one the person picks in their UI — then mints as `sophon broker mint` does (same scope checks and
  * audit rows). Every refusal on the way is audited as a denied `broker_mint` under the skill and tool.
  */
-export async function mintForCaller(deps: BrokerMintDeps, userId: string, input: MintInput): Promise<Out<'broker.mint'>> {
+export async function mintForCaller(deps: BrokerMintDeps, userId: string, input: MintInput, signal?: AbortSignal): Promise<Out<'broker.mint'>> {
   const { core } = deps;
   const deny = (code: ErrorCode, message: string, record?: ConnectionRecord, serviceId?: string): never => {
     core.audit.record({
@@ -81,11 +83,13 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
       record = usable[0]!;
       chosenBy = 'only';
     } else {
-      record = await askPerson(deps, userId, input, service, usable, deny);
+      record = await askPerson(deps, userId, input, service, usable, deny, signal);
       chosenBy = 'person';
     }
   }
 
+  // A token nobody may receive is never minted.
+  if (signal?.aborted) deny('unauthorized', REVOKED_WHILE_WAITING, record, service.id);
   const tokens = new BrokerTokens(core.db);
   const settings = brokerSettings(core.settings, core.paths.settingsFile);
   const { token, binding } = mintBrokerToken(tokens, core.audit, {
@@ -117,6 +121,7 @@ async function askPerson(
   service: ServiceDefinition,
   usable: ConnectionRecord[],
   deny: (code: ErrorCode, message: string, record?: ConnectionRecord, serviceId?: string) => never,
+  signal?: AbortSignal,
 ): Promise<ConnectionRecord> {
   const { core } = deps;
   const timeoutMs = deps.chooseTimeoutMs ?? chooseWaitMs(core);
@@ -130,6 +135,7 @@ async function askPerson(
       options: usable.map((r) => ({ id: r.id, label: r.label, account: r.account, state: r.state === 'pending' ? 'error' : r.state })),
     },
     timeoutMs,
+    signal,
   );
   const list = usable.map(describe).join(', ');
   const who = `skill ${input.skill} (tool ${input.tool})`;
@@ -138,6 +144,8 @@ async function askPerson(
       return deny('ambiguous', `You have ${usable.length} ${service.name} connections — ${list} — and no Sophon window is open to ask which one ${who} should use. Name one as "connection".`, undefined, service.id);
     case 'timeout':
       return deny('ambiguous', `Nobody picked which ${service.name} connection ${who} should use within ${Math.ceil(timeoutMs / 1000)} s (${list}). Name one as "connection", or answer in the Sophon window.`, undefined, service.id);
+    case 'aborted':
+      return deny('unauthorized', REVOKED_WHILE_WAITING, undefined, service.id);
     case 'cancelled':
       return deny('forbidden', `You declined: ${who} may not use a ${service.name} connection for this call.`, undefined, service.id);
     case 'picked': {

@@ -18,7 +18,9 @@ export type ChoiceOutcome =
   | { kind: 'cancelled' }
   | { kind: 'timeout' }
   /** No UI of the user was open to hear the question. */
-  | { kind: 'unattended' };
+  | { kind: 'unattended' }
+  /** The one who asked went away (its API token was revoked): nobody may get the answer now. */
+  | { kind: 'aborted' };
 
 interface Pending {
   userId: string;
@@ -46,13 +48,14 @@ export class ConnectionChoices {
     this.now = deps.now ?? Date.now;
   }
 
-  ask(userId: string, question: ChoiceQuestion, timeoutMs: number): Promise<ChoiceOutcome> {
+  ask(userId: string, question: ChoiceQuestion, timeoutMs: number, signal?: AbortSignal): Promise<ChoiceOutcome> {
     const request = `choice-${randomUUID()}`;
     const payload: ChoicePayload = { request, phase: 'open', ...question, expiresAt: new Date(this.now() + timeoutMs).toISOString() };
     return new Promise<ChoiceOutcome>((resolve) => {
       const settle = (outcome: ChoiceOutcome) => {
         if (!this.pending.delete(request)) return;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
         // Every window of the user drops the question, whoever answered it.
         if (outcome.kind !== 'unattended') this.deps.announce(userId, { ...payload, phase: 'closed' });
         resolve(outcome);
@@ -60,7 +63,10 @@ export class ConnectionChoices {
       const timer = setTimeout(() => settle({ kind: 'timeout' }), timeoutMs);
       // A stopping server or app is not held open by a question nobody will answer now.
       timer.unref();
+      const abort = () => settle({ kind: 'aborted' });
       this.pending.set(request, { userId, payload, settle });
+      if (signal?.aborted) return abort();
+      signal?.addEventListener('abort', abort, { once: true });
       if (this.deps.announce(userId, payload) === 0) settle({ kind: 'unattended' });
     });
   }

@@ -10,13 +10,13 @@ import type { Caller, OperationImpls } from './operations';
  * does not declare, so nothing undeclared — let alone a secret — can ride along), and every outcome is
  * an envelope. An unexpected error becomes `internal` without its message (it could quote anything).
  */
-export async function dispatch(impls: OperationImpls, caller: Caller, name: string, input: unknown): Promise<Envelope> {
+export async function dispatch(impls: OperationImpls, caller: Caller, name: string, input: unknown, signal?: AbortSignal): Promise<Envelope> {
   try {
     if (!isOperationName(name)) throw new SophonError('not_found', `No operation "${name.slice(0, 80)}".`);
     const op = OPERATIONS[name];
     const parsed = validate(op.input, input ?? {}, `Input of ${name}`);
-    const impl = impls[name] as (caller: Caller, input: unknown) => Promise<unknown>;
-    const value: unknown = op.output.parse(await impl(caller, parsed));
+    const impl = impls[name] as (caller: Caller, input: unknown, signal?: AbortSignal) => Promise<unknown>;
+    const value: unknown = op.output.parse(await impl(caller, parsed, signal));
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toErrorInfo(err) };

@@ -18,11 +18,18 @@ import { ConnectionChoices } from './connection-choice';
 export type Caller = Pick<ApiCaller, 'userId' | 'isAdmin'>;
 
 type Input<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['input']>;
-export type OperationImpl<K extends OperationName> = (caller: Caller, input: Input<K>) => Promise<Out<K>>;
+/** `signal` aborts when the caller may no longer have the answer (its API token was revoked meanwhile). */
+export type OperationImpl<K extends OperationName> = (caller: Caller, input: Input<K>, signal?: AbortSignal) => Promise<Out<K>>;
 export type OperationImpls = { [K in OperationName]: OperationImpl<K> };
 
 export interface OperationContext {
   core: SophonCore;
+  /**
+   * The user this door runs as: `sophon dashboard --user U` (default $SOPHON_USER, else "default"), or
+   * the desktop app's person. Only callers of this user may use operations that read this machine's own
+   * stores (CLI logins, environment): those are the owner's, whatever user a token names.
+   */
+  ownerUserId: string;
   /**
    * Delivers an event to one user's subscribers (IPC window or SSE streams), returning how many it
    * reached (EventHub.emit does); a door that cannot tell returns nothing and is taken as listening.
@@ -42,6 +49,13 @@ export interface OperationContext {
 
 const requireAdmin = (caller: Caller, what: string) => {
   if (!caller.isAdmin) throw new SophonError('forbidden', `Only an admin token may ${what}.`);
+};
+
+// An admin flag does not make a token the owner's: an admin of another user still may not take the owner's logins.
+const requireOwner = (caller: Caller, ownerUserId: string, what: string) => {
+  if (caller.userId !== ownerUserId) {
+    throw new SophonError('forbidden', `Only the user this Sophon runs as may ${what}: they are that person's, not user ${caller.userId}'s.`);
+  }
 };
 
 /**
@@ -178,12 +192,14 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     },
 
     'imports.scan': async (caller) => {
+      requireOwner(caller, ctx.ownerUserId, 'scan the CLI logins and environment of this machine');
       const scan = await (await core.imports()).scan(caller.userId);
       // Only the views: `found` carries the secrets the importer read.
       return { logins: scan.logins, sources: scan.sources };
     },
 
     'imports.run': async (caller, input) => {
+      requireOwner(caller, ctx.ownerUserId, 'import the CLI logins and environment of this machine');
       const importer = await core.imports();
       try {
         const scan = await importer.scan(caller.userId);
@@ -262,7 +278,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       return { connections };
     },
 
-    'broker.mint': (caller, input) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input),
+    'broker.mint': (caller, input, signal) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input, signal),
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
     'broker.questions': async (caller) => ({ questions: choices.openFor(caller.userId) }),

@@ -95,7 +95,7 @@ describe('sophon dashboard', () => {
     const other = await tempHome();
     const core = await openCore({ home: other.home, env: {} });
     const tokens = new ApiTokenStore(core.paths.configDir);
-    const server = await startDashboard({ core, tokens, rendererDir: join(other.home, 'no-renderer') });
+    const server = await startDashboard({ core, ownerUserId: 'default', tokens, rendererDir: join(other.home, 'no-renderer') });
     try {
       const token = await tokens.dashboardToken('default');
       const code = server.codes.issue(token);

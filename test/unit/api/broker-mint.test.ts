@@ -39,7 +39,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
       ),
     });
     hub = new EventHub();
-    ops = createOperations({ core, emit: (userId, event, payload) => hub.emit(userId, event, payload), chooseTimeoutMs: 60_000 });
+    ops = createOperations({ core, ownerUserId: 'alice', emit: (userId, event, payload) => hub.emit(userId, event, payload), chooseTimeoutMs: 60_000 });
     const add = async (userId: string, serviceId: string, label: string, secret: string) => (await core.connections.add(userId, { serviceId, label, secret, test: false })).connection.id;
     work = await add('alice', 'mailapi', 'Work', SECRETS[0]!);
     homeConn = await add('alice', 'mailapi', 'Home', SECRETS[1]!);
@@ -145,7 +145,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
   });
 
   test('no answer in time: refused as ambiguous, naming the choices', async () => {
-    const quick = createOperations({ core, emit: (userId, event, payload) => hub.emit(userId, event, payload), chooseTimeoutMs: 40 });
+    const quick = createOperations({ core, ownerUserId: 'alice', emit: (userId, event, payload) => hub.emit(userId, event, payload), chooseTimeoutMs: 40 });
     const ui = listen('alice');
     const e = await dispatch(quick, alice, 'broker.mint', { skill: 'slow-skill', tool: 'digest', service: 'mailapi' });
     refused(e, 'ambiguous', /Nobody picked which Test mailapi connection skill slow-skill \(tool digest\) should use within 1 s/);
