@@ -13,6 +13,7 @@ import { proxyRefusal } from '../import/broker-policy';
 import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
 import type { AuditBatcher } from './audit-batch';
+import { callRefusal } from './call-limits';
 import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
@@ -225,7 +226,8 @@ export class Broker {
   private pickConnection(binding: BrokerBinding, ref: string): ConnectionRecord {
     const records = binding.connectionIds.map((id) => this.record(id)).filter((r): r is ConnectionRecord => r !== null && r.userId === binding.userId);
     const byId = records.find((r) => r.id === ref);
-    const matches = byId ? [byId] : records.filter((r) => r.serviceId === ref);
+    // A manifest's service id also names the connection of its family the token was minted with.
+    const matches = byId ? [byId] : records.filter((r) => r.serviceId === ref || binding.calls?.[r.id]?.service === ref);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
       throw new BrokerRefusal(400, 'connection_ambiguous', `The token is bound to several ${ref} connections: name one of ${matches.map((m) => m.id).join(', ')}.`);
@@ -246,6 +248,9 @@ export class Broker {
     const method = call.method.toUpperCase();
     if (!METHODS.has(method)) throw new BrokerRefusal(405, 'method_not_allowed', `Method ${method.slice(0, 20)} is not forwarded.`);
     const target = checkTarget(call.target);
+    const limits = binding.calls?.[record.id];
+    const outside = limits ? callRefusal(limits, method, target) : null;
+    if (outside) throw new BrokerRefusal(403, 'not_in_manifest', outside);
 
     // The URL first, from the catalog and the connection's (non-secret) fields: nothing is fetched for a bad one.
     const where = this.whereTo(record, service);
