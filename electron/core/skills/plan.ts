@@ -71,9 +71,9 @@ export async function chooseGrants(
   tool: string,
   options: { connections: string[]; pick: (plan: CredentialPlan) => Promise<ConnectionRecord> },
 ): Promise<ChosenGrant[]> {
-  const deny = (message: string, record?: ConnectionRecord, serviceId?: string): never => {
+  const deny = (message: string, record?: ConnectionRecord, serviceId?: string, code: 'auth_failed' | 'forbidden' = 'auth_failed'): never => {
     core.audit.record({ userId, action: 'broker_mint', outcome: 'denied', connectionId: record?.id ?? null, serviceId: record?.serviceId ?? serviceId ?? null, skill: manifest.id, tool, detail: message.slice(0, 500) });
-    throw new SophonError('auth_failed', message);
+    throw new SophonError(code, message);
   };
   const named = options.connections.map((ref) => core.connections.resolve(userId, ref));
   const grants: ChosenGrant[] = [];
@@ -104,6 +104,10 @@ export async function chooseGrants(
     }
     grants.push({ credential: c, service, record });
   }
-  for (const r of named) if (!grants.some((g) => g.record.id === r.id)) throw new SophonError('usage', `--connection ${r.id} is a ${r.serviceId} connection, which skill ${manifest.id} does not ask for.`);
+  for (const r of named) {
+    if (grants.some((g) => g.record.id === r.id)) continue;
+    const declared = manifest.credentials.map((x) => x.service).join(', ') || 'no service';
+    deny(`${r.id} is a ${r.serviceId} connection, which the manifest of skill ${manifest.id} does not declare (it declares ${declared}).`, r, undefined, 'forbidden');
+  }
   return grants;
 }
