@@ -76,7 +76,7 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
     const members = new Map(familyMembers(entries, asked).map((s) => [s.id, s]));
     const candidates = core.store.list(userId).filter((r) => members.has(r.serviceId) && r.state !== 'pending');
     if (candidates.length === 0) {
-      deny('auth_failed', `${who} needs a ${asked.name} connection and you have none; ${whatHelps(entries, asked)} (or Add connection in the app).`, undefined, serviceId);
+      deny('auth_failed', `${who} needs a ${asked.name} connection and you have none: ${whatHelps(entries, asked)} (or Add connection in the app).`, undefined, serviceId);
     }
     // A connection the broker must never attach is not offered: picking it could only fail.
     const usable = candidates.filter((r) => proxyRefusal(r, members.get(r.serviceId)) === null);

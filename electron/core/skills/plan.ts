@@ -85,7 +85,7 @@ export async function chooseGrants(
     let record: ConnectionRecord;
     if (chosenByFlag.length > 1) throw new SophonError('usage', `Several --connection values are ${c.service} connections; name one.`);
     if (chosenByFlag.length === 1) record = chosenByFlag[0]!;
-    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs a ${asked.name} connection and you have none; ${plan.help}.`, undefined, c.service);
+    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs a ${asked.name} connection and you have none: ${plan.help}.`, undefined, c.service);
     else if (plan.candidates.length === 1) record = plan.candidates[0]!;
     else record = await options.pick(plan);
     record = record!;

@@ -32,6 +32,5 @@ export function whatHelps(entries: readonly CatalogEntry[], service: ServiceDefi
       .map(([from]) => `\`sophon connect import --from ${from}\``),
   ];
   const list = commands.length <= 1 ? commands.join('') : `${commands.slice(0, -1).join(', ')} or ${commands.at(-1)!}`;
-  const which = members.length > 1 ? `a connection of any of ${members.map((s) => s.id).join(', ')} will do` : `connect ${service.id}`;
-  return `${which}: ${list}`;
+  return `connect ${members.length > 1 ? `any one of ${members.map((s) => s.id).join(', ')}` : 'it'} with ${list}`;
 }
