@@ -10,6 +10,7 @@ import { secretOf } from '../connections/credential-mapping';
 import { attachCredential } from '../connections/http-test';
 import { errnoOf, SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
+import { isLinked } from '../import/linked';
 import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
 import type { AuditBatcher } from './audit-batch';
@@ -292,6 +293,18 @@ export class Broker {
 
   /** The secret to attach (an OAuth access token refreshed first, or the call held while re-auth is needed) and the whole credential. */
   private async credential(record: ConnectionRecord, service: ServiceDefinition): Promise<{ secret: string | undefined; credential: StoredCredential }> {
+    if (isLinked(record.fields)) {
+      // An imported CLI login (gh's) has no vault file: it is read now from its owner's store, never refreshed.
+      let token: string;
+      try {
+        token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
+      } catch (err) {
+        if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', err.message, 'failed');
+        throw err;
+      }
+      this.cache.records.delete(record.id);
+      return { secret: token, credential: { accessToken: token, extra: {} } };
+    }
     let credential = await this.storedCredential(record);
     if (service.auth.method !== 'oauth2') return { secret: secretOf(service, credential), credential };
     // A token good for two more minutes is used as is; otherwise through the connection service, which
