@@ -249,8 +249,9 @@ export class Broker {
     const method = call.method.toUpperCase();
     if (!METHODS.has(method)) throw new BrokerRefusal(405, 'method_not_allowed', `Method ${method.slice(0, 20)} is not forwarded.`);
     const target = checkTarget(call.target);
+    // A token minted for a manifest is held to it; a connection it lists no limits for gets nothing (fail closed).
     const limits = binding.calls?.[record.id];
-    const outside = limits ? callRefusal(limits, method, target) : null;
+    const outside = binding.calls === null ? null : limits ? callRefusal(limits, method, target) : 'The skill\'s manifest declares nothing for this connection.';
     if (outside) throw new BrokerRefusal(403, 'not_in_manifest', outside);
 
     // The URL first, from the catalog and the connection's (non-secret) fields: nothing is fetched for a bad one.

@@ -77,6 +77,12 @@ describe('broker: a token minted for a skill\'s tool carries its manifest\'s met
     await auditRow('limited', /^not_in_manifest: GET \/repos-evil: /);
   });
 
+  test('a manifest token that lists no limits for its connection gets nothing through it (fail closed)', async () => {
+    const { token } = fx.tokens.mint({ userId: 'default', skill: 'odd', tool: 'run', connectionIds: [resId], scopes: {}, allowedHosts: { [resId]: [api.host] }, calls: {}, ttlSeconds: 60 });
+    const r = await call(token, '/user');
+    assert.deepEqual([r.status, r.code], [403, 'not_in_manifest'], r.body);
+  });
+
   test('a token minted without a manifest keeps working as before: any method and path', async () => {
     const token = await mint('plain', resId);
     assert.equal((await call(token, '/hello')).status, 200);
