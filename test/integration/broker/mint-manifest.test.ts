@@ -49,7 +49,7 @@ describe('`sophon broker mint --manifest`: the token gets only what the skill de
 
   test('a connection of a service the manifest does not declare is refused, and audited', async () => {
     const r = await run(['broker', 'mint', '--manifest', skill, '--tool', 'list', '--connection', otherId]);
-    assert.notEqual(r.code, 0);
+    assert.equal(r.code, 4, 'forbidden: exit 4');
     assert.equal(r.stdout, '', 'no token');
     assert.match(r.stderr, new RegExp(`${otherId} is a other-api connection, which the manifest of skill lister does not declare \\(it declares local-api\\)`));
     const audit = json<Audit>(await run(['audit', '--skill', 'lister', '--json']));
@@ -58,7 +58,7 @@ describe('`sophon broker mint --manifest`: the token gets only what the skill de
 
   test('a tool the manifest does not have, or a --skill that is not the manifest\'s, is refused', async () => {
     const tool = await run(['broker', 'mint', '--manifest', skill, '--tool', 'delete-all']);
-    assert.notEqual(tool.code, 0);
+    assert.equal(tool.code, 2, 'usage: exit 2');
     assert.match(tool.stderr, /Skill lister has no tool "delete-all"; it has: list/);
     const named = await run(['broker', 'mint', '--manifest', skill, '--skill', 'someone-else', '--tool', 'list']);
     assert.notEqual(named.code, 0);
@@ -77,7 +77,7 @@ describe('`sophon broker mint --manifest`: the token gets only what the skill de
   test('the shipped example with no GitHub connection: the error says to add one or import gh\'s login, never reauth', async () => {
     for (const args of [['broker', 'mint', '--manifest', EXAMPLE, '--tool', 'whoami'], ['skill', 'run', EXAMPLE, '--tool', 'whoami']]) {
       const r = await run(args);
-      assert.notEqual(r.code, 0);
+      assert.equal(r.code, 4, 'auth_failed: exit 4');
       assert.match(r.stderr, /needs a GitHub connection and you have none: connect any one of github, github-pat with `sophon connect add github`, `sophon connect add github-pat` or `sophon connect import --from gh`/, args.join(' '));
       assert.doesNotMatch(r.stderr, /reauth/);
     }
