@@ -163,10 +163,11 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   broker
     .command('mint')
     .description('print a broker token for an agent runtime outside Sophon (never a credential)')
-    .requiredOption('--skill <skill>', 'the skill the token is for')
+    .option('--manifest <folder>', "the skill's folder: the token gets only what its manifest.json declares (services, scopes, methods, paths)")
+    .option('--skill <skill>', 'the skill the token is for (without --manifest: a token bound to no manifest)')
     .requiredOption('--tool <tool>', 'the tool the token is for')
-    .requiredOption('--connection <connection...>', 'the connection(s) it may use (id, label, or service)')
-    .option('--scopes <scopes...>', 'scopes the connection must have been granted')
+    .option('--connection <connection...>', 'the connection(s) it may use (id, label, or service); with --manifest, by default the one of each declared service')
+    .option('--scopes <scopes...>', 'scopes the connection must have been granted (OAuth connections)')
     .option('--ttl <seconds>', 'lifetime (default: Sophon.Broker.TokenTtlSeconds, 300)')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await brokerCmd()).brokerMint));

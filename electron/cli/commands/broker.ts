@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { createBroker } from '../../core/broker';
+import { AmbiguousConnectionError } from '../../core/connections/connection-ref';
+import type { SophonCore } from '../../core/sophon-core';
+import { loadSkill } from '../../core/skills/manifest';
+import { chooseGrants } from '../../core/skills/plan';
 import { mintBrokerToken } from '../../core/broker/mint';
 import { SophonError } from '../../core/errors';
 import { validate } from '../../core/validation/parse';
@@ -10,28 +14,69 @@ import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { untilStopped } from '../signals';
 
-const MintOptions = z.object({
-  skill: z.string().min(1).max(64),
-  tool: z.string().min(1).max(64),
-  connection: z.array(z.string().min(1).max(200)).min(1, 'name at least one --connection'),
-  scopes: z.array(z.string().min(1).max(200)).default([]),
-  ttl: z.coerce.number().int().min(1).max(86_400).optional(),
-  json: z.boolean().optional(),
-});
+const MintOptions = z
+  .object({
+    skill: z.string().min(1).max(64).optional(),
+    manifest: z.string().min(1).max(4096).optional(),
+    tool: z.string().min(1).max(64),
+    connection: z.array(z.string().min(1).max(200)).optional(),
+    scopes: z.array(z.string().min(1).max(200)).default([]),
+    ttl: z.coerce.number().int().min(1).max(86_400).optional(),
+    json: z.boolean().optional(),
+  })
+  .refine((o) => o.skill !== undefined || o.manifest !== undefined, { message: 'name the skill: --manifest <skill folder> (or --skill <name> for a token without a manifest)', path: ['skill'] })
+  .refine((o) => o.manifest !== undefined || (o.connection?.length ?? 0) > 0, { message: 'name at least one --connection', path: ['connection'] });
+
+type MintGrant = Parameters<typeof mintBrokerToken>[2]['grants'][number];
+
+/**
+ * With `--manifest`, the grants a skill's manifest allows: the connections named (each of a service
+ * family the manifest declares for the broker), or the one connection of each declared service, with
+ * the manifest's scopes and its methods and paths bound to the token. Refusals are audited.
+ */
+async function manifestGrants(ctx: CommandContext, core: SophonCore, folder: string, opts: z.output<typeof MintOptions>): Promise<{ skill: string; grants: MintGrant[] }> {
+  const skill = await loadSkill(folder);
+  const m = skill.manifest;
+  if (opts.skill !== undefined && opts.skill !== m.id) throw new SophonError('usage', `--skill ${opts.skill} is not the skill of ${skill.file} (${m.id}); leave --skill out.`);
+  if (!m.tools.some((t) => t.name === opts.tool)) throw new SophonError('usage', `Skill ${m.id} has no tool "${opts.tool}"; it has: ${m.tools.map((t) => t.name).join(', ')}.`);
+  const refs = [];
+  for (const ref of opts.connection ?? []) refs.push(await resolveRef(ctx, core, ref));
+  const proxied = { ...m, credentials: m.credentials.filter((c) => c.access === 'proxy') };
+  if (proxied.credentials.length === 0) throw new SophonError('usage', `Skill ${m.id} declares no credential it reaches through the broker (access "proxy"): it needs no broker token.`);
+  const chosen = await chooseGrants(core, ctx.global.user, proxied, opts.tool, {
+    connections: refs,
+    pick: (plan) => {
+      throw new AmbiguousConnectionError(plan.credential.service, plan.candidates.map((c) => ({ id: c.id, serviceId: c.serviceId, label: c.label })));
+    },
+  });
+  return {
+    skill: m.id,
+    grants: chosen.map((g) => ({
+      record: g.record,
+      service: g.service,
+      scopes: [...new Set([...g.credential.scopes, ...opts.scopes])],
+      calls: { service: g.credential.service, methods: g.credential.methods ?? null, paths: g.credential.paths ?? null },
+    })),
+  };
+}
 
 /** `sophon broker mint`: a broker token for an agent runtime outside Sophon. Prints the token, never a credential. */
 export async function brokerMint(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(MintOptions, raw, 'broker mint options');
   return withCore(ctx, async (core) => {
     const { tokens, settings } = createBroker(core, { userId: ctx.global.user });
-    const grants = [];
-    for (const ref of opts.connection) {
-      const record = core.store.get(await resolveRef(ctx, core, ref))!;
-      grants.push({ record, service: await core.connections.service(record.serviceId), scopes: opts.scopes });
+    let skill = opts.skill!;
+    let grants: MintGrant[] = [];
+    if (opts.manifest !== undefined) ({ skill, grants } = await manifestGrants(ctx, core, opts.manifest, opts));
+    else {
+      for (const ref of opts.connection ?? []) {
+        const record = core.store.get(await resolveRef(ctx, core, ref))!;
+        grants.push({ record, service: await core.connections.service(record.serviceId), scopes: opts.scopes });
+      }
     }
-    const { token, binding } = mintBrokerToken(tokens, core.audit, { userId: ctx.global.user, skill: opts.skill, tool: opts.tool, grants, ttlSeconds: opts.ttl ?? settings.TokenTtlSeconds });
+    const { token, binding } = mintBrokerToken(tokens, core.audit, { userId: ctx.global.user, skill, tool: opts.tool, grants, ttlSeconds: opts.ttl ?? settings.TokenTtlSeconds });
     if (opts.json) {
-      ctx.io.json({ token, id: binding.id, skill: binding.skill, tool: binding.tool, connections: binding.connectionIds, allowedHosts: binding.allowedHosts, expiresAt: new Date(binding.expiresAt).toISOString() });
+      ctx.io.json({ token, id: binding.id, skill: binding.skill, tool: binding.tool, connections: binding.connectionIds, allowedHosts: binding.allowedHosts, calls: binding.calls, expiresAt: new Date(binding.expiresAt).toISOString() });
     } else {
       ctx.io.out(token);
       ctx.io.err(`Token ${binding.id} for ${binding.skill}/${binding.tool} on ${binding.connectionIds.join(', ')}; expires ${new Date(binding.expiresAt).toISOString()}.`);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AmbiguousConnectionError } from '../../core/connections/connection-ref';
 import type { ConnectionRecord } from '../../core/connections/connection-store';
+import { scopesKnown } from '../../core/broker/mint';
 import { loadSkill } from '../../core/skills/manifest';
 import { chooseGrants, overallRisk, planCredentials, type CredentialPlan } from '../../core/skills/plan';
 import { injectedEnvName, runSkill } from '../../core/skills/run';
@@ -63,10 +64,19 @@ export async function skillInspect(ctx: CommandContext, folder: string, raw: unk
       inCatalog: p.service !== null,
       scopes: p.credential.scopes,
       access: p.credential.access,
+      methods: p.credential.methods ?? null,
+      paths: p.credential.paths ?? null,
       risk: p.risk,
       why: p.why,
       envVar: p.credential.access === 'injected' ? injectedEnvName(p.credential.service) : null,
-      connections: p.candidates.map((c) => ({ id: c.id, label: c.label, state: c.state, missingScopes: p.credential.scopes.filter((s) => !c.scopes.includes(s)) })),
+      connections: p.candidates.map((c) => ({
+        id: c.id,
+        serviceId: c.serviceId,
+        label: c.label,
+        state: c.state,
+        missingScopes: p.services.get(c.id) && scopesKnown(p.services.get(c.id)!) ? p.credential.scopes.filter((s) => !c.scopes.includes(s)) : [],
+      })),
+      help: p.help,
       hosts: p.service?.allowedHosts ?? [],
     }));
     const risk = overallRisk(plans);
@@ -88,7 +98,7 @@ export async function skillInspect(ctx: CommandContext, folder: string, raw: unk
             c.access,
             c.scopes.join(' ') || '-',
             c.risk,
-            c.connections.map((x) => `${x.id}${x.missingScopes.length ? ` (missing ${x.missingScopes.join(' ')})` : ''}`).join(', ') || `none: sophon connect add ${c.service}`,
+            c.connections.map((x) => `${x.id}${x.missingScopes.length ? ` (missing ${x.missingScopes.join(' ')})` : ''}`).join(', ') || `none: ${c.help}`,
           ]),
         ]),
       );

@@ -8,6 +8,7 @@ import type { ConnectionRecord } from '../connections/connection-store';
 import { SophonError } from '../errors';
 import type { ErrorCode } from '../../../shared/errors';
 import { proxyRefusal } from '../import/broker-policy';
+import { familyMembers, whatHelps } from '../skills/what-helps';
 import type { SophonCore } from '../sophon-core';
 import { validate } from '../validation/parse';
 import type { ConnectionChoices } from './connection-choice';
@@ -69,23 +70,29 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
     if (policy) deny('auth_failed', policy, record);
   } else {
     const serviceId = input.service!;
-    const found = (await core.connections.catalog()).entries.find((e) => e.service.id === serviceId)?.service;
+    const { entries } = await core.connections.catalog();
+    const found = entries.find((e) => e.service.id === serviceId)?.service;
     if (!found) deny('not_found', `${who} asks for the service "${serviceId}", which is not in the catalog (\`sophon connect list --available\`).`, undefined, serviceId);
-    service = found!;
-    const candidates = core.store.list(userId).filter((r) => r.serviceId === serviceId && r.state !== 'pending');
+    const asked = found!;
+    // Any connection of the service's family will do (GitHub: OAuth app, personal access token, imported gh login).
+    const members = new Map(familyMembers(entries, asked).map((s) => [s.id, s]));
+    const candidates = core.store.list(userId).filter((r) => members.has(r.serviceId) && r.state !== 'pending');
     if (candidates.length === 0) {
-      deny('auth_failed', `${who} needs a ${service.name} connection and you have none: connect it (Add connection in the app, or \`sophon connect add ${serviceId}\`).`, undefined, serviceId);
+      deny('auth_failed', `${who} needs a ${asked.name} connection and you have none: ${whatHelps(entries, asked)} (or Add connection in the app).`, undefined, serviceId);
     }
     // A connection the broker must never attach is not offered: picking it could only fail.
-    const usable = candidates.filter((r) => proxyRefusal(r, service) === null);
-    if (usable.length === 0) deny('auth_failed', proxyRefusal(candidates[0]!, service)!, candidates[0]);
+    const usable = candidates.filter((r) => proxyRefusal(r, members.get(r.serviceId)) === null);
+    if (usable.length === 0) deny('auth_failed', proxyRefusal(candidates[0]!, members.get(candidates[0]!.serviceId))!, candidates[0]);
     if (usable.length === 1) {
       record = usable[0]!;
       chosenBy = 'only';
     } else {
-      record = await askPerson(deps, userId, input, service, usable, deny, signal);
+      record = await askPerson(deps, userId, input, asked, usable, deny, signal);
       chosenBy = 'person';
     }
+    const own = members.get(record.serviceId);
+    if (!own) deny('forbidden', `${record.id} is not a ${asked.name} connection.`, record);
+    service = own!;
   }
 
   // A token nobody may receive is never minted.

@@ -10,9 +10,11 @@ import { secretOf } from '../connections/credential-mapping';
 import { attachCredential } from '../connections/http-test';
 import { errnoOf, SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
+import { isLinked } from '../import/linked';
 import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
 import type { AuditBatcher } from './audit-batch';
+import { callRefusal } from './call-limits';
 import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
@@ -225,7 +227,8 @@ export class Broker {
   private pickConnection(binding: BrokerBinding, ref: string): ConnectionRecord {
     const records = binding.connectionIds.map((id) => this.record(id)).filter((r): r is ConnectionRecord => r !== null && r.userId === binding.userId);
     const byId = records.find((r) => r.id === ref);
-    const matches = byId ? [byId] : records.filter((r) => r.serviceId === ref);
+    // A manifest's service id also names the connection of its family the token was minted with.
+    const matches = byId ? [byId] : records.filter((r) => r.serviceId === ref || binding.calls?.[r.id]?.service === ref);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
       throw new BrokerRefusal(400, 'connection_ambiguous', `The token is bound to several ${ref} connections: name one of ${matches.map((m) => m.id).join(', ')}.`);
@@ -246,6 +249,10 @@ export class Broker {
     const method = call.method.toUpperCase();
     if (!METHODS.has(method)) throw new BrokerRefusal(405, 'method_not_allowed', `Method ${method.slice(0, 20)} is not forwarded.`);
     const target = checkTarget(call.target);
+    // A token minted for a manifest is held to it; a connection it lists no limits for gets nothing (fail closed).
+    const limits = binding.calls?.[record.id];
+    const outside = binding.calls === null ? null : limits ? callRefusal(limits, method, target) : 'The skill\'s manifest declares nothing for this connection.';
+    if (outside) throw new BrokerRefusal(403, 'not_in_manifest', outside);
 
     // The URL first, from the catalog and the connection's (non-secret) fields: nothing is fetched for a bad one.
     const where = this.whereTo(record, service);
@@ -287,6 +294,18 @@ export class Broker {
 
   /** The secret to attach (an OAuth access token refreshed first, or the call held while re-auth is needed) and the whole credential. */
   private async credential(record: ConnectionRecord, service: ServiceDefinition): Promise<{ secret: string | undefined; credential: StoredCredential }> {
+    if (isLinked(record.fields)) {
+      // An imported CLI login (gh's) has no vault file: it is read now from its owner's store, never refreshed.
+      let token: string;
+      try {
+        token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
+      } catch (err) {
+        if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', err.message, 'failed');
+        throw err;
+      }
+      this.cache.records.delete(record.id);
+      return { secret: token, credential: { accessToken: token, extra: {} } };
+    }
     let credential = await this.storedCredential(record);
     if (service.auth.method !== 'oauth2') return { secret: secretOf(service, credential), credential };
     // A token good for two more minutes is used as is; otherwise through the connection service, which

@@ -3,14 +3,18 @@ import { resolveAllowedHosts } from '../catalog/templates';
 import type { ConnectionRecord } from '../connections/connection-store';
 import type { AuditLog } from '../audit/audit-log';
 import { SophonError } from '../errors';
+import type { CallLimits } from './call-limits';
 import type { BrokerBinding, BrokerTokens } from './tokens';
 
 export interface MintRequest {
   userId: string;
   skill: string;
   tool: string;
-  /** Each connection with the service it belongs to and the scopes the call needs of it. */
-  grants: { record: ConnectionRecord; service: ServiceDefinition; scopes: string[] }[];
+  /**
+   * Each connection with the service it belongs to, the scopes the call needs of it, and, for a token
+   * minted for a skill's manifest, what that manifest lets it call (every grant has them, or none).
+   */
+  grants: { record: ConnectionRecord; service: ServiceDefinition; scopes: string[]; calls?: CallLimits }[];
   ttlSeconds: number;
 }
 
@@ -31,13 +35,17 @@ export function mintBrokerToken(tokens: BrokerTokens, audit: Pick<AuditLog, 'rec
   if (req.grants.length === 0) deny('A broker token needs at least one connection.');
   const allowedHosts: Record<string, string[]> = {};
   const scopes: Record<string, string[]> = {};
+  const calls: Record<string, CallLimits> | null = req.grants.some((g) => g.calls) ? {} : null;
   for (const g of req.grants) {
-    const missing = g.scopes.filter((s) => !g.record.scopes.includes(s));
+    if (calls && !g.calls) throw new SophonError('internal', 'A token minted for a manifest needs call limits for every connection.');
+    // Sophon knows the scopes only of an OAuth grant it made; a token (PAT, imported CLI login) has what its issuer gave it.
+    const missing = scopesKnown(g.service) ? g.scopes.filter((s) => !g.record.scopes.includes(s)) : [];
     if (missing.length) {
       deny(`${g.record.id} was not granted the scope(s) ${missing.join(' ')}: \`sophon connect reauth ${g.record.id} --scopes ${[...new Set([...g.record.scopes, ...g.scopes])].join(' ')}\`.`, g.record);
     }
-    scopes[g.record.id] = [...g.scopes];
+    scopes[g.record.id] = scopesKnown(g.service) ? [...g.scopes] : [];
     allowedHosts[g.record.id] = resolveAllowedHosts(g.service, g.record.fields);
+    if (calls && g.calls) calls[g.record.id] = { service: g.calls.service, methods: g.calls.methods ? [...g.calls.methods] : null, paths: g.calls.paths ? [...g.calls.paths] : null };
   }
   const minted = tokens.mint({
     userId: req.userId,
@@ -46,6 +54,7 @@ export function mintBrokerToken(tokens: BrokerTokens, audit: Pick<AuditLog, 'rec
     connectionIds: req.grants.map((g) => g.record.id),
     scopes,
     allowedHosts,
+    calls,
     ttlSeconds: req.ttlSeconds,
   });
   for (const g of req.grants) {
@@ -57,8 +66,18 @@ export function mintBrokerToken(tokens: BrokerTokens, audit: Pick<AuditLog, 'rec
       serviceId: g.record.serviceId,
       skill: req.skill,
       tool: req.tool,
-      detail: `token ${minted.binding.id}, expires ${new Date(minted.binding.expiresAt).toISOString()}, hosts ${allowedHosts[g.record.id]!.join(' ')}`,
+      detail: `token ${minted.binding.id}, expires ${new Date(minted.binding.expiresAt).toISOString()}, hosts ${allowedHosts[g.record.id]!.join(' ')}${describeCalls(calls?.[g.record.id])}`.slice(0, 500),
     });
   }
   return minted;
+}
+
+/** Whether Sophon knows the scopes a connection of this service was granted (an OAuth grant it made). */
+export function scopesKnown(service: Pick<ServiceDefinition, 'auth'>): boolean {
+  return service.auth.method === 'oauth2';
+}
+
+function describeCalls(c: CallLimits | undefined): string {
+  if (!c) return '';
+  return `, as ${c.service}: methods ${c.methods?.join(' ') ?? 'any'}, paths ${c.paths?.join(' ') ?? 'any'}`;
 }

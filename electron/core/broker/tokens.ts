@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Database } from '../db/database';
+import type { CallLimits } from './call-limits';
 
 /** What a broker token lets its bearer do: one skill's tool, through these connections, these scopes, these hosts. */
 export interface BrokerBinding {
@@ -14,6 +15,8 @@ export interface BrokerBinding {
   scopes: Record<string, string[]>;
   /** `host[:port]` the credential may go to, per connection id. */
   allowedHosts: Record<string, string[]>;
+  /** What the skill's manifest lets each connection call, per connection id; null when minted without a manifest. */
+  calls: Record<string, CallLimits> | null;
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
@@ -36,6 +39,7 @@ interface Row {
   connection_ids: string;
   scopes: string;
   allowed_hosts: string;
+  calls: string | null;
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
@@ -43,6 +47,7 @@ interface Row {
 
 const StringList = z.array(z.string());
 const HostMap = z.record(z.string(), z.array(z.string()));
+const CallsMap = z.record(z.string(), z.strictObject({ service: z.string(), methods: z.array(z.string()).nullable(), paths: z.array(z.string()).nullable() }));
 
 export function hashBrokerToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
@@ -66,8 +71,8 @@ export class BrokerTokens {
     private readonly now: () => number = Date.now,
   ) {
     this.insert = db.prepare(
-      `INSERT INTO broker_tokens (token_hash, id, user_id, skill, tool, connection_ids, scopes, allowed_hosts, created_at, expires_at)
-       VALUES (@hash, @id, @userId, @skill, @tool, @connectionIds, @scopes, @allowedHosts, @createdAt, @expiresAt)`,
+      `INSERT INTO broker_tokens (token_hash, id, user_id, skill, tool, connection_ids, scopes, allowed_hosts, calls, created_at, expires_at)
+       VALUES (@hash, @id, @userId, @skill, @tool, @connectionIds, @scopes, @allowedHosts, @calls, @createdAt, @expiresAt)`,
     );
     this.byHash = db.prepare('SELECT * FROM broker_tokens WHERE token_hash = ?');
     this.revokeStmt = db.prepare('UPDATE broker_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL');
@@ -75,7 +80,7 @@ export class BrokerTokens {
   }
 
   /** Mints a token; the plaintext is returned once and never stored. Rows expired for a day are pruned. */
-  mint(input: Omit<BrokerBinding, 'id' | 'createdAt' | 'expiresAt' | 'revokedAt'> & { ttlSeconds: number }): { token: string; binding: BrokerBinding } {
+  mint(input: Omit<BrokerBinding, 'id' | 'createdAt' | 'expiresAt' | 'revokedAt' | 'calls'> & { calls?: BrokerBinding['calls']; ttlSeconds: number }): { token: string; binding: BrokerBinding } {
     const token = PREFIX + randomBytes(32).toString('base64url');
     const createdAt = this.now();
     const binding: BrokerBinding = {
@@ -86,6 +91,7 @@ export class BrokerTokens {
       connectionIds: [...input.connectionIds],
       scopes: input.scopes,
       allowedHosts: input.allowedHosts,
+      calls: input.calls ?? null,
       createdAt,
       expiresAt: createdAt + input.ttlSeconds * 1000,
       revokedAt: null,
@@ -100,6 +106,7 @@ export class BrokerTokens {
       connectionIds: JSON.stringify(binding.connectionIds),
       scopes: JSON.stringify(binding.scopes),
       allowedHosts: JSON.stringify(binding.allowedHosts),
+      calls: binding.calls === null ? null : JSON.stringify(binding.calls),
       createdAt,
       expiresAt: binding.expiresAt,
     });
@@ -140,6 +147,7 @@ function toBinding(r: Row): BrokerBinding {
     connectionIds: StringList.parse(JSON.parse(r.connection_ids)),
     scopes: HostMap.parse(JSON.parse(r.scopes)),
     allowedHosts: HostMap.parse(JSON.parse(r.allowed_hosts)),
+    calls: r.calls === null ? null : CallsMap.parse(JSON.parse(r.calls)),
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     revokedAt: r.revoked_at,

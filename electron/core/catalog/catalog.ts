@@ -7,7 +7,7 @@ import { SophonError, errnoOf } from '../errors';
 import { describeIssues } from '../validation/parse';
 import { BUILTIN_SERVICES } from './builtin';
 import { checkService } from './checks';
-import { ServiceSchema, type CatalogEntry, type ServiceDefinition, type ServiceDefinitionInput } from './schema';
+import { familyOf, ServiceSchema, type CatalogEntry, type ServiceDefinition, type ServiceDefinitionInput } from './schema';
 
 export interface CatalogProblem {
   /** Full path of the connector file. */
@@ -119,6 +119,7 @@ export async function loadCatalog(connectorsDir: string): Promise<Catalog> {
   const entries = [...builtinEntries()];
   const problems: CatalogProblem[] = [];
   const builtinNames = new Map(entries.map((e) => [e.service.id, e.service.name]));
+  const builtinFamilies = new Set(entries.flatMap((e) => [e.service.id, familyOf(e.service)]));
   const byId = new Map<string, { file: string; service: ServiceDefinition }[]>();
 
   for (const file of await connectorFiles(connectorsDir)) {
@@ -131,6 +132,12 @@ export async function loadCatalog(connectorsDir: string): Promise<Catalog> {
     const builtinName = builtinNames.get(id);
     if (builtinName !== undefined) {
       problems.push({ file, message: `id: "${id}" is already the id of the built-in service ${builtinName}; choose another id` });
+      continue;
+    }
+    const family = result.service.family;
+    if (family !== undefined && builtinFamilies.has(family)) {
+      // A skill that asks for a built-in service must never be answered by a connector's hosts.
+      problems.push({ file, message: `family: "${family}" is a built-in family; a connector file cannot join it (leave "family" out)` });
       continue;
     }
     byId.set(id, [...(byId.get(id) ?? []), { file, service: result.service }]);

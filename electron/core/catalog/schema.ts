@@ -75,6 +75,12 @@ export const ServiceSchema = z.strictObject({
   name: z.string().min(1),
   /** Catalog section the UI groups by: "Google", "Microsoft 365", "Developer", "Chat", "Work management", "LLM providers", "Storage", "Automation", "Telephony", "Generic". */
   group: z.string().min(1),
+  /**
+   * Services that reach the same API as the same account kind by different logins (GitHub: OAuth app,
+   * personal access token, imported gh login) share a family, named by its main service's id. A skill
+   * manifest names a service; any connection of that service's family satisfies it. Absent: its own id.
+   */
+  family: idSchema.optional(),
   description: z.string().default(''),
   auth: z.strictObject({
     method: z.enum(AUTH_METHODS),
@@ -103,6 +109,11 @@ export const ServiceSchema = z.strictObject({
   unverified: z.array(z.string()).default([]),
 });
 export type ServiceDefinition = z.output<typeof ServiceSchema>;
+
+/** The family a service belongs to (its own id unless it names one). */
+export function familyOf(service: Pick<ServiceDefinition, 'id' | 'family'>): string {
+  return service.family ?? service.id;
+}
 export type ServiceDefinitionInput = z.input<typeof ServiceSchema>;
 
 export type ServiceSource = { kind: 'builtin' } | { kind: 'connector'; file: string };

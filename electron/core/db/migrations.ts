@@ -63,4 +63,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX broker_tokens_expiry ON broker_tokens (expires_at);
   `,
+  // 3: what a skill's manifest lets each connection of a token call (methods, path patterns, the service
+  // it was asked for); NULL for a token minted without a manifest, which keeps its earlier meaning.
+  `
+  ALTER TABLE broker_tokens ADD COLUMN calls TEXT;
+  `,
 ];

@@ -72,6 +72,15 @@ export interface ImportServiceDeps {
   now?: () => number;
 }
 
+/** How each source names its login when it has expired (the words its linked check uses too). */
+const EXPIRED_NAME: Record<ImportSourceKind, string> = { gh: 'gh', claude: 'Claude Code', codex: 'Codex ChatGPT', 'openai-file': '~/.openai/credentials', env: 'environment variable' };
+
+/** Why a login that has already expired (by its own expiry field) cannot be used, or null. */
+function expiredReason(login: FoundLogin, now: number): string | null {
+  if (login.expiresAt === null || login.expiresAt > now) return null;
+  return `The ${EXPIRED_NAME[login.source]} login expired at ${new Date(login.expiresAt).toISOString()}: ${SOURCE_INFO[login.source].refresh}.`;
+}
+
 const clean = (s: string | null, max = 200): string | null => (s === null ? null : s.replace(/[\p{Cc}]/gu, '').slice(0, max));
 
 /**
@@ -238,14 +247,19 @@ export class ImportService {
         throw err;
       }
     }
-    this.deps.store.updateGrant(id, { scopes: login.scopes, expiresAt: login.expiresAt, account: clean(login.account) }, now);
+    const expired = expiredReason(login, now);
+    // One transaction: no reader ever sees an expired login as active.
+    this.deps.store.transaction(() => {
+      this.deps.store.updateGrant(id, { scopes: login.scopes, expiresAt: login.expiresAt, account: clean(login.account) }, now);
+      if (expired) this.deps.store.setState(id, 'needs_reauth', expired, now);
+    });
     this.deps.audit.record({
       userId,
       action: 'import',
       outcome: 'ok',
       connectionId: id,
       serviceId: service.id,
-      detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${SOURCE_INFO[login.source].name} (${login.key})`,
+      detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${SOURCE_INFO[login.source].name} (${login.key})${expired ? `; needs re-auth: ${expired}` : ''}`.slice(0, 500),
     });
     return { key: login.key, connectionId: id, mode };
   }

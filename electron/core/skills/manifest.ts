@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MANIFEST_METHODS, pathPatternProblem } from '../broker/call-limits';
 import { errnoOf, SophonError } from '../errors';
 import { parseJsonText, validate } from '../validation/parse';
 
@@ -13,6 +14,28 @@ export const SkillCredentialSchema = z.strictObject({
   scopes: z.array(z.string().min(1).max(200)).max(100).default([]),
   /** `proxy` (default): calls go through the broker. `injected`: a short-lived token in the skill's environment. */
   access: z.enum(['proxy', 'injected']).default('proxy'),
+  /** The only HTTP methods its tools may call through the broker (absent: any the broker forwards). */
+  methods: z
+    .array(z.enum(MANIFEST_METHODS, { error: () => `must be one of ${MANIFEST_METHODS.join(', ')} (uppercase)` }))
+    .min(1, 'list at least one method, or leave "methods" out to allow any')
+    .max(MANIFEST_METHODS.length)
+    .optional(),
+  /** The only paths (patterns: `*` one segment, `**` any depth) its tools may call through the broker (absent: any). */
+  paths: z
+    .array(z.string().superRefine((p, ctx) => {
+      const problem = pathPatternProblem(p);
+      if (problem) ctx.addIssue({ code: 'custom', message: `the path pattern "${p.slice(0, 80)}" ${problem}` });
+    }))
+    .min(1, 'list at least one path pattern, or leave "paths" out to allow any')
+    .max(100)
+    .optional(),
+}).superRefine((c, ctx) => {
+  // An injected credential is in the skill's own hands: the broker could not hold it to these limits.
+  for (const field of ['methods', 'paths'] as const) {
+    if (c[field] !== undefined && c.access === 'injected') {
+      ctx.addIssue({ code: 'custom', path: [field], message: `"${field}" limits calls through the broker; an "injected" credential does not go through it (use "access": "proxy")` });
+    }
+  }
 });
 
 export const SkillToolSchema = z.strictObject({

@@ -1,17 +1,24 @@
-import type { ServiceDefinition } from '../catalog/schema';
+import { scopesKnown } from '../broker/mint';
+import { familyOf, type ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
 import { SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
 import type { SophonCore } from '../sophon-core';
 import type { SkillCredential, SkillManifest } from './manifest';
+import { whatHelps } from './what-helps';
 
 export type Risk = 'low' | 'medium' | 'high';
 
 export interface CredentialPlan {
   credential: SkillCredential;
+  /** The service the manifest names. */
   service: ServiceDefinition | null;
-  /** Candidate connections for the service (usable ones). */
+  /** Candidate connections: those of any service of its family (OAuth, token, imported CLI login). */
   candidates: ConnectionRecord[];
+  /** The service of each candidate, by connection id. */
+  services: Map<string, ServiceDefinition>;
+  /** What can give the person a connection that satisfies it (for an error). */
+  help: string;
   risk: Risk;
   why: string;
 }
@@ -31,9 +38,18 @@ export function overallRisk(plans: { risk: Risk }[]): Risk {
 export async function planCredentials(core: SophonCore, userId: string, manifest: SkillManifest): Promise<CredentialPlan[]> {
   const catalog = await core.connections.catalog();
   const records = core.store.list(userId).filter((r) => r.state !== 'pending');
+  const byId = new Map(catalog.entries.map((e) => [e.service.id, e.service]));
   return manifest.credentials.map((credential) => {
-    const service = catalog.entries.find((e) => e.service.id === credential.service)?.service ?? null;
-    return { credential, service, candidates: records.filter((r) => r.serviceId === credential.service), ...riskOf(credential, service) };
+    const service = byId.get(credential.service) ?? null;
+    const services = new Map<string, ServiceDefinition>();
+    const candidates = records.filter((r) => {
+      const own = byId.get(r.serviceId);
+      if (!own || !(r.serviceId === credential.service || (service && familyOf(own) === familyOf(service)))) return false;
+      services.set(r.id, own);
+      return true;
+    });
+    const help = service ? whatHelps(catalog.entries, service) : `\`sophon connect add ${credential.service}\``;
+    return { credential, service, candidates, services, help, ...riskOf(credential, service) };
   });
 }
 
@@ -55,25 +71,27 @@ export async function chooseGrants(
   tool: string,
   options: { connections: string[]; pick: (plan: CredentialPlan) => Promise<ConnectionRecord> },
 ): Promise<ChosenGrant[]> {
-  const deny = (message: string, record?: ConnectionRecord, serviceId?: string): never => {
+  const deny = (message: string, record?: ConnectionRecord, serviceId?: string, code: 'auth_failed' | 'forbidden' = 'auth_failed'): never => {
     core.audit.record({ userId, action: 'broker_mint', outcome: 'denied', connectionId: record?.id ?? null, serviceId: record?.serviceId ?? serviceId ?? null, skill: manifest.id, tool, detail: message.slice(0, 500) });
-    throw new SophonError('auth_failed', message);
+    throw new SophonError(code, message);
   };
   const named = options.connections.map((ref) => core.connections.resolve(userId, ref));
   const grants: ChosenGrant[] = [];
   for (const plan of await planCredentials(core, userId, manifest)) {
     const c = plan.credential;
     if (!plan.service) deny(`Skill ${manifest.id} asks for the service "${c.service}", which is not in the catalog (sophon connect list --available).`, undefined, c.service);
-    const service = plan.service!;
-    const chosenByFlag = named.filter((r) => r.serviceId === c.service);
+    const asked = plan.service!;
+    const chosenByFlag = named.filter((r) => plan.services.has(r.id));
     let record: ConnectionRecord;
     if (chosenByFlag.length > 1) throw new SophonError('usage', `Several --connection values are ${c.service} connections; name one.`);
     if (chosenByFlag.length === 1) record = chosenByFlag[0]!;
-    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs a ${service.name} connection and you have none: connect it with \`sophon connect add ${c.service}\`.`, undefined, c.service);
+    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs a ${asked.name} connection and you have none: ${plan.help}.`, undefined, c.service);
     else if (plan.candidates.length === 1) record = plan.candidates[0]!;
     else record = await options.pick(plan);
     record = record!;
-    const missing = c.scopes.filter((s) => !record.scopes.includes(s));
+    const service = plan.services.get(record.id)!;
+    // Scopes are known only of an OAuth grant Sophon made; a token has whatever its issuer gave it.
+    const missing = scopesKnown(service) ? c.scopes.filter((s) => !record.scopes.includes(s)) : [];
     if (missing.length) {
       deny(
         `Skill ${manifest.id} needs the scope(s) ${missing.join(' ')} on ${record.label} (${record.id}), which were not granted: \`sophon connect reauth ${record.id} --scopes ${[...new Set([...record.scopes, ...c.scopes])].join(' ')}\`.`,
@@ -86,6 +104,10 @@ export async function chooseGrants(
     }
     grants.push({ credential: c, service, record });
   }
-  for (const r of named) if (!grants.some((g) => g.record.id === r.id)) throw new SophonError('usage', `--connection ${r.id} is a ${r.serviceId} connection, which skill ${manifest.id} does not ask for.`);
+  for (const r of named) {
+    if (grants.some((g) => g.record.id === r.id)) continue;
+    const declared = manifest.credentials.map((x) => x.service).join(', ') || 'no service';
+    deny(`${r.id} is a ${r.serviceId} connection, which the manifest of skill ${manifest.id} does not declare (it declares ${declared}).`, r, undefined, 'forbidden');
+  }
   return grants;
 }

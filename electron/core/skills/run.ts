@@ -84,7 +84,12 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
         userId: o.userId,
         skill: manifest.id,
         tool: tool.name,
-        grants: proxied.map((g) => ({ record: g.record, service: g.service, scopes: g.credential.scopes })),
+        grants: proxied.map((g) => ({
+          record: g.record,
+          service: g.service,
+          scopes: g.credential.scopes,
+          calls: { service: g.credential.service, methods: g.credential.methods ?? null, paths: g.credential.paths ?? null },
+        })),
         ttlSeconds: created.settings.TokenTtlSeconds,
       }).token;
       proxy = await o.startProxy(broker, created.settings.MaxRequestBytes);
@@ -101,7 +106,8 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
           : secretOf(g.service, (await core.vault.get(o.userId, g.record.id)) ?? { extra: {} });
       if (!secret) throw new SophonError('vault_file_corrupt', `The credential of ${g.record.id} is missing from the vault.`);
       addSecrets([secret]);
-      env[injectedEnvName(g.service.id)] = secret;
+      // Named for the service the manifest asked for, whichever service of its family answered.
+      env[injectedEnvName(g.credential.service)] = secret;
       core.audit.record({ userId: o.userId, action: 'use', outcome: 'ok', connectionId: g.record.id, serviceId: g.record.serviceId, skill: manifest.id, tool: tool.name, detail: `injected into the skill's environment for one run (${g.service.auth.method === 'oauth2' ? 'access token' : 'static secret: high risk'})` });
     }
 

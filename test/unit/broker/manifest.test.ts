@@ -22,7 +22,7 @@ describe('skill manifests', async () => {
   test('the example skill is valid; access defaults to proxy and scopes to none', async () => {
     const { manifest } = await loadSkill(EXAMPLE);
     assert.equal(manifest.id, 'github-whoami');
-    assert.deepEqual(manifest.credentials, [{ service: 'github', scopes: ['read:user'], access: 'proxy' }]);
+    assert.deepEqual(manifest.credentials, [{ service: 'github', scopes: ['read:user'], access: 'proxy', methods: ['GET'], paths: ['/user'] }]);
     const dir = await write('defaults', { id: 'd', name: 'D', tools: [{ name: 't', command: ['node', 'x.mjs'] }], credentials: [{ service: 'github-pat' }] });
     assert.deepEqual((await loadSkill(dir)).manifest.credentials, [{ service: 'github-pat', scopes: [], access: 'proxy' }]);
   });

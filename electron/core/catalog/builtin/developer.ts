@@ -14,6 +14,7 @@ export const DEVELOPER_SERVICES: ServiceDefinitionInput[] = [
     id: 'github',
     name: 'GitHub',
     group,
+    family: 'github',
     description: 'Sign in with GitHub (OAuth app). For fine-grained read-only access use a personal access token (github-pat).',
     auth: {
       method: 'oauth2',
@@ -41,6 +42,7 @@ export const DEVELOPER_SERVICES: ServiceDefinitionInput[] = [
     id: 'github-pat',
     name: 'GitHub (personal access token)',
     group,
+    family: 'github',
     description: 'A fine-grained or classic personal access token.',
     auth: { method: 'bearer', secretLabel: 'Personal access token' },
     apiBaseUrl: 'https://api.github.com',
@@ -53,6 +55,7 @@ export const DEVELOPER_SERVICES: ServiceDefinitionInput[] = [
     id: 'gitlab',
     name: 'GitLab',
     group,
+    family: 'gitlab',
     description: 'Sign in with GitLab.com. Self-managed instances can be added as a connector file.',
     auth: {
       method: 'oauth2',
@@ -78,6 +81,7 @@ export const DEVELOPER_SERVICES: ServiceDefinitionInput[] = [
     id: 'gitlab-pat',
     name: 'GitLab (personal access token)',
     group,
+    family: 'gitlab',
     description: 'A GitLab.com personal, project or group access token (glpat-…).',
     auth: { method: 'api_key', secretLabel: 'Access token' },
     apiBaseUrl: 'https://gitlab.com/api/v4',

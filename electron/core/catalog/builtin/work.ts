@@ -12,6 +12,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'linear',
     name: 'Linear',
     group,
+    family: 'linear',
     description: 'Sign in with Linear. For a personal API key use linear-api-key.',
     auth: {
       method: 'oauth2',
@@ -37,6 +38,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'linear-api-key',
     name: 'Linear (API key)',
     group,
+    family: 'linear',
     description: 'A personal API key (lin_api_…) from Linear settings.',
     auth: { method: 'api_key', secretLabel: 'API key' },
     apiBaseUrl: 'https://api.linear.app',
@@ -50,6 +52,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'notion',
     name: 'Notion',
     group,
+    family: 'notion',
     description: 'Sign in with Notion (public integration); the person picks the pages to share.',
     auth: {
       method: 'oauth2',
@@ -77,6 +80,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'notion-token',
     name: 'Notion (internal integration)',
     group,
+    family: 'notion',
     description: 'An internal integration secret (ntn_… / secret_…); share pages with the integration in Notion.',
     auth: { method: 'bearer', secretLabel: 'Integration secret' },
     apiBaseUrl: 'https://api.notion.com/v1',
@@ -109,6 +113,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'asana',
     name: 'Asana',
     group,
+    family: 'asana',
     description: 'Sign in with Asana. For a personal access token use asana-pat.',
     auth: {
       method: 'oauth2',
@@ -133,6 +138,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'asana-pat',
     name: 'Asana (personal access token)',
     group,
+    family: 'asana',
     description: 'A personal access token from the Asana developer console.',
     auth: { method: 'bearer', secretLabel: 'Personal access token' },
     apiBaseUrl: 'https://app.asana.com/api/1.0',
@@ -145,6 +151,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'todoist',
     name: 'Todoist',
     group,
+    family: 'todoist',
     description: 'Sign in with Todoist. For your personal API token use todoist-token.',
     auth: {
       method: 'oauth2',
@@ -170,6 +177,7 @@ export const WORK_SERVICES: ServiceDefinitionInput[] = [
     id: 'todoist-token',
     name: 'Todoist (API token)',
     group,
+    family: 'todoist',
     description: 'Your personal API token from Todoist settings \u2192 Integrations.',
     auth: { method: 'bearer', secretLabel: 'API token' },
     apiBaseUrl: 'https://api.todoist.com/api/v1',
