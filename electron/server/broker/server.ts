@@ -82,9 +82,10 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
   });
   // Malformed requests (CR/LF in a header, bad framing, an unknown method) and slow clients: refused and audited.
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    // A caller that closed its connection (a client stopping mid-request) sent nothing to refuse; a request that
-    // was refused already was audited then. A body cut short is audited by the request's own handler.
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || settled.has(socket)) {
+    // A caller that closed or reset its connection mid-request (HPE_INVALID_EOF_STATE: the end came mid-message)
+    // is not refused here: a body cut short is audited as `aborted` by the request's own handler, and half a
+    // request line or header block is nothing to audit. A request refused already was audited then.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_INVALID_EOF_STATE' || settled.has(socket)) {
       socket.destroy();
       return;
     }
