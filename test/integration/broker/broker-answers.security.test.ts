@@ -184,6 +184,43 @@ describe('broker: every request answered, audited once as what it was', async ()
     assert.ok(seen413 >= 99, `${seen413}/100 saw the 413; others: ${other.slice(0, 5).join(' | ')}`);
   });
 
+  test('a client that sends its whole 60 MB body before reading (chunked or declared) still reads its 413', async () => {
+    // The failure this guards against: closing at once over unread bytes makes the kernel reset the connection,
+    // and a client that reads only after sending gets ECONNRESET instead of the answer.
+    const chunk = Buffer.alloc(256 * 1024, 120);
+    const framed = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    for (const mode of ['chunked', 'declared'] as const) {
+      const answers: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        answers.push(
+          await new Promise<string>((resolve) => {
+            const s = connect(fx.server.port, '127.0.0.1');
+            let data = '';
+            s.pause();
+            s.on('data', (d: Buffer) => (data += d.toString('latin1')));
+            s.on('error', (e: Error & { code?: string }) => (data ||= `error ${e.code}`));
+            s.on('close', () => resolve(data));
+            const framing = mode === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${240 * chunk.length}`;
+            s.write(`POST /v1/proxy/${id}/echo HTTP/1.1\r\n${host()}\r\nAuthorization: Bearer ${token}\r\n${framing}\r\n\r\n`);
+            let n = 0;
+            const pump = (): void => {
+              while (n < 240 && !s.destroyed) {
+                n++;
+                if (!s.write(mode === 'chunked' ? framed : chunk)) return void s.once('drain', pump);
+              }
+              if (s.destroyed) return;
+              s.end(mode === 'chunked' ? '0\r\n\r\n' : '');
+              s.resume();
+            };
+            pump();
+          }),
+        );
+      }
+      const got = answers.filter((a) => /^HTTP\/1\.1 413/.test(a) && a.includes('"body_too_large"')).length;
+      assert.equal(got, 10, `${mode}: ${answers.map((a) => a.slice(0, 30)).join(' | ')}`);
+    }
+  });
+
   test('request-target and method override headers never reach the service', async () => {
     const overrides = {
       'x-original-url': '/admin/delete-everything',
