@@ -6,9 +6,10 @@ export const REDACTED = '[REDACTED]';
 export const MIN_REDACTABLE_LENGTH = 6;
 
 /**
- * Encoded forms shorter than this are not searched for. The shortest are the inner base64 runs of a
- * 6-character secret (7 characters, 42 bits): 8 keeps every form at 48 bits or more, so a match by
- * chance in a 16 MiB answer stays below one in a million.
+ * Inner base64 runs (the secret at an unknown alignment inside a larger blob) shorter than this are not
+ * searched for: a 6-character secret gives runs of 7 characters (42 bits); 8 keeps every run at 48 bits
+ * or more, so a match by chance in a 16 MiB answer stays below one in a million. Every other form is at
+ * least as long as the secret itself.
  */
 export const MIN_ENCODED_LENGTH = 8;
 
@@ -41,7 +42,7 @@ export function secretForms(secret: string): string[] {
   const forms = new Set<string>();
   if (secret.length < MIN_REDACTABLE_LENGTH) return [];
   const add = (s: string) => {
-    if (s.length >= MIN_ENCODED_LENGTH || s === secret) forms.add(s);
+    if (s.length >= MIN_REDACTABLE_LENGTH) forms.add(s);
   };
   const bytes = Buffer.from(secret, 'utf8');
   const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
@@ -57,6 +58,7 @@ export function secretForms(secret: string): string[] {
   add(b64.replace(/=+$/, ''));
   add(bytes.toString('base64url'));
   for (const run of base64Runs(bytes)) {
+    if (run.length < MIN_ENCODED_LENGTH) continue;
     add(run);
     add(run.replace(/\+/g, '-').replace(/\//g, '_'));
   }
