@@ -93,7 +93,7 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
     const refusal = clientRefusal(err.code);
     broker.auditRefusal(refusal.code, refusal.detail);
     if (socket.writable) {
-      socket.end(rawAnswer(refusal.status, refusal.code, refusal.message));
+      socket.end(rawAnswer(refusal.status, refusal.code, refusal.message, refusal.code === 'method_not_allowed' ? { Allow: ALLOW } : {}));
     } else socket.destroy();
   });
   // CONNECT is answered here, not as a request (Node hands it over as a raw tunnel): the broker makes no tunnels.
@@ -216,8 +216,9 @@ async function handle(
       broker.auditRefusal(refusal.code, `${(req.method ?? '').slice(0, 10)} ${raw.split('?')[0]!.slice(0, 160)}: ${refusal.message}`, refusal.outcome);
     }
     if (answered || req.socket.destroyed) return;
+    const allow: Record<string, string> = refusal.code === 'method_not_allowed' ? { allow: raw === '/v1/execute' ? 'POST' : ALLOW } : {};
     if (req.complete) {
-      sendError(res, refusal);
+      sendError(res, refusal, allow);
       return;
     }
     // The body was not read to its end (too large, or never wanted): answer, then close. Closing at once would
@@ -227,7 +228,7 @@ async function handle(
     req.removeAllListeners('data');
     req.resume();
     lingerOnClose(req.socket);
-    sendError(res, refusal, { connection: 'close' });
+    sendError(res, refusal, { ...allow, connection: 'close' });
   }
 }
 
@@ -291,8 +292,7 @@ function send(res: ServerResponse, r: ApiResult): void {
 function sendError(res: ServerResponse, e: BrokerRefusal, extra: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const body = Buffer.from(JSON.stringify({ error: { code: e.code, message: e.message } }));
-  const allow = e.code === 'method_not_allowed' ? { allow: ALLOW } : {};
-  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': String(body.length), 'cache-control': 'no-store', ...allow, ...extra });
+  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': String(body.length), 'cache-control': 'no-store', ...extra });
   res.end(body);
 }
 

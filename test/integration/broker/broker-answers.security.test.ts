@@ -122,6 +122,7 @@ describe('broker: every request answered, audited once as what it was', async ()
       }, 150);
       assert.equal(answer.status, 405, `${method}: ${answer.head}`);
       assert.equal(errorCode(answer.body), 'method_not_allowed', method);
+      assert.match(answer.head, /\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i, method);
       assert.deepEqual(rows.map((r) => [r.outcome, (r.detail ?? '').split(':')[0]]), [['denied', 'method_not_allowed']], method);
     }
     assert.equal(up.seen.length, sent);
