@@ -113,6 +113,14 @@ describe('broker: every request answered, audited once as what it was', async ()
     assert.match(rows[0]!.detail ?? '', /^method_not_allowed: CONNECT/);
   });
 
+  test('an Upgrade request is an ordinary request: answered, and Upgrade is not forwarded', async () => {
+    const sent = up.seen.length;
+    const answer = await rawRequest(fx.server.port, `GET /v1/proxy/${id}/user HTTP/1.1\r\n${host()}\r\nAuthorization: Bearer ${token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+    assert.equal(answer.status, 200, answer.head);
+    assert.equal(up.seen.length, sent + 1);
+    assert.equal(up.seen.at(-1)!.headers.upgrade, undefined);
+  });
+
   test('TRACE, PROPFIND, LINK and a method the parser does not know: 405 JSON, each audited once, nothing sent', async () => {
     const sent = up.seen.length;
     for (const method of ['TRACE', 'PROPFIND', 'LINK', 'BREW']) {
