@@ -15,6 +15,7 @@ import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
 import type { AuditBatcher } from './audit-batch';
 import { callRefusal } from './call-limits';
+import { decompressUndeclared } from './compressed-body';
 import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
@@ -163,9 +164,9 @@ export class Broker {
     }
   }
 
-  /** Audits a request refused by the HTTP door before it became a call (bad Host, slow client, …). */
-  auditRefusal(code: string, detail: string): void {
-    this.deps.audit.record({ userId: this.deps.userId, action: 'broker_use', outcome: 'denied', detail: `${code}: ${detail}`.slice(0, 500) });
+  /** Audits a request refused by the HTTP door before it became a call (bad Host, slow client, a client that hung up, …). */
+  auditRefusal(code: string, detail: string, outcome: 'denied' | 'failed' | 'aborted' = 'denied'): void {
+    this.deps.audit.record({ userId: this.deps.userId, action: 'broker_use', outcome, detail: `${code}: ${detail}`.slice(0, 500) });
   }
 
   close(): void {
@@ -233,6 +234,10 @@ export class Broker {
     if (matches.length > 1) {
       throw new BrokerRefusal(400, 'connection_ambiguous', `The token is bound to several ${ref} connections: name one of ${matches.map((m) => m.id).join(', ')}.`);
     }
+    // A connection the token was minted for that was removed since: named by its id, or by its service (ids
+    // are "<service>-<random>"; a removed row no longer says its service).
+    const removed = binding.connectionIds.filter((id) => (id === ref || id.startsWith(`${ref}-`)) && this.record(id) === null);
+    if (removed.length) throw new BrokerRefusal(404, 'connection_not_found', `The connection ${removed[0]} the token was minted for was removed.`);
     throw new BrokerRefusal(403, 'connection_not_bound', 'The broker token was not minted for that connection.');
   }
 
@@ -289,7 +294,17 @@ export class Broker {
       if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
       out[name] = Array.isArray(value) ? value.map((v) => redactor.text(v)) : redactor.text(value);
     }
-    return { status, headers: out, body: redactor.buffer(upstream.body) };
+    const body = redactor.buffer(upstream.body);
+    // A compressed body sent without Content-Encoding hides the secret from the scan above. Passing it on
+    // unchanged keeps a real .gz download intact; rewriting it (decompressed) would hand a client other bytes
+    // than it asked for, so one that holds a secret is refused instead.
+    if (!redactor.empty) {
+      const inner = decompressUndeclared(body, this.deps.settings.MaxResponseBytes);
+      if (inner && redactor.buffer(inner) !== inner) {
+        throw new BrokerRefusal(502, 'compressed_secret', `${url.host} sent a compressed body without Content-Encoding that holds a credential; it was not passed on.`, 'failed');
+      }
+    }
+    return { status, headers: out, body };
   }
 
   /** The secret to attach (an OAuth access token refreshed first, or the call held while re-auth is needed) and the whole credential. */

@@ -6,26 +6,73 @@ export const REDACTED = '[REDACTED]';
 export const MIN_REDACTABLE_LENGTH = 6;
 
 /**
- * The forms a secret commonly travels in: as is, URL-encoded (both `%20` and `+` for spaces),
- * base64 (standard, padded and not, and URL-safe), and JSON-escaped.
+ * Inner base64 runs (the secret at an unknown alignment inside a larger blob) shorter than this are not
+ * searched for: a 6-character secret gives runs of 7 characters (42 bits); 8 keeps every run at 48 bits
+ * or more, so a match by chance in a 16 MiB answer stays below one in a million. Every other form is at
+ * least as long as the secret itself.
+ */
+export const MIN_ENCODED_LENGTH = 8;
+
+/**
+ * The base64 characters that depend only on the secret's bytes when it sits at byte offset 0, 1 or 2
+ * of a larger encoded blob (offset mod 3 is all that matters): the secret is encoded after that many
+ * filler bytes, and the edge characters that mix in neighbouring bytes (or padding) are dropped.
+ */
+function base64Runs(bytes: Buffer): string[] {
+  const runs: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    runs.push(encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6)));
+  }
+  return runs;
+}
+
+/** Every byte as %XX. */
+function percentEveryByte(bytes: Buffer): string {
+  return bytes.toString('hex').replace(/../g, '%$&');
+}
+
+/**
+ * The forms a secret commonly travels in, or that a hostile service can choose to send it back in: as
+ * is, URL-encoded (both `%20` and `+` for spaces, upper- and lowercase hex, and every byte encoded),
+ * base64 (standard, padded and not, URL-safe, and at each byte alignment inside a larger base64 blob),
+ * hex (both cases), and JSON-escaped.
  */
 export function secretForms(secret: string): string[] {
   const forms = new Set<string>();
+  if (secret.length < MIN_REDACTABLE_LENGTH) return [];
   const add = (s: string) => {
     if (s.length >= MIN_REDACTABLE_LENGTH) forms.add(s);
   };
+  const bytes = Buffer.from(secret, 'utf8');
+  const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
   add(secret);
-  add(encodeURIComponent(secret));
-  add(new URLSearchParams({ s: secret }).toString().slice(2));
-  const b64 = Buffer.from(secret, 'utf8').toString('base64');
+  for (const url of [encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) {
+    add(url);
+    add(lowerHex(url));
+  }
+  add(percentEveryByte(bytes));
+  add(percentEveryByte(bytes).toUpperCase());
+  const b64 = bytes.toString('base64');
   add(b64);
   add(b64.replace(/=+$/, ''));
-  add(Buffer.from(secret, 'utf8').toString('base64url'));
+  add(bytes.toString('base64url'));
+  for (const run of base64Runs(bytes)) {
+    if (run.length < MIN_ENCODED_LENGTH) continue;
+    add(run);
+    add(run.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  add(bytes.toString('hex'));
+  add(bytes.toString('hex').toUpperCase());
   add(JSON.stringify(secret).slice(1, -1));
   // JSON writers that escape "/" and non-ASCII (\u00e9) as well.
   add(JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'));
   add(secret.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   return [...forms];
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 /**
@@ -35,12 +82,15 @@ export function secretForms(secret: string): string[] {
 export class Redactor {
   /** Byte patterns (as latin1 strings), longest first so a longer form is never half-replaced by a shorter one. */
   private readonly patterns: string[];
+  /** All patterns in one alternation (longest first), built once per set of secrets: one pass over a body finds them all. */
+  private readonly any: RegExp | null;
   readonly maxLength: number;
 
   constructor(secrets: Iterable<string | undefined | null>) {
     const all = new Set<string>();
     for (const s of secrets) if (s) for (const f of secretForms(s)) all.add(Buffer.from(f, 'utf8').toString('latin1'));
     this.patterns = [...all].sort((a, b) => b.length - a.length);
+    this.any = this.patterns.length ? new RegExp(this.patterns.map(escapeRegExp).join('|'), 'g') : null;
     this.maxLength = this.patterns.reduce((m, p) => Math.max(m, p.length), 0);
   }
 
@@ -50,9 +100,7 @@ export class Redactor {
 
   /** Redacts a latin1 (byte) string. */
   private redactBytes(bytes: string): string {
-    let out = bytes;
-    for (const p of this.patterns) if (out.includes(p)) out = out.split(p).join(REDACTED);
-    return out;
+    return this.any ? bytes.replace(this.any, REDACTED) : bytes;
   }
 
   buffer(body: Buffer): Buffer {
@@ -71,12 +119,10 @@ export class Redactor {
 
   /** Whether any pattern occurs in `bytes` starting before `limit`; the earliest such match. */
   earliestMatch(bytes: string, from: number): { index: number; length: number } | null {
-    let best: { index: number; length: number } | null = null;
-    for (const p of this.patterns) {
-      const i = bytes.indexOf(p, from);
-      if (i >= 0 && (best === null || i < best.index || (i === best.index && p.length > best.length))) best = { index: i, length: p.length };
-    }
-    return best;
+    if (!this.any) return null;
+    this.any.lastIndex = from;
+    const m = this.any.exec(bytes);
+    return m ? { index: m.index, length: m[0].length } : null;
   }
 }
 

@@ -15,8 +15,8 @@ export class BrokerRefusal extends Error {
     readonly code: string,
     /** For a person; never a secret. */
     message: string,
-    /** `denied` for a refused request, `failed` when the service could not be used. */
-    readonly outcome: 'denied' | 'failed' = 'denied',
+    /** `denied` for a refused request, `failed` when the service could not be used, `aborted` when the client hung up. */
+    readonly outcome: 'denied' | 'failed' | 'aborted' = 'denied',
   ) {
     super(message);
     this.name = 'BrokerRefusal';
@@ -24,6 +24,21 @@ export class BrokerRefusal extends Error {
 }
 
 export const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Headers that rewrite a request's path, host or method behind a proxy; never forwarded (listed in the README). */
+export const REQUEST_TARGET_OVERRIDES = [
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-override-url',
+  'x-envoy-original-path',
+  'x-original-host',
+  'x-host',
+  'x-http-host-override',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+] as const;
 
 /** Headers a skill never sets on the real request: hop-by-hop, credentials, routing and Sophon's own. */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -43,8 +58,9 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'forwarded',
   'via',
   'x-real-ip',
-  'x-http-method-override',
-  'x-method-override',
+  // Request-target and method overrides: some frameworks and gateways take the path, host or method from
+  // these instead of the request line, which would let a skill reach what the checked path does not name.
+  ...REQUEST_TARGET_OVERRIDES,
   'origin',
   'referer',
 ]);
@@ -76,7 +92,10 @@ export const DROPPED_RESPONSE_HEADERS = new Set([
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
 export function assertHeaderValue(name: string, value: string): void {
-  if (/[\r\n\0]/.test(value)) throw new BrokerRefusal(400, 'bad_header', `The header ${HEADER_NAME.test(name) ? name : '(unnamed)'} contains a line break or NUL.`);
+  const label = HEADER_NAME.test(name) ? name : '(unnamed)';
+  if (/[\r\n\0]/.test(value)) throw new BrokerRefusal(400, 'bad_header', `The header ${label} contains a line break or NUL.`);
+  // HTTP/1.1 carries header values as bytes: a character above U+00FF has no byte form (encode it, e.g. RFC 8187).
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new BrokerRefusal(400, 'bad_header', `The header ${label} contains a control character or a character outside Latin-1.`);
 }
 
 /**

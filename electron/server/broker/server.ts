@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { ApiCall, ApiResult, Broker } from '../../core/broker/broker';
-import { BrokerRefusal } from '../../core/broker/request-guard';
+import { BrokerRefusal, METHODS } from '../../core/broker/request-guard';
 import { describeIssues } from '../../core/validation/parse';
 
 export interface BrokerServerOptions {
@@ -35,6 +35,11 @@ const ExecuteSchema = z.strictObject({
 
 const CONNECTION_SEGMENT = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 
+const ALLOW = [...METHODS].join(', ');
+
+/** How long a refused client may go on sending (its bytes read and dropped) after its answer, before the socket is closed. */
+const LINGER_MS = 2_000;
+
 /**
  * The broker's loopback HTTP door. Two forms, one code path (Broker.execute):
  *   METHOD /v1/proxy/<connection>/<path on the service's base URL>   → the service's answer, redacted
@@ -46,6 +51,9 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
   let port = 0;
   let ownHosts = new Set<string>();
   const sockets = new Set<Socket>();
+  // Sockets whose request was already answered and audited as refused: what they do next (hang up, time out,
+  // send more bytes) is not another request and gets no second audit row.
+  const settled = new WeakSet<Socket>();
   let inflight = 0;
   let idle: (() => void) | undefined;
   const server = createServer(
@@ -62,7 +70,7 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
         inflight--;
         if (inflight === 0) idle?.();
       });
-      handle(broker, req, res, port, ownHosts, options.maxRequestBytes).catch(() => {
+      handle(broker, req, res, port, ownHosts, options.maxRequestBytes, settled).catch(() => {
         if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
         else res.destroy();
       });
@@ -72,21 +80,28 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  // Malformed requests (CR/LF in a header, bad framing) and slow clients: refused and audited.
+  // Malformed requests (CR/LF in a header, bad framing, an unknown method) and slow clients: refused and audited.
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
-    // A caller that closed its connection (a client stopping mid-request) sent nothing to refuse.
-    if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+    // A caller that closed or reset its connection mid-request (HPE_INVALID_EOF_STATE: the end came mid-message)
+    // is not refused here: a body cut short is audited as `aborted` by the request's own handler, and half a
+    // request line or header block is nothing to audit. A request refused already was audited then.
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'HPE_INVALID_EOF_STATE' || settled.has(socket)) {
       socket.destroy();
       return;
     }
-    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
-    const code = timeout ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
-    broker.auditRefusal(code, timeout ? 'the client did not send its request in time' : `malformed request (${err.code ?? 'parse error'})`);
+    settled.add(socket);
+    const refusal = clientRefusal(err.code);
+    broker.auditRefusal(refusal.code, refusal.detail);
     if (socket.writable) {
-      const status = timeout ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      const body = JSON.stringify({ error: { code, message: timeout ? 'The request was not received in time.' : 'The request is malformed.' } });
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(rawAnswer(refusal.status, refusal.code, refusal.message, refusal.code === 'method_not_allowed' ? { Allow: ALLOW } : {}));
     } else socket.destroy();
+  });
+  // CONNECT is answered here, not as a request (Node hands it over as a raw tunnel): the broker makes no tunnels.
+  // An Upgrade (no 'upgrade' listener) stays an ordinary request, and Upgrade is not forwarded.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    broker.auditRefusal('method_not_allowed', `CONNECT ${(req.url ?? '').slice(0, 160)}: the broker makes no tunnels`);
+    socket.end(rawAnswer(405, 'method_not_allowed', `CONNECT is not forwarded; use ${ALLOW} on /v1/proxy/<connection>/<path>.`, { Allow: ALLOW }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -115,7 +130,36 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
   };
 }
 
-async function handle(broker: Broker, req: IncomingMessage, res: ServerResponse, port: number, ownHosts: ReadonlySet<string>, maxBytes: number): Promise<void> {
+/** The answer to a request the HTTP parser refused (or timed out) before it became a request. */
+function clientRefusal(errCode: string | undefined): { status: number; code: string; message: string; detail: string } {
+  if (errCode === 'ERR_HTTP_REQUEST_TIMEOUT' || errCode === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    return { status: 408, code: 'request_timeout', message: 'The request was not received in time.', detail: 'the client did not send its request in time' };
+  }
+  if (errCode === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'headers_too_large', message: 'The request headers are too large.', detail: 'headers over the limit' };
+  if (errCode === 'HPE_INVALID_METHOD') {
+    return { status: 405, code: 'method_not_allowed', message: `The method is not forwarded; use ${ALLOW}.`, detail: 'a method the HTTP parser does not know' };
+  }
+  return { status: 400, code: 'bad_request', message: 'The request is malformed.', detail: `malformed request (${errCode ?? 'parse error'})` };
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+/** A whole JSON error answer as bytes, for a socket the HTTP server no longer answers through. */
+function rawAnswer(status: number, code: string, message: string, extra: Record<string, string> = {}): string {
+  const body = JSON.stringify({ error: { code, message } });
+  const head = Object.entries({ 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', ...extra, Connection: 'close' });
+  return `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n${head.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n${body}`;
+}
+
+async function handle(
+  broker: Broker,
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  ownHosts: ReadonlySet<string>,
+  maxBytes: number,
+  settled: WeakSet<Socket>,
+): Promise<void> {
   const raw = req.url ?? '';
   try {
     // The broker is for local processes: a browser page (Origin) or a rebound name (Host) is refused.
@@ -125,6 +169,7 @@ async function handle(broker: Broker, req: IncomingMessage, res: ServerResponse,
     }
     if (req.headers.origin !== undefined) throw new BrokerRefusal(403, 'origin_refused', 'Requests from web pages (with an Origin header) are refused.');
     if (!raw.startsWith('/')) throw new BrokerRefusal(400, 'absolute_url', 'Send a path (origin-form), not an absolute URL: the broker decides the host.');
+    if (!METHODS.has(req.method ?? '')) throw new BrokerRefusal(405, 'method_not_allowed', `Method ${(req.method ?? '').slice(0, 20)} is not forwarded; use ${ALLOW}.`);
     if (raw === '/v1/health' && req.method === 'GET') {
       send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"ok":true}') });
       return;
@@ -164,14 +209,38 @@ async function handle(broker: Broker, req: IncomingMessage, res: ServerResponse,
     throw new BrokerRefusal(404, 'not_found', 'Use /v1/proxy/<connection>/<path> or POST /v1/execute.');
   } catch (err) {
     const refusal = err instanceof BrokerRefusal ? err : new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.');
-    // Refusals from Broker.execute are audited there; the door's own are audited here.
-    if (!refusal.audited) {
-      broker.auditRefusal(refusal.code, `${(req.method ?? '').slice(0, 10)} ${raw.split('?')[0]!.slice(0, 160)}: ${refusal.message}`);
+    // Refusals from Broker.execute are audited there; the door's own are audited here, unless the HTTP parser
+    // refused the same request first (a malformed chunked body, a timeout): that was its one row.
+    const answered = settled.has(req.socket);
+    if (!refusal.audited && !answered) {
+      broker.auditRefusal(refusal.code, `${(req.method ?? '').slice(0, 10)} ${raw.split('?')[0]!.slice(0, 160)}: ${refusal.message}`, refusal.outcome);
     }
-    sendError(res, refusal);
-    // An unread body would otherwise be taken for the next request.
-    if (!req.complete) req.destroy();
+    if (answered || req.socket.destroyed) return;
+    const allow: Record<string, string> = refusal.code === 'method_not_allowed' ? { allow: raw === '/v1/execute' ? 'POST' : ALLOW } : {};
+    if (req.complete) {
+      sendError(res, refusal, allow);
+      return;
+    }
+    // The body was not read to its end (too large, or never wanted): answer, then close. Closing at once would
+    // make the kernel reset the connection over the unread bytes, and the reset can overtake the answer; so the
+    // rest is read and dropped for a moment (the client sees the answer and stops) before the socket closes.
+    settled.add(req.socket);
+    req.removeAllListeners('data');
+    req.resume();
+    lingerOnClose(req.socket);
+    sendError(res, refusal, { ...allow, connection: 'close' });
   }
+}
+
+/** Replaces the socket's close-after-answer (Node's destroySoon) with: end our side, drain theirs, close when they do or after LINGER_MS. */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+    this.resume();
+  };
 }
 
 function bearer(req: IncomingMessage): string | undefined {
@@ -202,7 +271,8 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
       chunks.push(c);
     });
     req.on('end', () => resolve(size ? Buffer.concat(chunks) : undefined));
-    req.on('error', reject);
+    // A client that hangs up mid-body (Node reports it as an 'aborted' error): audited as such, not as a failure of the broker.
+    req.on('error', () => reject(new BrokerRefusal(400, 'aborted', 'The client closed the connection before its request was complete.', 'aborted')));
   });
 }
 
@@ -219,9 +289,10 @@ function send(res: ServerResponse, r: ApiResult): void {
   res.end(r.body);
 }
 
-function sendError(res: ServerResponse, e: BrokerRefusal): void {
+function sendError(res: ServerResponse, e: BrokerRefusal, extra: Record<string, string> = {}): void {
+  if (res.headersSent) return;
   const body = Buffer.from(JSON.stringify({ error: { code: e.code, message: e.message } }));
-  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': String(body.length), 'cache-control': 'no-store' });
+  res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': String(body.length), 'cache-control': 'no-store', ...extra });
   res.end(body);
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { REDACTED, Redactor, StreamRedactor, secretForms } from '../../../electron/core/broker/redact';
+import { deflateSync, gzipSync } from 'node:zlib';
+import { compressionOf, decompressUndeclared } from '../../../electron/core/broker/compressed-body';
+import { MIN_ENCODED_LENGTH, REDACTED, Redactor, StreamRedactor, secretForms } from '../../../electron/core/broker/redact';
 
 const SECRET = 'sk-live/ab+cd=ef"gh\\ij é';
 
@@ -66,5 +68,77 @@ describe('redaction', () => {
     assert.ok(!first.includes('secret-va'), first);
     const rest = s.push(Buffer.from('lue-xyz!')).toString() + s.end().toString();
     assert.equal(first + rest, `hello ${REDACTED}!`);
+  });
+
+  test('base64 of the secret inside a larger base64 blob is found at every byte alignment (standard and URL-safe)', () => {
+    const r = new Redactor([SECRET]);
+    const bytes = Buffer.from(SECRET);
+    for (const before of ['', 'a', 'ab', 'abc', 'abcd']) {
+      for (const after of ['', 'x', 'xy', 'xyz']) {
+        const blob = Buffer.concat([Buffer.from(`{"v":1,"p":"${before}`), bytes, Buffer.from(`${after}"}`)]);
+        for (const encoding of ['base64', 'base64url'] as const) {
+          const encoded = blob.toString(encoding);
+          const out = r.text(`data: ${encoded} end`);
+          assert.match(out, /\[REDACTED\]/, `${encoding} offset ${before.length}`);
+          // What is left of the blob no longer decodes to the secret, nor to most of it.
+          for (const piece of out.split(REDACTED)) assert.ok(!Buffer.from(piece, encoding).includes(bytes.subarray(3, -3)), `${encoding} offset ${before.length}`);
+        }
+      }
+    }
+  });
+
+  test('hex (both cases) and percent-encoding with lowercase hex or every byte encoded are found', () => {
+    const r = new Redactor([SECRET]);
+    const bytes = Buffer.from(SECRET);
+    const everyByte = bytes.toString('hex').replace(/../g, '%$&');
+    const forms = [
+      bytes.toString('hex'),
+      bytes.toString('hex').toUpperCase(),
+      encodeURIComponent(SECRET).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+      new URLSearchParams({ s: SECRET }).toString().slice(2).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+      everyByte,
+      everyByte.toUpperCase(),
+    ];
+    for (const f of forms) assert.equal(r.text(`<${f}>`), `<${REDACTED}>`, f);
+  });
+
+  test('no base64 run shorter than MIN_ENCODED_LENGTH is searched for, even for the shortest redactable secret', () => {
+    const spelled = (f: string, secret: string) => {
+      const json = (() => {
+        try {
+          return JSON.parse(`"${f}"`) as string;
+        } catch {
+          return undefined;
+        }
+      })();
+      return f === secret || decodeURIComponent(f) === secret || json === secret;
+    };
+    for (const secret of ['abcdef', 'abcdefg', 'a/b+c=', 'é-abcd']) {
+      const forms = secretForms(secret);
+      assert.ok(forms.includes(secret));
+      // Shorter forms are only the secret spelled another way (escaped), never a fragment of an encoding.
+      for (const f of forms) if (f.length < MIN_ENCODED_LENGTH) assert.ok(spelled(f, secret), `${secret}: ${f}`);
+    }
+    // And those short forms do not redact ordinary text.
+    assert.equal(new Redactor(['abcdef']).text('YWJj ZGVm 616263 %61'), 'YWJj ZGVm 616263 %61');
+  });
+
+  test('an undeclared gzip or zlib body is recognised by its magic bytes and read as far as it decompresses', () => {
+    const text = Buffer.from(`{"token":"${SECRET}","pad":"${'0123456789abcdef'.repeat(200)}"}`);
+    assert.equal(compressionOf(gzipSync(text)), 'gzip');
+    assert.equal(compressionOf(deflateSync(text)), 'zlib');
+    assert.equal(compressionOf(Buffer.from('x^2 is not compressed')), 'zlib', 'x^ passes the zlib header check');
+    assert.equal(compressionOf(Buffer.from('{"plain":true}')), null);
+    assert.equal(decompressUndeclared(Buffer.from('{"plain":true}'), 1 << 20), null);
+    assert.deepEqual(decompressUndeclared(gzipSync(text), 1 << 20), text);
+    assert.deepEqual(decompressUndeclared(deflateSync(text), 1 << 20), text);
+    // Truncated, or corrupt after the secret: a streaming reader still gets the secret, so the scan does too.
+    const gz = gzipSync(text);
+    assert.ok(decompressUndeclared(gz.subarray(0, gz.length - 20), 1 << 20)!.includes(SECRET));
+    const corrupt = Buffer.concat([gz.subarray(0, gz.length - 8), Buffer.alloc(8, 0xff), Buffer.from('garbage')]);
+    assert.ok(decompressUndeclared(corrupt, 1 << 20)!.includes(SECRET));
+    // Text that only looks like zlib decompresses to a byte or two before it stops making sense.
+    assert.ok(decompressUndeclared(Buffer.from('x^2 is not compressed'), 1 << 20)!.length < 4);
+    assert.throws(() => decompressUndeclared(gzipSync(Buffer.alloc(2 << 20)), 1 << 20), /larger than/);
   });
 });
