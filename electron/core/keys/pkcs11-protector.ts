@@ -118,7 +118,7 @@ export class Pkcs11Protector implements KeyProtector {
       throw new SophonError('vault_key_mismatch', `${this.wrappedFile} holds key ${wrapped.keyId}, but the vault needs key ${keyId}.`);
     }
     const lib = await loadPkcs11js();
-    const pin = await this.pin();
+    const pin = await this.pinForPresentToken(lib);
     const key = await this.guardPin(pin, () =>
       this.withToken(lib, pin, (p, session) => {
         const handle = this.findKey(lib, p, session);
@@ -149,7 +149,7 @@ export class Pkcs11Protector implements KeyProtector {
   async store(keyId: string, key: Buffer): Promise<boolean> {
     if ((await this.readWrapped()) !== null) return false;
     const lib = await loadPkcs11js();
-    const pin = await this.pin();
+    const pin = await this.pinForPresentToken(lib);
     const iv = randomBytes(GCM_IV_BYTES);
     const data = await this.guardPin(pin, () =>
       this.withToken(lib, pin, (p, session) => {
@@ -206,6 +206,12 @@ export class Pkcs11Protector implements KeyProtector {
     })());
     if (!parsed.success) throw new SophonError('vault_key_mismatch', `${this.wrappedFile} is damaged: it is not a Sophon wrapped key file.`);
     return parsed.data;
+  }
+
+  /** A missing module or token is reported before anyone is asked for a PIN it could not use. */
+  private async pinForPresentToken(lib: Pkcs11Lib): Promise<Pin> {
+    this.withToken(lib, null, () => undefined);
+    return this.pin();
   }
 
   private async pin(): Promise<Pin> {
