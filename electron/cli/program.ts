@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './context';
 import type { CliIO } from './io';
-import { KEY_PROTECTOR_KINDS } from '../core/keys/registry';
+import { describeKeyProtectorKinds } from '../core/keys/registry';
 
 /** A command module's entry: the context, then commander's positional arguments and options. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander hands over untyped argv; each command validates its own
@@ -36,7 +36,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
 
   const vault = program
     .command('vault')
-    .description(`the encrypted credential vault; its key is kept by Sophon.Vault.KeyProtector: ${KEY_PROTECTOR_KINDS.join(', ')}`);
+    .description(`the encrypted credential vault; its key is kept by the protector named in Sophon.Vault.KeyProtector:\n  ${describeKeyProtectorKinds().join('\n  ')}`);
   vault
     .command('status')
     .description('provider, key protector and whether its key is reachable, data folder, number of credentials, problems')

@@ -3,14 +3,14 @@ import type { SophonPaths } from '../config/paths';
 import { isSophonError, SophonError } from '../errors';
 import { atomicWriteFile, ensurePrivateDir, readFileIfExists } from '../fs/secure-fs';
 import { parseJsonText, validate } from '../validation/parse';
-import { describeKeyProtectorKinds, isKeyProtectorKind } from './registry';
+import { isKeyProtectorKind, KEY_PROTECTOR_KINDS } from './registry';
 import { keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from './key-protector';
 
 /** `security/keyinfo.json`: which key the vault uses and who protects it. No secret in it. */
 const KeyInfoSchema = z.object({
   format: z.literal(1),
   keyId: z.string().regex(/^[0-9a-f]{16}$/),
-  protector: z.string().refine((kind: string): boolean => isKeyProtectorKind(kind), { error: () => `not a key protector; one of: ${describeKeyProtectorKinds()}` }),
+  protector: z.string().refine((kind: string): boolean => isKeyProtectorKind(kind), { error: (): string => `not a key protector; one of: ${KEY_PROTECTOR_KINDS.join(', ')}` }),
   createdAt: z.string(),
 });
 type KeyInfo = z.infer<typeof KeyInfoSchema>;

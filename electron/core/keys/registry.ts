@@ -29,15 +29,15 @@ const entry = (registration: Registration): Registration => registration;
  */
 const REGISTRY = {
   keychain: entry({
-    description: 'the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service)',
+    description: 'the OS keychain: macOS Keychain, Windows Credential Manager, Secret Service',
     create: ({ paths, settings }) => new KeychainProtector(settings.Sophon.Vault.KeychainService, paths.settingsFile),
   }),
   file: entry({
-    description: 'a 0600 key file in SOPHON_HOME/security (only as safe as the account)',
+    description: 'a 0600 key file in SOPHON_HOME/security, only as safe as the account',
     create: ({ paths }) => new FileKeyProtector(paths.keyFile),
   }),
   pkcs11: entry({
-    description: 'wrapped by a key on a PKCS#11 token (HSM, smart card, YubiKey PIV); settings Sophon.Vault.Pkcs11',
+    description: 'wrapped by a key on a PKCS#11 token: HSM, smart card, YubiKey PIV (settings in Sophon.Vault.Pkcs11)',
     create: (ctx) => Pkcs11Protector.fromSettings(ctx),
   }),
 };
@@ -50,14 +50,14 @@ export function isKeyProtectorKind(kind: string): kind is KeyProtectorKind {
   return Object.hasOwn(REGISTRY, kind);
 }
 
-/** "keychain (the OS keychain …), file (…), …": for settings errors and help text. */
-export function describeKeyProtectorKinds(): string {
-  return KEY_PROTECTOR_KINDS.map((kind) => `${kind} (${REGISTRY[kind].description})`).join('; ');
+/** One line per kind, "kind: what keeps the key", for help text. */
+export function describeKeyProtectorKinds(): string[] {
+  return KEY_PROTECTOR_KINDS.map((kind) => `${kind}: ${REGISTRY[kind].description}`);
 }
 
 export function createRegisteredKeyProtector(kind: string, ctx: KeyProtectorContext): KeyProtector {
   if (!isKeyProtectorKind(kind)) {
-    throw new SophonError('settings_invalid', `Sophon.Vault.KeyProtector is ${JSON.stringify(kind)} in ${ctx.paths.settingsFile}; choose one of: ${describeKeyProtectorKinds()}.`);
+    throw new SophonError('settings_invalid', `Sophon.Vault.KeyProtector is ${JSON.stringify(kind)} in ${ctx.paths.settingsFile}; choose one of: ${KEY_PROTECTOR_KINDS.join(', ')}.`);
   }
   return REGISTRY[kind].create(ctx);
 }
