@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { isSophonError } from '../../../electron/core/errors';
@@ -12,6 +13,7 @@ import { openVault } from '../../../electron/core/vault/open-vault';
 import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
+import { endSession, screenUntil, tmux } from '../../helpers/terminal';
 
 type Keytar = typeof import('keytar');
 type Pkcs11Lib = typeof import('pkcs11js');
@@ -195,6 +197,28 @@ describe('the master key wrapped by a key on a PKCS#11 token (SoftHSM 2)', async
     );
     const ok = await run(['vault', 'verify'], home);
     assert.equal(ok.code, 0, `after all that the vault still opens: ${ok.stderr}`);
+  });
+
+  test('at a terminal with no PIN stored: asked for with a hidden prompt, never echoed, not kept', async () => {
+    await keytar.deletePassword(SERVICE, ACCOUNT);
+    const session = `sophon-pin-${process.pid}`;
+    const bin = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
+    const vars = { SOPHON_HOME: home, SOFTHSM2_CONF: conf, SOPHON_KEYCHAIN_SERVICE: SERVICE, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? '', NO_COLOR: '1' };
+    const assignments = Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join(' ');
+    try {
+      tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `env ${assignments} ${process.execPath} ${bin} vault verify; echo EXIT:$?; sleep 30`);
+      await screenUntil(session, new RegExp(`PIN for PKCS#11 token "${TOKEN}":`));
+      tmux('send-keys', '-t', session, '-l', PIN);
+      tmux('send-keys', '-t', session, 'Enter');
+      const screen = await screenUntil(session, /EXIT:\d+/);
+      assert.match(screen, /EXIT:0/, screen);
+      assert.match(screen, /2 of 2 credential file\(s\) open/);
+      assert.ok(!screen.includes(PIN), `the PIN was echoed:\n${screen}`);
+    } finally {
+      endSession(session);
+    }
+    assert.equal(await keytar.getPassword(SERVICE, ACCOUNT), null, 'a typed PIN is used once, not stored');
+    assert.equal((await run(['vault', 'pkcs11-pin', '--secret-stdin'], home, PIN)).code, 0);
   });
 
   test('the key protector cannot be switched under existing data by editing the setting', async () => {
