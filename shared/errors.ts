@@ -15,6 +15,10 @@ export const ErrorCodes = [
   'keychain_unavailable',
   'vault_file_corrupt',
   'vault_provider_unavailable',
+  /** The key protector's store cannot be reached: a PKCS#11 module that does not load, a token not present, no PIN to be had. */
+  'key_protector_unavailable',
+  /** The key protector refused the PIN (or it is locked); Sophon never retries one. */
+  'key_pin_incorrect',
   /** REST/IPC: no API token, or one that is not known. */
   'unauthorized',
   /** REST/IPC: the caller may not do this (wrong Host or Origin, another user's data, admin only). */

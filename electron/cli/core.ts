@@ -2,17 +2,22 @@ import { openCore, type SophonCore } from '../core/sophon-core';
 import { assertValidId } from '../core/vault/ids';
 import { AmbiguousConnectionError } from '../core/connections/connection-ref';
 import type { CommandContext } from './context';
-import { choose } from './prompt';
+import { askSecretField, choose } from './prompt';
 
 /** Opens the core for one command and always closes the database after it. */
 export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>): Promise<T> {
   assertValidId('user', ctx.global.user);
-  const core = await openCore({ home: ctx.global.home, env: ctx.env });
+  const core = await openCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
   try {
     return await fn(core);
   } finally {
     core.close();
   }
+}
+
+/** A key protector's PIN is asked for on a terminal only; elsewhere it must be in the OS keychain. */
+export function askPin(ctx: CommandContext): (question: string) => Promise<string | undefined> {
+  return (question) => askSecretField(ctx.io, `${question}:`);
 }
 
 /** A connection reference that fits several connections is asked about on a terminal, and an error elsewhere. */

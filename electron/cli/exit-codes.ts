@@ -33,6 +33,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'keychain_unavailable':
     case 'vault_file_corrupt':
     case 'vault_provider_unavailable':
+    case 'key_protector_unavailable':
+    case 'key_pin_incorrect':
       return ExitCode.vault;
     case 'settings_invalid':
       return ExitCode.config;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './context';
 import type { CliIO } from './io';
+import { describeKeyProtectorKinds } from '../core/keys/registry';
 
 /** A command module's entry: the context, then commander's positional arguments and options. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander hands over untyped argv; each command validates its own
@@ -33,7 +34,9 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     setExit(await fn({ io, global: globals(), env }, ...args));
   };
 
-  const vault = program.command('vault').description('the encrypted credential vault');
+  const vault = program
+    .command('vault')
+    .description(`the encrypted credential vault; its key is kept by the protector named in Sophon.Vault.KeyProtector:\n  ${describeKeyProtectorKinds().join('\n  ')}`);
   vault
     .command('status')
     .description('provider, key protector and whether its key is reachable, data folder, number of credentials, problems')
@@ -44,6 +47,11 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .description('open every credential file and report each one that fails; exit 0 only when all open')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/vault')).vaultVerify));
+  vault
+    .command('pkcs11-pin')
+    .description('check the PKCS#11 token PIN with one login and keep it in the OS keychain (key protector "pkcs11"); asked on a terminal')
+    .option('--secret-stdin', 'read the PIN from stdin instead of asking (never give it as an argument)')
+    .action(run(async () => (await import('./commands/vault')).vaultPkcs11Pin));
 
   const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');
   const connectCmd = () => import('./commands/connect');

@@ -18,6 +18,8 @@ const SENTENCES: Record<string, string> = {
   keychain_unavailable: 'The system keychain is not answering. Unlock it (or start your keyring service) and try again.',
   vault_file_corrupt: 'A stored credential failed its integrity check. Run Verify on the Vault page to see which one.',
   vault_provider_unavailable: 'The configured vault provider is not available on this machine.',
+  key_protector_unavailable: 'The hardware token that protects the vault key cannot be reached. Insert it (or check its settings) and try again.',
+  key_pin_incorrect: 'The hardware token refused its PIN. Store the right PIN with `sophon vault pkcs11-pin`; Sophon does not retry a refused PIN.',
   internal: 'Something went wrong inside Sophon. Try again; if it keeps happening, run the same action with `sophon … --debug` in a terminal.',
   dashboard_unreachable: 'The Sophon dashboard server stopped answering. Is `sophon dashboard` still running?',
 };

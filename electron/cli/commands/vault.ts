@@ -1,12 +1,16 @@
 import { openVault } from '../../core/vault/open-vault';
+import { SophonError } from '../../core/errors';
 import { FileKeyProtector } from '../../core/keys/file-protector';
+import { Pkcs11Protector } from '../../core/keys/pkcs11-protector';
 import type { CommandContext } from '../context';
+import { askPin } from '../core';
 import { ExitCode } from '../exit-codes';
 import { paint, table } from '../io';
+import { readSecret } from '../prompt';
 
 /** `sophon vault status`: what protects the vault and whether it can be opened. Never creates a key. */
 export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
-  const { paths, settings, protector, keys, vault } = await openVault({ home: ctx.global.home, env: ctx.env });
+  const { paths, settings, protector, keys, vault } = await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
   const key = await keys.state();
   const problems: string[] = [];
   if (key.problem) problems.push(key.problem);
@@ -43,7 +47,7 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
 
 /** `sophon vault verify`: opens every credential file; exit 0 only when all open. */
 export async function vaultVerify(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
-  const { vault } = await openVault({ home: ctx.global.home, env: ctx.env });
+  const { vault } = await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
   const report = await vault.verify();
   if (opts.json) {
     ctx.io.json(report);
@@ -54,4 +58,20 @@ export async function vaultVerify(ctx: CommandContext, opts: { json?: boolean })
     ctx.io.out(`${report.ok} of ${report.total} credential file(s) open${report.failures.length ? `; ${report.failures.length} failed` : ''}.`);
   }
   return report.failures.length === 0 ? ExitCode.ok : ExitCode.vault;
+}
+
+/**
+ * `sophon vault pkcs11-pin`: keeps the PKCS#11 token's PIN in the OS keychain, so the app, the server
+ * and scripts can open the vault without a terminal. The PIN is checked with one login first.
+ */
+export async function vaultPkcs11Pin(ctx: CommandContext, opts: { secretStdin?: boolean }): Promise<number> {
+  const { protector, paths } = await openVault({ home: ctx.global.home, env: ctx.env });
+  if (!(protector instanceof Pkcs11Protector)) {
+    throw new SophonError('usage', `The vault's key protector is "${protector.kind}", not "pkcs11" (Sophon.Vault.KeyProtector in ${paths.settingsFile}); there is no token PIN to keep.`);
+  }
+  const pin = await readSecret(ctx.io, 'token PIN', opts.secretStdin === true);
+  await protector.savePin(pin);
+  const { service, account } = protector.pinLocation();
+  ctx.io.out(`PIN checked by the token and kept in the OS keychain (service "${service}", account "${account}").`);
+  return ExitCode.ok;
 }

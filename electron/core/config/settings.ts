@@ -1,12 +1,16 @@
 import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
 import { errnoOf, SophonError } from '../errors';
+import { isKeyProtectorKind, KEY_PROTECTOR_KINDS } from '../keys/registry';
 import { parseJsonText, validate } from '../validation/parse';
 
 /** `config/appsettings.json`. Unknown keys are kept (later features and the user's own notes live there too). */
 const VaultSettingsSchema = z.looseObject({
   Provider: z.string().default('local'),
-  KeyProtector: z.string().default('keychain'),
+  KeyProtector: z
+    .string()
+    .refine((kind: string): boolean => isKeyProtectorKind(kind), { error: (issue): string => `${JSON.stringify(issue.input)} is not a key protector; choose one of: ${KEY_PROTECTOR_KINDS.join(', ')}` })
+    .default('keychain'),
   KeychainService: z.string().min(1).max(200).default('Sophon'),
 });
 

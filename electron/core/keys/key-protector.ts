@@ -1,8 +1,5 @@
 import { createHmac } from 'node:crypto';
 
-export const KEY_PROTECTOR_KINDS = ['keychain', 'file'] as const;
-export type KeyProtectorKind = (typeof KEY_PROTECTOR_KINDS)[number];
-
 export const MASTER_KEY_BYTES = 32;
 
 export interface MasterKey {
@@ -16,7 +13,8 @@ export interface MasterKey {
  * used is the person's explicit choice (`Sophon.Vault.KeyProtector`), never a silent fallback.
  */
 export interface KeyProtector {
-  readonly kind: KeyProtectorKind;
+  /** Its name in the registry (registry.ts) and in `Sophon.Vault.KeyProtector`. */
+  readonly kind: string;
   /** Where the key with this id is (or would be) kept, in words a person can act on. No secret. */
   location(keyId: string): string;
   /** The key, or null when the store answers but holds no such key. Throws when the store cannot be asked. */
@@ -26,6 +24,8 @@ export interface KeyProtector {
   /** Keeps a newly created key. Returns false when a key is already there (another process created one first). */
   store(keyId: string, key: Buffer): Promise<boolean>;
   remove(keyId: string): Promise<void>;
+  /** How a person gets a lost key back, for the "key is missing" error; the generic advice when absent. */
+  restoreAdvice?(keyId: string): string;
 }
 
 /** A key's id is derived from the key, so a store that hands back a different key is caught, not trusted. */

@@ -6,7 +6,7 @@ type Keytar = typeof import('keytar');
 let keytarModule: Promise<Keytar> | undefined;
 
 /** keytar is a native module: loaded only by commands that touch the key, so the rest of the CLI starts fast. */
-function loadKeytar(): Promise<Keytar> {
+export function loadKeytar(): Promise<Keytar> {
   keytarModule ??= import('keytar').then((m) => ((m as { default?: Keytar }).default ?? m) as Keytar);
   return keytarModule;
 }

@@ -3,13 +3,14 @@ import type { SophonPaths } from '../config/paths';
 import { isSophonError, SophonError } from '../errors';
 import { atomicWriteFile, ensurePrivateDir, readFileIfExists } from '../fs/secure-fs';
 import { parseJsonText, validate } from '../validation/parse';
-import { KEY_PROTECTOR_KINDS, keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from './key-protector';
+import { isKeyProtectorKind, KEY_PROTECTOR_KINDS } from './registry';
+import { keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from './key-protector';
 
 /** `security/keyinfo.json`: which key the vault uses and who protects it. No secret in it. */
 const KeyInfoSchema = z.object({
   format: z.literal(1),
   keyId: z.string().regex(/^[0-9a-f]{16}$/),
-  protector: z.enum(KEY_PROTECTOR_KINDS),
+  protector: z.string().refine((kind: string): boolean => isKeyProtectorKind(kind), { error: (): string => `not a key protector; one of: ${KEY_PROTECTOR_KINDS.join(', ')}` }),
   createdAt: z.string(),
 });
 type KeyInfo = z.infer<typeof KeyInfoSchema>;
@@ -91,9 +92,10 @@ export class MasterKeyStore {
     if (key) return { id: keyId, key };
     const count = (await this.existingKeyIds()).get(keyId) ?? 0;
     const restore =
-      this.protector.kind === 'keychain'
+      this.protector.restoreAdvice?.(keyId) ??
+      (this.protector.kind === 'keychain'
         ? 'restore that keychain item from a backup of your keychain, or run Sophon as the OS user who created it'
-        : `put the key file back at ${this.paths.keyFile} from your backup`;
+        : `put the key file back at ${this.paths.keyFile} from your backup`);
     throw new SophonError(
       'vault_key_missing',
       `The vault key ${keyId} is missing: it is not in ${this.protector.location(keyId)}. ` +

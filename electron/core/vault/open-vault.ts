@@ -1,9 +1,8 @@
 import { resolveHome, sophonPaths, type SophonPaths } from '../config/paths';
 import { loadSettings, type Settings } from '../config/settings';
 import { SophonError } from '../errors';
-import { FileKeyProtector } from '../keys/file-protector';
-import { KEY_PROTECTOR_KINDS, type KeyProtector } from '../keys/key-protector';
-import { KeychainProtector } from '../keys/keychain-protector';
+import type { KeyProtector } from '../keys/key-protector';
+import { createRegisteredKeyProtector, type KeyProtectorContext } from '../keys/registry';
 import { MasterKeyStore } from '../keys/master-key';
 import type { TokenRefresher } from './credential';
 import { LocalVaultBackend } from './local-vault';
@@ -22,21 +21,12 @@ export interface OpenVaultOptions {
   home?: string;
   env?: NodeJS.ProcessEnv;
   refresher?: TokenRefresher;
+  /** A terminal prompt for a protector that needs a secret to reach its key (a PKCS#11 token's PIN). */
+  askSecret?: KeyProtectorContext['askSecret'];
 }
 
-export function createKeyProtector(paths: SophonPaths, settings: Settings): KeyProtector {
-  const vault = settings.Sophon.Vault;
-  switch (vault.KeyProtector) {
-    case 'keychain':
-      return new KeychainProtector(vault.KeychainService, paths.settingsFile);
-    case 'file':
-      return new FileKeyProtector(paths.keyFile);
-    default:
-      throw new SophonError(
-        'settings_invalid',
-        `Sophon.Vault.KeyProtector is ${JSON.stringify(vault.KeyProtector)} in ${paths.settingsFile}; choose one of: ${KEY_PROTECTOR_KINDS.join(', ')}.`,
-      );
-  }
+export function createKeyProtector(paths: SophonPaths, settings: Settings, askSecret?: KeyProtectorContext['askSecret']): KeyProtector {
+  return createRegisteredKeyProtector(settings.Sophon.Vault.KeyProtector, { paths, settings, askSecret });
 }
 
 /** Reads the settings and builds the configured backend. Nothing touches the key until it is needed. */
@@ -51,7 +41,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedV
       `Sophon.Vault.Provider is ${JSON.stringify(provider)} in ${paths.settingsFile}, but this version of Sophon has only: ${VAULT_PROVIDERS.join(', ')}.`,
     );
   }
-  const protector = createKeyProtector(paths, settings);
+  const protector = createKeyProtector(paths, settings, options.askSecret);
   const keys = new MasterKeyStore(paths, protector, () => LocalVaultBackend.keyIdsIn(paths.vaultDir));
   const vault = new LocalVaultBackend(paths, keys, options.refresher);
   return { paths, settings, protector, keys, vault };

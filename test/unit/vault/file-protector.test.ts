@@ -47,6 +47,6 @@ describe('the key file protector and file permissions', async () => {
     const { vault } = await openVault({ home });
     await assert.rejects(vault.get('default', 'a-1'), /kept by the "file" protector, but Sophon\.Vault\.KeyProtector is "keychain"/);
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'usb-stick' } } }));
-    await assert.rejects(openVault({ home }), /Sophon\.Vault\.KeyProtector is "usb-stick" .* choose one of: keychain, file/);
+    await assert.rejects(openVault({ home }), /Sophon\.Vault\.KeyProtector: "usb-stick" is not a key protector; choose one of: keychain, file, pkcs11/);
   });
 });
