@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -153,6 +153,23 @@ describe('OAuth client secrets live in the vault, never in appsettings.json or a
       assert.deepEqual(core.warnings, []);
       assert.equal(await readFile(settingsFile, 'utf8'), text, 'a second open changes nothing');
       assert.equal(await core.systemSecrets.get('oauth-client-oidc'), CLIENT_SECRET);
+      core.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('a client secret counts as data under the key: with keyinfo.json gone, its header names the key and no new key is made', async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      let core = await open(home);
+      await operations(core)('settings.set', { oauthClients: { oidc: { clientId: CONFIDENTIAL, clientSecret: CLIENT_SECRET } } });
+      const keyInfo = await readFile(join(home, 'security', 'keyinfo.json'), 'utf8');
+      core.close();
+      await rm(join(home, 'security', 'keyinfo.json'));
+      core = await open(home);
+      assert.equal(await core.systemSecrets.get('oauth-client-oidc'), CLIENT_SECRET);
+      assert.equal((JSON.parse(await readFile(join(home, 'security', 'keyinfo.json'), 'utf8')) as { keyId: string }).keyId, (JSON.parse(keyInfo) as { keyId: string }).keyId);
       core.close();
     } finally {
       await cleanup();
