@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
 import { isSophonError } from '../../../electron/core/errors';
 import { openCore } from '../../../electron/core/sophon-core';
+import { freshPage, launchBrowser } from '../../helpers/browser';
 import { tempHome } from '../../helpers/home';
+import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
 import { bearerService, catalogOf } from '../../helpers/services';
+import { browserOpener } from '../oauth/drive';
 
 const catalog = catalogOf(bearerService('api', 'http://127.0.0.1:9'));
 
@@ -72,5 +76,34 @@ describe('connection labels: one normal form, no look-alike characters', async (
   test('too long after normalising, or empty: refused with the reason', async () => {
     assert.match((await refusal(add('x'.repeat(81)))).message, /81 characters long; the most is 80/);
     assert.match((await refusal(add(' \t '))).message, /label is empty/);
+  });
+});
+
+describe('a label Sophon derives from a sign-in account: look-alike characters dropped, the sign-in not failed', () => {
+  let server: TestOidcServer;
+  let browser: Browser;
+  const home = tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } });
+  before(async () => {
+    server = await startOidcServer({ accessTokenTtl: 60 });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await (await home).cleanup();
+  });
+
+  test('an account name with a right-to-left override and a zero-width space', async () => {
+    const core = await openCore({ home: (await home).home, catalog: catalogOf({ ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] }) });
+    const { context, page } = await freshPage(browser);
+    try {
+      const opener = browserOpener(page, { login: 'ev\u202eli\u200bm' });
+      const { connection } = await core.connections.add('alice', { serviceId: 'oidc', test: false, oauth: { openUrl: opener.openUrl, timeoutMs: 60_000 } });
+      await opener.done;
+      assert.equal(connection.label, 'Test OIDC (evlim@example.test)');
+    } finally {
+      await context.close();
+      core.close();
+    }
   });
 });
