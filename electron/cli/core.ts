@@ -8,6 +8,7 @@ import { askSecretField, choose } from './prompt';
 export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>): Promise<T> {
   assertValidId('user', ctx.global.user);
   const core = await openCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
+  for (const warning of core.warnings) ctx.io.err(`warning: ${warning}`);
   try {
     return await fn(core);
   } finally {

@@ -4,12 +4,14 @@ import { ConnectionService, type CatalogView, type ConnectionTester, type Revoke
 import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
 import { openDatabase, type Database } from './db/database';
-import { SophonError } from './errors';
+import { migrateOAuthClientSecrets } from './config/oauth-clients';
+import { errnoOf, SophonError } from './errors';
 import type { ImportService } from './import/importer';
 import { isLinked } from './import/linked';
 import type { OAuthRefresher } from './oauth/refresh';
 import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from './vault/credential';
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
+import { SystemSecrets } from './vault/system-secrets';
 
 export interface SophonCore extends OpenedVault {
   db: Database;
@@ -18,6 +20,10 @@ export interface SophonCore extends OpenedVault {
   connections: ConnectionService;
   /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
   refresh(ref: CredentialRef, options?: { force?: boolean }): Promise<void>;
+  /** Secrets Sophon holds for itself (OAuth client secrets), apart from every connection's. */
+  systemSecrets: SystemSecrets;
+  /** Problems found on opening that did not stop it (a door shows them: stderr, the app's log). */
+  warnings: string[];
   /** Logins other programs hold (gh, Claude Code, Codex, environment): loaded on first use. */
   imports(): Promise<ImportService>;
   close(): void;
@@ -55,7 +61,9 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   };
   const loadCatalog = options.catalog ?? (async (dir: string) => (await import('./catalog/catalog')).loadCatalog(dir));
   const tester: ConnectionTester = options.tester ?? (async (service, material) => (await import('./connections/tester')).testConnection(service, material));
-  const oauthClient = (service: ServiceDefinition) => oauthClientFor(opened.settings, opened.paths.settingsFile, service);
+  const systemSecrets = new SystemSecrets(opened.paths, () => opened.keys.get());
+  const warnings = await moveClientSecretsIntoVault(opened, systemSecrets);
+  const oauthClient = (service: ServiceDefinition) => oauthClientFor(opened.settings, opened.paths.settingsFile, service, systemSecrets);
 
   const revoker: Revoker = async (_record, service, credential) => {
     if (service.auth.method !== 'oauth2' || !service.auth.oauth?.revocationUrl || !credential) return 'not_applicable';
@@ -111,5 +119,16 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return { ...opened, db, audit, store, connections, refresh, imports, close: () => db.close() };
+  return { ...opened, db, audit, store, connections, systemSecrets, warnings, refresh, imports, close: () => db.close() };
+}
+
+/** Plaintext OAuth client secrets in appsettings.json go into the vault; a failure is a warning, never a lost secret. */
+async function moveClientSecretsIntoVault(opened: OpenedVault, secrets: SystemSecrets): Promise<string[]> {
+  try {
+    return await migrateOAuthClientSecrets(opened.paths.settingsFile, opened.settings, secrets);
+  } catch (err) {
+    // Only the file could not be rewritten (the vault errors are warnings already): it still holds the secret.
+    const why = errnoOf(err) ?? (err instanceof SophonError ? err.message : 'error');
+    return [`The OAuth client secrets in ${opened.paths.settingsFile} could not be moved into the vault (${why}); they stay there in plain text until the next open.`];
+  }
 }

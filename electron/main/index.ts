@@ -98,6 +98,7 @@ async function start(): Promise<void> {
   let call: (name: Parameters<typeof dispatch>[2], input: unknown) => Promise<Envelope>;
   try {
     core = await openCore();
+    for (const warning of core.warnings) console.warn(`Sophon: ${warning}`);
     const opened = core;
     const watcher = watchConnections(opened, hub);
     stops.push(watcher.stop);

@@ -109,8 +109,11 @@ describe('dashboard in Chromium: the form for each auth method (mail server, no 
     await clientForm.getByRole('button', { name: 'Save client' }).click();
     await clientForm.waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('button', { name: 'Sign in to Gmail' }).isEnabled(), true);
-    const settings = JSON.parse(await readFile(join(home, 'config', 'appsettings.json'), 'utf8')) as { Sophon: { OAuth: Record<string, { ClientId: string }> } };
-    assert.equal(settings.Sophon.OAuth.gmail?.ClientId, 'sophon-e2e.apps.example');
+    const text = await readFile(join(home, 'config', 'appsettings.json'), 'utf8');
+    const settings = JSON.parse(text) as { Sophon: { OAuth: Record<string, { ClientId: string }> } };
+    // The file says only that a secret is set; the secret itself is sealed in the vault.
+    assert.deepEqual(settings.Sophon.OAuth.gmail, { ClientId: 'sophon-e2e.apps.example', ClientSecretInVault: true });
+    assert.ok(!text.includes(CLIENT_SECRET));
   });
 
   test('canary: the mail password and the client secret are in no HTTP response body', async () => {

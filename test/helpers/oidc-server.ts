@@ -44,6 +44,8 @@ export interface OidcServerOptions {
   accessTokenTtl?: number;
   /** Seconds between device-code polls the server asks for (default 1). */
   deviceInterval?: number;
+  /** Also register a confidential native client that must authenticate with this secret (client_secret_basic or _post). */
+  confidentialClient?: { id: string; secret: string };
 }
 
 export async function startOidcServer(options: OidcServerOptions = {}): Promise<TestOidcServer> {
@@ -65,7 +67,13 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
 
   let rotate = true;
   const configuration: Configuration = {
-    clients: [nativeClient(PUBLIC_CLIENT), nativeClient(LONG_CLIENT)],
+    clients: [
+      nativeClient(PUBLIC_CLIENT),
+      nativeClient(LONG_CLIENT),
+      ...(options.confidentialClient
+        ? [{ ...nativeClient(options.confidentialClient.id), client_secret: options.confidentialClient.secret, token_endpoint_auth_method: 'client_secret_post' as const }]
+        : []),
+    ],
     pkce: { required: () => true },
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },

@@ -1,16 +1,14 @@
-import { promises as fsp } from 'node:fs';
 import type { z } from 'zod';
 import type { EventPayload, OPERATIONS, Out } from '../../../shared/contract';
 import type { EventName, OperationName } from '../../../shared/operations';
 import type { Connection } from '../../../shared/connections';
 import type { ApiCaller } from '../api-tokens/token-store';
 import type { ServiceDefinition } from '../catalog/schema';
+import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
 import { toConnection } from '../connections/connection-service';
-import { SophonError, errnoOf } from '../errors';
+import { SophonError } from '../errors';
 import { FileKeyProtector } from '../keys/file-protector';
-import { atomicWriteFile } from '../fs/secure-fs';
 import type { SophonCore } from '../sophon-core';
-import { parseJsonText } from '../validation/parse';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
 
@@ -104,7 +102,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     return {
       settingsFile: core.paths.settingsFile,
       vault: { provider: s.Vault.Provider, keyProtector: s.Vault.KeyProtector, keychainService: s.Vault.KeychainService },
-      oauthClients: Object.fromEntries(Object.entries(s.OAuth).map(([id, c]) => [id, { clientId: c.ClientId, clientSecretSet: c.ClientSecret !== undefined }])),
+      oauthClients: Object.fromEntries(Object.entries(s.OAuth).map(([id, c]) => [id, { clientId: c.ClientId, clientSecretSet: clientSecretSet(core.settings, id) }])),
     };
   };
 
@@ -263,7 +261,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'settings.set': async (caller, input) => {
       requireAdmin(caller, 'change settings');
-      await updateOAuthClients(core, input.oauthClients);
+      await updateOAuthClients(core.paths.settingsFile, core.settings, core.systemSecrets, input.oauthClients);
       return { settings: settingsView() };
     },
 
@@ -327,36 +325,4 @@ function countAudit(core: SophonCore, f: { userId: string; connectionId?: string
   add('at <= @until', 'until', f.until);
   const row = core.db.prepare(`SELECT count(*) AS n FROM audit WHERE ${where.join(' AND ')}`).get(params) as { n: number };
   return row.n;
-}
-
-/**
- * Sets or removes `Sophon.OAuth.<service>` in appsettings.json, keeping every other key of the file
- * (atomic write, 0600), then updates the open core's settings so the next sign-in uses it.
- */
-async function updateOAuthClients(core: SophonCore, changes: Record<string, { clientId: string | null; clientSecret?: string }>): Promise<void> {
-  const file = core.paths.settingsFile;
-  let text: string | null = null;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw new SophonError('settings_invalid', `Cannot read settings file ${file} (${errnoOf(err) ?? 'error'})`);
-  }
-  const raw = text === null ? {} : parseJsonText(text, `Settings file ${file}`);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new SophonError('settings_invalid', `Settings file ${file} is not a JSON object.`);
-  const root = raw as Record<string, unknown>;
-  const sophon = (typeof root.Sophon === 'object' && root.Sophon !== null ? root.Sophon : (root.Sophon = {})) as Record<string, unknown>;
-  const oauth = (typeof sophon.OAuth === 'object' && sophon.OAuth !== null ? sophon.OAuth : (sophon.OAuth = {})) as Record<string, unknown>;
-  for (const [serviceId, change] of Object.entries(changes)) {
-    if (change.clientId === null) {
-      delete oauth[serviceId];
-      delete core.settings.Sophon.OAuth[serviceId];
-    } else {
-      // The secret is write-only: changing only the client id keeps the stored secret.
-      const secret = change.clientSecret ?? core.settings.Sophon.OAuth[serviceId]?.ClientSecret;
-      const entry = { ClientId: change.clientId, ...(secret !== undefined ? { ClientSecret: secret } : {}) };
-      oauth[serviceId] = entry;
-      core.settings.Sophon.OAuth[serviceId] = entry;
-    }
-  }
-  await atomicWriteFile(file, JSON.stringify(root, null, 2) + '\n');
 }

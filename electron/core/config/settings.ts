@@ -14,10 +14,15 @@ const VaultSettingsSchema = z.looseObject({
   KeychainService: z.string().min(1).max(200).default('Sophon'),
 });
 
-/** `Sophon.OAuth.<serviceId>`: the client Sophon is registered as at that service. Never committed: each install sets its own. */
+/**
+ * `Sophon.OAuth.<serviceId>`: the client Sophon is registered as at that service. Never committed: each
+ * install sets its own. The client secret is a vault record (`ClientSecretInVault`); a plaintext
+ * `ClientSecret` is only read to be moved there (config/oauth-clients.ts).
+ */
 const OAuthClientSettingsSchema = z.looseObject({
   ClientId: z.string().min(1).max(500),
   ClientSecret: z.string().min(1).max(500).optional(),
+  ClientSecretInVault: z.boolean().optional(),
 });
 
 /** `Sophon.Import.Auto`: on start the app looks for CLI logins and offers them (true/"offer"), imports them ("import"), or does nothing (false/"off"). */

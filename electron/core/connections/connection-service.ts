@@ -10,6 +10,7 @@ import { signIn, type OAuthInteraction } from './oauth-connect';
 import { resolveConnectionRef } from './connection-ref';
 import type { ConnectionRecord, ConnectionStore } from './connection-store';
 import { credentialFor, secretHint, secretOf } from './credential-mapping';
+import { cleanLabel, labelText } from './label';
 import { assertSingleLine, validateFields } from './fields';
 import type { TestOutcome } from './test-outcome';
 
@@ -140,7 +141,7 @@ export class ConnectionService {
 
     const id = `${service.id}-${randomBytes(5).toString('hex')}`;
     const account = grant?.account ?? outcome?.account;
-    const finalLabel = input.label === undefined && account ? this.pickLabel(userId, service, `${service.name} (${account})`) : label;
+    const finalLabel = input.label === undefined && account ? this.pickLabel(userId, service, `${service.name} (${labelText(account, 60)})`) : label;
     // Row first (pending), then the secret, then active: a crash leaves a pending row, never an orphan secret.
     this.deps.store.insertPending({
       id,
@@ -394,11 +395,6 @@ export class ConnectionService {
   }
 }
 
-function cleanLabel(label: string): string {
-  const clean = label.trim().replace(/\s+/g, ' ');
-  if (!clean || clean.length > 80 || /[\p{Cc}]/u.test(clean)) throw new SophonError('invalid_input', 'A label is 1-80 printable characters.');
-  return clean;
-}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

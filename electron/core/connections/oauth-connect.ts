@@ -1,9 +1,11 @@
+import { clientSecretFor } from '../config/oauth-clients';
 import type { Settings } from '../config/settings';
 import type { ServiceDefinition } from '../catalog/schema';
 import { SophonError } from '../errors';
 import type { OAuthClient } from '../oauth/client';
 import type { OAuthTokenSet } from '../oauth/tokens';
 import type { DeviceAuthorization } from '../oauth/device';
+import type { SystemSecrets } from '../vault/system-secrets';
 
 /** How the door shows a sign-in: it opens (or prints) the URL, or shows a device code. */
 export interface OAuthInteraction {
@@ -15,7 +17,7 @@ export interface OAuthInteraction {
 }
 
 /** The client Sophon is registered as at a service, from settings; a missing one names the setting. */
-export async function oauthClientFor(settings: Settings, settingsFile: string, service: ServiceDefinition): Promise<OAuthClient> {
+export async function oauthClientFor(settings: Settings, settingsFile: string, service: ServiceDefinition, secrets: Pick<SystemSecrets, 'get'>): Promise<OAuthClient> {
   const reg = settings.Sophon.OAuth[service.id];
   if (!reg) {
     throw new SophonError(
@@ -25,7 +27,8 @@ export async function oauthClientFor(settings: Settings, settingsFile: string, s
   }
   // openid-client is loaded only by commands that talk OAuth.
   const { createOAuthClient } = await import('../oauth/client');
-  return createOAuthClient(service, { clientId: reg.ClientId, clientSecret: reg.ClientSecret });
+  const clientSecret = await clientSecretFor(settings, settingsFile, secrets, service.id);
+  return createOAuthClient(service, { clientId: reg.ClientId, clientSecret });
 }
 
 /** Runs the sign-in the person chose: the browser with a loopback redirect, or a device code. */

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
 import { credentialFor, secretHint } from '../connections/credential-mapping';
+import { labelText } from '../connections/label';
 import { SophonError } from '../errors';
 import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { IMPORT_FIELDS, POLICY_CLAUDE_CODE_ONLY } from './broker-policy';
@@ -202,7 +203,7 @@ export class ImportService {
   private pickLabel(userId: string, service: ServiceDefinition, login: FoundLogin): string {
     // Short and telling within the service: "octocat via gh", "me@example.com via claude", "$GH_TOKEN".
     const who = clean(login.account, 60);
-    const base = (login.source === 'env' ? login.store : who ? `${who} via ${SOURCE_INFO[login.source].owner}` : `via ${SOURCE_INFO[login.source].name}`).slice(0, 76) || service.name;
+    const base = labelText(login.source === 'env' ? login.store : who ? `${who} via ${SOURCE_INFO[login.source].owner}` : `via ${SOURCE_INFO[login.source].name}`, 76) || service.name;
     if (!this.deps.store.labelTaken(userId, service.id, base)) return base;
     for (let n = 2; ; n++) if (!this.deps.store.labelTaken(userId, service.id, `${base} ${n}`)) return `${base} ${n}`;
   }

@@ -14,6 +14,7 @@ import {
 } from './credential';
 import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileError } from './format';
 import { parseVaultFileName, vaultFileName } from './ids';
+import { SYSTEM_DIR_NAME } from './system-secrets';
 
 /** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -50,9 +51,14 @@ export class LocalVaultBackend implements ICredentialVault {
   /** Key ids in use by existing files: what the key store needs when keyinfo.json is gone. */
   static async keyIdsIn(vaultDir: string): Promise<Map<string, number>> {
     const ids = new Map<string, number>();
-    for (const name of await readDirOrEmpty(vaultDir)) {
-      if (!parseVaultFileName(name)) continue;
-      const fh = await fsp.open(join(vaultDir, name), 'r').catch(() => null);
+    const systemDir = join(vaultDir, SYSTEM_DIR_NAME);
+    // System secrets (OAuth client secrets) are sealed with the same key: they count as data it protects.
+    const files = [
+      ...(await readDirOrEmpty(vaultDir)).filter((name) => parseVaultFileName(name)).map((name) => join(vaultDir, name)),
+      ...(await readDirOrEmpty(systemDir).catch(() => [])).filter((name) => name.endsWith('.vault')).map((name) => join(systemDir, name)),
+    ];
+    for (const file of files) {
+      const fh = await fsp.open(file, 'r').catch(() => null);
       if (!fh) continue;
       try {
         const { buffer, bytesRead } = await fh.read(Buffer.alloc(HEADER_BYTES), 0, HEADER_BYTES, 0);
@@ -144,6 +150,8 @@ export class LocalVaultBackend implements ICredentialVault {
     for (const name of await readDirOrEmpty(this.paths.vaultDir)) {
       const ref = parseVaultFileName(name);
       if (!ref) {
+        // Sophon's own secrets have their own folder here; they belong to no connection.
+        if (name === SYSTEM_DIR_NAME) continue;
         if (!temps.inFlight.includes(name) && !temps.removed.includes(name)) report.strays.push(name);
         continue;
       }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { In } from '../../../shared/contract';
 import { OPERATION_NAMES, type OperationName } from '../../../shared/operations';
+import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon } from '../../helpers/cli';
 import { cliStores, type CliStores } from '../../helpers/cli-stores';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -239,6 +240,11 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     await events.waitFor('"connections":[', 5000);
     const settings = (await send('settings.get', {})).json().value as { settings: { oauthClients: Record<string, { clientSecretSet: boolean }> } };
     assert.equal(settings.settings.oauthClients.gmail?.clientSecretSet, true);
+    // The client secret is in the vault only: no file of SOPHON_HOME holds it in any common encoding.
+    for (const file of await filesUnder(home.home)) {
+      const text = (await readFile(file)).toString('latin1');
+      assert.ok(!forms(CLIENT_SECRET_CANARY).some((f) => text.includes(f)), `the OAuth client secret is in ${file}`);
+    }
     events.close();
     bobEvents.close();
     assert.ok(!bobEvents.text().includes(connection.id), "another user's stream never hears of this user's connections");

@@ -1,0 +1,93 @@
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { SophonPaths } from '../config/paths';
+import { errnoOf, SophonError } from '../errors';
+import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile } from '../fs/secure-fs';
+import type { MasterKey } from '../keys/key-protector';
+import { decryptVaultFile, encryptVaultFile, VaultFileError } from './format';
+
+/**
+ * Secrets Sophon holds for itself rather than for a person's connection (today: OAuth client secrets).
+ * They live in their own folder, `vault/system/`, so nothing that lists, reconciles or verifies
+ * connections' files (`vault/{user}_{connection}.vault`) ever sees one as an unlisted credential or an
+ * orphan to delete; and they are sealed like every vault file (same key, same format) but bound to the
+ * identity "_system", which is not a valid user id, so a system file copied among the connection files
+ * (or the reverse) does not open.
+ */
+export const SYSTEM_DIR_NAME = 'system';
+const SYSTEM_USER = '_system';
+const NAME_RE = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
+const SystemSecretSchema = z.strictObject({ value: z.string().min(1) });
+
+export type KeySource = () => Promise<MasterKey>;
+
+export function systemDir(paths: SophonPaths): string {
+  return join(paths.vaultDir, SYSTEM_DIR_NAME);
+}
+
+/** The record an OAuth client secret is kept under: one per service. */
+export function oauthClientSecretName(serviceId: string): string {
+  return `oauth-client-${serviceId}`;
+}
+
+export class SystemSecrets {
+  private dirReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly paths: SophonPaths,
+    private readonly key: KeySource,
+  ) {}
+
+  fileFor(name: string): string {
+    if (!NAME_RE.test(name)) throw new SophonError('internal', `Invalid system secret name ${JSON.stringify(name.slice(0, 80))}.`);
+    return join(systemDir(this.paths), `${name}.vault`);
+  }
+
+  async get(name: string): Promise<string | null> {
+    const file = this.fileFor(name);
+    const data = await readSmallFile(file);
+    if (data === null) return null;
+    const plaintext = decryptVaultFile(file, await this.key(), SYSTEM_USER, name, data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(plaintext.toString('utf8'));
+    } catch {
+      throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a secret (not JSON).');
+    }
+    const result = SystemSecretSchema.safeParse(parsed);
+    if (!result.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a valid secret.');
+    return result.data.value;
+  }
+
+  async put(name: string, value: string): Promise<void> {
+    const file = this.fileFor(name);
+    const key = await this.key();
+    this.dirReady ??= ensurePrivateDir(this.paths.vaultDir).then(() => ensurePrivateDir(systemDir(this.paths)));
+    await this.dirReady;
+    await atomicWriteFile(file, encryptVaultFile(key, SYSTEM_USER, name, Buffer.from(JSON.stringify({ value }), 'utf8')));
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const file = this.fileFor(name);
+    try {
+      await fsp.unlink(file);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return false;
+      throw err;
+    }
+    await fsyncDir(systemDir(this.paths));
+    return true;
+  }
+
+  /** Every system secret file's name (without `.vault`): for the key store, which must count them. */
+  static async fileNames(paths: SophonPaths): Promise<string[]> {
+    try {
+      return (await fsp.readdir(systemDir(paths))).filter((n) => n.endsWith('.vault') && NAME_RE.test(n.slice(0, -'.vault'.length)));
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return [];
+      throw err;
+    }
+  }
+}
