@@ -30,7 +30,7 @@ async function filesHolding(home: string, secret: string): Promise<string[]> {
 }
 
 function operations(core: SophonCore) {
-  const ops = createOperations({ core, emit: () => undefined });
+  const ops = createOperations({ core, ownerUserId: admin.userId, emit: () => undefined });
   return async <T>(name: string, input: unknown): Promise<{ value: T; text: string }> => {
     const envelope: Envelope = await dispatch(ops, admin, name, input);
     const text = JSON.stringify(envelope);
