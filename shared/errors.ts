@@ -15,6 +15,12 @@ export const ErrorCodes = [
   'keychain_unavailable',
   'vault_file_corrupt',
   'vault_provider_unavailable',
+  /** sophon.db is not a database or is damaged; `sophon vault recover` rebuilds it from the vault files. */
+  'database_corrupt',
+  /** SOPHON_HOME (or a file in it) cannot be written: a read-only mount or no permission. */
+  'storage_readonly',
+  /** The disk (or the user's quota) holding SOPHON_HOME is full. */
+  'storage_full',
   /** REST/IPC: no API token, or one that is not known. */
   'unauthorized',
   /** REST/IPC: the caller may not do this (wrong Host or Origin, another user's data, admin only). */

@@ -68,5 +68,8 @@ export const HTTP_STATUS_OF_CODE: Record<ErrorCode, number> = {
   keychain_unavailable: 500,
   vault_file_corrupt: 500,
   vault_provider_unavailable: 500,
+  database_corrupt: 500,
+  storage_readonly: 500,
+  storage_full: 507,
   internal: 500,
 };

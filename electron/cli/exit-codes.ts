@@ -33,6 +33,11 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'keychain_unavailable':
     case 'vault_file_corrupt':
     case 'vault_provider_unavailable':
+    case 'database_corrupt':
+    // The data folder cannot hold what Sophon must write: a storage problem like a vault file that
+    // fails to open, not a configuration one (no setting fixes a full disk).
+    case 'storage_readonly':
+    case 'storage_full':
       return ExitCode.vault;
     case 'settings_invalid':
       return ExitCode.config;

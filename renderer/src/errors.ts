@@ -18,6 +18,9 @@ const SENTENCES: Record<string, string> = {
   keychain_unavailable: 'The system keychain is not answering. Unlock it (or start your keyring service) and try again.',
   vault_file_corrupt: 'A stored credential failed its integrity check. Run Verify on the Vault page to see which one.',
   vault_provider_unavailable: 'The configured vault provider is not available on this machine.',
+  database_corrupt: 'Sophon’s database (sophon.db) is damaged. Run `sophon vault recover` in a terminal to rebuild it from the vault files.',
+  storage_readonly: 'Sophon cannot write to its data folder (it is read-only or not yours). Make it writable, then try again.',
+  storage_full: 'The disk holding Sophon’s data folder is full. Free some space, then try again.',
   internal: 'Something went wrong inside Sophon. Try again; if it keeps happening, run the same action with `sophon … --debug` in a terminal.',
   dashboard_unreachable: 'The Sophon dashboard server stopped answering. Is `sophon dashboard` still running?',
 };
