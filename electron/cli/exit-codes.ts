@@ -28,14 +28,14 @@ export function exitCodeFor(code: ErrorCode): number {
       return ExitCode.usage;
     case 'unreachable':
       return ExitCode.unreachable;
+    // A full disk or a read-only data folder is a storage problem like a vault file that fails to open,
+    // not a configuration one: no setting fixes it.
     case 'vault_key_missing':
     case 'vault_key_mismatch':
     case 'keychain_unavailable':
     case 'vault_file_corrupt':
     case 'vault_provider_unavailable':
     case 'database_corrupt':
-    // The data folder cannot hold what Sophon must write: a storage problem like a vault file that
-    // fails to open, not a configuration one (no setting fixes a full disk).
     case 'storage_readonly':
     case 'storage_full':
       return ExitCode.vault;
