@@ -14,6 +14,7 @@ import {
 } from './credential';
 import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileError } from './format';
 import { parseVaultFileName, vaultFileName } from './ids';
+import { settleRefreshLock } from './refresh-lock';
 
 /** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -144,6 +145,7 @@ export class LocalVaultBackend implements ICredentialVault {
     for (const name of await readDirOrEmpty(this.paths.vaultDir)) {
       const ref = parseVaultFileName(name);
       if (!ref) {
+        if (await settleRefreshLock(this.paths.vaultDir, name)) continue;
         if (!temps.inFlight.includes(name) && !temps.removed.includes(name)) report.strays.push(name);
         continue;
       }
