@@ -2,7 +2,7 @@ import { closeSync, chmodSync, existsSync, openSync, readFileSync } from 'node:f
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { errnoOf, isSophonError, SophonError } from '../errors';
+import { isSophonError, SophonError } from '../errors';
 import { ensurePrivateDir, FILE_MODE } from '../fs/secure-fs';
 import { databaseError, isReadOnlyErrno, storageWriteError } from '../fs/storage-errors';
 import { MIGRATIONS } from './migrations';
@@ -54,15 +54,16 @@ export async function openDatabase(file: string, migrations: readonly string[] =
   } catch (err) {
     db?.close();
     const error = databaseError(err, file);
-    if (options.readOnlyFallback && isSophonError(error, 'storage_readonly')) return openReadOnly(file, migrations);
+    // A full disk leaves no room for the -shm file a WAL reader needs: reading a copy in memory still works.
+    if (options.readOnlyFallback && (isSophonError(error, 'storage_readonly') || isSophonError(error, 'storage_full'))) return openReadOnly(file, migrations);
     throw error;
   }
 }
 
 /**
  * Read-only: SQLite itself where it can (the -wal and -shm files are there), else a copy in memory of
- * the file (which a read-only folder keeps from changing under us), or an empty schema when there is no
- * file yet. `query_only` makes every write fail, so nothing written is silently lost.
+ * the file (on a read-only folder nothing changes it under us; on a full disk nothing can write it), or
+ * an empty schema when there is no file yet. `query_only` makes every write fail, so nothing written is silently lost.
  */
 function openReadOnly(file: string, migrations: readonly string[]): Database {
   const Sqlite = sqlite();
@@ -73,7 +74,7 @@ function openReadOnly(file: string, migrations: readonly string[]): Database {
       db = new Sqlite(file, { readonly: true, fileMustExist: true, nativeBinding: binding });
       schemaVersion(db);
     } catch (err) {
-      if (errnoOf(err) !== 'SQLITE_CANTOPEN') throw err;
+      if (isSophonError(databaseError(err, file), 'database_corrupt')) throw err;
       const image = existsSync(file) ? readFileSync(file) : null;
       // A WAL database cannot be deserialized as one: bytes 18-19 (write and read version 2) say WAL.
       if (image && image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;

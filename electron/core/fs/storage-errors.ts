@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoOf, isSophonError, SophonError } from '../errors';
 
@@ -52,9 +53,9 @@ export function databaseError(err: unknown, file: string): unknown {
   if (code.startsWith('SQLITE_READONLY')) {
     return new SophonError('storage_readonly', `Cannot write ${file}: it or its folder ${dirname(file)} is read-only (${code}); make it writable, or set SOPHON_HOME to a writable folder.`, { cause: err });
   }
-  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_IOERR_FSYNC') {
-    // SQLITE_IOERR_WRITE is what a full disk often looks like when the WAL grows.
-    return new SophonError('storage_full', `Cannot write ${file}: the disk is full or failing (${code}); free some space and try again.`, { cause: err });
+  if (code === 'SQLITE_FULL' || (code.startsWith('SQLITE_IOERR') && diskFull(dirname(file)))) {
+    // A full disk often reaches SQLite as an I/O error (growing the -shm or -wal file): the folder's free space tells.
+    return new SophonError('storage_full', `Cannot write ${file}: the disk is full (${code}); free some space and try again.`, { cause: err });
   }
   return err;
 }
@@ -68,4 +69,13 @@ export function unhandledStorageError(err: unknown): unknown {
   if (code !== 'EROFS' && (code === undefined || !FULL.has(code))) return err;
   const path = typeof err === 'object' && err !== null && 'path' in err && typeof err.path === 'string' ? err.path : undefined;
   return path === undefined ? err : storageWriteError(err, path);
+}
+
+/** No block left for the user in the file system holding `dir` (false where that cannot be told). */
+function diskFull(dir: string): boolean {
+  try {
+    return statfsSync(dir).bavail === 0;
+  } catch {
+    return false;
+  }
 }
