@@ -25,7 +25,7 @@ export function storageWriteError(err: unknown, path: string): unknown {
     return new SophonError('storage_readonly', `Cannot write ${path}: permission denied (${code}); make ${dirname(path)} writable by you, or set SOPHON_HOME to a writable folder.`, { cause: err });
   }
   if (code !== undefined && FULL.has(code)) {
-    return new SophonError('storage_full', `Cannot write ${path}: the disk is full (${code}); free some space and try again (nothing was half-written).`, { cause: err });
+    return new SophonError('storage_full', `Cannot write ${path}: the disk is full (${code}); free some space and try again.`, { cause: err });
   }
   return err;
 }
