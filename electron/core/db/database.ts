@@ -70,10 +70,13 @@ function openReadOnly(file: string, migrations: readonly string[]): Database {
   const binding = nativeBinding();
   let db: Database;
   try {
+    let direct: Database | undefined;
     try {
-      db = new Sqlite(file, { readonly: true, fileMustExist: true, nativeBinding: binding });
-      schemaVersion(db);
+      direct = new Sqlite(file, { readonly: true, fileMustExist: true, nativeBinding: binding });
+      schemaVersion(direct);
+      db = direct;
     } catch (err) {
+      direct?.close();
       if (isSophonError(databaseError(err, file), 'database_corrupt')) throw err;
       const image = existsSync(file) ? readFileSync(file) : null;
       // A WAL database cannot be deserialized as one: bytes 18-19 (write and read version 2) say WAL.
