@@ -19,6 +19,12 @@ export const ErrorCodes = [
   'key_protector_unavailable',
   /** The key protector refused the PIN (or it is locked); Sophon never retries one. */
   'key_pin_incorrect',
+  /** sophon.db is not a database or is damaged; `sophon vault recover` rebuilds it from the vault files. */
+  'database_corrupt',
+  /** SOPHON_HOME (or a file in it) cannot be written: a read-only mount or no permission. */
+  'storage_readonly',
+  /** The disk (or the user's quota) holding SOPHON_HOME is full. */
+  'storage_full',
   /** REST/IPC: no API token, or one that is not known. */
   'unauthorized',
   /** REST/IPC: the caller may not do this (wrong Host or Origin, another user's data, admin only). */

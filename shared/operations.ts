@@ -70,5 +70,8 @@ export const HTTP_STATUS_OF_CODE: Record<ErrorCode, number> = {
   vault_provider_unavailable: 500,
   key_protector_unavailable: 500,
   key_pin_incorrect: 500,
+  database_corrupt: 500,
+  storage_readonly: 500,
+  storage_full: 507,
   internal: 500,
 };

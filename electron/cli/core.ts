@@ -1,16 +1,23 @@
+import { databaseError } from '../core/fs/storage-errors';
 import { openCore, type SophonCore } from '../core/sophon-core';
 import { assertValidId } from '../core/vault/ids';
 import { AmbiguousConnectionError } from '../core/connections/connection-ref';
 import type { CommandContext } from './context';
 import { askSecretField, choose } from './prompt';
 
-/** Opens the core for one command and always closes the database after it. */
-export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>): Promise<T> {
+/**
+ * Opens the core for one command and always closes the database after it. `readsOnly`: the command
+ * writes nothing, so it works on a read-only SOPHON_HOME. SQLite's errors (a damaged file, a full
+ * disk) become one line naming sophon.db.
+ */
+export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>, options: { readsOnly?: boolean } = {}): Promise<T> {
   assertValidId('user', ctx.global.user);
-  const core = await openCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
+  const core = await openCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: options.readsOnly });
   for (const warning of core.warnings) ctx.io.err(`warning: ${warning}`);
   try {
     return await fn(core);
+  } catch (err) {
+    throw databaseError(err, core.paths.database);
   } finally {
     core.close();
   }

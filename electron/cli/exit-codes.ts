@@ -28,6 +28,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return ExitCode.usage;
     case 'unreachable':
       return ExitCode.unreachable;
+    // A full disk or a read-only data folder is a storage problem like a vault file that fails to open,
+    // not a configuration one: no setting fixes it.
     case 'vault_key_missing':
     case 'vault_key_mismatch':
     case 'keychain_unavailable':
@@ -35,6 +37,9 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'vault_provider_unavailable':
     case 'key_protector_unavailable':
     case 'key_pin_incorrect':
+    case 'database_corrupt':
+    case 'storage_readonly':
+    case 'storage_full':
       return ExitCode.vault;
     case 'settings_invalid':
       return ExitCode.config;

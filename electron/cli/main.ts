@@ -19,14 +19,18 @@ export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.
     if (list) return await runPlainList(list, io, env);
     const { CommanderError } = await import('commander');
     const { buildProgram } = await import('./program');
+    const { oneLineUsageErrors } = await import('./usage-errors');
     let exit: number = ExitCode.ok;
     const program = buildProgram(io, env, (code) => (exit = code));
+    const reportUsage = oneLineUsageErrors(program, io);
     try {
       await program.parseAsync(argv, { from: 'user' });
       return exit;
     } catch (err) {
-      if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-      throw err;
+      if (!(err instanceof CommanderError)) throw err;
+      if (err.exitCode === 0) return ExitCode.ok;
+      reportUsage(err);
+      return ExitCode.usage;
     }
   } catch (err) {
     return reportError(io, argv, err);

@@ -18,7 +18,6 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--home <dir>', 'data folder (default: $SOPHON_HOME or ~/.sophon)')
     .option('--user <id>', 'user id (default: $SOPHON_USER or "default")')
     .option('--debug', 'show stack traces of errors')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 

@@ -1,9 +1,11 @@
 import { isSophonError } from '../core/errors';
+import { unhandledStorageError } from '../core/fs/storage-errors';
 import { exitCodeFor, ExitCode } from './exit-codes';
 import type { CliIO } from './io';
 
 /** An error that ended a command: one line on stderr (and its stack with --debug), and its exit code. */
-export function reportError(io: CliIO, argv: readonly string[], err: unknown): number {
+export function reportError(io: CliIO, argv: readonly string[], thrown: unknown): number {
+  const err = unhandledStorageError(thrown);
   const debug = argv.includes('--debug');
   if (isSophonError(err)) {
     io.err(`sophon: ${err.message}`);

@@ -3,7 +3,7 @@ import type { ServiceDefinition } from './catalog/schema';
 import { ConnectionService, type CatalogView, type ConnectionTester, type Revoker } from './connections/connection-service';
 import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
-import { openDatabase, type Database } from './db/database';
+import { isReadOnly, openDatabase, type Database } from './db/database';
 import { migrateOAuthClientSecrets } from './config/oauth-clients';
 import { errnoOf, SophonError } from './errors';
 import type { ImportService } from './import/importer';
@@ -33,6 +33,11 @@ export interface OpenCoreOptions extends OpenVaultOptions {
   /** Stand-ins are for tests of this composition only; every door passes nothing. */
   tester?: ConnectionTester;
   catalog?: (connectorsDir: string) => Promise<CatalogView>;
+  /**
+   * For commands that only read (`connect list`, `audit`): where SOPHON_HOME cannot be written, open
+   * sophon.db read-only and skip the reconcile (which writes) instead of failing.
+   */
+  readOnlyFallback?: boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     return next;
   };
   const opened = await openVault({ ...options, refresher: options.refresher ?? lazyRefresher });
-  const db = await openDatabase(opened.paths.database);
+  const db = await openDatabase(opened.paths.database, undefined, { readOnlyFallback: options.readOnlyFallback });
   const audit = new AuditLog(db);
   const store = new ConnectionStore(db);
   noteGrant = (ref, credential) => {
@@ -114,7 +119,8 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     });
   };
 
-  await connections.reconcile();
+  // Read-only, the rows stay as they are: reconciling them with the vault folder is the next writer's job.
+  if (!isReadOnly(db)) await connections.reconcile();
   const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));

@@ -20,6 +20,9 @@ const SENTENCES: Record<string, string> = {
   vault_provider_unavailable: 'The configured vault provider is not available on this machine.',
   key_protector_unavailable: 'The hardware token that protects the vault key cannot be reached. Insert it (or check its settings) and try again.',
   key_pin_incorrect: 'The hardware token refused its PIN. Store the right PIN with `sophon vault pkcs11-pin`; Sophon does not retry a refused PIN.',
+  database_corrupt: 'Sophon’s database (sophon.db) is damaged. Run `sophon vault recover` in a terminal to rebuild it from the vault files.',
+  storage_readonly: 'Sophon cannot write to its data folder (it is read-only or not yours). Make it writable, then try again.',
+  storage_full: 'The disk holding Sophon’s data folder is full. Free some space, then try again.',
   internal: 'Something went wrong inside Sophon. Try again; if it keeps happening, run the same action with `sophon … --debug` in a terminal.',
   dashboard_unreachable: 'The Sophon dashboard server stopped answering. Is `sophon dashboard` still running?',
 };

@@ -32,6 +32,11 @@ export interface TestOidcServer {
   tamperIssuer(value: string | null): void;
   /** Whether a refresh issues a new refresh token (default true) or keeps the old one valid. */
   rotateRefreshTokens(on: boolean): void;
+  /**
+   * The next token request of `grantType` is held unanswered until `release()`; `reached` resolves
+   * when it arrives (a test can then kill its sender mid-request).
+   */
+  holdTokenRequest(grantType: string): { reached: Promise<void>; release(): void };
   /** The next `count` device-code polls are answered `slow_down`. */
   slowDownDevicePolls(count: number): void;
   /** A catalog entry for this server (the OIDC issuer is discovered). */
@@ -112,6 +117,7 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
   const failures: { remaining: number; failure: TokenFailure }[] = [];
   let issOverride: string | null = null;
   let slowDowns = 0;
+  let hold: { grantType: string; arrived: () => void; released: Promise<void> } | undefined;
 
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     if (ctx.method === 'POST' && ctx.path === '/token') {
@@ -129,6 +135,15 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
         ctx.status = injected.failure.status;
         ctx.set('cache-control', 'no-store');
         ctx.body = { error: injected.failure.error, error_description: 'injected by the test server' };
+        return;
+      }
+      if (hold && hold.grantType === grantType) {
+        const held = hold;
+        hold = undefined;
+        held.arrived();
+        await held.released;
+        ctx.status = 503;
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'held by the test server' };
         return;
       }
       if (grantType === DEVICE_GRANT && slowDowns > 0) {
@@ -161,6 +176,14 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
     issuer,
     provider,
     tokenRequests: (grantType) => counts.get(grantType) ?? 0,
+    holdTokenRequest: (grantType) => {
+      let arrived!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((r) => (arrived = r));
+      const released = new Promise<void>((r) => (release = r));
+      hold = { grantType, arrived, released };
+      return { reached, release };
+    },
     failTokenRequests: (count, failure) => {
       failures.push({ remaining: count, failure });
     },

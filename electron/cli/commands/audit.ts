@@ -55,5 +55,5 @@ export async function audit(ctx: CommandContext, raw: unknown): Promise<number> 
         ]),
       );
     return ExitCode.ok;
-  });
+  }, { readsOnly: true });
 }

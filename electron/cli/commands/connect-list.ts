@@ -47,5 +47,5 @@ export async function connectList(ctx: CommandContext, opts: { json?: boolean; a
         ]),
       );
     return ExitCode.ok;
-  });
+  }, { readsOnly: true });
 }

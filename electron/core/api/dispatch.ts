@@ -1,6 +1,7 @@
 import { OPERATIONS, type Envelope } from '../../../shared/contract';
 import { isOperationName } from '../../../shared/operations';
 import { SophonError } from '../errors';
+import { databaseError, unhandledStorageError } from '../fs/storage-errors';
 import { validate } from '../validation/parse';
 import type { Caller, OperationImpls } from './operations';
 
@@ -23,7 +24,9 @@ export async function dispatch(impls: OperationImpls, caller: Caller, name: stri
   }
 }
 
-export function toErrorInfo(err: unknown): { code: SophonError['code']; message: string } {
+export function toErrorInfo(thrown: unknown): { code: SophonError['code']; message: string } {
+  // A damaged sophon.db, a full disk, a read-only folder: a person can act on these (their messages hold only paths).
+  const err = unhandledStorageError(databaseError(thrown, 'sophon.db'));
   if (err instanceof SophonError) return { code: err.code, message: err.message };
   return { code: 'internal', message: 'Unexpected error inside Sophon (nothing was shown of it, as it could contain data; see the app log or run the CLI with --debug).' };
 }

@@ -1,9 +1,10 @@
-import { closeSync, chmodSync, existsSync, openSync } from 'node:fs';
+import { closeSync, chmodSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { SophonError } from '../errors';
+import { isSophonError, SophonError } from '../errors';
 import { ensurePrivateDir, FILE_MODE } from '../fs/secure-fs';
+import { databaseError, isReadOnlyErrno, storageWriteError } from '../fs/storage-errors';
 import { MIGRATIONS } from './migrations';
 
 export type Database = BetterSqlite3.Database;
@@ -11,27 +12,102 @@ export type Database = BetterSqlite3.Database;
 // The CLI and tests run as ES modules, the Electron main bundle as CommonJS (where require exists).
 const nodeRequire: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url);
 
+export interface OpenDatabaseOptions {
+  /**
+   * When the folder or the file cannot be written (a read-only mount, another user's folder), open it
+   * read-only instead of failing: for commands that only read. `isReadOnly(db)` then says so.
+   */
+  readOnlyFallback?: boolean;
+}
+
+const readOnlyDatabases = new WeakSet<Database>();
+
+/** True when openDatabase fell back to reading only: every write to it fails with storage_readonly. */
+export function isReadOnly(db: Database): boolean {
+  return readOnlyDatabases.has(db);
+}
+
 /**
  * Opens sophon.db: private to the user (SQLite gives its -wal and -shm files the database file's mode),
  * WAL so the app and the CLI read while the other writes, and a busy timeout so they wait rather than fail.
+ * A damaged file is database_corrupt (naming `sophon vault recover`), never an unexpected error.
  */
-export async function openDatabase(file: string, migrations: readonly string[] = MIGRATIONS): Promise<Database> {
-  await ensurePrivateDir(dirname(file));
-  // Create it 0600 before SQLite does, which would use the umask.
-  closeSync(openSync(file, 'a', FILE_MODE));
-  if (process.platform !== 'win32') chmodSync(file, FILE_MODE);
+export async function openDatabase(file: string, migrations: readonly string[] = MIGRATIONS, options: OpenDatabaseOptions = {}): Promise<Database> {
+  try {
+    await ensurePrivateDir(dirname(file));
+    // Create it 0600 before SQLite does, which would use the umask.
+    closeSync(openSync(file, 'a', FILE_MODE));
+    if (process.platform !== 'win32') chmodSync(file, FILE_MODE);
+  } catch (err) {
+    if (options.readOnlyFallback && isReadOnlyErrno(err)) return openReadOnly(file, migrations);
+    throw storageWriteError(err, file);
+  }
+  let db: Database | undefined;
+  try {
+    db = new (sqlite())(file, { nativeBinding: nativeBinding() });
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    migrate(db, migrations, file);
+    return db;
+  } catch (err) {
+    db?.close();
+    const error = databaseError(err, file);
+    // A full disk leaves no room for the -shm file a WAL reader needs: reading a copy in memory still works.
+    if (options.readOnlyFallback && (isSophonError(error, 'storage_readonly') || isSophonError(error, 'storage_full'))) return openReadOnly(file, migrations);
+    throw error;
+  }
+}
+
+/**
+ * Read-only: SQLite itself where it can (the -wal and -shm files are there), else a copy in memory of
+ * the file (on a read-only folder nothing changes it under us; on a full disk nothing can write it), or
+ * an empty schema when there is no file yet. `query_only` makes every write fail, so nothing written is silently lost.
+ */
+function openReadOnly(file: string, migrations: readonly string[]): Database {
+  const Sqlite = sqlite();
+  const binding = nativeBinding();
+  let db: Database;
+  try {
+    let direct: Database | undefined;
+    try {
+      direct = new Sqlite(file, { readonly: true, fileMustExist: true, nativeBinding: binding });
+      schemaVersion(direct);
+      db = direct;
+    } catch (err) {
+      direct?.close();
+      if (isSophonError(databaseError(err, file), 'database_corrupt')) throw err;
+      const image = existsSync(file) ? readFileSync(file) : null;
+      // A WAL database cannot be deserialized as one: bytes 18-19 (write and read version 2) say WAL.
+      if (image && image.length >= 20 && image[18] === 2 && image[19] === 2) image[18] = image[19] = 1;
+      db = image && image.length > 0 ? new Sqlite(image, { nativeBinding: binding }) : new Sqlite(':memory:', { nativeBinding: binding });
+      if (!image || image.length === 0) migrate(db, migrations, file);
+    }
+    db.pragma('query_only = ON');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw databaseError(err, file);
+  }
+  const version = schemaVersion(db);
+  if (version !== migrations.length) {
+    db.close();
+    throw new SophonError(
+      version < migrations.length ? 'storage_readonly' : 'internal',
+      version < migrations.length
+        ? `${file} needs its schema updated (version ${version} to ${migrations.length}), but ${dirname(file)} is read-only; run Sophon once with it writable.`
+        : `${file} has schema version ${version}, newer than this Sophon knows (${migrations.length}); update Sophon.`,
+    );
+  }
+  readOnlyDatabases.add(db);
+  return db;
+}
+
+function sqlite(): typeof BetterSqlite3 {
   // The CLI bundle carries better-sqlite3's JavaScript (compiled with the rest, from the code cache)
   // and hands it the addon's path: the native module loads here, when a database is opened. Where the
   // addon is not at that path, the package from node_modules finds it its own way.
-  const addon = nativeBinding();
-  const Sqlite = addon ? BetterSqlite3 : (nodeRequire('better-sqlite3') as typeof BetterSqlite3);
-  const db = new Sqlite(file, { nativeBinding: addon });
-  db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  db.pragma('synchronous = NORMAL');
-  migrate(db, migrations, file);
-  return db;
+  return nativeBinding() ? BetterSqlite3 : (nodeRequire('better-sqlite3') as typeof BetterSqlite3);
 }
 
 /**
@@ -39,7 +115,12 @@ export async function openDatabase(file: string, migrations: readonly string[] =
  * package, which probes a dozen paths on every start. Undefined (let `bindings` search) where it is
  * not there, e.g. a prebuilt binary in another folder, and in Electron (asar-packed apps).
  */
+let addonPath: { path: string | undefined } | undefined;
 function nativeBinding(): string | undefined {
+  return (addonPath ??= { path: findNativeBinding() }).path;
+}
+
+function findNativeBinding(): string | undefined {
   if (process.versions.electron !== undefined) return undefined;
   try {
     const addon = join(dirname(nodeRequire.resolve('better-sqlite3')), '..', 'build', 'Release', 'better_sqlite3.node');

@@ -2,16 +2,38 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from '../errors';
+import { storageWriteError, writingTo } from './storage-errors';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 
-/** Creates the folder (and parents) private to the user, and tightens an existing one. */
+/**
+ * Creates the folder (and parents) private to the user, and tightens an existing one. A folder that
+ * cannot be created or tightened (read-only, not the user's, disk full) is a one-line SophonError.
+ */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  try {
+    await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  } catch (err) {
+    throw storageWriteError(await whyNoFolder(dir, err), dir);
+  }
   if (process.platform !== 'win32') {
     const st = await fsp.stat(dir);
-    if ((st.mode & 0o777) !== DIR_MODE) await fsp.chmod(dir, DIR_MODE);
+    if ((st.mode & 0o777) !== DIR_MODE) await writingTo(dir, () => fsp.chmod(dir, DIR_MODE));
+  }
+}
+
+/** A recursive mkdir under a read-only mount says ENOENT: ask the nearest existing parent why instead. */
+async function whyNoFolder(dir: string, err: unknown): Promise<unknown> {
+  if (errnoOf(err) !== 'ENOENT') return err;
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    try {
+      await fsp.access(parent, constants.W_OK);
+      return err;
+    } catch (accessErr) {
+      if (errnoOf(accessErr) !== 'ENOENT') return accessErr;
+    }
+    if (dirname(parent) === parent) return err;
   }
 }
 
@@ -52,7 +74,11 @@ async function writeTemp(path: string, data: Uint8Array | string): Promise<strin
  * Replaces `path` so that a reader, or a crash at any instant, sees either the old or the new content:
  * temp file in the same folder, fsync, rename over the target, fsync the folder.
  */
-export async function atomicWriteFile(path: string, data: Uint8Array | string): Promise<void> {
+export function atomicWriteFile(path: string, data: Uint8Array | string): Promise<void> {
+  return writingTo(path, () => replaceFile(path, data));
+}
+
+async function replaceFile(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = await writeTemp(path, data);
   try {
     await fsp.rename(tmp, path);
@@ -67,7 +93,11 @@ export async function atomicWriteFile(path: string, data: Uint8Array | string): 
  * Writes `path` only if nothing is there yet, atomically (hard link of a complete temp file).
  * Returns false when another writer got there first; that writer's content is left untouched.
  */
-export async function createFileExclusive(path: string, data: Uint8Array | string): Promise<boolean> {
+export function createFileExclusive(path: string, data: Uint8Array | string): Promise<boolean> {
+  return writingTo(path, () => linkNewFile(path, data));
+}
+
+async function linkNewFile(path: string, data: Uint8Array | string): Promise<boolean> {
   const tmp = await writeTemp(path, data);
   try {
     await fsp.link(tmp, path);

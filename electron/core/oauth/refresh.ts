@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
-import lockfile from 'proper-lockfile';
 import { SophonError } from '../errors';
 import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from '../vault/credential';
 import { vaultFileName } from '../vault/ids';
 import { REFRESH_MARGIN_MS } from '../vault/local-vault';
+import { acquireRefreshLock, RefreshLockBusyError } from '../vault/refresh-lock';
 import type { OAuthClient } from './client';
 import { OAuthError, toOAuthError } from './errors';
 import { tokenSetFrom } from './tokens';
@@ -51,7 +51,8 @@ interface Failure {
 
 /**
  * Keeps OAuth tokens fresh. One refresh per connection at a time: callers in this process share one promise,
- * and processes take a lock file next to the vault file, then re-read the credential, so a refresh that
+ * and processes take a lock file next to the vault file (vault/refresh-lock: one whose owner died is taken
+ * over at once), then re-read the credential, so a refresh that
  * another process has just done is reused and a rotated refresh token is never sent twice. The new tokens are
  * in the vault before the lock is released.
  */
@@ -91,17 +92,12 @@ export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher 
     const file = join(options.vaultDir, vaultFileName(ref.userId, ref.connectionId));
     let release: () => Promise<void>;
     try {
-      release = await lockfile.lock(file, {
-        realpath: false,
-        lockfilePath: `${file}.refresh.lock`,
-        stale: 30_000,
-        update: 5_000,
-        retries: { retries: Math.ceil(lockWaitMs / 200), minTimeout: 20, maxTimeout: 200, factor: 1.3 },
-        // A lock lost mid-refresh (the machine slept past `stale`) is not worth crashing for: the write is atomic.
-        onCompromised: () => undefined,
-      });
-    } catch {
-      throw new OAuthError('unreachable', `Another Sophon process has been refreshing connection ${ref.connectionId} for over ${Math.round(lockWaitMs / 1000)} s; try again.`);
+      release = await acquireRefreshLock(file, lockWaitMs);
+    } catch (err) {
+      if (err instanceof RefreshLockBusyError) {
+        throw new OAuthError('unreachable', `Another Sophon process has been refreshing connection ${ref.connectionId} for over ${Math.round(lockWaitMs / 1000)} s; try again.`);
+      }
+      throw err;
     }
     try {
       const vault = options.vault();

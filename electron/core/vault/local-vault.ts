@@ -15,6 +15,7 @@ import {
 import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileError } from './format';
 import { parseVaultFileName, vaultFileName } from './ids';
 import { SYSTEM_DIR_NAME } from './system-secrets';
+import { settleRefreshLock } from './refresh-lock';
 
 /** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -152,6 +153,7 @@ export class LocalVaultBackend implements ICredentialVault {
       if (!ref) {
         // Sophon's own secrets have their own folder here; they belong to no connection.
         if (name === SYSTEM_DIR_NAME) continue;
+        if (await settleRefreshLock(this.paths.vaultDir, name)) continue;
         if (!temps.inFlight.includes(name) && !temps.removed.includes(name)) report.strays.push(name);
         continue;
       }

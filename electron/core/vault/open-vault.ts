@@ -37,7 +37,8 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedV
   const provider = settings.Sophon.Vault.Provider;
   if (!(VAULT_PROVIDERS as readonly string[]).includes(provider)) {
     throw new SophonError(
-      'vault_provider_unavailable',
+      // Nothing is unavailable: the setting names a provider this build does not have, which the setting fixes.
+      'settings_invalid',
       `Sophon.Vault.Provider is ${JSON.stringify(provider)} in ${paths.settingsFile}, but this version of Sophon has only: ${VAULT_PROVIDERS.join(', ')}.`,
     );
   }

@@ -71,11 +71,14 @@ describe('sophon vault status / verify', async () => {
     assert.equal((await sophon(['vault', 'verify'], { home })).code, 0);
   });
 
-  test('settings problems are one clear line naming the setting', async () => {
-    const other = await tempHome({ Sophon: { Vault: { Provider: 'azure-keyvault' } } });
+  test('settings problems are one clear line naming the setting, and exit 7 (a provider this build lacks is a bad setting)', async () => {
+    const other = await tempHome({ Sophon: { Vault: { Provider: 'cloud' } } });
     const r = await sophon(['vault', 'status'], { home: other.home });
-    assert.equal(r.code, 6);
-    assert.match(r.stderr, /^sophon: Sophon\.Vault\.Provider is "azure-keyvault" in .*appsettings\.json, but this version of Sophon has only: local\.\n$/);
+    assert.equal(r.code, 7);
+    assert.match(r.stderr, /^sophon: Sophon\.Vault\.Provider is "cloud" in .*appsettings\.json, but this version of Sophon has only: local\.\n$/);
+    const list = await sophon(['connect', 'list'], { home: other.home });
+    assert.equal(list.code, 7);
+    assert.equal(list.stderr, r.stderr);
     await writeFile(join(other.home, 'config', 'appsettings.json'), '{"Sophon": {"Vault": ');
     const bad = await sophon(['vault', 'status'], { home: other.home });
     assert.equal(bad.code, 7);

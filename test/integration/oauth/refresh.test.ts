@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +14,7 @@ import { createOAuthRefresher, type OAuthRefresher, type RefresherOptions } from
 import { revokeTokens } from '../../../electron/core/oauth/revoke';
 import { credentialFromTokens, type OAuthTokenSet } from '../../../electron/core/oauth/tokens';
 import type { CredentialRef } from '../../../electron/core/vault/credential';
+import { vaultFileName } from '../../../electron/core/vault/ids';
 import { openVault, type OpenedVault } from '../../../electron/core/vault/open-vault';
 import { launchBrowser } from '../../helpers/browser';
 import { tempHome } from '../../helpers/home';
@@ -227,6 +230,61 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     // The stored (rotated) refresh token is the live one.
     const check = await oidc.refreshTokenGrant(longClient.config, after.refreshToken);
     assert.ok(check.access_token);
+  });
+
+  test('a refresh killed mid-request (kill -9) leaves a lock that verify does not call a stray, clears once its owner is dead, and the next refresh takes over at once', async () => {
+    const { ref, tokens } = await connection(longClient);
+    const stored = await opened.vault.get(ref.userId, ref.connectionId);
+    assert.ok(stored);
+    await opened.vault.put(ref.userId, ref.connectionId, { ...stored, expiresAt: Date.now() - 1000 });
+    const lock = join(home, 'vault', `${vaultFileName(ref.userId, ref.connectionId)}.refresh.lock`);
+    const exists = (path: string) => stat(path).then(() => true, () => false);
+
+    /** A second Sophon process starts the refresh, and is killed while the token endpoint has its request. */
+    async function killMidRefresh(whileHeld: () => Promise<void> = async () => undefined): Promise<void> {
+      const held = server.holdTokenRequest('refresh_token');
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./refresh-child.ts', import.meta.url))], {
+        env: { ...process.env, SOPHON_HOME: home, CHILD_SERVICE: JSON.stringify(longClient.service), CHILD_CLIENT_ID: LONG_CLIENT, CHILD_USER: ref.userId, CHILD_CONNECTION: ref.connectionId, CHILD_CALLS: '1' },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      const exited = once(child, 'exit');
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      assert.equal((await lines.next()).value, 'ready');
+      child.stdin.write('go\n');
+      await held.reached;
+      assert.ok(await exists(lock), 'the refreshing process holds the lock');
+      await whileHeld();
+      child.kill('SIGKILL');
+      const [, signal] = await exited;
+      assert.equal(signal, 'SIGKILL');
+      held.release();
+      assert.ok(await exists(lock), 'the killed process left its lock behind');
+    }
+
+    // Held by a live process: not a stray, and left alone.
+    await killMidRefresh(async () => {
+      const report = await opened.vault.verify();
+      assert.deepEqual(report.strays, []);
+      assert.ok(await exists(lock));
+    });
+    // Its owner dead: verify clears it and still reports no stray.
+    const report = await opened.vault.verify();
+    assert.deepEqual(report.strays, []);
+    assert.deepEqual(report.failures, []);
+    assert.equal(await exists(lock), false, 'verify removed the dead lock');
+
+    await killMidRefresh();
+    const before = server.tokenRequests('refresh_token');
+    const started = Date.now();
+    const fresh = await opened.vault.getAccessToken(ref.connectionId, ref.userId);
+    const took = Date.now() - started;
+    // Before, a dead owner's lock stalled this refresh until it went stale (30 s).
+    assert.ok(took < 5000, `the refresh waited ${took} ms for a dead process's lock`);
+    assert.equal(server.tokenRequests('refresh_token') - before, 1);
+    assert.notEqual(fresh, tokens.accessToken);
+    assert.equal(await userinfoStatus(server, fresh), 200);
+    assert.equal(await exists(lock), false, 'the lock is released after the refresh');
+    assert.deepEqual((await opened.vault.verify()).strays, []);
   });
 
   test('revocation is not applicable without an endpoint, and reports (never throws) when the server is down', async () => {
