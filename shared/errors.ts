@@ -14,6 +14,8 @@ export const ErrorCodes = [
   'vault_key_mismatch',
   'keychain_unavailable',
   'vault_file_corrupt',
+  /** A vault file older than the generation sophon.db recorded for it: an earlier copy was put back. */
+  'vault_file_rolled_back',
   'vault_provider_unavailable',
   /** REST/IPC: no API token, or one that is not known. */
   'unauthorized',

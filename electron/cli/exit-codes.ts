@@ -32,6 +32,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'vault_key_mismatch':
     case 'keychain_unavailable':
     case 'vault_file_corrupt':
+    case 'vault_file_rolled_back':
     case 'vault_provider_unavailable':
       return ExitCode.vault;
     case 'settings_invalid':

@@ -44,6 +44,11 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .description('open every credential file and report each one that fails; exit 0 only when all open')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/vault')).vaultVerify));
+  vault
+    .command('recover')
+    .description('list again the connections whose credential files have no connection in sophon.db (lost or emptied); never replaces one')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/vault')).vaultRecover));
 
   const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');
   const connectCmd = () => import('./commands/connect');

@@ -1,6 +1,6 @@
 import { AuditLog } from './audit/audit-log';
 import type { ServiceDefinition } from './catalog/schema';
-import { ConnectionService, type CatalogView, type ConnectionTester, type Revoker } from './connections/connection-service';
+import { ConnectionService, type CatalogView, type ConnectionTester, type ReconcileReport, type RecoverReport, type Revoker } from './connections/connection-service';
 import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
 import { openDatabase, type Database } from './db/database';
@@ -20,6 +20,10 @@ export interface SophonCore extends OpenedVault {
   refresh(ref: CredentialRef, options?: { force?: boolean }): Promise<void>;
   /** Logins other programs hold (gh, Claude Code, Codex, environment): loaded on first use. */
   imports(): Promise<ImportService>;
+  /** What the start-up check between sophon.db and the vault found and did. */
+  startup: ReconcileReport;
+  /** Set when this open listed connections again from the vault (see `recoverOnStart`). */
+  recovered: RecoverReport | null;
   close(): void;
 }
 
@@ -27,6 +31,12 @@ export interface OpenCoreOptions extends OpenVaultOptions {
   /** Stand-ins are for tests of this composition only; every door passes nothing. */
   tester?: ConnectionTester;
   catalog?: (connectorsDir: string) => Promise<CatalogView>;
+  /**
+   * The app: when sophon.db has no connections at all (missing, emptied or new) while vault files
+   * exist, list them again from the vault. The CLI does not: it reports them (`vault verify`) and
+   * leaves the choice to `sophon vault recover`.
+   */
+  recoverOnStart?: boolean;
 }
 
 /**
@@ -49,6 +59,16 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   const db = await openDatabase(opened.paths.database);
   const audit = new AuditLog(db);
   const store = new ConnectionStore(db);
+  // sophon.db keeps each credential's generation, so the vault can tell an older file put back.
+  opened.vault.useIndex({
+    generation: (ref) => store.vaultGeneration(ref.connectionId, ref.userId),
+    noteGeneration: (ref, generation) => store.noteVaultGeneration(ref.connectionId, ref.userId, generation),
+    describe: (ref) => {
+      const r = store.get(ref.connectionId);
+      if (!r || r.userId !== ref.userId) return null;
+      return { serviceId: r.serviceId, label: r.label, authMethod: r.authMethod, fields: r.fields, scopes: r.scopes, createdAt: r.createdAt, secretHint: r.secretHint, account: r.account };
+    },
+  });
   noteGrant = (ref, credential) => {
     const record = store.get(ref.connectionId);
     if (record) store.updateGrant(record.id, { scopes: credential.scopes ?? record.scopes, expiresAt: credential.expiresAt ?? null, account: null });
@@ -106,10 +126,11 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     });
   };
 
-  await connections.reconcile();
+  const startup = await connections.reconcile();
+  const recovered = options.recoverOnStart && startup.unlisted.length > 0 && store.count() === 0 ? await connections.recover() : null;
   const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return { ...opened, db, audit, store, connections, refresh, imports, close: () => db.close() };
+  return { ...opened, db, audit, store, connections, refresh, imports, startup, recovered, close: () => db.close() };
 }

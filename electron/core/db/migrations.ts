@@ -63,4 +63,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX broker_tokens_expiry ON broker_tokens (expires_at);
   `,
+  // 3: each credential's generation as last written to (or found in) its vault file, so an older copy
+  // put back is noticed; and a mark on a connection whose removal has begun, which the next open finishes.
+  `
+  ALTER TABLE connections ADD COLUMN vault_generation INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE connections ADD COLUMN removing_at INTEGER;
+  `,
 ];
