@@ -44,6 +44,7 @@ describe('issue #12: a missing or empty sophon.db never deletes the vault (built
         const list = await run(['connect', 'list']);
         assert.equal(list.code, 0, list.stderr);
         assert.match(list.stdout, /No connections yet/);
+        assert.match(list.stderr, /note: 2 credential file\(s\) in the vault have no connection .*`sophon vault recover` lists them again/);
         assert.deepEqual((await readdir(join(home, 'vault'))).sort(), files, 'connect list deleted nothing');
 
         const verify = await run(['vault', 'verify', '--json']);
