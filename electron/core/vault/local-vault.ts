@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SophonPaths } from '../config/paths';
 import { errnoOf, isSophonError, SophonError } from '../errors';
 import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps } from '../fs/secure-fs';
+import type { MasterKey } from '../keys/key-protector';
 import type { MasterKeyStore } from '../keys/master-key';
 import {
   CredentialDataSchema,
@@ -149,6 +150,18 @@ export class LocalVaultBackend implements ICredentialVault {
     const key = await this.keys.get();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir);
     await this.dirReady;
+    // With sophon.db watching generations, writers of one credential (app and CLI) take turns: a write
+    // that read generation n and landed after another's n+1 would make the newer file look put back.
+    const release = this.index ? await lockForWrite(file, connectionId) : undefined;
+    try {
+      await this.seal(file, key, ref, credential.data);
+    } finally {
+      await release?.().catch(() => undefined);
+    }
+  }
+
+  private async seal(file: string, key: MasterKey, ref: CredentialRef, data: StoredCredential): Promise<void> {
+    const { userId, connectionId } = ref;
     const recorded = this.index?.generation(ref) ?? 0;
     // The file being replaced may be damaged or put back: its generation only counts when it opens.
     const previous = await this.open(userId, connectionId).catch((err: unknown) => {
@@ -160,7 +173,7 @@ export class LocalVaultBackend implements ICredentialVault {
       ...(this.index?.describe(ref) ?? {}),
       generation: Math.max(recorded, previous?.meta?.generation ?? 0) + 1,
     };
-    const { meta: _ignored, ...plain } = credential.data;
+    const { meta: _ignored, ...plain } = data;
     const sealed = encryptVaultFile(key, userId, connectionId, Buffer.from(JSON.stringify({ ...plain, meta }), 'utf8'));
     await atomicWriteFile(file, sealed);
     this.index?.noteGeneration(ref, meta.generation);
@@ -223,6 +236,24 @@ export class LocalVaultBackend implements ICredentialVault {
       }
     }
     return report;
+  }
+}
+
+/** Held for one write of one credential; a holder that died is taken over once its lock is 10 s stale. */
+async function lockForWrite(file: string, connectionId: string): Promise<() => Promise<void>> {
+  const { default: lockfile } = await import('proper-lockfile');
+  try {
+    return await lockfile.lock(file, {
+      realpath: false,
+      lockfilePath: `${file}.write.lock`,
+      stale: 10_000,
+      update: 2_000,
+      retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.3 },
+      // The write itself is atomic; a lock lost to a long pause costs at most a false rollback report.
+      onCompromised: () => undefined,
+    });
+  } catch {
+    throw new SophonError('internal', `Another Sophon process has been writing the credential of connection ${connectionId} for too long; try again.`);
   }
 }
 
