@@ -27,6 +27,8 @@ export interface SophonCore extends OpenedVault {
   close(): void;
 }
 
+const ROLLED_BACK = 'Its vault file is an older copy than the one Sophon last wrote (put back from a backup?): restore the newer file, or remove the connection and add it again.';
+
 export interface OpenCoreOptions extends OpenVaultOptions {
   /** Stand-ins are for tests of this composition only; every door passes nothing. */
   tester?: ConnectionTester;
@@ -67,6 +69,12 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
       const r = store.get(ref.connectionId);
       if (!r || r.userId !== ref.userId) return null;
       return { serviceId: r.serviceId, label: r.label, authMethod: r.authMethod, fields: r.fields, scopes: r.scopes, createdAt: r.createdAt, secretHint: r.secretHint, account: r.account };
+    },
+    rolledBack: (ref) => {
+      const r = store.get(ref.connectionId);
+      if (!r || r.userId !== ref.userId || (r.state === 'error' && r.stateReason === ROLLED_BACK)) return;
+      store.setState(r.id, 'error', ROLLED_BACK);
+      audit.record({ userId: r.userId, action: 'reconcile', outcome: 'failed', connectionId: r.id, serviceId: r.serviceId, detail: 'vault file rolled back to an older copy' });
     },
   });
   noteGrant = (ref, credential) => {

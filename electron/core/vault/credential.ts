@@ -70,4 +70,6 @@ export interface VaultIndex {
   /** Records a generation written (or found) in the file; never lowers the recorded one. */
   noteGeneration(ref: CredentialRef, generation: number): void;
   describe(ref: CredentialRef): ConnectionMeta | null;
+  /** Told when a read found the file older than recorded, so the connection can show it before the next use. */
+  rolledBack?(ref: CredentialRef): void;
 }

@@ -93,6 +93,7 @@ export class LocalVaultBackend implements ICredentialVault {
     const generation = opened.meta?.generation ?? 0;
     if (expected !== null) {
       if (generation < expected) {
+        this.index!.rolledBack?.({ userId, connectionId });
         throw new SophonError(
           'vault_file_rolled_back',
           `Vault file ${opened.file} is older than the one Sophon last wrote (generation ${generation}, expected ${expected}): an earlier copy was put back. Restore the newer file, or remove the connection and add it again.`,

@@ -120,8 +120,12 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
       assert.equal(r.code, 6, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /older than the one Sophon last wrote/);
     }
+    assert.equal(json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).state, 'error');
+    // The newer file back: verify passes, and a passing test makes the connection active again.
     await writeFile(file, current);
     assert.equal((await sophon(['vault', 'verify'], { home })).code, 0);
+    assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
+    assert.equal(json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).state, 'active');
   });
 
   test('a refresh the token endpoint keeps failing is audited as failed, naming the failure, and leaves the connection active', async () => {

@@ -119,6 +119,9 @@ describe('issue #12: a rolled-back vault file and removals (built CLI)', async (
     assert.equal(t.code, 6, t.stdout + t.stderr);
     assert.match(t.stderr, /older than the one Sophon last wrote/);
     assert.doesNotMatch(t.stderr + t.stdout + v.stdout, new RegExp(TOKEN));
+    // Once noticed, the connection shows it without another use.
+    const status = json<Connection>(await run(['connect', 'status', id, '--json']));
+    assert.deepEqual([status.state, status.stateReason], ['error', 'Its vault file is an older copy than the one Sophon last wrote (put back from a backup?): restore the newer file, or remove the connection and add it again.']);
     assert.equal((await run(['connect', 'remove', id, '--yes'])).code, 0);
   });
 
