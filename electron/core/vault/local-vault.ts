@@ -244,7 +244,9 @@ export class LocalVaultBackend implements ICredentialVault {
 async function lockForWrite(file: string, connectionId: string): Promise<() => Promise<void>> {
   const { default: lockfile } = await import('proper-lockfile');
   try {
-    return await lockfile.lock(file, {
+    // Keyed apart from the refresh lock on the same file (proper-lockfile keeps one lock per target path in a
+    // process, and a refresh holds its lock while it writes).
+    return await lockfile.lock(`${file}.write`, {
       realpath: false,
       lockfilePath: `${file}.write.lock`,
       stale: 10_000,
