@@ -176,6 +176,8 @@ export class ConnectionService {
       fields: fields.plain,
       secretHint: grant ? null : secretHint(service, secret),
       expiresAt: grant?.expiresAt ?? null,
+      // Known before the secret is written, so its vault file carries it too (for recovery).
+      account: account ?? null,
     }, this.now());
     try {
       await this.deps.vault.put(userId, id, grant ? { ...grant.credential, extra: { ...grant.credential.extra, ...fields.secret } } : credentialFor(service, secret, fields.secret));

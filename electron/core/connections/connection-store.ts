@@ -89,13 +89,13 @@ export class ConnectionStore {
   constructor(private readonly db: Database) {}
 
   /** Step one of adding: the row exists (as pending) before its secret does, so no credential is ever an orphan. */
-  insertPending(c: NewConnection, now = Date.now()): void {
+  insertPending(c: NewConnection & { account?: string | null }, now = Date.now()): void {
     this.db
       .prepare(
-        `INSERT INTO connections (id, user_id, service_id, label, auth_method, scopes, fields, state, secret_hint, created_at, updated_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+        `INSERT INTO connections (id, user_id, service_id, label, auth_method, scopes, fields, state, account, secret_hint, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
       )
-      .run(c.id, c.userId, c.serviceId, c.label, c.authMethod, JSON.stringify(c.scopes), JSON.stringify(c.fields), c.secretHint, now, now, c.expiresAt);
+      .run(c.id, c.userId, c.serviceId, c.label, c.authMethod, JSON.stringify(c.scopes), JSON.stringify(c.fields), c.account ?? null, c.secretHint, now, now, c.expiresAt);
   }
 
   get(id: string): ConnectionRecord | null {

@@ -60,7 +60,8 @@ describe('issue #12: a missing or empty sophon.db never deletes the vault (built
         assert.equal(recover.code, 0, recover.stderr);
         assert.match(recover.stdout, /Recovered 2 connection\(s\)/);
         const after = json<{ connections: Connection[] }>(await run(['connect', 'list', '--json'])).connections;
-        const shape = (cs: Connection[]) => cs.map((c) => [c.id, c.label, c.serviceId, c.secretHint, c.createdAt]);
+        const shape = (cs: Connection[]) => cs.map((c) => [c.id, c.label, c.serviceId, c.secretHint, c.createdAt, c.account]);
+        assert.deepEqual(before.map((c) => [c.serviceId, c.account]), [['localapi', 'octo-test'], ['openai', null]]);
         assert.deepEqual(shape(after), shape(before));
 
         const seen = api.seen.length;
