@@ -80,6 +80,8 @@ export const VaultVerifySchema = z.object({
   ok: z.number(),
   failures: z.array(z.object({ userId: z.string(), connectionId: z.string(), file: z.string(), code: z.string(), problem: z.string() })),
   strays: z.array(z.string()),
+  /** Credential files with no connection in sophon.db: kept, and `sophon vault recover` lists them again. */
+  unlisted: z.array(z.object({ userId: z.string(), connectionId: z.string() })),
   tempsRemoved: z.array(z.string()),
 });
 

@@ -14,6 +14,8 @@ export const ErrorCodes = [
   'vault_key_mismatch',
   'keychain_unavailable',
   'vault_file_corrupt',
+  /** A vault file older than the generation sophon.db recorded for it: an earlier copy was put back. */
+  'vault_file_rolled_back',
   'vault_provider_unavailable',
   /** The key protector's store cannot be reached: a PKCS#11 module that does not load, a token not present, no PIN to be had. */
   'key_protector_unavailable',

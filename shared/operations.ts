@@ -67,6 +67,7 @@ export const HTTP_STATUS_OF_CODE: Record<ErrorCode, number> = {
   vault_key_mismatch: 500,
   keychain_unavailable: 500,
   vault_file_corrupt: 500,
+  vault_file_rolled_back: 500,
   vault_provider_unavailable: 500,
   key_protector_unavailable: 500,
   key_pin_incorrect: 500,

@@ -34,6 +34,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'vault_key_mismatch':
     case 'keychain_unavailable':
     case 'vault_file_corrupt':
+    case 'vault_file_rolled_back':
     case 'vault_provider_unavailable':
     case 'key_protector_unavailable':
     case 'key_pin_incorrect':

@@ -51,6 +51,11 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .description('check the PKCS#11 token PIN with one login and keep it in the OS keychain (key protector "pkcs11"); asked on a terminal')
     .option('--secret-stdin', 'read the PIN from stdin instead of asking (never give it as an argument)')
     .action(run(async () => (await import('./commands/vault')).vaultPkcs11Pin));
+  vault
+    .command('recover')
+    .description('list again the connections whose credential files have no connection in sophon.db (lost or emptied); never replaces one')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/vault')).vaultRecover));
 
   const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');
   const connectCmd = () => import('./commands/connect');

@@ -1,6 +1,6 @@
 import { AuditLog } from './audit/audit-log';
 import type { ServiceDefinition } from './catalog/schema';
-import { ConnectionService, type CatalogView, type ConnectionTester, type Revoker } from './connections/connection-service';
+import { ConnectionService, type CatalogView, type ConnectionTester, type ReconcileReport, type RecoverReport, type Revoker } from './connections/connection-service';
 import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
 import { isReadOnly, openDatabase, type Database } from './db/database';
@@ -26,8 +26,14 @@ export interface SophonCore extends OpenedVault {
   warnings: string[];
   /** Logins other programs hold (gh, Claude Code, Codex, environment): loaded on first use. */
   imports(): Promise<ImportService>;
+  /** What the start-up check between sophon.db and the vault found and did. */
+  startup: ReconcileReport;
+  /** Set when this open listed connections again from the vault (see `recoverOnStart`). */
+  recovered: RecoverReport | null;
   close(): void;
 }
+
+const ROLLED_BACK = 'Its vault file is an older copy than the one Sophon last wrote (put back from a backup?): restore the newer file, or remove the connection and add it again.';
 
 export interface OpenCoreOptions extends OpenVaultOptions {
   /** Stand-ins are for tests of this composition only; every door passes nothing. */
@@ -38,6 +44,12 @@ export interface OpenCoreOptions extends OpenVaultOptions {
    * sophon.db read-only and skip the reconcile (which writes) instead of failing.
    */
   readOnlyFallback?: boolean;
+  /**
+   * The app: when sophon.db has no connections at all (missing, emptied or new) while vault files
+   * exist, list them again from the vault. The CLI does not: it reports them (`vault verify`) and
+   * leaves the choice to `sophon vault recover`.
+   */
+  recoverOnStart?: boolean;
 }
 
 /**
@@ -60,6 +72,22 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   const db = await openDatabase(opened.paths.database, undefined, { readOnlyFallback: options.readOnlyFallback });
   const audit = new AuditLog(db);
   const store = new ConnectionStore(db);
+  // sophon.db keeps each credential's generation, so the vault can tell an older file put back.
+  opened.vault.useIndex({
+    generation: (ref) => store.vaultGeneration(ref.connectionId, ref.userId),
+    noteGeneration: (ref, generation) => store.noteVaultGeneration(ref.connectionId, ref.userId, generation),
+    describe: (ref) => {
+      const r = store.get(ref.connectionId);
+      if (!r || r.userId !== ref.userId) return null;
+      return { serviceId: r.serviceId, label: r.label, authMethod: r.authMethod, fields: r.fields, scopes: r.scopes, createdAt: r.createdAt, secretHint: r.secretHint, account: r.account };
+    },
+    rolledBack: (ref) => {
+      const r = store.get(ref.connectionId);
+      if (!r || r.userId !== ref.userId || (r.state === 'error' && r.stateReason === ROLLED_BACK)) return;
+      store.setState(r.id, 'error', ROLLED_BACK);
+      audit.record({ userId: r.userId, action: 'reconcile', outcome: 'failed', connectionId: r.id, serviceId: r.serviceId, detail: 'vault file rolled back to an older copy' });
+    },
+  });
   noteGrant = (ref, credential) => {
     const record = store.get(ref.connectionId);
     if (record) store.updateGrant(record.id, { scopes: credential.scopes ?? record.scopes, expiresAt: credential.expiresAt ?? null, account: null });
@@ -120,12 +148,13 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   };
 
   // Read-only, the rows stay as they are: reconciling them with the vault folder is the next writer's job.
-  if (!isReadOnly(db)) await connections.reconcile();
+  const startup = isReadOnly(db) ? emptyReconcileReport() : await connections.reconcile();
+  const recovered = options.recoverOnStart && !isReadOnly(db) && startup.unlisted.length > 0 && store.count() === 0 ? await connections.recover() : null;
   const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return { ...opened, db, audit, store, connections, systemSecrets, warnings, refresh, imports, close: () => db.close() };
+  return { ...opened, db, audit, store, connections, systemSecrets, warnings, refresh, imports, startup, recovered, close: () => db.close() };
 }
 
 /** Plaintext OAuth client secrets in appsettings.json go into the vault; a failure is a warning, never a lost secret. */
@@ -137,4 +166,9 @@ async function moveClientSecretsIntoVault(opened: OpenedVault, secrets: SystemSe
     const why = errnoOf(err) ?? (err instanceof SophonError ? err.message : 'error');
     return [`The OAuth client secrets in ${opened.paths.settingsFile} could not be moved into the vault (${why}); they stay there in plain text until the next open.`];
   }
+}
+
+/** What a start-up reconcile that did not run (a read-only sophon.db) found: nothing. */
+function emptyReconcileReport(): ReconcileReport {
+  return { missingCredential: [], abandonedAdds: [], finishedRemovals: [], unlisted: [], migrated: [] };
 }

@@ -97,7 +97,8 @@ async function start(): Promise<void> {
   const hub = new EventHub();
   let call: (name: Parameters<typeof dispatch>[2], input: unknown) => Promise<Envelope>;
   try {
-    core = await openCore();
+    // A lost or emptied sophon.db is rebuilt from the vault files, which are never deleted for lack of a row.
+    core = await openCore({ recoverOnStart: true });
     for (const warning of core.warnings) console.warn(`Sophon: ${warning}`);
     const opened = core;
     const watcher = watchConnections(opened, hub);

@@ -17,6 +17,7 @@ const SENTENCES: Record<string, string> = {
   vault_key_mismatch: 'The vault’s key does not match the stored credentials. The key was replaced; restore the original.',
   keychain_unavailable: 'The system keychain is not answering. Unlock it (or start your keyring service) and try again.',
   vault_file_corrupt: 'A stored credential failed its integrity check. Run Verify on the Vault page to see which one.',
+  vault_file_rolled_back: 'A stored credential is an older copy than the one Sophon last wrote: it was put back from a backup or by someone else. Restore the newer file, or remove the connection and add it again.',
   vault_provider_unavailable: 'The configured vault provider is not available on this machine.',
   key_protector_unavailable: 'The hardware token that protects the vault key cannot be reached. Insert it (or check its settings) and try again.',
   key_pin_incorrect: 'The hardware token refused its PIN. Store the right PIN with `sophon vault pkcs11-pin`; Sophon does not retry a refused PIN.',

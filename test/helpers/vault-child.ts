@@ -2,6 +2,8 @@
 //   open HOME                 → prints the master key id
 //   write HOME PREFIX N       → writes PREFIX-0..N-1 and the shared ones, printing ACK after each
 //   crash HOME                → writes forever (BEGIN/ACK per write) until killed
+//   core-write HOME CONN N    → through the whole core (sophon.db recording generations), writes and
+//                               reads back connection CONN N times, printing ACK after each
 import { openVault } from '../../electron/core/vault/open-vault';
 
 const [mode, home, prefix, count] = process.argv.slice(2);
@@ -19,6 +21,18 @@ if (mode === 'open') {
     say(`ACK ${shared} ${prefix}-${i}`);
     const back = await vault.get('default', `${prefix}-${i}`);
     if (back?.apiKey !== `${prefix}-value-${i}`) throw new Error(`read back ${prefix}-${i} failed`);
+  }
+} else if (mode === 'core-write') {
+  const { openCore } = await import('../../electron/core/sophon-core');
+  const core = await openCore({ home });
+  try {
+    for (let i = 0; i < Number(count); i++) {
+      await core.vault.put('default', prefix!, { accessToken: `token-${process.pid}-${i}` });
+      await core.vault.get('default', prefix!);
+      say(`ACK ${i}`);
+    }
+  } finally {
+    core.close();
   }
 } else if (mode === 'crash') {
   for (let v = 0; ; v++) {

@@ -46,6 +46,9 @@ export async function connectList(ctx: CommandContext, opts: { json?: boolean; a
           ...connections.map((c) => [c.id, c.serviceId, c.label, stateBadge(ctx.io, c), when(c.lastUsedAt), c.lastTest ? `${c.lastTest.status} ${when(c.lastTest.at)}` : '-']),
         ]),
       );
+    // Found by the start-up check (a directory listing, no decryption): say so, since they are not listed.
+    const unlisted = core.startup.unlisted.filter((u) => u.userId === ctx.global.user).length;
+    if (!opts.json && unlisted > 0) ctx.io.err(`${paint(ctx.io, 'yellow', 'note:')} ${unlisted} credential file(s) in the vault have no connection (was sophon.db lost?). They are kept: \`sophon vault verify\` lists them, \`sophon vault recover\` lists them again.`);
     return ExitCode.ok;
   }, { readsOnly: true });
 }

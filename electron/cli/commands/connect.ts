@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '../../core/catalog/schema';
 import type { TestOutcome } from '../../core/connections/test-outcome';
 import { SophonError } from '../../core/errors';
+import { isLinked } from '../../core/import/linked';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
@@ -189,6 +190,8 @@ export async function connectRemove(ctx: CommandContext, ref: string, opts: { js
       ctx.io.out(`Removed ${c.label} (${c.id}).`);
       if (result.revocation === 'revoked') ctx.io.out('Its token was revoked at the service.');
       if (result.revocation === 'failed') ctx.io.err(`${paint(ctx.io, 'yellow', 'warning:')} revocation at the service failed: ${result.revocationMessage}. Revoke it in the service's settings.`);
+      // Sophon cannot revoke these: say so rather than imply the service forgot them.
+      if (result.revocation === 'not_applicable' && c.authMethod !== 'oauth2' && !isLinked(c.fields)) ctx.io.out(`Sophon's copy of the credential is deleted. Sophon cannot revoke it at ${c.serviceName}: it stays valid there until you revoke it in the service's settings.`);
     }
     return ExitCode.ok;
   });

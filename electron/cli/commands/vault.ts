@@ -3,10 +3,10 @@ import { SophonError } from '../../core/errors';
 import { FileKeyProtector } from '../../core/keys/file-protector';
 import { Pkcs11Protector } from '../../core/keys/pkcs11-protector';
 import type { CommandContext } from '../context';
-import { askPin } from '../core';
 import { ExitCode } from '../exit-codes';
 import { paint, table } from '../io';
 import { readSecret } from '../prompt';
+import { askPin, withCore } from '../core';
 
 /** `sophon vault status`: what protects the vault and whether it can be opened. Never creates a key. */
 export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
@@ -45,19 +45,45 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
   return key.reachable ? ExitCode.ok : ExitCode.vault;
 }
 
-/** `sophon vault verify`: opens every credential file; exit 0 only when all open. */
+/**
+ * `sophon vault verify`: opens every credential file; exit 0 only when all open. Files with no
+ * connection (unlisted) are reported and kept; they do not fail the check.
+ */
 export async function vaultVerify(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
-  const { vault } = await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
-  const report = await vault.verify();
+  // Through the core: sophon.db knows each file's generation (rollback) and which files are listed.
+  const report = await withCore(ctx, (core) => core.vault.verify());
   if (opts.json) {
     ctx.io.json(report);
   } else {
     for (const f of report.failures) ctx.io.out(`${paint(ctx.io, 'red', 'FAIL')} ${f.userId}/${f.connectionId}: ${f.problem}`);
+    for (const u of report.unlisted) ctx.io.out(`${paint(ctx.io, 'yellow', 'unlisted')} ${u.userId}/${u.connectionId}: no connection in sophon.db; kept (\`sophon vault recover\` lists it again)`);
     for (const s of report.strays) ctx.io.out(`${paint(ctx.io, 'yellow', 'note')} not a credential file, left alone: ${s}`);
     if (report.tempsRemoved.length) ctx.io.out(`${paint(ctx.io, 'dim', 'note')} removed ${report.tempsRemoved.length} temporary file(s) left by interrupted writes`);
-    ctx.io.out(`${report.ok} of ${report.total} credential file(s) open${report.failures.length ? `; ${report.failures.length} failed` : ''}.`);
+    const unlisted = report.unlisted.length ? `; ${report.unlisted.length} unlisted` : '';
+    ctx.io.out(`${report.ok} of ${report.total} credential file(s) open${report.failures.length ? `; ${report.failures.length} failed` : ''}${unlisted}.`);
   }
   return report.failures.length === 0 ? ExitCode.ok : ExitCode.vault;
+}
+
+/**
+ * `sophon vault recover`: lists again every connection whose vault file has no row in sophon.db (it was
+ * lost, emptied or replaced), from the details sealed in the file. Never replaces a row; safe to repeat.
+ * Exit 0 when every unlisted file was recovered, 6 when some could not be (they are kept).
+ */
+export async function vaultRecover(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
+  const report = await withCore(ctx, (core) => core.connections.recover());
+  if (opts.json) {
+    ctx.io.json(report);
+  } else {
+    for (const c of report.recovered) ctx.io.out(`${paint(ctx.io, 'green', 'recovered')} ${c.userId}/${c.id}: ${c.label} (${c.serviceName})`);
+    for (const u of report.unrecoverable) ctx.io.out(`${paint(ctx.io, 'red', 'not recovered')} ${u.userId}/${u.connectionId}: ${u.reason}`);
+    ctx.io.out(
+      report.recovered.length || report.unrecoverable.length
+        ? `Recovered ${report.recovered.length} connection(s)${report.unrecoverable.length ? `; ${report.unrecoverable.length} file(s) could not be recovered and are kept` : ''}. Audit history from before a lost sophon.db is not in the vault and stays lost.`
+        : `Nothing to recover: every credential file has its connection (${report.alreadyListed}).`,
+    );
+  }
+  return report.unrecoverable.length === 0 ? ExitCode.ok : ExitCode.vault;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { CatalogEntry, ServiceDefinition } from '../catalog/schema';
 import { SophonError } from '../errors';
 import { assertValidId } from '../vault/ids';
-import type { ICredentialVault, StoredCredential } from '../vault/credential';
+import type { CredentialRef, ICredentialVault, StoredCredential, VaultMeta } from '../vault/credential';
 import type { OAuthClient } from '../oauth/client';
 import { signIn, type OAuthInteraction } from './oauth-connect';
 import { resolveConnectionRef } from './connection-ref';
@@ -43,7 +43,21 @@ export interface RemoveResult {
 export interface ReconcileReport {
   missingCredential: string[];
   abandonedAdds: string[];
-  orphanCredentials: string[];
+  /** Removals that a killed process had begun, finished now. */
+  finishedRemovals: string[];
+  /** Credential files with no connection row: kept (`sophon vault recover` lists them again). */
+  unlisted: CredentialRef[];
+  /** Files given their connection's metadata and a generation (written before Sophon kept them in the file). */
+  migrated: string[];
+}
+
+export interface RecoverReport {
+  /** Connections listed again from their vault files. */
+  recovered: Connection[];
+  /** Files that stay unlisted, and why (they are kept). */
+  unrecoverable: { userId: string; connectionId: string; reason: string }[];
+  /** Files that already had their connection. */
+  alreadyListed: number;
 }
 
 /** An add that has not finished after this long crashed: its pending row and any credential are cleared. */
@@ -61,10 +75,18 @@ export interface LinkedCredentials {
   credential(record: ConnectionRecord): Promise<StoredCredential>;
 }
 
+/** The vault as recovery needs it: a credential together with what its file says about itself. */
+export interface InspectableVault extends ICredentialVault {
+  inspect(userId: string, connectionId: string): Promise<{ credential: StoredCredential; meta: VaultMeta | null } | null>;
+}
+
+/** The steps of a removal, for tests that stop one there (as a kill would). */
+export type RemoveStep = 'marked' | 'file_deleted';
+
 export interface ConnectionServiceDeps {
   store: ConnectionStore;
   audit: AuditLog;
-  vault: ICredentialVault;
+  vault: InspectableVault;
   catalog: () => Promise<CatalogView>;
   /**
    * The catalog's names of these service ids (an id not in it: absent), for listing without building
@@ -77,6 +99,8 @@ export interface ConnectionServiceDeps {
   oauthClient?: (service: ServiceDefinition) => Promise<OAuthClient>;
   linked?: LinkedCredentials;
   now?: () => number;
+  /** Tests only: called after each step of a removal. */
+  afterRemoveStep?: (step: RemoveStep) => void;
 }
 
 /**
@@ -153,6 +177,8 @@ export class ConnectionService {
       fields: fields.plain,
       secretHint: grant ? null : secretHint(service, secret),
       expiresAt: grant?.expiresAt ?? null,
+      // Known before the secret is written, so its vault file carries it too (for recovery).
+      account: account ?? null,
     }, this.now());
     try {
       await this.deps.vault.put(userId, id, grant ? { ...grant.credential, extra: { ...grant.credential.extra, ...fields.secret } } : credentialFor(service, secret, fields.secret));
@@ -304,7 +330,11 @@ export class ConnectionService {
     return this.status(userId, record.id);
   }
 
-  /** Revokes where the service can, then deletes the secret and the metadata. A failed revocation is reported; removal still completes. */
+  /**
+   * Revokes where the service can, then deletes the secret and the metadata. A failed revocation is
+   * reported; removal still completes. The row is marked first, then the file goes, then the row: a
+   * kill before the mark leaves the whole connection, and after it the next open finishes the removal.
+   */
   async remove(userId: string, ref: string): Promise<RemoveResult> {
     const record = this.resolve(userId, ref);
     const services = await this.serviceMap();
@@ -312,18 +342,31 @@ export class ConnectionService {
     const connection = toConnection(record, service);
     let revocation: RemoveResult['revocation'] = 'not_applicable';
     let revocationMessage: string | null = null;
-    if (service && this.deps.revoker) {
+    // Only OAuth grants can be revoked by Sophon; an API key, password or token is revoked at the service by hand.
+    if (service && this.deps.revoker && service.auth.method === 'oauth2' && !this.isLinked(record)) {
+      let credential: StoredCredential | null = null;
       try {
-        revocation = await this.deps.revoker(record, service, await this.deps.vault.get(userId, record.id));
+        credential = await this.deps.vault.get(userId, record.id);
       } catch (err) {
         revocation = 'failed';
-        revocationMessage = err instanceof SophonError ? err.message : 'the service did not accept the revocation';
+        revocationMessage = `its stored tokens could not be read (${err instanceof SophonError ? err.message : 'unexpected error'}), so Sophon could not revoke them`;
+      }
+      if (revocation !== 'failed') {
+        try {
+          revocation = await this.deps.revoker(record, service, credential);
+        } catch (err) {
+          revocation = 'failed';
+          revocationMessage = err instanceof SophonError ? err.message : 'the service did not accept the revocation';
+        }
       }
       if (revocation !== 'not_applicable') {
         this.deps.audit.record({ userId, action: 'revoke', outcome: revocation === 'revoked' ? 'ok' : 'failed', connectionId: record.id, serviceId: record.serviceId, detail: revocationMessage });
       }
     }
+    this.deps.store.markRemoving(record.id, this.now());
+    this.deps.afterRemoveStep?.('marked');
     await this.deps.vault.delete(userId, record.id);
+    this.deps.afterRemoveStep?.('file_deleted');
     this.deps.store.delete(record.id);
     this.deps.audit.record({ userId, action: 'remove', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: record.label });
     return { connection, revocation, revocationMessage };
@@ -331,37 +374,135 @@ export class ConnectionService {
 
   /**
    * After a crash between the two stores: a connection whose secret is gone is shown as broken (never
-   * usable), an add that never finished is cleared, and a secret with no connection is deleted — each
-   * recorded in the audit trail.
+   * usable), an add that never finished is cleared, a removal that was begun is finished — each recorded
+   * in the audit trail. A credential file without a row is never deleted: it is reported as unlisted
+   * (sophon.db may have been lost or replaced; `recover` lists it again). Files written before they
+   * carried their connection's metadata get it here, once (their row's generation is then above 0).
    */
   async reconcile(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { missingCredential: [], abandonedAdds: [], orphanCredentials: [] };
+    const report: ReconcileReport = { missingCredential: [], abandonedAdds: [], finishedRemovals: [], unlisted: [], migrated: [] };
     // Files before rows: an add inserts its row before writing its file, so a file seen here has its row below.
     const files = await this.deps.vault.list();
     const rows = this.deps.store.listIdentities();
     const haveFile = new Set(files.map((f) => `${f.userId}/${f.connectionId}`));
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const rowOf = new Map(rows.map((r) => [r.id, r]));
+    const toMigrate: typeof rows = [];
     for (const r of rows) {
       const key = `${r.userId}/${r.id}`;
-      if (r.state === 'pending') {
+      if (r.removingAt !== null) {
+        await this.deps.vault.delete(r.userId, r.id);
+        this.deps.store.delete(r.id);
+        this.deps.audit.record({ userId: r.userId, action: 'remove', outcome: 'ok', connectionId: r.id, serviceId: r.serviceId, detail: 'finished a removal that was interrupted' });
+        report.finishedRemovals.push(r.id);
+      } else if (r.state === 'pending') {
         if (this.now() - r.createdAt < ABANDONED_ADD_MS) continue;
+        // The row says this add never finished: its file (if it got that far) is the add's own.
         await this.deps.vault.delete(r.userId, r.id);
         this.deps.store.delete(r.id);
         this.deps.audit.record({ userId: r.userId, action: 'reconcile', outcome: 'ok', connectionId: r.id, serviceId: r.serviceId, detail: 'cleared an add that never finished' });
         report.abandonedAdds.push(r.id);
-      } else if (!haveFile.has(key) && r.state !== 'error' && !this.linkedId(r.id) && (await this.deps.vault.get(r.userId, r.id).catch(() => null)) === null) {
-        this.markMissing(r);
-        report.missingCredential.push(r.id);
+      } else if (!haveFile.has(key)) {
+        if (r.state !== 'error' && !this.linkedId(r.id) && (await this.deps.vault.get(r.userId, r.id).catch(() => null)) === null) {
+          this.markMissing(r);
+          report.missingCredential.push(r.id);
+        }
+      } else if (r.vaultGeneration === 0) {
+        toMigrate.push(r);
       }
     }
     for (const f of files) {
-      const row = byId.get(f.connectionId);
-      if (row && row.userId === f.userId) continue;
-      await this.deps.vault.delete(f.userId, f.connectionId);
-      this.deps.audit.record({ userId: f.userId, action: 'reconcile', outcome: 'ok', connectionId: f.connectionId, detail: 'deleted a credential that had no connection' });
-      report.orphanCredentials.push(`${f.userId}/${f.connectionId}`);
+      const row = rowOf.get(f.connectionId);
+      if (!row || row.userId !== f.userId) report.unlisted.push(f);
+    }
+    for (const r of toMigrate) {
+      try {
+        const credential = await this.deps.vault.get(r.userId, r.id);
+        // Rewriting seals the row's metadata and generation 1 into the file.
+        if (credential) await this.deps.vault.put(r.userId, r.id, credential);
+        report.migrated.push(r.id);
+      } catch (err) {
+        // A damaged file is reported by `vault verify` and tried again at the next open; a key that
+        // cannot be reached now will not be reached for the next file either.
+        if (!(err instanceof SophonError) || !err.code.startsWith('vault_file')) break;
+      }
     }
     return report;
+  }
+
+  /**
+   * Lists again the connections whose vault file has no row (sophon.db lost, emptied or replaced),
+   * from the metadata sealed in each file. Never replaces a row; running it twice changes nothing.
+   * The audit trail of what happened before is not in the vault: it says it was lost, and nothing is invented.
+   */
+  async recover(): Promise<RecoverReport> {
+    const report: RecoverReport = { recovered: [], unrecoverable: [], alreadyListed: 0 };
+    const files = await this.deps.vault.list();
+    const rows = new Map(this.deps.store.listIdentities().map((r) => [r.id, r]));
+    const wasEmpty = rows.size === 0;
+    const byUser = new Map<string, string[]>();
+    for (const f of files) {
+      const row = rows.get(f.connectionId);
+      if (row) {
+        if (row.userId === f.userId) report.alreadyListed++;
+        else report.unrecoverable.push({ ...f, reason: `connection id ${f.connectionId} is already used by another user's connection` });
+        continue;
+      }
+      const problem = (reason: string) => report.unrecoverable.push({ ...f, reason });
+      let opened;
+      try {
+        opened = await this.deps.vault.inspect(f.userId, f.connectionId);
+      } catch (err) {
+        if (!(err instanceof SophonError)) throw err;
+        problem(`${err.code}: ${err.message}`);
+        continue;
+      }
+      if (!opened) continue; // removed meanwhile
+      const m = opened.meta;
+      if (!m || m.serviceId === undefined || m.label === undefined || m.authMethod === undefined || m.createdAt === undefined) {
+        problem('the file was written before Sophon kept a connection\'s details in it; add the connection again (the file is kept)');
+        continue;
+      }
+      const label = this.freeLabel(f.userId, m.serviceId, m.label);
+      const inserted = this.deps.store.insertRecovered(
+        {
+          id: f.connectionId,
+          userId: f.userId,
+          serviceId: m.serviceId,
+          label,
+          authMethod: m.authMethod,
+          scopes: m.scopes ?? opened.credential.scopes ?? [],
+          fields: m.fields ?? {},
+          secretHint: m.secretHint ?? null,
+          account: m.account ?? null,
+          expiresAt: opened.credential.expiresAt ?? null,
+          createdAt: m.createdAt,
+          vaultGeneration: m.generation,
+        },
+        this.now(),
+      );
+      if (!inserted) {
+        if (this.deps.store.get(f.connectionId)) report.alreadyListed++;
+        else problem(`another connection took the label "${label}" meanwhile; run recover again`);
+        continue;
+      }
+      const detail = label === m.label ? 'listed again from its vault file' : `listed again from its vault file, as "${label}" ("${m.label}" is taken)`;
+      this.deps.audit.record({ userId: f.userId, action: 'reconcile', outcome: 'ok', connectionId: f.connectionId, serviceId: m.serviceId, detail });
+      byUser.set(f.userId, [...(byUser.get(f.userId) ?? []), f.connectionId]);
+      report.recovered.push(await this.status(f.userId, f.connectionId));
+    }
+    for (const [userId, ids] of byUser) {
+      const lost = wasEmpty ? ' sophon.db was empty: the audit history from before this is lost, and the recovered connections\' last use and test results are unknown.' : '';
+      this.deps.audit.record({ userId, action: 'reconcile', outcome: 'ok', detail: `recovered ${ids.length} connection(s) from the vault: ${ids.join(', ')}.${lost}` });
+    }
+    return report;
+  }
+
+  private freeLabel(userId: string, serviceId: string, wanted: string): string {
+    if (!this.deps.store.labelTaken(userId, serviceId, wanted)) return wanted;
+    for (let n = 2; ; n++) {
+      const label = `${wanted} (recovered${n === 2 ? '' : ` ${n}`})`;
+      if (!this.deps.store.labelTaken(userId, serviceId, label)) return label;
+    }
   }
 
   /** Linked connections have no vault file by design. */

@@ -77,19 +77,25 @@ function fromRow(r: Row): ConnectionRecord {
   };
 }
 
+export type ConnectionIdentity = Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId' | 'state' | 'createdAt'> & {
+  vaultGeneration: number;
+  /** Set when a removal began (and did not finish, if seen at start-up). */
+  removingAt: number | null;
+};
+
 export type NewConnection = Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId' | 'label' | 'authMethod' | 'scopes' | 'fields' | 'secretHint' | 'expiresAt'>;
 
 export class ConnectionStore {
   constructor(private readonly db: Database) {}
 
   /** Step one of adding: the row exists (as pending) before its secret does, so no credential is ever an orphan. */
-  insertPending(c: NewConnection, now = Date.now()): void {
+  insertPending(c: NewConnection & { account?: string | null }, now = Date.now()): void {
     this.db
       .prepare(
-        `INSERT INTO connections (id, user_id, service_id, label, auth_method, scopes, fields, state, secret_hint, created_at, updated_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+        `INSERT INTO connections (id, user_id, service_id, label, auth_method, scopes, fields, state, account, secret_hint, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
       )
-      .run(c.id, c.userId, c.serviceId, c.label, c.authMethod, JSON.stringify(c.scopes), JSON.stringify(c.fields), c.secretHint, now, now, c.expiresAt);
+      .run(c.id, c.userId, c.serviceId, c.label, c.authMethod, JSON.stringify(c.scopes), JSON.stringify(c.fields), c.account ?? null, c.secretHint, now, now, c.expiresAt);
   }
 
   get(id: string): ConnectionRecord | null {
@@ -97,20 +103,56 @@ export class ConnectionStore {
     return row ? fromRow(row) : null;
   }
 
-  /** All of a user's connections, or everyone's when userId is undefined (admin views). */
+  /** All of a user's connections, or everyone's when userId is undefined (admin views); not those being removed. */
   list(userId?: string): ConnectionRecord[] {
     const rows = (
       userId === undefined
-        ? this.db.prepare(`SELECT ${COLUMNS} FROM connections ORDER BY service_id, label`).raw().all()
-        : this.db.prepare(`SELECT ${COLUMNS} FROM connections WHERE user_id = ? ORDER BY service_id, label`).raw().all(userId)
+        ? this.db.prepare(`SELECT ${COLUMNS} FROM connections WHERE removing_at IS NULL ORDER BY service_id, label`).raw().all()
+        : this.db.prepare(`SELECT ${COLUMNS} FROM connections WHERE user_id = ? AND removing_at IS NULL ORDER BY service_id, label`).raw().all(userId)
     ) as Row[];
     return rows.map(fromRow);
   }
 
   /** Just what reconciling needs, for every user: no JSON columns to parse on each start. */
-  listIdentities(): Pick<ConnectionRecord, 'id' | 'userId' | 'serviceId' | 'state' | 'createdAt'>[] {
-    const rows = this.db.prepare('SELECT id, user_id, service_id, state, created_at FROM connections').raw().all() as [string, string, string, StoredState, number][];
-    return rows.map((r) => ({ id: r[0], userId: r[1], serviceId: r[2], state: r[3], createdAt: r[4] }));
+  listIdentities(): ConnectionIdentity[] {
+    const rows = this.db
+      .prepare('SELECT id, user_id, service_id, state, created_at, vault_generation, removing_at FROM connections')
+      .raw()
+      .all() as [string, string, string, StoredState, number, number, number | null][];
+    return rows.map((r) => ({ id: r[0], userId: r[1], serviceId: r[2], state: r[3], createdAt: r[4], vaultGeneration: r[5], removingAt: r[6] }));
+  }
+
+  /** The generation of the vault file last recorded for this credential; null when it has no row. */
+  vaultGeneration(id: string, userId: string): number | null {
+    const row = this.db.prepare('SELECT vault_generation FROM connections WHERE id = ? AND user_id = ?').pluck().get(id, userId) as number | undefined;
+    return row ?? null;
+  }
+
+  /** Never lowers it: two processes writing one credential record their writes in either order. */
+  noteVaultGeneration(id: string, userId: string, generation: number): void {
+    this.db.prepare('UPDATE connections SET vault_generation = MAX(vault_generation, ?) WHERE id = ? AND user_id = ?').run(generation, id, userId);
+  }
+
+  /** Step one of removing: from here on the connection is gone, and the next open finishes the job if this process does not. */
+  markRemoving(id: string, now = Date.now()): void {
+    this.db.prepare('UPDATE connections SET removing_at = ? WHERE id = ?').run(now, id);
+  }
+
+  /** A row rebuilt from its vault file. Never replaces a row: false when one with this id exists. */
+  insertRecovered(c: NewConnection & { createdAt: number; account: string | null; vaultGeneration: number }, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO connections (id, user_id, service_id, label, auth_method, scopes, fields, state, account, secret_hint, created_at, updated_at, expires_at, vault_generation)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(c.id, c.userId, c.serviceId, c.label, c.authMethod, JSON.stringify(c.scopes), JSON.stringify(c.fields), c.account, c.secretHint, c.createdAt, now, c.expiresAt, c.vaultGeneration)
+        .changes > 0
+    );
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM connections').pluck().get() as number;
   }
 
   labelTaken(userId: string, serviceId: string, label: string, exceptId?: string): boolean {

@@ -68,4 +68,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE broker_tokens ADD COLUMN calls TEXT;
   `,
+  // 4: each credential's generation as last written to (or found in) its vault file, so an older copy
+  // put back is noticed; and a mark on a connection whose removal has begun, which the next open finishes.
+  `
+  ALTER TABLE connections ADD COLUMN vault_generation INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE connections ADD COLUMN removing_at INTEGER;
+  `,
 ];

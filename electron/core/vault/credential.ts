@@ -36,3 +36,40 @@ export interface ICredentialVault {
   /** A usable access token (or API key), refreshed first when it is about to expire. */
   getAccessToken(connectionId: string, userId: string): Promise<string>;
 }
+
+/**
+ * What a vault file says about itself, inside the encrypted (so authenticated) payload, under the
+ * reserved key `meta`. `generation` grows by one with every write, so a file older than the
+ * generation sophon.db recorded is an older copy put back. The rest is the connection's non-secret
+ * metadata, so sophon.db can be rebuilt from the vault (`sophon vault recover`); files written before
+ * this existed have no `meta` until they are rewritten.
+ */
+export const VaultMetaSchema = z.looseObject({
+  generation: z.number().int().nonnegative(),
+  serviceId: z.string().optional(),
+  label: z.string().optional(),
+  authMethod: z.string().optional(),
+  fields: z.record(z.string(), z.string()).optional(),
+  scopes: z.array(z.string()).optional(),
+  /** When the connection was added, epoch milliseconds. */
+  createdAt: z.number().int().nonnegative().optional(),
+  secretHint: z.string().nullable().optional(),
+  account: z.string().nullable().optional(),
+});
+export type VaultMeta = z.output<typeof VaultMetaSchema>;
+
+/** A connection's metadata as it is copied into its vault file. */
+export type ConnectionMeta = Required<Omit<VaultMeta, 'generation'>>;
+
+/**
+ * sophon.db's side of each credential, which the vault consults on every read and write: the
+ * generation it last recorded (null: no connection row) and the metadata to seal into the file.
+ */
+export interface VaultIndex {
+  generation(ref: CredentialRef): number | null;
+  /** Records a generation written (or found) in the file; never lowers the recorded one. */
+  noteGeneration(ref: CredentialRef, generation: number): void;
+  describe(ref: CredentialRef): ConnectionMeta | null;
+  /** Told when a read found the file older than recorded, so the connection can show it before the next use. */
+  rolledBack?(ref: CredentialRef): void;
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SophonPaths } from '../config/paths';
 import { errnoOf, isSophonError, SophonError } from '../errors';
 import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps } from '../fs/secure-fs';
+import type { MasterKey } from '../keys/key-protector';
 import type { MasterKeyStore } from '../keys/master-key';
 import {
   CredentialDataSchema,
@@ -11,6 +12,9 @@ import {
   type ICredentialVault,
   type StoredCredential,
   type TokenRefresher,
+  type VaultIndex,
+  type VaultMeta,
+  VaultMetaSchema,
 } from './credential';
 import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileError } from './format';
 import { parseVaultFileName, vaultFileName } from './ids';
@@ -32,6 +36,8 @@ export interface VerifyReport {
   failures: VerifyFailure[];
   /** Files in the vault folder that are not named like a credential. */
   strays: string[];
+  /** Credential files with no connection in sophon.db: kept, and `sophon vault recover` can list them again. */
+  unlisted: CredentialRef[];
   /** Leftovers of writers that died mid-write, removed by this check. */
   tempsRemoved: string[];
 }
@@ -42,6 +48,7 @@ export interface VerifyReport {
  */
 export class LocalVaultBackend implements ICredentialVault {
   private dirReady: Promise<void> | undefined;
+  private index: VaultIndex | undefined;
 
   constructor(
     private readonly paths: SophonPaths,
@@ -76,7 +83,42 @@ export class LocalVaultBackend implements ICredentialVault {
     return join(this.paths.vaultDir, vaultFileName(userId, connectionId));
   }
 
+  /**
+   * sophon.db's record of each credential (see VaultIndex). Without one (a vault opened on its own),
+   * generations are still written but a rolled-back file cannot be told from a current one.
+   */
+  useIndex(index: VaultIndex): void {
+    this.index = index;
+  }
+
   async get(userId: string, connectionId: string): Promise<StoredCredential | null> {
+    // The recorded generation is read before the file: a writer renames its file into place before it
+    // records the new generation, so a file read after the record is at least that new unless it was put back.
+    const expected = this.index?.generation({ userId, connectionId }) ?? null;
+    const opened = await this.open(userId, connectionId);
+    if (!opened) return null;
+    const generation = opened.meta?.generation ?? 0;
+    if (expected !== null) {
+      if (generation < expected) {
+        this.index!.rolledBack?.({ userId, connectionId });
+        throw new SophonError(
+          'vault_file_rolled_back',
+          `Vault file ${opened.file} is older than the one Sophon last wrote (generation ${generation}, expected ${expected}): an earlier copy was put back. Restore the newer file, or remove the connection and add it again.`,
+        );
+      }
+      // Newer than recorded: a writer stopped between writing the file and recording it. The file is the truth.
+      if (generation > expected) this.index!.noteGeneration({ userId, connectionId }, generation);
+    }
+    return opened.credential;
+  }
+
+  /** A credential and what its file says about itself, without comparing it with sophon.db (recovery reads these). */
+  async inspect(userId: string, connectionId: string): Promise<{ credential: StoredCredential; meta: VaultMeta | null } | null> {
+    const opened = await this.open(userId, connectionId);
+    return opened && { credential: opened.credential, meta: opened.meta };
+  }
+
+  private async open(userId: string, connectionId: string): Promise<{ file: string; credential: StoredCredential; meta: VaultMeta | null } | null> {
     const file = this.fileFor(userId, connectionId);
     const data = await readSmallFile(file);
     if (data === null) return null;
@@ -90,9 +132,20 @@ export class LocalVaultBackend implements ICredentialVault {
     }
     const result = CredentialDataSchema.safeParse(parsed);
     if (!result.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a valid credential.');
-    return result.data;
+    const { meta: rawMeta, ...credential } = result.data;
+    let meta: VaultMeta | null = null;
+    if (rawMeta !== undefined) {
+      const m = VaultMetaSchema.safeParse(rawMeta);
+      if (!m.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but its metadata is not valid.');
+      meta = m.data;
+    }
+    return { file, credential: credential as StoredCredential, meta };
   }
 
+  /**
+   * Every write carries the next generation and the connection's current metadata (from sophon.db, or
+   * else as the previous file had it), then tells sophon.db the generation it wrote.
+   */
   async put(userId: string, connectionId: string, data: CredentialData): Promise<void> {
     const file = this.fileFor(userId, connectionId);
     const credential = CredentialDataSchema.safeParse(data);
@@ -101,11 +154,37 @@ export class LocalVaultBackend implements ICredentialVault {
       const fields = credential.error.issues.map((i) => i.path.join('.')).join(', ');
       throw new SophonError('invalid_input', `Credential for ${userId}/${connectionId} has invalid fields: ${fields}`);
     }
+    const ref = { userId, connectionId };
     const key = await this.keys.get();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir);
     await this.dirReady;
-    const sealed = encryptVaultFile(key, userId, connectionId, Buffer.from(JSON.stringify(credential.data), 'utf8'));
+    // With sophon.db watching generations, writers of one credential (app and CLI) take turns: a write
+    // that read generation n and landed after another's n+1 would make the newer file look put back.
+    const release = this.index ? await lockForWrite(file, connectionId) : undefined;
+    try {
+      await this.seal(file, key, ref, credential.data);
+    } finally {
+      await release?.().catch(() => undefined);
+    }
+  }
+
+  private async seal(file: string, key: MasterKey, ref: CredentialRef, data: StoredCredential): Promise<void> {
+    const { userId, connectionId } = ref;
+    const recorded = this.index?.generation(ref) ?? 0;
+    // The file being replaced may be damaged or put back: its generation only counts when it opens.
+    const previous = await this.open(userId, connectionId).catch((err: unknown) => {
+      if (isSophonError(err)) return null;
+      throw err;
+    });
+    const meta: VaultMeta = {
+      ...(previous?.meta ?? {}),
+      ...(this.index?.describe(ref) ?? {}),
+      generation: Math.max(recorded, previous?.meta?.generation ?? 0) + 1,
+    };
+    const { meta: _ignored, ...plain } = data;
+    const sealed = encryptVaultFile(key, userId, connectionId, Buffer.from(JSON.stringify({ ...plain, meta }), 'utf8'));
     await atomicWriteFile(file, sealed);
+    this.index?.noteGeneration(ref, meta.generation);
   }
 
   async delete(userId: string, connectionId: string): Promise<boolean> {
@@ -147,7 +226,7 @@ export class LocalVaultBackend implements ICredentialVault {
   /** Opens every file; one bad file is reported by name and never hides the others. */
   async verify(): Promise<VerifyReport> {
     const temps = await removeStaleTemps(this.paths.vaultDir);
-    const report: VerifyReport = { total: 0, ok: 0, failures: [], strays: [], tempsRemoved: temps.removed };
+    const report: VerifyReport = { total: 0, ok: 0, failures: [], strays: [], unlisted: [], tempsRemoved: temps.removed };
     for (const name of await readDirOrEmpty(this.paths.vaultDir)) {
       const ref = parseVaultFileName(name);
       if (!ref) {
@@ -158,6 +237,7 @@ export class LocalVaultBackend implements ICredentialVault {
         continue;
       }
       report.total++;
+      if (this.index && this.index.generation(ref) === null) report.unlisted.push(ref);
       try {
         await this.get(ref.userId, ref.connectionId);
         report.ok++;
@@ -167,6 +247,26 @@ export class LocalVaultBackend implements ICredentialVault {
       }
     }
     return report;
+  }
+}
+
+/** Held for one write of one credential; a holder that died is taken over once its lock is 10 s stale. */
+async function lockForWrite(file: string, connectionId: string): Promise<() => Promise<void>> {
+  const { default: lockfile } = await import('proper-lockfile');
+  try {
+    // Keyed apart from the refresh lock on the same file (proper-lockfile keeps one lock per target path in a
+    // process, and a refresh holds its lock while it writes).
+    return await lockfile.lock(`${file}.write`, {
+      realpath: false,
+      lockfilePath: `${file}.write.lock`,
+      stale: 10_000,
+      update: 2_000,
+      retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.3 },
+      // The write itself is atomic; a lock lost to a long pause costs at most a false rollback report.
+      onCompromised: () => undefined,
+    });
+  } catch {
+    throw new SophonError('internal', `Another Sophon process has been writing the credential of connection ${connectionId} for too long; try again.`);
   }
 }
 

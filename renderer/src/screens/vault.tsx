@@ -107,7 +107,13 @@ export function VaultScreen() {
                 ))}
               </ul>
             )}
-            {verify.strays.length > 0 && <p>Files with no connection: {verify.strays.join(', ')}</p>}
+            {verify.unlisted.length > 0 && (
+              <p data-testid="verify-unlisted">
+                {verify.unlisted.length} credential file{verify.unlisted.length === 1 ? ' has' : 's have'} no connection (kept; <code>sophon vault recover</code> lists{' '}
+                {verify.unlisted.length === 1 ? 'it' : 'them'} again): {verify.unlisted.map((u) => `${u.userId}/${u.connectionId}`).join(', ')}
+              </p>
+            )}
+            {verify.strays.length > 0 && <p>Files that are not credentials, left alone: {verify.strays.join(', ')}</p>}
             {verify.tempsRemoved.length > 0 && <p>Removed {verify.tempsRemoved.length} temporary file(s) left by an interrupted write.</p>}
           </section>
         )}

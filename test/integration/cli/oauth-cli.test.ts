@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -104,6 +104,28 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const after = await refreshRows();
     assert.equal(after.length, rows + 1);
     assert.deepEqual(after[0], { ...after[0], outcome: 'ok', detail: 'refreshed on schedule or by hand' });
+  });
+
+  test('the vault file from before a refresh, put back: refused as vault_file_rolled_back (exit 6) by verify, refresh and test', async () => {
+    const file = join(home, 'vault', `default_${id}.vault`);
+    const older = await readFile(file);
+    assert.equal((await sophon(['connect', 'refresh', id], { home })).code, 0);
+    const current = await readFile(file);
+    await writeFile(file, older);
+    const v = await sophon(['vault', 'verify', '--json'], { home });
+    assert.equal(v.code, 6);
+    assert.deepEqual(json<{ failures: { connectionId: string; code: string }[] }>(v).failures.map((f) => [f.connectionId, f.code]), [[id, 'vault_file_rolled_back']]);
+    for (const args of [['connect', 'refresh', id], ['connect', 'test', id]]) {
+      const r = await sophon(args, { home });
+      assert.equal(r.code, 6, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /older than the one Sophon last wrote/);
+    }
+    assert.equal(json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).state, 'error');
+    // The newer file back: verify passes, and a passing test makes the connection active again.
+    await writeFile(file, current);
+    assert.equal((await sophon(['vault', 'verify'], { home })).code, 0);
+    assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
+    assert.equal(json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).state, 'active');
   });
 
   test('a refresh the token endpoint keeps failing is audited as failed, naming the failure, and leaves the connection active', async () => {

@@ -29,16 +29,21 @@ describe('reconciling sophon.db with the vault after a crash', async () => {
     core.close();
   });
 
-  test('a credential with no connection is deleted and the deletion recorded', async () => {
+  // Until issue #12 this test asserted the opposite (such files were deleted as orphans): a lost
+  // sophon.db then emptied the whole vault.
+  test('a credential with no connection is kept and reported as unlisted, at every open', async () => {
     let core = await open(home);
     await core.vault.put('alice', 'api-orphan1', { apiKey: 'orphaned-secret-value' });
     core.close();
 
     core = await open(home);
-    assert.equal(await core.vault.get('alice', 'api-orphan1'), null);
-    const rows = core.audit.query({ connectionId: 'api-orphan1' });
-    assert.equal(rows[0]?.action, 'reconcile');
-    assert.match(rows[0]?.detail ?? '', /had no connection/);
+    assert.equal((await core.vault.get('alice', 'api-orphan1'))?.apiKey, 'orphaned-secret-value');
+    assert.deepEqual(core.startup.unlisted, [{ userId: 'alice', connectionId: 'api-orphan1' }]);
+    assert.deepEqual(core.audit.query({ connectionId: 'api-orphan1' }), []);
+    core.close();
+    core = await open(home);
+    assert.notEqual(await core.vault.get('alice', 'api-orphan1'), null);
+    await core.vault.delete('alice', 'api-orphan1');
     core.close();
   });
 
