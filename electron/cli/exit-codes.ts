@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../shared/errors';
 
-/** Documented in README.md ("Exit codes"). Scripts depend on these numbers: change them only with a note. */
+/** Documented in docs/cli.md ("Exit codes"). Scripts depend on these numbers: change them only with a note. */
 export const ExitCode = {
   ok: 0,
   failure: 1,

@@ -27,7 +27,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   // Origin-keyed agent cluster (no document.domain, and Chromium keeps the origin in a process of its own
   // where it can) — not Cross-Origin-Opener-Policy: COOP makes a browser swap the new tab's renderer
   // process for the dashboard on every open (~115 ms here); the cross-window handles it would cut give
-  // nothing to read (the token is only in the page's memory, frames are refused) — README, "Choices".
+  // nothing to read (the token is only in the page's memory, frames are refused) — docs/rest-api.md, "Every request is checked".
   'Origin-Agent-Cluster': '?1',
   'Cross-Origin-Resource-Policy': 'same-origin',
   'Cache-Control': 'no-store',

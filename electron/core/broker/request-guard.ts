@@ -11,7 +11,7 @@ export class BrokerRefusal extends Error {
   constructor(
     /** HTTP status the proxy answers. */
     readonly status: number,
-    /** Stable code, documented in the README. */
+    /** Stable code, documented in docs/broker-and-skills.md. */
     readonly code: string,
     /** For a person; never a secret. */
     message: string,
@@ -25,7 +25,7 @@ export class BrokerRefusal extends Error {
 
 export const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** Headers that rewrite a request's path, host or method behind a proxy; never forwarded (listed in the README). */
+/** Headers that rewrite a request's path, host or method behind a proxy; never forwarded (listed in docs/broker-and-skills.md). */
 export const REQUEST_TARGET_OVERRIDES = [
   'x-original-url',
   'x-rewrite-url',

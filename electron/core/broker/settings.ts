@@ -18,7 +18,7 @@ export const BrokerSettingsSchema = z.looseObject({
    * Processes `sophon broker serve` serves from, sharing its port: 2 (default); 1 the command's own
    * process; 0 one per core (at most 4). One Node process is CPU-bound in the proxy hop (two socket
    * writes and reads a call); a second one on another core raised throughput 20–60% in the benchmark
-   * (README). The desktop app and `skill run` always serve in their own process.
+   * (docs/broker-and-skills.md). The desktop app and `skill run` always serve in their own process.
    */
   Workers: z.number().int().min(0).max(64).default(2),
   /** How long the proxy waits for a service's answer. */

@@ -45,7 +45,7 @@ const LINGER_MS = 2_000;
  *   METHOD /v1/proxy/<connection>/<path on the service's base URL>   → the service's answer, redacted
  *   POST   /v1/execute  {connection, method, path, headers, body}     → {status, headers, body, bodyEncoding}
  * The broker token comes in `Authorization: Bearer …` or `X-Sophon-Broker-Token`. Refusals answer
- * `{"error": {"code", "message"}}` with the status listed in the README.
+ * `{"error": {"code", "message"}}` with the status listed in docs/broker-and-skills.md.
  */
 export async function startBrokerServer(broker: Broker, options: BrokerServerOptions): Promise<BrokerServer> {
   let port = 0;
