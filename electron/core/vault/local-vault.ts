@@ -16,6 +16,7 @@ import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileE
 import { parseVaultFileName, vaultFileName } from './ids';
 import { SYSTEM_DIR_NAME } from './system-secrets';
 import { settleRefreshLock } from './refresh-lock';
+import { rememberCredential } from '../log/known-secrets';
 
 /** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -90,6 +91,7 @@ export class LocalVaultBackend implements ICredentialVault {
     }
     const result = CredentialDataSchema.safeParse(parsed);
     if (!result.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a valid credential.');
+    rememberCredential(result.data);
     return result.data;
   }
 
@@ -101,6 +103,7 @@ export class LocalVaultBackend implements ICredentialVault {
       const fields = credential.error.issues.map((i) => i.path.join('.')).join(', ');
       throw new SophonError('invalid_input', `Credential for ${userId}/${connectionId} has invalid fields: ${fields}`);
     }
+    rememberCredential(credential.data);
     const key = await this.keys.get();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir);
     await this.dirReady;
