@@ -20,7 +20,7 @@ describe('a background failure is logged: the broker\'s audit flush', async () =
     const db = await openDatabase(join(home, 'sophon.db'));
     const batcher = new AuditBatcher(new AuditLog(db), { delayMs: 5 });
     db.close();
-    batcher.record({ userId: 'default', action: 'proxy', outcome: 'ok', connectionId: 'c1', detail: 'GET /' });
+    batcher.record({ userId: 'default', action: 'broker_use', outcome: 'ok', connectionId: 'c1', detail: 'GET /' });
     await new Promise((r) => setTimeout(r, 60));
     assert.ok(batcher.pending >= 1, 'the row is kept to be tried again');
     const lines = (await readFile(logFilePath(home), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
