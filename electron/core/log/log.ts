@@ -6,6 +6,8 @@ import { redactFields, scrubKnownSecrets, SECRET_FIELD_NAMES } from './scrub';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** pino's numbers for its levels. */
+const LEVEL_VALUES: Record<LogLevel, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10 };
 
 /** sophon.log rotates at 5 MiB and three older files are kept: at most 20 MiB of log. */
 export const LOG_MAX_BYTES = 5 * 1024 * 1024;
@@ -90,8 +92,8 @@ function load(): Logger | undefined {
 
 /** Whether a line at this level would be written (for callers that would build costly fields). */
 export function logEnabled(level: LogLevel): boolean {
-  const l = load();
-  return l !== undefined && l.isLevelEnabled(level);
+  // Decided without pino: a line below the level loads and opens nothing.
+  return config.home !== undefined && LEVEL_VALUES[level] >= LEVEL_VALUES[levelNow()];
 }
 
 /**
@@ -101,8 +103,8 @@ export function logEnabled(level: LogLevel): boolean {
  */
 export function log(level: LogLevel, event: string, fields: Record<string, unknown> = {}): void {
   try {
-    const l = load();
-    if (l?.isLevelEnabled(level)) l[level]({ event, ...fields });
+    if (!logEnabled(level)) return;
+    load()?.[level]({ event, ...fields });
   } catch {
     // No log (a read-only home, a full disk): the failure it would record is reported where it happened.
   }
@@ -112,7 +114,7 @@ export function log(level: LogLevel, event: string, fields: Record<string, unkno
 export function errorFields(err: unknown): { code: string; message: string; stack?: string } {
   const code = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'internal';
   const message = err instanceof Error ? err.message : String(err);
-  const stack = err instanceof Error && levelNow() === 'debug' ? err.stack : undefined;
+  const stack = err instanceof Error && LEVEL_VALUES[levelNow()] <= LEVEL_VALUES.debug ? err.stack : undefined;
   return stack === undefined ? { code, message } : { code, message, stack };
 }
 
