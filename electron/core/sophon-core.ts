@@ -13,6 +13,7 @@ import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher 
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
 import { SystemSecrets } from './vault/system-secrets';
 import { configureLog, logFailure } from './log/log';
+import { rememberCredential } from './log/known-secrets';
 
 export interface SophonCore extends OpenedVault {
   db: Database;
@@ -98,7 +99,15 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     revoker,
     oauthClient,
     // Imported CLI logins: re-read from the program that owns them, never from the vault.
-    linked: { isLinked: (record) => isLinked(record.fields), credential: async (record) => (await imports()).credential(record) },
+    linked: {
+      isLinked: (record) => isLinked(record.fields),
+      // Read from another program, not through the vault: the log is told of these secrets here.
+      credential: async (record) => {
+        const credential = await (await imports()).credential(record);
+        rememberCredential(credential);
+        return credential;
+      },
+    },
   });
 
   makeRefresher = async () => {
