@@ -4,6 +4,7 @@ import { assertValidId } from '../core/vault/ids';
 import { AmbiguousConnectionError } from '../core/connections/connection-ref';
 import type { CommandContext } from './context';
 import { askSecretField, choose } from './prompt';
+import { configureLog, envLogLevel, log } from '../core/log/log';
 
 /**
  * Opens the core for one command and always closes the database after it. `readsOnly`: the command
@@ -12,8 +13,11 @@ import { askSecretField, choose } from './prompt';
  */
 export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>, options: { readsOnly?: boolean } = {}): Promise<T> {
   assertValidId('user', ctx.global.user);
+  // `--debug` (or SOPHON_LOG_LEVEL) raises what goes into logs/sophon.log for this command.
+  configureLog({ override: ctx.global.debug ? 'debug' : envLogLevel(ctx.env) });
   const core = await openCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: options.readsOnly });
   for (const warning of core.warnings) ctx.io.err(`warning: ${warning}`);
+  log('debug', 'cli.core_opened', { home: core.paths.home, user: ctx.global.user, warnings: core.warnings.length });
   try {
     return await fn(core);
   } catch (err) {

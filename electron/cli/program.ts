@@ -57,6 +57,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/vault')).vaultRecover));
 
+  program.command('doctor').description('where the data and the log (logs/sophon.log) are; whether the vault key and the database can be reached').option('--json', 'machine-readable output').action(run(async () => (await import('./commands/doctor')).doctor));
   const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');
   const connectCmd = () => import('./commands/connect');
   connect

@@ -12,6 +12,8 @@ import type { OAuthRefresher } from './oauth/refresh';
 import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from './vault/credential';
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
 import { SystemSecrets } from './vault/system-secrets';
+import { configureLog, logFailure } from './log/log';
+import { rememberCredential } from './log/known-secrets';
 
 export interface SophonCore extends OpenedVault {
   db: Database;
@@ -69,6 +71,8 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     return next;
   };
   const opened = await openVault({ ...options, refresher: options.refresher ?? lazyRefresher });
+  // Where this process logs (the first home opened) and the level the settings ask for; nothing is opened yet.
+  configureLog({ home: opened.paths.home, setting: opened.settings.Sophon.Log?.Level });
   const db = await openDatabase(opened.paths.database, undefined, { readOnlyFallback: options.readOnlyFallback });
   const audit = new AuditLog(db);
   const store = new ConnectionStore(db);
@@ -123,7 +127,15 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     revoker,
     oauthClient,
     // Imported CLI logins: re-read from the program that owns them, never from the vault.
-    linked: { isLinked: (record) => isLinked(record.fields), credential: async (record) => (await imports()).credential(record) },
+    linked: {
+      isLinked: (record) => isLinked(record.fields),
+      // Read from another program, not through the vault: the log is told of these secrets here.
+      credential: async (record) => {
+        const credential = await (await imports()).credential(record);
+        rememberCredential(credential);
+        return credential;
+      },
+    },
   });
 
   makeRefresher = async () => {
@@ -137,11 +149,15 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
         return oauthClient(await connections.service(record.serviceId));
       },
       onNeedsReauth: (ref, err) => {
+        logFailure('refresh.needs_reauth', err, { connectionId: ref.connectionId, userId: ref.userId });
         store.setState(ref.connectionId, 'needs_reauth', err.message);
         audit.record({ userId: ref.userId, action: 'refresh', outcome: 'failed', connectionId: ref.connectionId, detail: `needs re-auth: ${err.message}` });
       },
       // OAuthError messages never quote a token (toOAuthError redacts them).
-      onFailed: (ref, err) => audit.record({ userId: ref.userId, action: 'refresh', outcome: 'failed', connectionId: ref.connectionId, detail: err.message }),
+      onFailed: (ref, err) => {
+        logFailure('refresh.failed', err, { connectionId: ref.connectionId, userId: ref.userId });
+        audit.record({ userId: ref.userId, action: 'refresh', outcome: 'failed', connectionId: ref.connectionId, detail: err.message });
+      },
       // Automatic refreshes (on use) too, and only the one process that really refreshed writes the row.
       onRefreshed: (ref, forced) => audit.record({ userId: ref.userId, action: 'refresh', outcome: 'ok', connectionId: ref.connectionId, detail: forced ? 'refreshed on schedule or by hand' : 'refreshed on use' }),
     });

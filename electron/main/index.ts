@@ -15,6 +15,7 @@ import { APP_ENTRY, APP_SCHEME, appFileFor, deepLinkInArgv, isAppUrl, parseDeepL
 import { AppTray } from './tray';
 import { buildTrayModel } from './tray-model';
 import { createAppWindow } from './window';
+import { configureLog, envLogLevel, log, logFailure } from '../core/log/log';
 
 /**
  * The desktop app's main process: lifecycle, the window, the tray, deep links, and IPC over the shared
@@ -96,10 +97,15 @@ async function start(): Promise<void> {
 
   const hub = new EventHub();
   let call: (name: Parameters<typeof dispatch>[2], input: unknown) => Promise<Envelope>;
+  // `--debug` on the app's command line, or SOPHON_LOG_LEVEL, wins over Sophon.Log.Level.
+  configureLog({ override: process.argv.includes('--debug') ? 'debug' : envLogLevel(process.env) });
   try {
     // A lost or emptied sophon.db is rebuilt from the vault files, which are never deleted for lack of a row.
     core = await openCore({ recoverOnStart: true });
-    for (const warning of core.warnings) console.warn(`Sophon: ${warning}`);
+    for (const warning of core.warnings) {
+      console.warn(`Sophon: ${warning}`);
+      log('warn', 'open.warning', { message: warning });
+    }
     const opened = core;
     const watcher = watchConnections(opened, hub);
     stops.push(watcher.stop);
@@ -128,12 +134,13 @@ async function start(): Promise<void> {
     await renderTray();
     // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
     stops.push(startMaintenance(opened));
-    void import('../core/import/auto-import').then(({ autoImportOnStart }) => autoImportOnStart(opened, caller.userId)).catch(() => undefined);
+    void import('../core/import/auto-import').then(({ autoImportOnStart }) => autoImportOnStart(opened, caller.userId)).catch((e: unknown) => logFailure('auto_import.failed', e));
     // A CLI re-logging in (or out) shows in the list at once, not at the next call.
-    void import('../core/import/watch').then(async ({ watchImportedStores }) => stops.push(await watchImportedStores(opened, { userId: caller.userId }))).catch(() => undefined);
+    void import('../core/import/watch').then(async ({ watchImportedStores }) => stops.push(await watchImportedStores(opened, { userId: caller.userId }))).catch((e: unknown) => logFailure('import_watch.start_failed', e));
     await startBroker(opened);
   } catch (err) {
     const info = toErrorInfo(err);
+    log('error', 'open.failed', { ...info });
     dialog.showErrorBox('Sophon cannot open its vault', info.message);
     call = async () => ({ ok: false, error: info });
     tray = new AppTray(ICON_DIR, (action) => (action.kind === 'quit' ? app.quit() : showWindow()));

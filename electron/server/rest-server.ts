@@ -13,6 +13,7 @@ import type { EventHub } from '../core/api/events';
 import type { OperationImpls } from '../core/api/operations';
 import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
 import { watchRevocations } from './revocation-watch';
+import { log, logEnabled, logFailure } from '../core/log/log';
 
 /** Largest JSON body the API accepts (a connection add with its fields is a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -143,7 +144,10 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    void handle(req, res).catch(() => {
+    void handle(req, res).catch((err: unknown) => {
+      // Its text could hold data: the kind at error level, the message only at debug (as dispatch does).
+      log('error', 'rest.request_failed', { code: 'internal', kind: err instanceof Error ? err.name : typeof err });
+      if (logEnabled('debug')) logFailure('rest.request_failed.detail', err);
       if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: 'Unexpected error inside Sophon.' } });
       else res.destroy();
     });

@@ -1,3 +1,4 @@
+import { logFailure } from '../core/log/log';
 import type { ApiTokenStore } from '../core/api-tokens/token-store';
 
 /** Something open on behalf of one token: an event stream, or a request still being answered. */
@@ -39,8 +40,9 @@ export function watchRevocations(tokens: Pick<ApiTokenStore, 'activeIds'>, inter
     sweeping = true;
     try {
       endRevoked(await tokens.activeIds());
-    } catch {
+    } catch (err) {
       // A damaged or half-written token file: requests are refused by authentication meanwhile; the next sweep retries.
+      logFailure('revocation_watch.sweep_failed', err);
     } finally {
       sweeping = false;
     }
@@ -71,8 +73,9 @@ export function watchRevocations(tokens: Pick<ApiTokenStore, 'activeIds'>, inter
       let active: Set<string>;
       try {
         active = await tokens.activeIds();
-      } catch {
+      } catch (err) {
         // Unreadable token file: nothing more goes out on this token's behalf until it reads again.
+        logFailure('revocation_watch.read_failed', err);
         return false;
       }
       endRevoked(active);

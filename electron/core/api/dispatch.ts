@@ -3,6 +3,7 @@ import { isOperationName } from '../../../shared/operations';
 import { SophonError } from '../errors';
 import { databaseError, unhandledStorageError } from '../fs/storage-errors';
 import { validate } from '../validation/parse';
+import { currentLogFile, log, logEnabled, logFailure } from '../log/log';
 import type { Caller, OperationImpls } from './operations';
 
 /**
@@ -28,5 +29,8 @@ export function toErrorInfo(thrown: unknown): { code: SophonError['code']; messa
   // A damaged sophon.db, a full disk, a read-only folder: a person can act on these (their messages hold only paths).
   const err = unhandledStorageError(databaseError(thrown, 'sophon.db'));
   if (err instanceof SophonError) return { code: err.code, message: err.message };
-  return { code: 'internal', message: 'Unexpected error inside Sophon (nothing was shown of it, as it could contain data; see the app log or run the CLI with --debug).' };
+  // Its text could hold data: the log gets the kind at error level, the message itself only at debug.
+  log('error', 'unexpected_error', { code: 'internal', kind: thrown instanceof Error ? thrown.name : typeof thrown });
+  if (logEnabled('debug')) logFailure('unexpected_error.detail', thrown);
+  return { code: 'internal', message: `Unexpected error inside Sophon (nothing was shown of it, as it could contain data; see ${currentLogFile() ?? 'logs/sophon.log in the Sophon data folder'}, or run the CLI with --debug).` };
 }

@@ -1,6 +1,7 @@
 import type { EventPayload } from '../../../shared/contract';
 import type { EventName } from '../../../shared/operations';
 import type { SophonCore } from '../sophon-core';
+import { errorFields, log, logFailure } from '../log/log';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -25,8 +26,9 @@ export class EventHub {
       try {
         listener(event, payload);
         reached++;
-      } catch {
+      } catch (err) {
         // One broken subscriber (a closed stream) never stops the others.
+        log('warn', 'events.subscriber_failed', { event, ...errorFields(err) });
       }
     }
     return reached;
@@ -72,8 +74,9 @@ export function watchConnections(core: Pick<SophonCore, 'db' | 'connections'>, h
           hub.emit(userId, 'connections.changed', { connections: await core.connections.list(userId) });
         }
       } while (again);
-    } catch {
+    } catch (err) {
       // The database busy for longer than its timeout: the next tick tries again.
+      logFailure('events.poll_failed', err);
     } finally {
       running = false;
     }

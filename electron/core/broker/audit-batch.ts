@@ -1,4 +1,5 @@
 import type { AuditEntry, AuditLog } from '../audit/audit-log';
+import { logFailure } from '../log/log';
 
 /**
  * One transaction per 100 ms (or 5,000 rows): a row costs ~9.5 µs of CPU in batches of 100 and ~6.6 µs in
@@ -50,6 +51,7 @@ export class AuditBatcher {
       }
     } catch (err) {
       // A busy database: keep the rows and try again rather than lose them.
+      logFailure('audit.flush_failed', err, { rows: batch.length, willRetry: true });
       this.queue = batch.concat(this.queue);
       this.timer ??= setTimeout(() => this.write(false), 100).unref();
       if (throwOnError) throw err;

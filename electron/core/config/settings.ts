@@ -30,12 +30,18 @@ const ImportSettingsSchema = z.looseObject({
   Auto: z.union([z.boolean(), z.enum(['offer', 'import', 'off'])]).default(true),
 });
 
+/** `Sophon.Log.Level`: how much goes into logs/sophon.log (`--debug` and SOPHON_LOG_LEVEL win over it). */
+const LogSettingsSchema = z.looseObject({
+  Level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
+});
+
 const SettingsSchema = z.looseObject({
   Sophon: z
     .looseObject({
       Vault: VaultSettingsSchema.default(() => VaultSettingsSchema.parse({})),
       OAuth: z.record(z.string(), OAuthClientSettingsSchema).default({}),
       Import: ImportSettingsSchema.default(() => ImportSettingsSchema.parse({})),
+      Log: LogSettingsSchema.optional(),
     })
     .default(() => ({ Vault: VaultSettingsSchema.parse({}), OAuth: {}, Import: ImportSettingsSchema.parse({}) })),
 });

@@ -1,5 +1,6 @@
 import type { SophonCore } from '../sophon-core';
 import { SophonError } from '../errors';
+import { logFailure } from '../log/log';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -44,6 +45,7 @@ export async function runMaintenance(core: Pick<SophonCore, 'store' | 'vault' | 
       }
     } catch (err) {
       report.failed.push({ id: c.id, message: err instanceof SophonError ? err.message : 'unexpected error' });
+      logFailure(c.authMethod === 'oauth2' ? 'maintenance.refresh_failed' : 'maintenance.test_failed', err, { connectionId: c.id, userId: c.userId });
     }
   }
   return report;
@@ -55,7 +57,9 @@ export function startMaintenance(core: Parameters<typeof runMaintenance>[0], int
   const tick = () => {
     if (running) return;
     running = true;
-    void runMaintenance(core, options).finally(() => (running = false));
+    void runMaintenance(core, options)
+      .catch((err: unknown) => logFailure('maintenance.failed', err))
+      .finally(() => (running = false));
   };
   tick();
   const timer = setInterval(tick, intervalMs);

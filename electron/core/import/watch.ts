@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { SophonCore } from '../sophon-core';
+import { errorFields, log, logFailure } from '../log/log';
 
 /**
  * For the desktop app: watches the folders of the stores linked connections read from, and re-checks
@@ -16,7 +17,10 @@ export async function watchImportedStores(core: Pick<SophonCore, 'imports'>, opt
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = running.then(async () => {
-        const ids = await importer.recheck(options.userId).catch(() => []);
+        const ids = await importer.recheck(options.userId).catch((err: unknown) => {
+          logFailure('import_watch.recheck_failed', err, { userId: options.userId });
+          return [];
+        });
         options.onChecked?.(ids);
       });
     }, options.debounceMs ?? 250);
@@ -25,10 +29,14 @@ export async function watchImportedStores(core: Pick<SophonCore, 'imports'>, opt
   for (const folder of importer.watchedFolders(options.userId)) {
     try {
       const w = watch(folder, { persistent: false }, schedule);
-      w.on('error', () => w.close());
+      w.on('error', (err) => {
+        logFailure('import_watch.watch_failed', err, { folder });
+        w.close();
+      });
       watchers.push(w);
-    } catch {
+    } catch (err) {
       // A folder that is gone is noticed on the next read; nothing to watch there now.
+      log('debug', 'import_watch.not_watched', { folder, ...errorFields(err) });
     }
   }
   return () => {

@@ -20,6 +20,7 @@ import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileE
 import { parseVaultFileName, vaultFileName } from './ids';
 import { SYSTEM_DIR_NAME } from './system-secrets';
 import { settleRefreshLock } from './refresh-lock';
+import { rememberCredential } from '../log/known-secrets';
 
 /** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -139,6 +140,7 @@ export class LocalVaultBackend implements ICredentialVault {
       if (!m.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but its metadata is not valid.');
       meta = m.data;
     }
+    rememberCredential(credential);
     return { file, credential: credential as StoredCredential, meta };
   }
 
@@ -155,6 +157,7 @@ export class LocalVaultBackend implements ICredentialVault {
       throw new SophonError('invalid_input', `Credential for ${userId}/${connectionId} has invalid fields: ${fields}`);
     }
     const ref = { userId, connectionId };
+    rememberCredential(credential.data);
     const key = await this.keys.get();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir);
     await this.dirReady;

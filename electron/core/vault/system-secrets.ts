@@ -5,6 +5,7 @@ import type { SophonPaths } from '../config/paths';
 import { errnoOf, SophonError } from '../errors';
 import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile } from '../fs/secure-fs';
 import type { MasterKey } from '../keys/key-protector';
+import { rememberSecret } from '../log/known-secrets';
 import { decryptVaultFile, encryptVaultFile, VaultFileError } from './format';
 
 /**
@@ -58,11 +59,13 @@ export class SystemSecrets {
     }
     const result = SystemSecretSchema.safeParse(parsed);
     if (!result.success) throw new VaultFileError(file, 'bad_content', 'decrypted, but does not hold a valid secret.');
+    rememberSecret(result.data.value);
     return result.data.value;
   }
 
   async put(name: string, value: string): Promise<void> {
     const file = this.fileFor(name);
+    rememberSecret(value);
     const key = await this.key();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir).then(() => ensurePrivateDir(systemDir(this.paths)));
     await this.dirReady;

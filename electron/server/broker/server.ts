@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ApiCall, ApiResult, Broker } from '../../core/broker/broker';
 import { BrokerRefusal, METHODS } from '../../core/broker/request-guard';
 import { describeIssues } from '../../core/validation/parse';
+import { log, logEnabled, logFailure } from '../../core/log/log';
 
 export interface BrokerServerOptions {
   /** 0 (default): any free port. Always bound to 127.0.0.1. */
@@ -70,7 +71,9 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
         inflight--;
         if (inflight === 0) idle?.();
       });
-      handle(broker, req, res, port, ownHosts, options.maxRequestBytes, settled).catch(() => {
+      handle(broker, req, res, port, ownHosts, options.maxRequestBytes, settled).catch((err: unknown) => {
+        log('error', 'broker.request_failed', { code: 'internal', kind: err instanceof Error ? err.name : typeof err });
+        if (logEnabled('debug')) logFailure('broker.request_failed.detail', err);
         if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
         else res.destroy();
       });

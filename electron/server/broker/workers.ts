@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { errorFields, log } from '../../core/log/log';
 
 /**
  * `sophon broker serve` on several cores: the command starts itself again as worker processes
@@ -41,8 +42,9 @@ export async function checkpointUntilStopped(checkpoint: () => void, stop: Promi
   const attempt = () => {
     try {
       checkpoint();
-    } catch {
-      /* next time */
+    } catch (err) {
+      // Tried again at the next interval.
+      log('warn', 'broker.checkpoint_failed', errorFields(err));
     }
   };
   const timer = setInterval(attempt, CHECKPOINT_EVERY_MS);

@@ -39,12 +39,17 @@ describe('canary: a secret never leaves the vault', async () => {
       await run(['vault', 'status', ...json]);
       await run(['vault', 'verify', ...json]);
       await run(['--debug', 'connect', 'test', 'nope', ...json]);
+      // Failing paths with the log at its most talkative: the wrong secret's test, a refresh that cannot be.
+      await run(['--debug', 'connect', 'test', `W${json.length}`, ...json]);
+      await run(['--debug', 'connect', 'refresh', `W${json.length}`, ...json]);
+      await run(['--debug', 'doctor', ...json]);
     }
     assert.ok(results.filter((r) => r.code === 0).length >= 16, 'the commands ran');
     assert.ok(api.seen.some((s) => s.headers.authorization === `Bearer ${canary}`), 'the canary did reach its service');
 
     const files = await filesUnder(home);
     assert.ok(files.some((f) => f.endsWith('.vault')) && files.some((f) => f.endsWith('sophon.db')));
+    assert.ok(files.some((f) => f.endsWith(join('logs', 'sophon.log'))), 'the log was written, and is searched below');
     for (const secret of [canary, wrong]) {
       for (const form of forms(secret)) {
         for (const r of results) {

@@ -138,6 +138,24 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const cred = (await (await openVault({ home })).vault.get('default', id))!;
     for (const secret of [cred.accessToken, cred.refreshToken]) assert.ok(secret && !JSON.stringify(row).includes(secret));
     assert.equal(json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).state, 'active');
+    // The failure is in the log too: error level, its code and message, the connection; no token.
+    const log = await readFile(join(home, 'logs', 'sophon.log'), 'utf8');
+    const failed = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'refresh.failed');
+    assert.ok(failed.some((l) => l.level === 50 && l.connectionId === id && /HTTP 503/.test(String(l.message)) && typeof l.code === 'string'), log);
+    for (const secret of [cred.accessToken, cred.refreshToken]) assert.ok(secret && !log.includes(secret), 'no token in the log');
+  });
+
+  test('the scheduler\'s refresh against a failing token endpoint is logged as a background failure, without a token', async () => {
+    server.failTokenRequests(4, { status: 503, error: 'temporarily_unavailable', grantType: 'refresh_token' });
+    const core = await openCore({ home });
+    const report = await runMaintenance(core, { now: Date.now() + 25 * 3_600_000 });
+    core.close();
+    assert.deepEqual(report.failed.map((f) => f.id), [id]);
+    const log = await readFile(join(home, 'logs', 'sophon.log'), 'utf8');
+    const lines = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(lines.some((l) => l.event === 'maintenance.refresh_failed' && l.level === 50 && l.connectionId === id), log);
+    const cred = (await (await openVault({ home })).vault.get('default', id))!;
+    for (const secret of [cred.accessToken, cred.refreshToken]) assert.ok(secret && !log.includes(secret), 'no token in the log');
   });
 
   test('an expired access token is refreshed by the next call, once, and the rotated refresh token replaces the old', async () => {
