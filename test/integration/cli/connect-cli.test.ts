@@ -74,7 +74,7 @@ describe('sophon connect, end to end through the built CLI', async () => {
     const renamed = await run(['connect', 'rename', s.id, 'Home', '--json']);
     assert.equal(json<Connection>(renamed).label, 'Home');
     assert.equal((await run(['connect', 'rename', 'Home', 'Local localgh (octo-test)'])).code, 2, 'labels are unique per service');
-    const removed = await run(['connect', 'remove', 'Home', '--json']);
+    const removed = await run(['connect', 'remove', 'Home', '--yes', '--json']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(json<{ revocation: string }>(removed).revocation, 'not_applicable');
     assert.equal((await run(['connect', 'status', s.id])).code, 3);
