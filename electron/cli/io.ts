@@ -127,10 +127,12 @@ export interface TableFit {
 
 const GAP = 2;
 const MIN_SHRUNK = 6;
+const READABLE = 20;
 
 /**
- * An aligned table, widths from the visible text. Given a width (a terminal's), it fits: first the
- * `drop` columns go, in order, then the `shrink` columns are cut; a table that still does not fit wraps.
+ * An aligned table, widths from the visible text. Given a width (a terminal's), it fits: the `drop`
+ * columns go, in order, while cutting the `shrink` ones to 20 columns would not be enough; then the
+ * `shrink` columns are cut, widest first. A table that still does not fit wraps.
  */
 export function table(rows: string[][], fit: TableFit = { width: undefined }): string {
   let columns = (rows[0] ?? []).map((_, i) => i);
@@ -138,8 +140,10 @@ export function table(rows: string[][], fit: TableFit = { width: undefined }): s
   const widths = new Map(columns.map((i) => [i, natural(i)]));
   const total = () => columns.reduce((sum, i) => sum + widths.get(i)!, 0) + GAP * Math.max(0, columns.length - 1);
   if (fit.width !== undefined) {
+    // A column is dropped only while the table would not fit even with the shrinkable ones cut to a readable width.
+    const atBest = () => total() - (fit.shrink ?? []).filter((i) => columns.includes(i)).reduce((cut, i) => cut + Math.max(0, widths.get(i)! - READABLE), 0);
     for (const i of fit.drop ?? []) {
-      if (total() <= fit.width) break;
+      if (atBest() <= fit.width) break;
       columns = columns.filter((c) => c !== i);
     }
     const shrinkable = (fit.shrink ?? []).filter((i) => columns.includes(i));

@@ -60,7 +60,8 @@ describe('sophon connect, end to end through the built CLI', async () => {
     assert.equal(r.code, 0, r.stderr);
     const amb = await run(['connect', 'test', 'localgh']);
     assert.equal(amb.code, 2);
-    assert.match(amb.stderr, /matches 2 connections: .*\(Local localgh \(octo-test\)\).*\(Personal\)/);
+    // Each choice by label, service and id.
+    assert.match(amb.stderr, /matches 2 connections: Local localgh \(octo-test\) \(localgh, localgh-[0-9a-f]+\); Personal \(localgh, localgh-[0-9a-f]+\)\./);
     const t = await run(['connect', 'test', 'personal', '--json']);
     assert.equal(t.code, 0, t.stderr);
     assert.equal(json<{ outcome: { status: string } }>(t).outcome.status, 'ok');
