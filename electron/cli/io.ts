@@ -113,7 +113,7 @@ export const visibleWidth = (text: string): number => stripVTControlCharacters(t
 export function truncate(text: string, width: number): string {
   if (visibleWidth(text) <= width) return text;
   const plain = stripVTControlCharacters(text);
-  return width <= 1 ? plain.slice(0, width) : plain.slice(0, width - 1) + '…';
+  return width <= 1 ? plain.slice(0, width) : plain.slice(0, width - 1).trimEnd() + '…';
 }
 
 export interface TableFit {
