@@ -159,7 +159,7 @@ describe('usage errors: one line and a hint naming the command\'s --help, exit 2
     [['connect', 'list', '--bogus'], "sophon: unknown option '--bogus'", 'see `sophon connect list --help`'],
     [['connect', 'add'], "sophon: missing required argument 'service'", 'see `sophon connect add --help`'],
     [['connect', 'lst'], "sophon: unknown command 'lst' (did you mean list?)", 'see `sophon connect --help`'],
-    [['vault'], 'sophon: `sophon vault` needs a subcommand: status, verify', 'see `sophon vault --help`'],
+    [['vault'], 'sophon: `sophon vault` needs a subcommand: status, verify, pkcs11-pin', 'see `sophon vault --help`'],
     [['broker', 'mint', '--skill', 's'], "sophon: required option '--tool <tool>' not specified", 'see `sophon broker mint --help`'],
     [['audit', '--limit'], "sophon: option '--limit <n>' argument missing", 'see `sophon audit --help`'],
   ];
