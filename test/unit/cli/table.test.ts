@@ -6,7 +6,7 @@ import { authMethodName, withArticle } from '../../../shared/auth-names';
 
 const green = (s: string) => styleText('green', s, { validateStream: false });
 /** Where each column starts on each line, from the plain text (two spaces between columns). */
-const starts = (line: string) => [...stripVTControlCharacters(line).matchAll(/(?:^|(?<=  ))\S/g)].map((m) => m.index);
+const starts = (line: string) => [...stripVTControlCharacters(line).matchAll(/(?:^|(?<= {2}))\S/g)].map((m) => m.index);
 
 describe('CLI tables', () => {
   test('colour codes take no width: coloured cells line up with plain ones', () => {
