@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,17 @@ async function closedPort(): Promise<number> {
 describe('the CLI at a real terminal, 80 columns', async () => {
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(TOKEN);
+  // A service that takes its time to answer, and answers only when told to: long enough to see the spinner.
+  let answer: () => void = () => {};
+  let asked = false;
+  const slow: Server = createHttpServer((_req, res) => {
+    asked = true;
+    answer = () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ login: 'slow' }));
+    };
+  });
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
   const sessions: string[] = [];
   /** Runs `args` in a fresh 80x40 terminal with colour (TERM=xterm, no NO_COLOR); returns the session. */
   const terminal = (args: string, name: string) => {
@@ -41,6 +53,7 @@ describe('the CLI at a real terminal, 80 columns', async () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localgh.json'), userApiConnector('localgh', api.port));
     await writeFile(join(home, 'connectors', 'offline.json'), userApiConnector('offline', await closedPort()));
+    await writeFile(join(home, 'connectors', 'slow.json'), userApiConnector('slow', (slow.address() as { port: number }).port));
     for (const [label, secret] of [['Work', TOKEN], ['A rather long label for the personal account of someone', TOKEN], ['Revoked', 'tok-bad-0123456789abcdef']]) {
       const r = await sophon(['connect', 'add', 'localgh', '--label', label!, '--secret-stdin', '--no-test'], { home, stdin: secret });
       assert.equal(r.code, 0, r.stderr);
@@ -52,8 +65,11 @@ describe('the CLI at a real terminal, 80 columns', async () => {
   after(async () => {
     for (const s of sessions) endSession(s);
     await api.close();
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
     await cleanup();
   });
+
 
   for (const [args, rows] of [['connect list', 4], ['audit', 6], ['connect list --available', 0]] as const) {
     test(`${args}: coloured, within 80 columns, and every column lines up`, async () => {
@@ -114,5 +130,19 @@ describe('the CLI at a real terminal, 80 columns', async () => {
     assert.match(screen, /Discarded Offline; nothing is stored\.\nEXIT:5/, screen);
     const list = json<{ connections: Connection[] }>(await sophon(['connect', 'list', '--json'], { home }));
     assert.ok(!list.connections.some((c) => c.label === 'Offline'));
+  });
+
+  test('testing a key shows a spinner with what it waits for, and leaves only the result', async () => {
+    const added = await sophon(['connect', 'add', 'slow', '--label', 'Slow', '--secret-stdin', '--no-test'], { home, stdin: TOKEN });
+    assert.equal(added.code, 0, added.stderr);
+    const session = terminal('connect test Slow', 'spinner');
+    const waiting = await screenUntil(session, /Testing the key…/);
+    assert.match(waiting, /^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Testing the key…/);
+    // The request has arrived (the spinner may be drawn before it is sent): let the service answer.
+    for (let i = 0; i < 200 && !asked; i++) await new Promise((r) => setTimeout(r, 50));
+    answer();
+    const screen = await screenUntil(session, /EXIT:\d+/);
+    assert.match(screen, /^Slow \(slow-[0-9a-f]+\): ok: /, screen);
+    assert.doesNotMatch(screen, /Testing the key/);
   });
 });
