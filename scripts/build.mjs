@@ -159,7 +159,8 @@ async function buildCli(entry, name, plugins) {
     metafile: true,
     // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
     inject: ['scripts/cli-import-meta-url.js'],
-    define: { 'import.meta.url': 'cliImportMetaUrl' },
+    // `sophon --version`: package.json's version, fixed at build time (no file read at run time).
+    define: { 'import.meta.url': 'cliImportMetaUrl', SOPHON_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
     // The build id (filled in below) ties the code cache to this exact bundle. A comment only: the
     // bundle's "use strict" must stay its first statement.
     banner: { js: `/*sophon-build:${BUILD_ID_PLACEHOLDER}*/` },

@@ -169,6 +169,11 @@ export const OPERATIONS = {
   },
   'connections.test': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema, outcome: TestOutcomeSchema }) },
   'connections.reauth': { input: z.strictObject({ connection: ConnectionRef, scopes: Scopes.optional() }), output: z.object({ connection: ConnectionSchema }) },
+  /** Replace the secret of a key-based connection in place (a rotated key): id, label and history stay. Tested first unless `test: false`. */
+  'connections.update': {
+    input: z.strictObject({ connection: ConnectionRef, secret: z.string().min(1).max(16_384), test: z.boolean().optional() }),
+    output: z.object({ connection: ConnectionSchema, test: TestOutcomeSchema.nullable() }),
+  },
   'connections.rename': { input: z.strictObject({ connection: ConnectionRef, label: Label }), output: z.object({ connection: ConnectionSchema }) },
   'connections.remove': {
     input: z.strictObject({ connection: ConnectionRef }),

@@ -13,6 +13,7 @@ export const OPERATION_NAMES = [
   'connections.add',
   'connections.test',
   'connections.reauth',
+  'connections.update',
   'connections.rename',
   'connections.remove',
   'connections.refresh',

@@ -41,7 +41,7 @@ export async function resolveRef(ctx: CommandContext, core: SophonCore, ref: str
     const picked = await choose(
       ctx.io,
       `"${ref}" matches several connections; which one?`,
-      err.choices.map((c) => ({ value: c.id, name: `${c.label}  (${c.id})` })),
+      err.choices.map((c) => ({ value: c.id, name: `${c.label}  ${c.serviceId}  (${c.id})` })),
     );
     if (picked === undefined) throw err;
     return picked;

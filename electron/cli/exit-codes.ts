@@ -10,6 +10,8 @@ export const ExitCode = {
   unreachable: 5,
   vault: 6,
   config: 7,
+  /** Ctrl-C at a prompt (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 export function exitCodeFor(code: ErrorCode): number {

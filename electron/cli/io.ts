@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { stripVTControlCharacters, styleText } from 'node:util';
 
 /**
  * Everything the CLI prints goes through here, so commands stay testable and `NO_COLOR` / `--json`
@@ -11,6 +12,8 @@ export interface CliIO {
   json(value: unknown): void;
   color: boolean;
   isTTY: boolean;
+  /** The terminal's width for tables to fit; undefined when stdout is not a terminal (a pipe gets every value whole). */
+  columns: number | undefined;
 }
 
 export function processIO(): CliIO {
@@ -18,6 +21,7 @@ export function processIO(): CliIO {
   const err = directWriter(2, () => process.stderr);
   let color: boolean | undefined;
   let isTTY: boolean | undefined;
+  let columns: number | undefined | null = null;
   return {
     out: (text) => out(text.endsWith('\n') ? text : text + '\n'),
     err: (text) => err(text.endsWith('\n') ? text : text + '\n'),
@@ -28,6 +32,11 @@ export function processIO(): CliIO {
     },
     get isTTY() {
       return (isTTY ??= isatty(0) && isatty(2));
+    },
+    // process.stdout is built only on a terminal (a pipe never pays for node:net and node:stream).
+    get columns() {
+      if (columns === null) columns = isatty(1) ? process.stdout.columns || 80 : undefined;
+      return columns;
     },
   };
 }
@@ -91,14 +100,69 @@ export function directWriter(fd: number, stream: () => NodeJS.WriteStream): (tex
 
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 
-const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
-export function paint(io: CliIO, style: keyof typeof codes, text: string): string {
-  return io.color ? `\u001b[${codes[style]}m${text}\u001b[0m` : text;
+type Style = 'red' | 'green' | 'yellow' | 'dim' | 'bold';
+export function paint(io: CliIO, style: Style, text: string): string {
+  // io.color has already weighed NO_COLOR, --no-color and the terminal; styleText must not look at process.stdout.
+  return io.color ? styleText(style, text, { validateStream: false }) : text;
 }
 
-/** A plain aligned table; widths from the content. */
-export function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+/** Columns a string takes on a terminal: colour codes take none. (Wide CJK and emoji are counted as one.) */
+export const visibleWidth = (text: string): number => stripVTControlCharacters(text).length;
+
+/** `text` cut to `width` visible columns, ending in an ellipsis when cut (a cut cell loses its colour). */
+export function truncate(text: string, width: number): string {
+  if (visibleWidth(text) <= width) return text;
+  const plain = stripVTControlCharacters(text);
+  return width <= 1 ? plain.slice(0, width) : plain.slice(0, width - 1).trimEnd() + '…';
+}
+
+export interface TableFit {
+  /** The width to fit (io.columns); undefined: no limit. */
+  width: number | undefined;
+  /** Column indexes dropped, in this order, while the table is too wide. */
+  drop?: readonly number[];
+  /** Column indexes that may be cut with an ellipsis, widest first, down to their heading's width (at least 6). */
+  shrink?: readonly number[];
+}
+
+const GAP = 2;
+const MIN_SHRUNK = 6;
+const READABLE = 20;
+
+/**
+ * An aligned table, widths from the visible text. Given a width (a terminal's), it fits: the `drop`
+ * columns go, in order, while cutting the `shrink` ones to 20 columns would not be enough; then the
+ * `shrink` columns are cut, widest first. A table that still does not fit wraps.
+ */
+export function table(rows: string[][], fit: TableFit = { width: undefined }): string {
+  let columns = (rows[0] ?? []).map((_, i) => i);
+  const natural = (i: number) => Math.max(...rows.map((r) => visibleWidth(r[i] ?? '')));
+  const widths = new Map(columns.map((i) => [i, natural(i)]));
+  const total = () => columns.reduce((sum, i) => sum + widths.get(i)!, 0) + GAP * Math.max(0, columns.length - 1);
+  if (fit.width !== undefined) {
+    // A column is dropped only while the table would not fit even with the shrinkable ones cut to a readable width.
+    const atBest = () => total() - (fit.shrink ?? []).filter((i) => columns.includes(i)).reduce((cut, i) => cut + Math.max(0, widths.get(i)! - READABLE), 0);
+    for (const i of fit.drop ?? []) {
+      if (atBest() <= fit.width) break;
+      columns = columns.filter((c) => c !== i);
+    }
+    const shrinkable = (fit.shrink ?? []).filter((i) => columns.includes(i));
+    const floor = (i: number) => Math.max(MIN_SHRUNK, visibleWidth(rows[0]?.[i] ?? ''));
+    while (total() > fit.width) {
+      const widest = shrinkable.filter((i) => widths.get(i)! > floor(i)).sort((a, b) => widths.get(b)! - widths.get(a)!)[0];
+      if (widest === undefined) break;
+      widths.set(widest, widths.get(widest)! - 1);
+    }
+  }
+  return rows
+    .map((row) =>
+      columns
+        .map((i, n) => {
+          const cell = truncate(row[i] ?? '', widths.get(i)!);
+          return n === columns.length - 1 ? cell : cell + ' '.repeat(widths.get(i)! - visibleWidth(cell));
+        })
+        .join(' '.repeat(GAP))
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -38,6 +38,9 @@ export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.
     get isTTY() {
       return io.isTTY;
     },
+    get columns() {
+      return io.columns;
+    },
   };
   try {
     return await runPlainList(list, watched, env);

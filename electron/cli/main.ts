@@ -22,6 +22,8 @@ export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.
     const { oneLineUsageErrors } = await import('./usage-errors');
     let exit: number = ExitCode.ok;
     const program = buildProgram(io, env, (code) => (exit = code));
+    // The shells' completion scripts call back here (electron/cli/completion.ts).
+    if (argv[0] === '__complete') return await (await import('./completion')).complete(program, argv.slice(1), io, env);
     const reportUsage = oneLineUsageErrors(program, io);
     try {
       await program.parseAsync(argv, { from: 'user' });

@@ -2,6 +2,9 @@ import { Command, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './context';
 import type { CliIO } from './io';
 import { describeKeyProtectorKinds } from '../core/keys/registry';
+import { addHelp } from './help';
+import { collect, wholeNumber } from './option-values';
+import { VERSION } from './version';
 
 /** A command module's entry: the context, then commander's positional arguments and options. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander hands over untyped argv; each command validates its own
@@ -18,6 +21,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--home <dir>', 'data folder (default: $SOPHON_HOME or ~/.sophon)')
     .option('--user <id>', 'user id (default: $SOPHON_USER or "default")')
     .option('--debug', 'show stack traces of errors')
+    .version(VERSION, '-V, --version', 'the version of sophon')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
@@ -71,13 +75,21 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .description('connect a service; the secret is read from a hidden prompt or, with --secret-stdin, from stdin')
     .option('--label <label>', 'a name for this account (e.g. "Work")')
     .option('--secret-stdin', 'read the secret from stdin instead of a prompt')
-    .option('--field <name=value...>', 'a non-secret field the service needs (repeatable)')
+    // One value per --field (repeat it): a variadic option would take the service name after it too.
+    .option('--field <name=value>', 'a non-secret field the service needs (repeatable)', collect, [])
     .option('--no-test', 'store without testing the credential first')
     .option('--scopes <scopes...>', 'OAuth: the scopes to ask for (default: the service\'s)')
     .option('--device', 'OAuth: sign in with a device code instead of a browser on this machine')
     .option('--no-browser', 'OAuth: print the sign-in address instead of opening a browser')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await connectCmd()).connectAdd));
+  connect
+    .command('update <connection>')
+    .description('replace the secret of a connection (a rotated API key); the id, label and history stay')
+    .option('--secret-stdin', 'read the new secret from stdin instead of a prompt')
+    .option('--no-test', 'store without testing the new secret first')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await connectCmd()).connectUpdate));
   connect
     .command('reauth <connection>')
     .description('sign in again (e.g. with more --scopes); the id, label and history stay')
@@ -128,7 +140,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--connection <connection>', 'only this connection (id or label)')
     .option('--skill <skill>', 'only this skill')
     .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
-    .option('--limit <n>', 'at most this many rows', '100')
+    .option('--limit <n>', 'at most this many rows', wholeNumber('--limit', 1, 10_000), 100)
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/audit')).audit));
 
@@ -148,7 +160,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   program
     .command('dashboard')
     .description('serve the REST API and the dashboard on 127.0.0.1 until Ctrl-C; prints the address with your token')
-    .option('--port <n>', 'port (default: a free one)')
+    .option('--port <n>', 'port (default: a free one)', wholeNumber('--port', 0, 65_535))
     .option('--host <host>', 'address to listen on (default 127.0.0.1; anything else prints a warning)')
     .option('--open', 'open the dashboard in your browser')
     .option('--no-browser', 'OAuth sign-ins: do not open the system browser (the dashboard shows the link)')
@@ -181,7 +193,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .requiredOption('--tool <tool>', 'the tool the token is for')
     .option('--connection <connection...>', 'the connection(s) it may use (id, label, or service); with --manifest, by default the one of each declared service')
     .option('--scopes <scopes...>', 'scopes the connection must have been granted (OAuth connections)')
-    .option('--ttl <seconds>', 'lifetime (default: Sophon.Broker.TokenTtlSeconds, 300)')
+    .option('--ttl <seconds>', 'lifetime (default: Sophon.Broker.TokenTtlSeconds, 300)', wholeNumber('--ttl', 1, 86_400))
     .option('--json', 'machine-readable output')
     .action(run(async () => (await brokerCmd()).brokerMint));
   broker
@@ -192,7 +204,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   broker
     .command('serve')
     .description('run the broker proxy on 127.0.0.1 until Ctrl-C')
-    .option('--port <n>', 'port (default: Sophon.Broker.Port, or a free one)')
+    .option('--port <n>', 'port (default: Sophon.Broker.Port, or a free one)', wholeNumber('--port', 0, 65_535))
     .option('--json', 'print {"url","port"} as one JSON line')
     .action(run(async () => (await brokerCmd()).brokerServe));
   const skill = program.command('skill').description('skills: folders with a manifest.json whose tools call services through the broker');
@@ -208,6 +220,12 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/skill')).skillInspect));
 
+  program
+    .command('completion <shell>')
+    .description('print a completion script for bash, zsh or fish (commands, options, connection ids and labels)')
+    .action(run(async () => (await import('./completion')).completionScript));
+
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
+  addHelp(program, io);
   return program;
 }

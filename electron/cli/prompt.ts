@@ -1,4 +1,7 @@
+import { withArticle } from '../../shared/auth-names';
 import type { CliIO } from './io';
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 import { SophonError } from '../core/errors';
 
 /**
@@ -8,7 +11,7 @@ import { SophonError } from '../core/errors';
 export async function readSecret(io: CliIO, label: string, fromStdin: boolean): Promise<string> {
   if (fromStdin) return readStdin();
   if (!io.isTTY) {
-    throw new SophonError('usage', `A ${label} is needed: pipe it in with --secret-stdin, or run this in a terminal to be asked for it.`);
+    throw new SophonError('usage', `${capital(withArticle(label))} is needed: pipe it in with --secret-stdin, or run this in a terminal to be asked for it.`);
   }
   const { password } = await import('@inquirer/prompts');
   return password({ message: `${label}:`, mask: false }, { output: process.stderr });
@@ -46,8 +49,12 @@ export async function choose<T extends string>(io: CliIO, message: string, choic
   return select({ message, choices }, { output: process.stderr });
 }
 
-export async function confirm(io: CliIO, message: string): Promise<boolean> {
-  if (!io.isTTY) return true;
+/**
+ * A yes/no question, default no. Without a terminal there is nobody to answer: the caller's `--yes`
+ * flag (named in `yes`) is the only way, as with gh — never a silent yes.
+ */
+export async function confirm(io: CliIO, message: string, yes = '--yes'): Promise<boolean> {
+  if (!io.isTTY) throw new SophonError('usage', `Not on a terminal, so nobody can confirm; add ${yes} to go ahead. Nothing was changed.`);
   const { confirm: ask } = await import('@inquirer/prompts');
   return ask({ message, default: false }, { output: process.stderr });
 }

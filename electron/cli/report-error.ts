@@ -5,6 +5,8 @@ import type { CliIO } from './io';
 
 /** An error that ended a command: one line on stderr (and its stack with --debug), and its exit code. */
 export function reportError(io: CliIO, argv: readonly string[], thrown: unknown): number {
+  // Ctrl-C at a prompt: the person knows what they did. The prompt has already ended its line; nothing more.
+  if (thrown instanceof Error && thrown.name === 'ExitPromptError') return ExitCode.interrupted;
   const err = unhandledStorageError(thrown);
   const debug = argv.includes('--debug');
   if (isSophonError(err)) {

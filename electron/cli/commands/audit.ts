@@ -5,6 +5,7 @@ import type { CommandContext } from '../context';
 import { withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { table } from '../io';
+import { when } from '../time';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -49,10 +50,14 @@ export async function audit(ctx: CommandContext, raw: unknown): Promise<number> 
     else if (rows.length === 0) ctx.io.out('No audit rows match.');
     else
       ctx.io.out(
-        table([
-          ['TIME', 'USER', 'ACTION', 'OUTCOME', 'CONNECTION', 'SKILL', 'TOOL', 'DETAIL'],
-          ...rows.map((r) => [r.at.replace('T', ' ').slice(0, 19), r.userId, r.action, r.outcome, r.connectionId ?? '-', r.skill ?? '-', r.tool ?? '-', r.detail ?? '']),
-        ]),
+        table(
+          [
+            ['TIME', 'USER', 'ACTION', 'OUTCOME', 'CONNECTION', 'SKILL', 'TOOL', 'DETAIL'],
+            ...rows.map((r) => [when(r.at, true), r.userId, r.action, r.outcome, r.connectionId ?? '-', r.skill ?? '-', r.tool ?? '-', r.detail ?? '']),
+          ],
+          // A narrow terminal loses the user (it is --user's), then the tool and the skill; the detail is cut.
+          { width: ctx.io.columns, drop: [1, 6, 5], shrink: [7, 4] },
+        ),
       );
     return ExitCode.ok;
   }, { readsOnly: true });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { announceBroker, runningBroker } from '../broker-address';
+import { when } from '../time';
 import { createBroker } from '../../core/broker';
 import { AmbiguousConnectionError } from '../../core/connections/connection-ref';
 import type { SophonCore } from '../../core/sophon-core';
@@ -75,11 +77,13 @@ export async function brokerMint(ctx: CommandContext, raw: unknown): Promise<num
       }
     }
     const { token, binding } = mintBrokerToken(tokens, core.audit, { userId: ctx.global.user, skill, tool: opts.tool, grants, ttlSeconds: opts.ttl ?? settings.TokenTtlSeconds });
+    const running = await runningBroker(core.paths.home);
     if (opts.json) {
-      ctx.io.json({ token, id: binding.id, skill: binding.skill, tool: binding.tool, connections: binding.connectionIds, allowedHosts: binding.allowedHosts, calls: binding.calls, expiresAt: new Date(binding.expiresAt).toISOString() });
+      ctx.io.json({ token, id: binding.id, skill: binding.skill, tool: binding.tool, connections: binding.connectionIds, allowedHosts: binding.allowedHosts, calls: binding.calls, expiresAt: new Date(binding.expiresAt).toISOString(), brokerUrl: running?.url ?? null });
     } else {
       ctx.io.out(token);
-      ctx.io.err(`Token ${binding.id} for ${binding.skill}/${binding.tool} on ${binding.connectionIds.join(', ')}; expires ${new Date(binding.expiresAt).toISOString()}.`);
+      ctx.io.err(`Token ${binding.id} for ${binding.skill}/${binding.tool} on ${binding.connectionIds.join(', ')}; expires ${when(binding.expiresAt, true)}.`);
+      ctx.io.err(running ? `The broker is running at ${running.url}` : 'No broker is running here: start one with `sophon broker serve`.');
     }
     return ExitCode.ok;
   });
@@ -120,7 +124,9 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
     const { broker, settings } = createBroker(core, { userId: ctx.global.user });
     const port = opts.port ?? settings.Port;
     const workers = brokerProcessCount(settings.Workers);
-    const announce = (url: string, p: number) => {
+    let forget = async () => {};
+    const announce = async (url: string, p: number) => {
+      forget = await announceBroker(core.paths.home, url, p);
       if (opts.json) ctx.io.out(JSON.stringify({ url, port: p }));
       else ctx.io.out(`Sophon broker listening on ${url} (Ctrl-C stops it)`);
     };
@@ -132,10 +138,11 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
       void checkpointer.lost.then(() => core.db.pragma(`wal_autocheckpoint = ${Math.trunc(autoCheckpoint)}`));
       try {
         const server = await startBrokerServer(broker, { port, maxRequestBytes: settings.MaxRequestBytes });
-        announce(server.url, server.port);
+        await announce(server.url, server.port);
         await untilStopped();
         await server.close();
       } finally {
+        await forget();
         await checkpointer.close();
       }
       return ExitCode.ok;
@@ -149,8 +156,9 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
       ctx.io.err(`sophon: ${err instanceof Error ? err.message : String(err)}`);
       return (err as { exitCode?: number }).exitCode ?? ExitCode.failure;
     }
-    announce(`http://127.0.0.1:${pool.port}`, pool.port);
+    await announce(`http://127.0.0.1:${pool.port}`, pool.port);
     const failure = await Promise.race([untilStopped().then(() => undefined), pool.failed]);
+    await forget();
     await pool.close();
     return failure ?? ExitCode.ok;
   });

@@ -3,6 +3,10 @@ import type { CommandContext } from '../context';
 import { withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { paint, table, type CliIO } from '../io';
+import { when } from '../time';
+import { authMethodName } from '../../../shared/auth-names';
+
+export { when };
 
 // `connect list` on its own: the bundle for plain lists (electron/cli/list-main.ts) carries this and
 // not the rest of `sophon connect`.
@@ -13,7 +17,6 @@ export function stateBadge(io: CliIO, c: Connection): string {
   return paint(io, 'red', 'error');
 }
 
-export const when = (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 16) : '-');
 
 export async function connectList(ctx: CommandContext, opts: { json?: boolean; available?: boolean }): Promise<number> {
   return withCore(ctx, async (core) => {
@@ -31,7 +34,12 @@ export async function connectList(ctx: CommandContext, opts: { json?: boolean; a
       }));
       if (opts.json) ctx.io.json({ services, problems: catalog.problems });
       else {
-        ctx.io.out(table([['SERVICE', 'NAME', 'GROUP', 'AUTH'], ...services.map((s) => [s.id, s.name, s.group, s.authMethod])]));
+        ctx.io.out(
+          table(
+            [['SERVICE', 'NAME', 'GROUP', 'AUTH'], ...catalog.entries.map(({ service: s }) => [s.id, s.name, s.group, authMethodName(s.auth.method, s.auth.secretLabel)])],
+            { width: ctx.io.columns, drop: [2], shrink: [1, 3] },
+          ),
+        );
         for (const p of catalog.problems) ctx.io.err(`${paint(ctx.io, 'yellow', 'connector problem:')} ${p.file}: ${p.message}`);
       }
       return ExitCode.ok;
@@ -41,10 +49,14 @@ export async function connectList(ctx: CommandContext, opts: { json?: boolean; a
     else if (connections.length === 0) ctx.io.out('No connections yet. Add one with `sophon connect add <service>`; see `sophon connect list --available`.');
     else
       ctx.io.out(
-        table([
-          ['ID', 'SERVICE', 'LABEL', 'STATE', 'LAST USED', 'LAST TEST'],
-          ...connections.map((c) => [c.id, c.serviceId, c.label, stateBadge(ctx.io, c), when(c.lastUsedAt), c.lastTest ? `${c.lastTest.status} ${when(c.lastTest.at)}` : '-']),
-        ]),
+        table(
+          [
+            ['ID', 'SERVICE', 'LABEL', 'STATE', 'LAST USED', 'LAST TEST'],
+            ...connections.map((c) => [c.id, c.serviceId, c.label, stateBadge(ctx.io, c), when(c.lastUsedAt), c.lastTest ? `${c.lastTest.status} ${when(c.lastTest.at)}` : '-']),
+          ],
+          // On a narrow terminal: the last test goes first, then the service (the id starts with it), then last use.
+          { width: ctx.io.columns, drop: [5, 1, 4], shrink: [2] },
+        ),
       );
     // Found by the start-up check (a directory listing, no decryption): say so, since they are not listed.
     const unlisted = core.startup.unlisted.filter((u) => u.userId === ctx.global.user).length;

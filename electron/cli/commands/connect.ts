@@ -6,8 +6,11 @@ import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { paint, table, type CliIO } from '../io';
-import { stateBadge, when } from './connect-list';
-import { askSecretField, askText, confirm, readSecret } from '../prompt';
+import { stateBadge } from './connect-list';
+import { when } from '../time';
+import { askSecretField, askText, choose, confirm, readSecret } from '../prompt';
+import { spinner, startSpinner } from '../spinner';
+import { authMethodName, withArticle } from '../../../shared/auth-names';
 import type { OAuthInteraction } from '../../core/connections/oauth-connect';
 
 export { connectList } from './connect-list';
@@ -22,7 +25,7 @@ interface OAuthFlags {
  * How this terminal shows a sign-in. The URL is always printed (SSH sessions, headless machines);
  * the browser is opened where one can be; with no display, a device code is used where the service has one.
  */
-function interaction(ctx: CommandContext, service: ServiceDefinition, flags: OAuthFlags): OAuthInteraction {
+function interaction(ctx: CommandContext, service: ServiceDefinition, flags: OAuthFlags, waiting: (stop: () => void) => void = () => {}): OAuthInteraction {
   const headless = Boolean(ctx.env.SSH_CONNECTION) || (process.platform === 'linux' && !ctx.env.DISPLAY && !ctx.env.WAYLAND_DISPLAY);
   const device = flags.device === true || (headless && flags.browser !== false && Boolean(service.auth.oauth?.deviceAuthorizationUrl));
   return {
@@ -34,8 +37,12 @@ function interaction(ctx: CommandContext, service: ServiceDefinition, flags: OAu
         const { defaultOpenUrl } = await import('../../core/oauth/authorize');
         await defaultOpenUrl(url).catch(() => ctx.io.err('(could not open a browser; use the address above)'));
       }
+      waiting(startSpinner(ctx.io, 'Waiting for the sign-in in your browser'));
     },
-    onDeviceCode: (code) => ctx.io.err(`To connect ${service.name}, visit ${code.verificationUri} and enter the code ${code.userCode}`),
+    onDeviceCode: (code) => {
+      ctx.io.err(`To connect ${service.name}, visit ${code.verificationUri} and enter the code ${code.userCode}`);
+      waiting(startSpinner(ctx.io, 'Waiting for the code to be entered'));
+    },
   };
 }
 
@@ -78,6 +85,29 @@ async function promptMissingFields(ctx: CommandContext, service: ServiceDefiniti
   return secret;
 }
 
+/** Runs a core call that may sign in (spinner while the browser is awaited) or test a key (spinner while it tests). */
+async function withProgress<T>(ctx: CommandContext, testing: boolean, work: (interact: (stop: () => void) => void) => Promise<T>): Promise<T> {
+  let stopWaiting = () => {};
+  const stopTesting = testing ? startSpinner(ctx.io, 'Testing the key') : () => {};
+  try {
+    return await work((stop) => {
+      stopTesting();
+      stopWaiting = stop;
+    });
+  } finally {
+    stopTesting();
+    stopWaiting();
+  }
+}
+
+/** The test of a new secret, said once: ok on stdout, anything else on stderr (the secret was still stored). */
+function reportTest(ctx: CommandContext, test: TestOutcome | null): void {
+  if (!test) return;
+  const ok = test.status === 'ok' || test.status === 'untestable';
+  if (ok) ctx.io.out(`Test ${outcomeLine(ctx.io, test)}`);
+  else ctx.io.err(`${paint(ctx.io, 'yellow', 'Stored untested:')} the test could not finish (${test.status}: ${test.message})`);
+}
+
 export async function connectAdd(
   ctx: CommandContext,
   serviceId: string,
@@ -89,19 +119,36 @@ export async function connectAdd(
     const secretFields = await promptMissingFields(ctx, service, fields);
     const needsSecret = !['none', 'oauth2'].includes(service.auth.method);
     const secret = needsSecret ? await readSecret(ctx.io, service.auth.secretLabel, opts.secretStdin === true) : undefined;
-    const { connection, test } = await core.connections.add(ctx.global.user, {
-      serviceId,
-      label: opts.label,
-      secret,
-      fields,
-      secretFields,
-      test: opts.test !== false,
-      oauth: service.auth.method === 'oauth2' ? interaction(ctx, service, opts) : undefined,
-    });
-    if (opts.json) ctx.io.json({ connection, test });
-    else {
-      ctx.io.out(`Connected ${connection.serviceName} as ${connection.id} ("${connection.label}").`);
-      if (test) ctx.io.out(`Test ${outcomeLine(ctx.io, test)}`);
+    const oauth = service.auth.method === 'oauth2';
+    const { connection, test } = await withProgress(ctx, !oauth && opts.test !== false && !opts.json, (waiting) =>
+      core.connections.add(ctx.global.user, {
+        serviceId,
+        label: opts.label,
+        secret,
+        fields,
+        secretFields,
+        test: opts.test !== false,
+        oauth: oauth ? interaction(ctx, service, opts, waiting) : undefined,
+      }),
+    );
+    if (opts.json) {
+      ctx.io.json({ connection, test });
+      return test ? TEST_EXIT[test.status] : ExitCode.ok;
+    }
+    ctx.io.out(`Connected ${connection.serviceName} as ${connection.id} ("${connection.label}").`);
+    reportTest(ctx, test);
+    // Offline (or the service failed): the key is kept but unproven. On a terminal the person decides.
+    if (test && test.status !== 'ok' && test.status !== 'untestable' && ctx.io.isTTY) {
+      const keep = await choose(ctx.io, 'Keep it untested, or discard it?', [
+        { value: 'keep', name: `Keep it (test later with \`sophon connect test ${connection.id}\`)` },
+        { value: 'discard', name: 'Discard it' },
+      ]);
+      if (keep === 'discard') {
+        await core.connections.remove(ctx.global.user, connection.id);
+        ctx.io.err(`Discarded ${connection.label}; nothing is stored.`);
+        return TEST_EXIT[test.status];
+      }
+      ctx.io.err(`Kept ${connection.label} untested.`);
     }
     return test ? TEST_EXIT[test.status] : ExitCode.ok;
   });
@@ -110,7 +157,7 @@ export async function connectAdd(
 export async function connectTest(ctx: CommandContext, ref: string, opts: { json?: boolean }): Promise<number> {
   return withCore(ctx, async (core) => {
     const id = await resolveRef(ctx, core, ref);
-    const { connection, outcome } = await core.connections.test(ctx.global.user, id);
+    const { connection, outcome } = await spinner(ctx.io, 'Testing the key', () => core.connections.test(ctx.global.user, id));
     if (opts.json) ctx.io.json({ connection, outcome });
     else ctx.io.out(`${connection.label} (${connection.id}): ${outcomeLine(ctx.io, outcome)}`);
     return TEST_EXIT[outcome.status];
@@ -128,7 +175,7 @@ export async function connectStatus(ctx: CommandContext, ref: string, opts: { js
       ['Connection', `${c.label} (${c.id})`],
       ['Service', `${c.serviceName} (${c.serviceId})`],
       ['State', stateBadge(ctx.io, c) + (c.stateReason ? ` — ${c.stateReason}` : '')],
-      ['Auth', c.authMethod + (c.secretHint ? ` ${c.secretHint}` : '')],
+      ['Auth', authMethodName(c.authMethod) + (c.secretHint ? ` ${c.secretHint}` : '')],
       ['Account', c.account ?? '-'],
       ['Scopes', c.scopes.join(' ') || '-'],
       ['Created', when(c.createdAt)],
@@ -146,7 +193,7 @@ export async function connectReauth(ctx: CommandContext, ref: string, opts: { js
   return withCore(ctx, async (core) => {
     const id = await resolveRef(ctx, core, ref);
     const service = await core.connections.service((await core.connections.status(ctx.global.user, id)).serviceId);
-    const c = await core.connections.reauth(ctx.global.user, id, interaction(ctx, service, opts));
+    const c = await withProgress(ctx, false, (waiting) => core.connections.reauth(ctx.global.user, id, interaction(ctx, service, opts, waiting)));
     if (opts.json) ctx.io.json(c);
     else ctx.io.out(`Re-authenticated ${c.label} (${c.id}); scopes: ${c.scopes.join(' ') || '(none)'}.`);
     return ExitCode.ok;
@@ -158,7 +205,7 @@ export async function connectRefresh(ctx: CommandContext, ref: string, opts: { j
   return withCore(ctx, async (core) => {
     const id = await resolveRef(ctx, core, ref);
     const before = await core.connections.status(ctx.global.user, id);
-    if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${before.authMethod}).`);
+    if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${withArticle(authMethodName(before.authMethod))}).`);
     await core.refresh({ userId: ctx.global.user, connectionId: id }, { force: true });
     const c = await core.connections.status(ctx.global.user, id);
     if (opts.json) ctx.io.json(c);
@@ -180,7 +227,7 @@ export async function connectRemove(ctx: CommandContext, ref: string, opts: { js
   return withCore(ctx, async (core) => {
     const id = await resolveRef(ctx, core, ref);
     const c = await core.connections.status(ctx.global.user, id);
-    if (!opts.yes && !(await confirm(ctx.io, `Remove ${c.label} (${c.id})? Its credential is deleted and, where the service allows, revoked.`))) {
+    if (!opts.yes && !(await confirm(ctx.io, `Remove ${c.label} (${c.serviceName}, ${c.id})? Its credential is deleted and, where the service allows, revoked.`))) {
       ctx.io.err('Nothing removed.');
       return ExitCode.ok;
     }
@@ -194,5 +241,24 @@ export async function connectRemove(ctx: CommandContext, ref: string, opts: { js
       if (result.revocation === 'not_applicable' && c.authMethod !== 'oauth2' && !isLinked(c.fields)) ctx.io.out(`Sophon's copy of the credential is deleted. Sophon cannot revoke it at ${c.serviceName}: it stays valid there until you revoke it in the service's settings.`);
     }
     return ExitCode.ok;
+  });
+}
+
+/** `connect update`: a new secret for the same connection (a rotated API key); id, label and history stay. */
+export async function connectUpdate(ctx: CommandContext, ref: string, opts: { secretStdin?: boolean; test?: boolean; json?: boolean }): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const id = await resolveRef(ctx, core, ref);
+    const before = await core.connections.status(ctx.global.user, id);
+    const service = await core.connections.service(before.serviceId);
+    if (service.auth.method === 'oauth2') throw new SophonError('usage', `${before.label} signs in with OAuth: use \`sophon connect reauth ${id}\`.`);
+    const secret = await readSecret(ctx.io, `New ${service.auth.secretLabel}`, opts.secretStdin === true);
+    const testing = opts.test !== false;
+    const { connection, test } = await withProgress(ctx, testing && !opts.json, () => core.connections.update(ctx.global.user, id, { secret, test: testing }));
+    if (opts.json) ctx.io.json({ connection, test });
+    else {
+      ctx.io.out(`Replaced the secret of ${connection.label} (${connection.id}).`);
+      reportTest(ctx, test);
+    }
+    return test ? TEST_EXIT[test.status] : ExitCode.ok;
   });
 }

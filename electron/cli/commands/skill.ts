@@ -1,3 +1,4 @@
+import { withArticle } from '../../../shared/auth-names';
 import { z } from 'zod';
 import { AmbiguousConnectionError } from '../../core/connections/connection-ref';
 import type { ConnectionRecord } from '../../core/connections/connection-store';
@@ -27,7 +28,7 @@ export async function skillRun(ctx: CommandContext, folder: string, args: string
       const choices = plan.candidates.map((c) => ({ id: c.id, serviceId: c.serviceId, label: c.label }));
       const picked = await choose(
         ctx.io,
-        `Skill ${skill.manifest.id} needs a ${plan.service?.name ?? plan.credential.service} connection; which one?`,
+        `Skill ${skill.manifest.id} needs ${withArticle(plan.service?.name ?? plan.credential.service)} connection; which one?`,
         plan.candidates.map((c) => ({ value: c.id, name: `${c.label}  (${c.id})` })),
       );
       if (picked === undefined) throw new AmbiguousConnectionError(plan.credential.service, choices);

@@ -1,3 +1,4 @@
+import { withArticle } from '../../../shared/auth-names';
 import { z } from 'zod';
 import type { OPERATIONS, Out } from '../../../shared/contract';
 import { mintBrokerToken } from '../broker/mint';
@@ -78,7 +79,7 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
     const members = new Map(familyMembers(entries, asked).map((s) => [s.id, s]));
     const candidates = core.store.list(userId).filter((r) => members.has(r.serviceId) && r.state !== 'pending');
     if (candidates.length === 0) {
-      deny('auth_failed', `${who} needs a ${asked.name} connection and you have none: ${whatHelps(entries, asked)} (or Add connection in the app).`, undefined, serviceId);
+      deny('auth_failed', `${who} needs ${withArticle(asked.name)} connection and you have none: ${whatHelps(entries, asked)} (or Add connection in the app).`, undefined, serviceId);
     }
     // A connection the broker must never attach is not offered: picking it could only fail.
     const usable = candidates.filter((r) => proxyRefusal(r, members.get(r.serviceId)) === null);
@@ -91,7 +92,7 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
       chosenBy = 'person';
     }
     const own = members.get(record.serviceId);
-    if (!own) deny('forbidden', `${record.id} is not a ${asked.name} connection.`, record);
+    if (!own) deny('forbidden', `${record.id} is not ${withArticle(asked.name)} connection.`, record);
     service = own!;
   }
 
@@ -154,7 +155,7 @@ async function askPerson(
     case 'aborted':
       return deny('unauthorized', REVOKED_WHILE_WAITING, undefined, service.id);
     case 'cancelled':
-      return deny('forbidden', `You declined: ${who} may not use a ${service.name} connection for this call.`, undefined, service.id);
+      return deny('forbidden', `You declined: ${who} may not use ${withArticle(service.name)} connection for this call.`, undefined, service.id);
     case 'picked': {
       // It may have been removed while the question was open.
       const picked = core.store.list(userId).find((r) => r.id === outcome.connectionId && r.state !== 'pending');

@@ -166,6 +166,14 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       }
     },
 
+    'connections.update': async (caller, input) => {
+      try {
+        return await core.connections.update(caller.userId, input.connection, { secret: input.secret, test: input.test });
+      } finally {
+        changed();
+      }
+    },
+
     'connections.rename': async (caller, input) => {
       const connection = await core.connections.rename(caller.userId, input.connection, input.label);
       changed();

@@ -15,7 +15,7 @@ export class AmbiguousConnectionError extends SophonError {
   ) {
     super(
       'ambiguous',
-      `"${ref}" matches ${choices.length} connections: ${choices.map((c) => `${c.id} (${c.label})`).join(', ')}. Name one by its id or label.`,
+      `"${ref}" matches ${choices.length} connections: ${choices.map((c) => `${c.label} (${c.serviceId}, ${c.id})`).join('; ')}. Name one by its id or label.`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import { withArticle } from '../../../shared/auth-names';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../../../shared/connections';
 import type { AuditLog } from '../audit/audit-log';
@@ -148,7 +149,7 @@ export class ConnectionService {
     if (service.auth.method === 'oauth2') grant = await this.authorize(service, input.oauth ?? {});
     const secret = grant ? grant.credential.accessToken : input.secret === undefined ? undefined : input.secret.replace(/\r?\n$/, '');
     if (NEEDS_SECRET.has(service.auth.method)) {
-      if (!secret) throw new SophonError('invalid_input', `${service.name} needs a ${service.auth.secretLabel}.`);
+      if (!secret) throw new SophonError('invalid_input', `${service.name} needs ${withArticle(service.auth.secretLabel)}.`);
       assertSingleLine(`The ${service.auth.secretLabel}`, secret);
     }
     const fields = validateFields(service, input.fields ?? {}, input.secretFields ?? {});
@@ -288,6 +289,41 @@ export class ConnectionService {
     const token = c.accessToken ?? c.apiKey;
     if (token === undefined) throw new SophonError('not_found', `Connection ${record.id} has no access token or API key.`);
     return token;
+  }
+
+  /**
+   * Replaces the secret of a key-based connection in place (rotating a key): the id, label, fields and
+   * history stay. The new secret is tested first unless `test` is false; a rejected one changes nothing.
+   * Written through the vault's put, as add and reauth do.
+   */
+  async update(userId: string, ref: string, input: { secret: string; secretFields?: Record<string, string>; test?: boolean }): Promise<{ connection: Connection; test: TestOutcome | null }> {
+    const record = this.resolve(userId, ref);
+    const service = await this.service(record.serviceId);
+    if (this.isLinked(record)) {
+      throw new SophonError('usage', `${record.label} is linked to a login another program keeps; sign in again there (it is read from there at every use).`);
+    }
+    if (!NEEDS_SECRET.has(service.auth.method)) {
+      throw new SophonError('usage', service.auth.method === 'oauth2' ? `${record.label} signs in with OAuth: use \`sophon connect reauth ${record.id}\`.` : `${record.label} has no secret to replace.`);
+    }
+    const secret = input.secret.replace(/\r?\n$/, '');
+    if (!secret) throw new SophonError('invalid_input', `${service.name} needs ${withArticle(service.auth.secretLabel)}.`);
+    assertSingleLine(`The ${service.auth.secretLabel}`, secret);
+    const old = await this.deps.vault.get(userId, record.id);
+    const extra = { ...(old?.extra ?? {}), ...(input.secretFields ?? {}) };
+    let outcome: TestOutcome | null = null;
+    if (input.test !== false) {
+      outcome = await this.deps.tester(service, { secret, fields: { ...record.fields, ...extra } });
+      if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
+        this.deps.audit.record({ userId, action: 'update', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: outcome.message });
+        throw new SophonError('auth_failed', `${outcome.message} The old secret stays (add --no-test to store the new one untested).`);
+      }
+    }
+    await this.deps.vault.put(userId, record.id, credentialFor(service, secret, extra));
+    const now = this.now();
+    this.deps.store.replacedSecret(record.id, secretHint(service, secret), now);
+    if (outcome) this.deps.store.recordTest(record.id, outcome, now);
+    this.deps.audit.record({ userId, action: 'update', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: outcome ? `secret replaced; test: ${outcome.status}` : 'secret replaced untested' });
+    return { connection: await this.status(userId, record.id), test: outcome };
   }
 
   /** Signs in again (for example with more scopes): same id, label and history; the new grant replaces the old. */
@@ -519,7 +555,7 @@ export class ConnectionService {
   private pickLabel(userId: string, service: ServiceDefinition, wanted: string | undefined): string {
     const base = cleanLabel(wanted ?? service.name);
     if (!this.deps.store.labelTaken(userId, service.id, base)) return base;
-    if (wanted !== undefined) throw new SophonError('invalid_input', `You already have a ${service.name} connection labelled "${base}"; choose another --label.`);
+    if (wanted !== undefined) throw new SophonError('invalid_input', `You already have ${withArticle(service.name)} connection labelled "${base}"; choose another --label.`);
     for (let n = 2; ; n++) if (!this.deps.store.labelTaken(userId, service.id, `${base} ${n}`)) return `${base} ${n}`;
   }
 

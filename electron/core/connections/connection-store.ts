@@ -185,6 +185,13 @@ export class ConnectionStore {
       .run(JSON.stringify(grant.scopes), grant.expiresAt, grant.account, now, id);
   }
 
+  /** After the secret was replaced: its hint, and the connection works again until a call says otherwise. */
+  replacedSecret(id: string, secretHint: string | null, now = Date.now()): void {
+    this.db
+      .prepare("UPDATE connections SET secret_hint = ?, state = 'active', state_reason = NULL, updated_at = ? WHERE id = ?")
+      .run(secretHint, now, id);
+  }
+
   touchUsed(id: string, now = Date.now()): void {
     this.db.prepare('UPDATE connections SET last_used_at = ? WHERE id = ?').run(now, id);
   }

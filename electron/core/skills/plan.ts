@@ -1,3 +1,4 @@
+import { withArticle } from '../../../shared/auth-names';
 import { scopesKnown } from '../broker/mint';
 import { familyOf, type ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
@@ -85,7 +86,7 @@ export async function chooseGrants(
     let record: ConnectionRecord;
     if (chosenByFlag.length > 1) throw new SophonError('usage', `Several --connection values are ${c.service} connections; name one.`);
     if (chosenByFlag.length === 1) record = chosenByFlag[0]!;
-    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs a ${asked.name} connection and you have none: ${plan.help}.`, undefined, c.service);
+    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs ${withArticle(asked.name)} connection and you have none: ${plan.help}.`, undefined, c.service);
     else if (plan.candidates.length === 1) record = plan.candidates[0]!;
     else record = await options.pick(plan);
     record = record!;
@@ -107,7 +108,7 @@ export async function chooseGrants(
   for (const r of named) {
     if (grants.some((g) => g.record.id === r.id)) continue;
     const declared = manifest.credentials.map((x) => x.service).join(', ') || 'no service';
-    deny(`${r.id} is a ${r.serviceId} connection, which the manifest of skill ${manifest.id} does not declare (it declares ${declared}).`, r, undefined, 'forbidden');
+    deny(`${r.id} is ${withArticle(r.serviceId)} connection, which the manifest of skill ${manifest.id} does not declare (it declares ${declared}).`, r, undefined, 'forbidden');
   }
   return grants;
 }

@@ -51,7 +51,7 @@ describe('`sophon broker mint --manifest`: the token gets only what the skill de
     const r = await run(['broker', 'mint', '--manifest', skill, '--tool', 'list', '--connection', otherId]);
     assert.equal(r.code, 4, 'forbidden: exit 4');
     assert.equal(r.stdout, '', 'no token');
-    assert.match(r.stderr, new RegExp(`${otherId} is a other-api connection, which the manifest of skill lister does not declare \\(it declares local-api\\)`));
+    assert.match(r.stderr, new RegExp(`${otherId} is an other-api connection, which the manifest of skill lister does not declare \\(it declares local-api\\)`));
     const audit = json<Audit>(await run(['audit', '--skill', 'lister', '--json']));
     assert.ok(audit.rows.some((x) => x.action === 'broker_mint' && x.outcome === 'denied' && x.connectionId === otherId), JSON.stringify(audit.rows));
   });

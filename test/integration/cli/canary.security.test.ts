@@ -60,7 +60,7 @@ describe('canary: a secret never leaves the vault', async () => {
         }
       }
     }
-    for (const json of [[], ['--json']]) await run(['connect', 'remove', `R${json.length}`, ...json]);
+    for (const json of [[], ['--json']]) await run(['connect', 'remove', `R${json.length}`, '--yes', ...json]);
     for (const r of results.slice(-2)) assert.ok(!r.stdout.includes(canary) && !r.stderr.includes(canary));
   });
 });

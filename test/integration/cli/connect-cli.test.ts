@@ -60,7 +60,8 @@ describe('sophon connect, end to end through the built CLI', async () => {
     assert.equal(r.code, 0, r.stderr);
     const amb = await run(['connect', 'test', 'localgh']);
     assert.equal(amb.code, 2);
-    assert.match(amb.stderr, /matches 2 connections: .*\(Local localgh \(octo-test\)\).*\(Personal\)/);
+    // Each choice by label, service and id.
+    assert.match(amb.stderr, /matches 2 connections: Local localgh \(octo-test\) \(localgh, localgh-[0-9a-f]+\); Personal \(localgh, localgh-[0-9a-f]+\)\./);
     const t = await run(['connect', 'test', 'personal', '--json']);
     assert.equal(t.code, 0, t.stderr);
     assert.equal(json<{ outcome: { status: string } }>(t).outcome.status, 'ok');
@@ -74,7 +75,7 @@ describe('sophon connect, end to end through the built CLI', async () => {
     const renamed = await run(['connect', 'rename', s.id, 'Home', '--json']);
     assert.equal(json<Connection>(renamed).label, 'Home');
     assert.equal((await run(['connect', 'rename', 'Home', 'Local localgh (octo-test)'])).code, 2, 'labels are unique per service');
-    const removed = await run(['connect', 'remove', 'Home', '--json']);
+    const removed = await run(['connect', 'remove', 'Home', '--yes', '--json']);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(json<{ revocation: string }>(removed).revocation, 'not_applicable');
     assert.equal((await run(['connect', 'status', s.id])).code, 3);

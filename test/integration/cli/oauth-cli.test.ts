@@ -237,13 +237,13 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const added = json<{ connection: Connection }>({ code: exit, stdout, stderr });
     assert.equal(added.connection.label, 'Device');
     assert.equal(added.connection.state, 'active');
-    assert.equal((await sophon(['connect', 'remove', added.connection.id], { home })).code, 0);
+    assert.equal((await sophon(['connect', 'remove', added.connection.id, '--yes'], { home })).code, 0);
   });
 
   test('remove revokes at the server (RFC 7009), then deletes', async () => {
     const { vault } = await openVault({ home });
     const cred = await vault.get('default', id);
-    const r = await sophon(['connect', 'remove', id, '--json'], { home });
+    const r = await sophon(['connect', 'remove', id, '--yes', '--json'], { home });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(json<{ revocation: string }>(r).revocation, 'revoked');
     const refresh = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred!.refreshToken!, client_id: PUBLIC_CLIENT }) });
@@ -264,7 +264,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const doomed = json<{ connection: Connection }>(added).connection.id;
     await server.close();
     serverClosed = true;
-    const r = await sophon(['connect', 'remove', doomed, '--json'], { home });
+    const r = await sophon(['connect', 'remove', doomed, '--yes', '--json'], { home });
     assert.equal(r.code, 0, r.stderr);
     const result = json<{ revocation: string; revocationMessage: string }>(r);
     assert.equal(result.revocation, 'failed');

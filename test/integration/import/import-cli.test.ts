@@ -17,7 +17,7 @@ interface Report {
   imported: { key: string; connectionId: string; mode: string }[];
   skipped: { key: string; reason: string }[];
   dryRun: boolean;
-  hint: string | null;
+  hint?: string | null;
 }
 
 describe('sophon connect import', async () => {
@@ -55,7 +55,7 @@ describe('sophon connect import', async () => {
     const dry = json<Report>(await run(['connect', 'import', '--dry-run', '--all', '--json']));
     assert.equal(dry.dryRun, true);
     assert.deepEqual(dry.imported, []);
-    assert.equal(dry.hint, null);
+    assert.equal('hint' in dry, false, 'no advice for people in --json');
     assert.deepEqual(dry.sources.map((s) => s.source), ['gh', 'claude', 'codex', 'openai-file', 'env']);
     const openai = json<Report>(await run(['connect', 'import', '--from', 'openai', '--json']));
     assert.deepEqual(openai.sources.map((s) => [s.source, s.status]), [['codex', 'ok'], ['openai-file', 'missing']]);
@@ -127,11 +127,33 @@ describe('sophon connect import', async () => {
     try {
       tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `env -u GH_TOKEN -u GITHUB_TOKEN ${envLine} ${process.execPath} ${BIN} connect import --from gh; echo EXIT:$?; sleep 30`);
       let screen = await screenUntil(session, /Import which logins/);
+      // What was found is shown before the question.
+      assert.match(screen, /SOURCE.*\n1 +GitHub CLI \(gh\) +octocat +github\.com +github-pat[^\n]*\n[^\n]*Import which logins/);
       assert.match(screen, /GitHub CLI \(gh\): octocat on github\.com → github-pat/);
       tmux('send-keys', '-t', session, ' ');
       tmux('send-keys', '-t', session, 'Enter');
       screen = await screenUntil(session, /EXIT:\d+/);
-      assert.match(screen, /Imported gh:github\.com:octocat as github-pat-[0-9a-f]{10} \(linked\)/);
+      assert.match(screen, /Imported GitHub CLI \(gh\): octocat on github\.com → github-pat as github-pat-[0-9a-f]{10} \(linked\)/);
+      assert.doesNotMatch(screen, /gh:github\.com/, 'no internal key');
+      assert.match(screen, /EXIT:0/);
+    } finally {
+      endSession(session);
+      await pickCleanup();
+    }
+  });
+
+  test('on a terminal, a login the broker cannot use (a Claude subscription) is explained, not offered', async () => {
+    const session = `sophon-import-claude-${process.pid}`;
+    const { home: pickHome, cleanup: pickCleanup } = await tempHome();
+    const envLine = Object.entries({ HOME: stores.home, CODEX_HOME: stores.codexHome, XDG_CONFIG_HOME: join(stores.home, '.config'), SOPHON_HOME: pickHome, NO_COLOR: '1' })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    try {
+      tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', `${envLine} ${process.execPath} ${BIN} connect import --from claude; echo EXIT:$?; sleep 30`);
+      const screen = await screenUntil(session, /EXIT:\d+/);
+      assert.match(screen, /Claude Code +ada@example\.com/);
+      assert.match(screen, /note: Claude Code: .*only in Claude Code itself/);
+      assert.doesNotMatch(screen, /Import which logins/);
       assert.match(screen, /EXIT:0/);
     } finally {
       endSession(session);

@@ -218,6 +218,8 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'connections.test': { connection: connection.id },
       'connections.reauth': { connection: connection.id },
       'connections.rename': { connection: connection.id, label: 'Canary renamed' },
+      // The same canary again, untested: the later tests still use it.
+      'connections.update': { connection: connection.id, secret: CANARY, test: false },
       'connections.refresh': { connection: connection.id },
       'imports.scan': {},
       'imports.run': { keys: [found.key] },

@@ -27,7 +27,7 @@ describe('naming a connection', () => {
         assert.ok(err instanceof AmbiguousConnectionError);
         assert.equal(err.code, 'ambiguous');
         assert.deepEqual(err.choices.map((c) => c.id), ['gmail-a1', 'gmail-b2']);
-        assert.match(err.message, /gmail-a1 \(Personal\), gmail-b2 \(Work\)/);
+        assert.match(err.message, /Personal \(gmail, gmail-a1\); Work \(gmail, gmail-b2\)/);
         return true;
       },
     );

@@ -1,0 +1,27 @@
+/** The auth methods of the catalog (electron/core/catalog/schema.ts AUTH_METHODS), by the name a person knows. */
+const NAMES: Record<string, string> = {
+  oauth2: 'OAuth',
+  api_key: 'API key',
+  bearer: 'Token',
+  basic: 'Username & password',
+  smtp_imap: 'Mail (SMTP/IMAP)',
+  webhook_url: 'Webhook',
+  none: 'None',
+};
+
+/**
+ * "OAuth", "API key"… for human output (`--json` keeps the raw method). A bearer token that the service
+ * calls an API key (its secret label says so) is shown as one: that is what the person pasted.
+ */
+export function authMethodName(method: string, secretLabel?: string): string {
+  if (method === 'bearer' && secretLabel !== undefined && /\bAPI key\b/i.test(secretLabel)) return 'API key';
+  return NAMES[method] ?? method;
+}
+
+/** "a token", "an API key": the article a label takes in a sentence. */
+export function withArticle(noun: string): string {
+  // Initialisms read letter by letter take "an" before a vowel sound (an API key, an SMTP password, an OAuth token).
+  const first = /^[A-Z]{2,}/.test(noun) ? noun[0]! : noun[0]?.toLowerCase() ?? '';
+  const vowelSound = /^[A-Z]{2,}/.test(noun) ? 'AEFHILMNORSX'.includes(first) : 'aeiou'.includes(first);
+  return `${vowelSound ? 'an' : 'a'} ${noun}`;
+}
