@@ -40,7 +40,7 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
   };
   server.oninitialized = () => void currentAgent();
 
-  const tools = new McpTools({ core, broker, tokens, userId: options.userId, tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds) });
+  const tools = new McpTools({ core, broker, tokens, userId: options.userId, tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds), maxRequestBytes: settings.MaxRequestBytes });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const caps = server.getClientCapabilities()?.elicitation;

@@ -2,7 +2,8 @@ import type { CallToolResult, ElicitResult, Tool } from '@modelcontextprotocol/s
 import { z } from 'zod';
 import type { Broker, BrokerTokens } from '../broker';
 import { mintBrokerToken } from '../broker/mint';
-import { BrokerRefusal } from '../broker/request-guard';
+import { BrokerRefusal, checkTarget } from '../broker/request-guard';
+import { expandTemplate, joinUrl } from '../catalog/templates';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
 import { isSophonError } from '../errors';
@@ -22,6 +23,8 @@ export interface ToolDeps {
   tokens: BrokerTokens;
   userId: string;
   tokenTtlSeconds: number;
+  /** Sophon.Broker.MaxRequestBytes: the proxy's cap on a request body, held here too. */
+  maxRequestBytes: number;
 }
 
 /** What the model gets of an answer body as text; the rest is cut with a note (it can ask for less with query/path). */
@@ -193,9 +196,9 @@ export class McpTools {
       throw new ToolRefusal('needs_reauth', `The connection ${record.id} needs the person to sign in again: \`sophon connect reauth ${record.id}\`. Then call again.`, record);
     }
     const service = await this.deps.core.connections.service(record.serviceId);
-    const target = targetOf(args.path, args.query);
-    const host = new URL(service.apiBaseUrl.replace(/\{[^}]*\}/g, 'x')).host;
-    if (!READS.has(args.method)) await this.approve(ctx, record, args.method, host, args.path, args.body);
+    // A hostile path (another host, traversal) is refused before the person is asked about it; the broker checks again.
+    const target = checkTarget(targetOf(args.path, args.query));
+    const url = new URL(joinUrl(expandTemplate(service.apiBaseUrl, { fields: record.fields }), target));
 
     const headers: Record<string, string> = { ...(args.headers ?? {}) };
     let body: Buffer | undefined;
@@ -204,6 +207,10 @@ export class McpTools {
       body = Buffer.from(JSON.stringify(args.body));
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
+    if (body && body.length > this.deps.maxRequestBytes) {
+      throw new ToolRefusal('body_too_large', `The request body is larger than ${this.deps.maxRequestBytes} bytes (Sophon.Broker.MaxRequestBytes); nothing was sent.`, record);
+    }
+    if (!READS.has(args.method)) await this.approve(ctx, record, args.method, url, args.body);
     const token = this.tokenFor(ctx.agent.agent, record, service);
     const answer = await this.deps.broker.execute({ token, connection: record.id, method: args.method, target, headers, body });
     const text = answer.body.toString('utf8');
@@ -275,10 +282,10 @@ export class McpTools {
   }
 
   /** A write the policy does not allow outright: refused, or asked of the person. Every decision is audited. */
-  private async approve(ctx: ToolContext, record: ConnectionRecord, method: string, host: string, path: string, body: unknown): Promise<void> {
+  private async approve(ctx: ToolContext, record: ConnectionRecord, method: string, url: URL, body: unknown): Promise<void> {
     const { core, userId } = this.deps;
     const agent = ctx.agent.agent;
-    const what = `${method} ${host}${path.split('?')[0]!.slice(0, 160)}`;
+    const what = `${method} ${url.host}${url.pathname.slice(0, 160)}`;
     const decided = (outcome: 'ok' | 'denied' | 'aborted', how: string) =>
       core.audit.record({ userId, action: 'mcp_approval', outcome, skill: agent, tool: 'http_request', connectionId: record.id, serviceId: record.serviceId, detail: `${how}: ${what}`.slice(0, 500) });
     if (ctx.agent.writes === 'allow') return decided('ok', 'allowed by policy');
@@ -297,7 +304,7 @@ export class McpTools {
     let answer: ElicitResult;
     try {
       answer = await ctx.ask(
-        `${agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} https://${host}${path.slice(0, 300)}\nBody: ${summarise(body)}\nAllow this call?`,
+        `${agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} ${url.origin}${url.pathname.slice(0, 300)}${url.search ? ' (with a query)' : ''}\nBody: ${summarise(body)}\nAllow this call?`,
       );
     } catch {
       decided('aborted', 'approval not answered (timeout or client error)');
