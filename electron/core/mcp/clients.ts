@@ -32,8 +32,8 @@ export interface Where {
 /** The user-level config folder of a desktop app on each platform. */
 function appConfigDir(w: Where, app: string): string {
   if (w.platform === 'darwin') return join(w.home, 'Library', 'Application Support', app);
-  if (w.platform === 'win32') return join(w.env.APPDATA ?? join(w.home, 'AppData', 'Roaming'), app);
-  return join(w.env.XDG_CONFIG_HOME ?? join(w.home, '.config'), app);
+  if (w.platform === 'win32') return join(w.env.APPDATA || join(w.home, 'AppData', 'Roaming'), app);
+  return join(w.env.XDG_CONFIG_HOME || join(w.home, '.config'), app);
 }
 
 const withEnv = (l: Launch) => (Object.keys(l.env).length ? { env: l.env } : {});
@@ -88,7 +88,7 @@ export function clientConfig(client: McpClient, w: Where): ClientConfig {
       return {
         client,
         name: 'Codex',
-        file: join(w.env.CODEX_HOME ?? join(w.home, '.codex'), 'config.toml'),
+        file: join(w.env.CODEX_HOME || join(w.home, '.codex'), 'config.toml'),
         format: 'toml',
         serversKey: 'mcp_servers',
         entry: (l) => ({ command: l.command, args: l.args, ...withEnv(l) }),
