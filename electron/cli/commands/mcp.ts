@@ -14,7 +14,7 @@ import { table } from '../io';
 /** `sophon mcp`: serves MCP over stdin/stdout until the client closes it. Nothing but protocol goes to stdout. */
 export async function mcpServe(ctx: CommandContext): Promise<number> {
   // Loaded here only: every other command starts without the MCP SDK.
-  const [{ serveMcp }, { StdioServerTransport }] = await Promise.all([import('../../core/mcp/server'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
+  const [{ serveMcp }, { StdioServerTransport }] = await Promise.all([import('../../server/mcp/server'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
   return withCore(ctx, async (core) => {
     await serveMcp(core, new StdioServerTransport(), { userId: ctx.global.user, version: '0.1.0' });
     return ExitCode.ok;

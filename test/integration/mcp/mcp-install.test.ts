@@ -56,7 +56,8 @@ describe('sophon mcp install / uninstall (a temporary HOME per client)', async (
       const other = await newHome();
       const otherFile = join(other, c.file);
       await mkdir(dirname(otherFile), { recursive: true });
-      const existing = { theme: 'dark', [c.key]: { other: { command: 'npx', args: ['-y', 'x'] } }, nested: { keep: [1, 2, 3] } };
+      const otherServer = { command: 'npx', args: ['-y', 'x'] };
+      const existing = { theme: 'dark', [c.key]: { other: otherServer }, nested: { keep: [1, 2, 3] } };
       const existingText = `${JSON.stringify(existing, null, 4)}\n`;
       await writeFile(otherFile, existingText);
       const merged = await run(other, ['install', '--client', c.client]);
@@ -65,7 +66,7 @@ describe('sophon mcp install / uninstall (a temporary HOME per client)', async (
       const mergedDoc = JSON.parse(await readFile(otherFile, 'utf8'));
       assert.deepEqual(mergedDoc.theme, 'dark');
       assert.deepEqual(mergedDoc.nested, existing.nested);
-      assert.deepEqual(mergedDoc[c.key].other, existing[c.key].other);
+      assert.deepEqual(mergedDoc[c.key].other, otherServer);
       assert.equal(mergedDoc[c.key].sophon.command, process.execPath);
       assert.equal(await readFile(`${otherFile}.sophon-backup`, 'utf8'), existingText);
 

@@ -1,10 +1,10 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createBroker } from '../broker';
-import type { SophonCore } from '../sophon-core';
-import { AgentPolicies, agentIdOf, type AgentPolicy } from './agents';
-import { McpTools, TOOL_DEFINITIONS, type ToolContext } from './tools';
+import { createBroker } from '../../core/broker';
+import type { SophonCore } from '../../core/sophon-core';
+import { AgentPolicies, agentIdOf, type AgentPolicy } from '../../core/mcp/agents';
+import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
 
 export interface McpServerOptions {
   userId: string;
@@ -14,7 +14,7 @@ export interface McpServerOptions {
 }
 
 /**
- * The MCP door: one MCP session over `transport`, its tools run through the same broker as the proxy
+ * The MCP door (the SDK's protocol and transport; the tools' rules are in electron/core/mcp): one MCP session over `transport`, its tools run through the same broker as the proxy
  * (one short-lived broker token per call, bound to the agent, the tool and the one connection).
  * Resolves when the client closes the session.
  */
