@@ -13,6 +13,7 @@ import { table } from '../io';
 
 /** `sophon mcp`: serves MCP over stdin/stdout until the client closes it. Nothing but protocol goes to stdout. */
 export async function mcpServe(ctx: CommandContext): Promise<number> {
+  if (process.stdin.isTTY) ctx.io.err('sophon mcp speaks MCP on stdin/stdout: an AI agent starts it. Add it to one with `sophon mcp install --client <client>`; Ctrl-D ends it.');
   // Loaded here only: every other command starts without the MCP SDK.
   const [{ serveMcp }, { StdioServerTransport }] = await Promise.all([import('../../server/mcp/server'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
   return withCore(ctx, async (core) => {
