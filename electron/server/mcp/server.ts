@@ -4,13 +4,12 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } fr
 import { createBroker } from '../../core/broker';
 import type { SophonCore } from '../../core/sophon-core';
 import { AgentPolicies, agentIdOf, type AgentPolicy } from '../../core/mcp/agents';
+import { mcpSettings } from '../../core/mcp/settings';
 import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
 
 export interface McpServerOptions {
   userId: string;
   version: string;
-  /** How long a write approval waits for the person before it is refused. */
-  approvalTimeoutMs?: number;
 }
 
 /**
@@ -28,6 +27,7 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
     },
   );
   const { broker, tokens, settings } = createBroker(core, { userId: options.userId });
+  const approvalTimeoutMs = mcpSettings(core.settings, core.paths.settingsFile).ApprovalTimeoutSeconds * 1000;
   const policies = new AgentPolicies(core.db, options.userId);
   let agent: AgentPolicy | undefined;
   // The agent is named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
@@ -50,7 +50,7 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
       ask: (message) =>
         server.elicitInput(
           { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
-          { timeout: options.approvalTimeoutMs ?? 120_000, signal: extra.signal },
+          { timeout: approvalTimeoutMs, signal: extra.signal },
         ),
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
