@@ -17,6 +17,8 @@ export interface ClientConfig {
   format: 'json' | 'toml';
   /** JSON: the top-level key holding the servers. TOML: the table path's parent. */
   serversKey: string;
+  /** JSON with comments and trailing commas (VS Code's files). */
+  comments?: boolean;
   /** The entry Sophon writes for itself. */
   entry(launch: Launch): Record<string, unknown>;
   /** Said after a change (e.g. the client must be restarted). */
@@ -81,6 +83,7 @@ export function clientConfig(client: McpClient, w: Where): ClientConfig {
         file: join(appConfigDir(w, 'Code'), 'User', 'mcp.json'),
         format: 'json',
         serversKey: 'servers',
+        comments: true,
         entry: (l) => ({ type: 'stdio', command: l.command, args: l.args, ...withEnv(l) }),
         note: 'VS Code asks you to trust the server the first time it starts it.',
       };

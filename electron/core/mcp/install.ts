@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { atomicWriteFile, readFileIfExists } from '../fs/secure-fs';
@@ -29,7 +30,7 @@ export async function planInstall(config: ClientConfig, launch: Launch): Promise
     const doc = parseJson(config, before);
     const servers = serversOf(config, doc);
     if (isDeepStrictEqual(servers[SERVER_NAME], entry)) after = before!;
-    else after = `${JSON.stringify({ ...doc, [config.serversKey]: { ...servers, [SERVER_NAME]: entry } }, null, 2)}\n`;
+    else after = editJson(before ?? '', [config.serversKey, SERVER_NAME], entry);
   } else {
     after = tomlEdit(config, () => upsertTable(before ?? '', [config.serversKey, SERVER_NAME], renderTable([config.serversKey, SERVER_NAME], entry as Record<string, TomlValue>)));
   }
@@ -45,12 +46,8 @@ export async function planUninstall(config: ClientConfig): Promise<ConfigChange>
     const doc = parseJson(config, before);
     const servers = serversOf(config, doc);
     if (!(SERVER_NAME in servers)) after = before;
-    else {
-      const { [SERVER_NAME]: _ours, ...rest } = servers;
-      const { [config.serversKey]: _servers, ...others } = doc;
-      // The servers key goes too when Sophon's was its only entry (as it was before `mcp install` made it).
-      after = `${JSON.stringify(Object.keys(rest).length ? { ...doc, [config.serversKey]: rest } : others, null, 2)}\n`;
-    }
+    // The servers key goes too when Sophon's was its only entry (as it was before `mcp install` made it).
+    else after = editJson(before, Object.keys(servers).length === 1 ? [config.serversKey] : [config.serversKey, SERVER_NAME], undefined);
   } else {
     after = tomlEdit(config, () => removeTable(before, [config.serversKey, SERVER_NAME]));
   }
@@ -75,13 +72,33 @@ async function readConfig(file: string): Promise<string | null> {
   return data === null ? null : data.toString('utf8');
 }
 
+/**
+ * The one key set or removed with the smallest text edit (jsonc-parser's modify): the rest of the file,
+ * its formatting and (in VS Code's file) its comments stay byte for byte.
+ */
+function editJson(text: string, path: string[], value: unknown): string {
+  const indent = /\n( +|\t)"/.exec(text)?.[1] ?? '  ';
+  const edits = modify(text, path, value, { formattingOptions: { insertSpaces: indent[0] !== '\t', tabSize: indent[0] === '\t' ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' } });
+  const out = applyEdits(text, edits);
+  return text === '' ? `${out}\n` : out;
+}
+
 function parseJson(config: ClientConfig, text: string | null): Record<string, unknown> {
   if (text === null || text.trim() === '') return {};
   let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new SophonError('invalid_input', `${config.file} is not valid JSON (${err instanceof SyntaxError ? err.message.slice(0, 120) : 'unreadable'}); it was left untouched. Fix it, or add Sophon in ${config.name} yourself (see docs/mcp.md).`);
+  const bad = (why: string): never => {
+    throw new SophonError('invalid_input', `${config.file} is not valid JSON (${why.slice(0, 120)}); it was left untouched. Fix it, or add Sophon in ${config.name} yourself (see docs/mcp.md).`);
+  };
+  if (config.comments) {
+    const errors: ParseError[] = [];
+    doc = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+    if (errors.length) bad(`${printParseErrorCode(errors[0]!.error)} at offset ${errors[0]!.offset}`);
+  } else {
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      bad(err instanceof SyntaxError ? err.message : 'unreadable');
+    }
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new SophonError('invalid_input', `${config.file} does not hold a JSON object; it was left untouched.`);
   return doc as Record<string, unknown>;

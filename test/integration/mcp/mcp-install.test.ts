@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
@@ -69,6 +70,7 @@ describe('sophon mcp install / uninstall (a temporary HOME per client)', async (
       assert.deepEqual(mergedDoc[c.key].other, otherServer);
       assert.equal(mergedDoc[c.key].sophon.command, process.execPath);
       assert.equal(await readFile(`${otherFile}.sophon-backup`, 'utf8'), existingText);
+      assert.match(await readFile(otherFile, 'utf8'), /^ {4}"theme": "dark",$/m, 'the file keeps its own formatting');
 
       const mergedText = await readFile(otherFile, 'utf8');
       const again = await run(other, ['install', '--client', c.client]);
@@ -81,7 +83,7 @@ describe('sophon mcp install / uninstall (a temporary HOME per client)', async (
       assert.equal(await readFile(otherFile, 'utf8'), mergedText);
       const removed = await run(other, ['uninstall', '--client', c.client]);
       assert.equal(removed.code, 0, removed.stderr);
-      assert.deepEqual(JSON.parse(await readFile(otherFile, 'utf8')), existing, 'uninstall restores the original content');
+      assert.equal(await readFile(otherFile, 'utf8'), existingText, 'uninstall restores the file byte for byte');
       assert.match((await run(other, ['uninstall', '--client', c.client])).stdout, /nothing changed/);
 
       // A malformed file: left exactly as it was, with an error naming it.
@@ -93,6 +95,24 @@ describe('sophon mcp install / uninstall (a temporary HOME per client)', async (
       assert.equal(await readFile(file, 'utf8'), broken);
     });
   }
+
+  test('vscode: a user mcp.json with comments and trailing commas is merged with its comments kept', async () => {
+    const home = await newHome();
+    const file = join(home, '.config/Code/User/mcp.json');
+    await mkdir(dirname(file), { recursive: true });
+    const original = '{\n  // my servers\n  "servers": {\n    "memory": { "command": "npx", "args": ["-y", "m"], },\n  },\n  "inputs": [],\n}\n';
+    await writeFile(file, original);
+    const r = await run(home, ['install', '--client', 'vscode']);
+    assert.equal(r.code, 0, r.stderr);
+    const text = await readFile(file, 'utf8');
+    assert.match(text, /\/\/ my servers/);
+    assert.match(text, /"sophon": \{/);
+    assert.equal((await run(home, ['uninstall', '--client', 'vscode'])).code, 0);
+    // jsonc-parser re-indents the object it edits when it has trailing commas: same content, comments kept.
+    const restored = await readFile(file, 'utf8');
+    assert.deepEqual(parseJsonc(restored), parseJsonc(original));
+    assert.match(restored, /^\{\n {2}\/\/ my servers\n/);
+  });
 
   test('codex: TOML table appended, replaced, removed; other bytes kept; a file it cannot edit safely is refused', async () => {
     const home = await newHome();
