@@ -12,8 +12,9 @@ import { join, resolve as resolvePath } from 'node:path';
 const external = ['keytar', 'pkcs11js', 'better-sqlite3', 'electron'];
 // Large CommonJS packages (or with a CommonJS entry) that only some commands reach: required from
 // node_modules when used, so the bundle every command compiles stays small. nodemailer and imapflow
-// (mail tests; with iconv-lite, ~1.1 MB), yaml (importer), @inquirer/prompts (terminal prompts).
-const cliExternal = ['nodemailer', 'imapflow', 'yaml', '@inquirer/prompts'];
+// (mail tests; with iconv-lite, ~1.1 MB), yaml (importer), @inquirer/prompts (terminal prompts),
+// @modelcontextprotocol/sdk (`sophon mcp` only; it brings its own zod, ajv and more).
+const cliExternal = ['nodemailer', 'imapflow', 'yaml', '@inquirer/prompts', '@modelcontextprotocol/sdk'];
 // better-sqlite3's JavaScript is bundled into the CLI (its addon stays a file; database.ts passes its
 // path), so its dozen files are not resolved, read and compiled one by one at every start.
 const cliExternalNative = external.filter((name) => name !== 'better-sqlite3');

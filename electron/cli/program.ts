@@ -224,6 +224,30 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .command('completion <shell>')
     .description('print a completion script for bash, zsh or fish (commands, options, connection ids and labels)')
     .action(run(async () => (await import('./completion')).completionScript));
+  // The MCP door (issue 14): `sophon mcp` serves MCP on stdio; its subcommands manage agents and client configs.
+  const mcpCmd = () => import('./commands/mcp');
+  const mcp = program
+    .command('mcp')
+    .description('serve MCP over stdin/stdout for an AI agent (Claude Code, Codex, Cursor, …); subcommands manage agents and clients')
+    .action(run(async () => (await mcpCmd()).mcpServe));
+  mcp.command('agents').description('the MCP agents seen and their policies').option('--json', 'machine-readable output').action(run(async () => (await mcpCmd()).mcpAgents));
+  mcp
+    .command('policy <agent>')
+    .description("show or set an agent's policy (default for a new agent: any connection, writes ask)")
+    .option('--connections <ids>', 'comma-separated connections it may use')
+    .option('--all', 'it may use every connection')
+    .option('--writes <policy>', 'calls other than GET/HEAD: allow, ask (the person approves each) or deny')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await mcpCmd()).mcpPolicy));
+  for (const [name, what] of [['install', "add Sophon to an MCP client's configuration"], ['uninstall', "remove Sophon from an MCP client's configuration"]] as const) {
+    mcp
+      .command(name)
+      .description(what)
+      .requiredOption('--client <client>', 'claude-code, claude-desktop, codex, cursor or vscode')
+      .option('--dry-run', 'print the change, write nothing')
+      .option('--json', 'machine-readable output')
+      .action(run(async () => (await mcpCmd())[name === 'install' ? 'mcpInstall' : 'mcpUninstall']));
+  }
 
   program.addOption(new Option('--no-color', 'no colours (also: NO_COLOR=1)').hideHelp());
   addHelp(program, io);

@@ -74,4 +74,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE connections ADD COLUMN vault_generation INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE connections ADD COLUMN removing_at INTEGER;
   `,
+  // 5: MCP agents (one row per MCP client name) and the policy the person set for each: the connections
+  // it may use (JSON array of ids; NULL = every connection) and whether writes are allowed, asked or denied.
+  `
+  CREATE TABLE mcp_agents (
+    user_id      TEXT NOT NULL,
+    agent        TEXT NOT NULL,
+    client_name  TEXT,
+    connections  TEXT,
+    writes       TEXT NOT NULL DEFAULT 'ask' CHECK (writes IN ('allow', 'ask', 'deny')),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    PRIMARY KEY (user_id, agent)
+  );
+  `,
 ];

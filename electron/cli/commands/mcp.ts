@@ -1,0 +1,149 @@
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { SophonError } from '../../core/errors';
+import { AgentPolicies, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agents';
+import { MCP_CLIENTS, clientConfig, type Launch } from '../../core/mcp/clients';
+import { applyChange, planInstall, planUninstall, type ConfigChange } from '../../core/mcp/install';
+import { validate } from '../../core/validation/parse';
+import type { CommandContext } from '../context';
+import { resolveRef, withCore } from '../core';
+import { ExitCode } from '../exit-codes';
+import { table } from '../io';
+
+/** `sophon mcp`: serves MCP over stdin/stdout until the client closes it. Nothing but protocol goes to stdout. */
+export async function mcpServe(ctx: CommandContext): Promise<number> {
+  if (process.stdin.isTTY) ctx.io.err('sophon mcp speaks MCP on stdin/stdout: an AI agent starts it. Add it to one with `sophon mcp install --client <client>`; Ctrl-D ends it.');
+  // Loaded here only: every other command starts without the MCP SDK.
+  const [{ serveMcp }, { StdioServerTransport }] = await Promise.all([import('../../server/mcp/server'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
+  return withCore(ctx, async (core) => {
+    await serveMcp(core, new StdioServerTransport(), { userId: ctx.global.user, version: '0.1.0' });
+    return ExitCode.ok;
+  });
+}
+
+const JsonOption = z.object({ json: z.boolean().optional() });
+
+function describePolicy(p: AgentPolicy): Record<string, unknown> {
+  return {
+    agent: p.agent,
+    clientName: p.clientName,
+    connections: p.connections ?? 'all',
+    writes: p.writes,
+    createdAt: new Date(p.createdAt).toISOString(),
+    lastSeenAt: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString(),
+  };
+}
+
+/** `sophon mcp agents`: every MCP client seen (or named by a policy) and what it may do. */
+export async function mcpAgents(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(JsonOption, raw, 'mcp agents options');
+  return withCore(
+    ctx,
+    async (core) => {
+      const agents = new AgentPolicies(core.db, ctx.global.user).list();
+      if (opts.json) ctx.io.json({ agents: agents.map(describePolicy) });
+      else if (agents.length === 0) ctx.io.out('No MCP agent yet. Add Sophon to one: `sophon mcp install --client <client>`.');
+      else {
+        ctx.io.out(
+          table([
+            ['AGENT', 'CONNECTIONS', 'WRITES', 'LAST SEEN'],
+            ...agents.map((a) => [a.agent, a.connections === null ? 'all' : a.connections.join(',') || 'none', a.writes, a.lastSeenAt === null ? 'never' : new Date(a.lastSeenAt).toISOString()]),
+          ]),
+        );
+      }
+      return ExitCode.ok;
+    },
+    { readsOnly: true },
+  );
+}
+
+const PolicyOptions = z
+  .object({
+    connections: z.string().max(4000).optional(),
+    all: z.boolean().optional(),
+    writes: z.enum(WRITE_POLICIES, { message: 'say --writes allow, ask or deny' }).optional(),
+    json: z.boolean().optional(),
+  })
+  .refine((o) => !(o.all && o.connections !== undefined), { message: 'give --connections or --all, not both', path: ['connections'] });
+
+/** `sophon mcp policy <agent> [--connections a,b | --all] [--writes allow|ask|deny]`: shows or changes an agent's policy. */
+export async function mcpPolicy(ctx: CommandContext, agent: string, raw: unknown): Promise<number> {
+  const opts = validate(PolicyOptions, raw, 'mcp policy options');
+  assertAgentId(agent);
+  return withCore(ctx, async (core) => {
+    const policies = new AgentPolicies(core.db, ctx.global.user);
+    let connections: string[] | null | undefined;
+    if (opts.all) connections = null;
+    else if (opts.connections !== undefined) {
+      const refs = opts.connections.split(',').map((s) => s.trim()).filter(Boolean);
+      connections = [];
+      for (const ref of refs) connections.push(await resolveRef(ctx, core, ref));
+    }
+    const changing = connections !== undefined || opts.writes !== undefined;
+    const policy = changing ? policies.set(agent, { connections, writes: opts.writes }) : policies.get(agent);
+    if (!policy) throw new SophonError('not_found', `No MCP agent "${agent}". See \`sophon mcp agents\`; set a policy before it connects with --connections/--all/--writes.`);
+    if (opts.json) ctx.io.json(describePolicy(policy));
+    else ctx.io.out(`${policy.agent}: connections ${policy.connections === null ? 'all' : policy.connections.join(',') || 'none'}; writes ${policy.writes}`);
+    return ExitCode.ok;
+  });
+}
+
+const InstallOptions = z.object({
+  client: z.enum(MCP_CLIENTS, { message: `say --client ${MCP_CLIENTS.join('|')}` }),
+  dryRun: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+
+/**
+ * How a client launches `sophon mcp`: this Node binary and this CLI's own script, both absolute. A
+ * desktop app starts servers with a minimal PATH, where a bare `sophon` (or `node`) is often not found.
+ * The data folder and user are passed on when they are not the defaults.
+ */
+function launchOf(ctx: CommandContext): Launch {
+  const env: Record<string, string> = {};
+  const home = ctx.global.home ?? ctx.env.SOPHON_HOME;
+  if (home) env.SOPHON_HOME = resolve(home);
+  if (ctx.global.user !== 'default') env.SOPHON_USER = ctx.global.user;
+  return { command: process.execPath, args: [resolve(process.argv[1] ?? 'sophon'), 'mcp'], env };
+}
+
+function where(ctx: CommandContext) {
+  return { home: ctx.env.HOME ?? ctx.env.USERPROFILE ?? homedir(), platform: process.platform, env: ctx.env };
+}
+
+function report(ctx: CommandContext, c: ConfigChange, dryRun: boolean, json: boolean | undefined, note: string): void {
+  if (json) {
+    ctx.io.json({ file: c.file, action: c.action, dryRun, entry: c.entry, backup: dryRun ? null : c.backup });
+    return;
+  }
+  const verb = { created: 'create', updated: 'update', removed: 'remove Sophon from', unchanged: '' }[c.action];
+  if (c.action === 'unchanged') ctx.io.out(`${c.file}: already ${c.entry ? 'set up' : 'without Sophon'}; nothing changed.`);
+  else if (dryRun) {
+    ctx.io.out(`Would ${verb} ${c.file}${c.entry ? ' with this "sophon" server:' : '.'}`);
+    if (c.entry) ctx.io.out(JSON.stringify(c.entry, null, 2));
+  } else {
+    ctx.io.out(`${c.action === 'created' ? 'Created' : c.action === 'updated' ? 'Updated' : 'Removed Sophon from'} ${c.file}.${c.backup ? ` The previous file is kept as ${c.backup}.` : ''}`);
+    ctx.io.out(note);
+  }
+}
+
+/** `sophon mcp install --client X [--dry-run]`: adds Sophon to that client's MCP configuration. */
+export async function mcpInstall(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(InstallOptions, raw, 'mcp install options');
+  const config = clientConfig(opts.client, where(ctx));
+  const change = await planInstall(config, launchOf(ctx));
+  if (!opts.dryRun) await applyChange(change);
+  report(ctx, change, opts.dryRun === true, opts.json, config.note);
+  return ExitCode.ok;
+}
+
+/** `sophon mcp uninstall --client X [--dry-run]`: removes Sophon's entry, and nothing else. */
+export async function mcpUninstall(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(InstallOptions, raw, 'mcp uninstall options');
+  const config = clientConfig(opts.client, where(ctx));
+  const change = await planUninstall(config);
+  if (!opts.dryRun) await applyChange(change);
+  report(ctx, change, opts.dryRun === true, opts.json, config.note);
+  return ExitCode.ok;
+}

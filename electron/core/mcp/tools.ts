@@ -1,0 +1,355 @@
+import type { CallToolResult, ElicitResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Broker, BrokerTokens } from '../broker';
+import { mintBrokerToken } from '../broker/mint';
+import { BrokerRefusal, checkTarget } from '../broker/request-guard';
+import { expandTemplate, joinUrl } from '../catalog/templates';
+import type { ServiceDefinition } from '../catalog/schema';
+import type { ConnectionRecord } from '../connections/connection-store';
+import { isSophonError } from '../errors';
+import type { SophonCore } from '../sophon-core';
+import type { AgentPolicy } from './agents';
+
+export interface ToolContext {
+  agent: AgentPolicy;
+  /** Whether the client declared form-mode elicitation (it can ask the person to approve a write). */
+  canAskForm: boolean;
+  ask(message: string): Promise<ElicitResult>;
+}
+
+export interface ToolDeps {
+  core: SophonCore;
+  broker: Broker;
+  tokens: BrokerTokens;
+  userId: string;
+  tokenTtlSeconds: number;
+  /** Sophon.Broker.MaxRequestBytes: the proxy's cap on a request body, held here too. */
+  maxRequestBytes: number;
+}
+
+/** What the model gets of an answer body as text; the rest is cut with a note (it can ask for less with query/path). */
+export const MAX_BODY_CHARS = 32_768;
+
+const READS = new Set(['GET', 'HEAD']);
+
+const HttpRequestArgs = z
+  .object({
+    connection: z.string().min(1).max(200).optional(),
+    service: z.string().min(1).max(100).optional(),
+    method: z
+      .string()
+      .regex(/^[A-Za-z]{1,10}$/, 'an HTTP method such as GET or POST')
+      .default('GET')
+      .transform((m) => m.toUpperCase()),
+    path: z.string().min(1).max(4096),
+    query: z.record(z.string().max(200), z.union([z.string().max(4096), z.number(), z.boolean()])).optional(),
+    headers: z.record(z.string().max(200), z.string().max(8192)).optional(),
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+  })
+  .strict()
+  .refine((a) => a.connection !== undefined || a.service !== undefined, { message: 'name the connection (an id from list_connections) or the service', path: ['connection'] });
+
+const ConnectionOut = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    service: { type: 'string' },
+    serviceName: { type: 'string' },
+    label: { type: 'string' },
+    account: { type: ['string', 'null'] },
+    state: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+  },
+  required: ['id', 'service', 'label', 'state', 'scopes'],
+} as const;
+
+/** The tools this agent sees; http_request's description names the connections it may use, so the model picks the right one. */
+export async function TOOL_DEFINITIONS(core: SophonCore, userId: string, agent: AgentPolicy): Promise<Tool[]> {
+  const usable = usableConnections(core, userId, agent);
+  const names = await serviceNames(core, usable);
+  const listed = usable
+    .slice(0, 30)
+    .map((c) => `- ${c.id}: ${names.get(c.serviceId) ?? c.serviceId}, "${c.label}"${c.account ? ` (${c.account})` : ''}${c.state === 'active' ? '' : ` [${c.state}]`}`)
+    .join('\n');
+  const writes = { allow: 'Writes (methods other than GET/HEAD) are allowed.', ask: 'Writes (methods other than GET/HEAD) ask the person for approval first.', deny: 'Writes (methods other than GET/HEAD) are refused.' }[agent.writes];
+  return [
+    {
+      name: 'list_connections',
+      title: 'List connections',
+      description: "The person's service connections you may call with http_request: id, service, label, account, state, scopes. Never a secret.",
+      inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+      outputSchema: { type: 'object', properties: { connections: { type: 'array', items: ConnectionOut } }, required: ['connections'] },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    {
+      name: 'http_request',
+      title: 'Call a service API',
+      description: [
+        "Calls a connected service's HTTP API with the person's credential, which Sophon attaches; you never see it (do not send one).",
+        'path is relative to the service\'s API base URL (e.g. "/user"); absolute URLs and other hosts are refused. A JSON body may be given as an object.',
+        writes,
+        usable.length ? `Connections you may use:\n${listed}` : 'No connection is usable yet: the person adds one with `sophon connect add <service>`.',
+      ].join('\n'),
+      inputSchema: {
+        type: 'object',
+        properties: {
+          connection: { type: 'string', description: 'a connection id (or label) from list_connections' },
+          service: { type: 'string', description: 'a service id, when the person has exactly one connection of it' },
+          method: { type: 'string', description: 'HTTP method (default GET)' },
+          path: { type: 'string', description: 'path under the service API base URL, starting with /' },
+          query: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+          headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'extra request headers (authentication headers are Sophon\'s and are dropped)' },
+          body: { description: 'request body: a string, or JSON (object or array)' },
+        },
+        required: ['path'],
+        additionalProperties: false,
+      },
+      outputSchema: {
+        type: 'object',
+        properties: {
+          connection: { type: 'string' },
+          status: { type: 'number' },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+          body: { type: 'string' },
+          bodyEncoding: { type: 'string', enum: ['utf8', 'base64'] },
+          bodyBytes: { type: 'number' },
+          truncated: { type: 'boolean' },
+        },
+        required: ['connection', 'status', 'headers', 'body', 'bodyEncoding', 'bodyBytes', 'truncated'],
+      },
+      annotations: { readOnlyHint: false, openWorldHint: true },
+    },
+  ];
+}
+
+async function serviceNames(core: SophonCore, records: ConnectionRecord[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const id of new Set(records.map((r) => r.serviceId))) {
+    // A service gone from the catalog keeps its id as its name.
+    names.set(id, await core.connections.service(id).then((s) => s.name, () => id));
+  }
+  return names;
+}
+
+/** Connections the agent's policy lets it use (pending ones never). */
+function usableConnections(core: SophonCore, userId: string, agent: AgentPolicy): ConnectionRecord[] {
+  const all = core.store.list(userId).filter((c) => c.state !== 'pending');
+  return agent.connections === null ? all : all.filter((c) => agent.connections!.includes(c.id));
+}
+
+/** A refusal the model can relay: says what happened and what the person can do. */
+class ToolRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly connection?: ConnectionRecord,
+  ) {
+    super(message);
+  }
+}
+
+export class McpTools {
+  private readonly minted = new Map<string, { token: string; expiresAt: number }>();
+
+  constructor(private readonly deps: ToolDeps) {}
+
+  async call(name: string, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
+    const { core, userId } = this.deps;
+    const audit = (outcome: 'ok' | 'failed' | 'denied', detail: string, record?: ConnectionRecord) =>
+      core.audit.record({ userId, action: 'mcp_call', outcome, skill: ctx.agent.agent, tool: name.slice(0, 64), connectionId: record?.id ?? null, serviceId: record?.serviceId ?? null, detail: detail.slice(0, 500) });
+    try {
+      if (name === 'list_connections') {
+        const connections = await this.listConnections(ctx.agent);
+        audit('ok', `${connections.length} connection(s)`);
+        const text = connections.length ? connections.map((c) => `${c.id}  ${c.serviceName}  "${c.label}"${c.account ? `  ${c.account}` : ''}  ${c.state}`).join('\n') : 'No connections. The person adds one with `sophon connect add <service>`.';
+        return { content: [{ type: 'text', text }], structuredContent: { connections } };
+      }
+      if (name === 'http_request') {
+        const result = await this.httpRequest(args, ctx);
+        audit(result.status < 400 ? 'ok' : 'failed', `${result.method} ${result.path} → ${result.status}`, result.record);
+        const { record: _record, method: _method, path: _path, ...structured } = result;
+        return { content: [{ type: 'text', text: render(structured) }], structuredContent: structured };
+      }
+      throw new ToolRefusal('unknown_tool', `Sophon has no tool "${name.slice(0, 64)}"; it has list_connections and http_request.`);
+    } catch (err) {
+      const { code, message, record, outcome } = describe(err);
+      audit(outcome, `${code}: ${message}`, record);
+      return { isError: true, content: [{ type: 'text', text: `${message} (${code})` }] };
+    }
+  }
+
+  private async listConnections(agent: AgentPolicy) {
+    const usable = usableConnections(this.deps.core, this.deps.userId, agent);
+    const names = await serviceNames(this.deps.core, usable);
+    return usable.map((c) => ({ id: c.id, service: c.serviceId, serviceName: names.get(c.serviceId) ?? c.serviceId, label: c.label, account: c.account, state: c.state, scopes: c.scopes }));
+  }
+
+  private async httpRequest(raw: unknown, ctx: ToolContext) {
+    const parsed = HttpRequestArgs.safeParse(raw ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ToolRefusal('invalid_arguments', `http_request: ${issue.path.join('.') || 'arguments'}: ${issue.message}.`);
+    }
+    const args = parsed.data;
+    const record = this.pick(args.connection, args.service, ctx.agent);
+    if (record.state === 'needs_reauth') {
+      throw new ToolRefusal('needs_reauth', `The connection ${record.id} needs the person to sign in again: \`sophon connect reauth ${record.id}\`. Then call again.`, record);
+    }
+    const service = await this.deps.core.connections.service(record.serviceId);
+    // A hostile path (another host, traversal) is refused before the person is asked about it; the broker checks again.
+    const target = checkTarget(targetOf(args.path, args.query));
+    const url = new URL(joinUrl(expandTemplate(service.apiBaseUrl, { fields: record.fields }), target));
+
+    const headers: Record<string, string> = { ...(args.headers ?? {}) };
+    let body: Buffer | undefined;
+    if (typeof args.body === 'string') body = Buffer.from(args.body);
+    else if (args.body !== undefined) {
+      body = Buffer.from(JSON.stringify(args.body));
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    }
+    if (body && body.length > this.deps.maxRequestBytes) {
+      throw new ToolRefusal('body_too_large', `The request body is larger than ${this.deps.maxRequestBytes} bytes (Sophon.Broker.MaxRequestBytes); nothing was sent.`, record);
+    }
+    if (!READS.has(args.method)) await this.approve(ctx, record, args.method, url, args.body);
+    const token = this.tokenFor(ctx.agent.agent, record, service);
+    const answer = await this.deps.broker.execute({ token, connection: record.id, method: args.method, target, headers, body });
+    const text = answer.body.toString('utf8');
+    const binary = text.includes('\uFFFD') && !Buffer.from(text).equals(answer.body);
+    const full = binary ? answer.body.toString('base64') : text;
+    const truncated = full.length > MAX_BODY_CHARS;
+    const outHeaders: Record<string, string> = {};
+    for (const [k, v] of Object.entries(answer.headers)) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+    return {
+      record,
+      method: args.method,
+      path: args.path.slice(0, 160),
+      connection: record.id,
+      status: answer.status,
+      headers: outHeaders,
+      body: truncated ? full.slice(0, MAX_BODY_CHARS) : full,
+      bodyEncoding: binary ? ('base64' as const) : ('utf8' as const),
+      bodyBytes: answer.body.length,
+      truncated,
+    };
+  }
+
+  /**
+   * The session's broker token for this agent and connection (minted, and audited, on first use and again
+   * shortly before it expires). It never leaves this process: the broker checks it like any skill's token.
+   */
+  private tokenFor(agent: string, record: ConnectionRecord, service: ServiceDefinition): string {
+    const key = `${agent}\0${record.id}`;
+    const held = this.minted.get(key);
+    if (held && held.expiresAt - Date.now() > 10_000) return held.token;
+    const { token, binding } = mintBrokerToken(this.deps.tokens, this.deps.core.audit, {
+      userId: this.deps.userId,
+      skill: agent,
+      tool: 'http_request',
+      grants: [{ record, service, scopes: [] }],
+      ttlSeconds: this.deps.tokenTtlSeconds,
+    });
+    this.minted.set(key, { token, expiresAt: binding.expiresAt });
+    return token;
+  }
+
+  /** The one connection the call names, within the agent's policy; never a guess between several. */
+  private pick(connection: string | undefined, service: string | undefined, agent: AgentPolicy): ConnectionRecord {
+    const { core, userId } = this.deps;
+    const all = core.store.list(userId).filter((c) => c.state !== 'pending');
+    const allowed = usableConnections(core, userId, agent);
+    const policyHint = (id: string) => `\`sophon mcp policy ${agent.agent} --connections ${[...(agent.connections ?? []), id].join(',')}\``;
+    if (connection !== undefined) {
+      const lower = connection.toLowerCase();
+      const matching = (list: ConnectionRecord[]) => {
+        const byId = list.filter((c) => c.id === connection);
+        return byId.length ? byId : list.filter((c) => c.label.toLowerCase() === lower);
+      };
+      const found = matching(allowed);
+      if (found.length === 1) return found[0]!;
+      if (found.length > 1) throw ambiguous(connection, found);
+      const hidden = matching(all);
+      if (hidden.length) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may not use ${hidden[0]!.id}. The person can allow it: ${policyHint(hidden[0]!.id)}.`);
+      throw new ToolRefusal('connection_not_found', `No connection "${connection.slice(0, 100)}". Call list_connections for the ones you may use; the person adds one with \`sophon connect add <service>\`.`);
+    }
+    const sid = service!.toLowerCase();
+    const found = allowed.filter((c) => c.serviceId === sid);
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1) throw ambiguous(sid, found);
+    const hidden = all.filter((c) => c.serviceId === sid);
+    if (hidden.length === 1) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may not use ${hidden[0]!.id}. The person can allow it: ${policyHint(hidden[0]!.id)}.`);
+    if (hidden.length > 1) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may use none of the ${sid} connections (${hidden.map((c) => c.id).join(', ')}). The person can allow one with \`sophon mcp policy ${agent.agent} --connections <id>\`.`);
+    throw new ToolRefusal('connection_not_found', `The person has no ${sid.slice(0, 100)} connection. They can add one: \`sophon connect add ${sid.slice(0, 100)}\`. Then call again.`);
+  }
+
+  /** A write the policy does not allow outright: refused, or asked of the person. Every decision is audited. */
+  private async approve(ctx: ToolContext, record: ConnectionRecord, method: string, url: URL, body: unknown): Promise<void> {
+    const { core, userId } = this.deps;
+    const agent = ctx.agent.agent;
+    const what = `${method} ${url.host}${url.pathname.slice(0, 160)}`;
+    const decided = (outcome: 'ok' | 'denied' | 'aborted', how: string) =>
+      core.audit.record({ userId, action: 'mcp_approval', outcome, skill: agent, tool: 'http_request', connectionId: record.id, serviceId: record.serviceId, detail: `${how}: ${what}`.slice(0, 500) });
+    if (ctx.agent.writes === 'allow') return decided('ok', 'allowed by policy');
+    if (ctx.agent.writes === 'deny') {
+      decided('denied', 'denied by policy');
+      throw new ToolRefusal('write_denied', `The agent ${agent}'s policy refuses writes (${method}). The person can change it: \`sophon mcp policy ${agent} --writes ask\` (or allow).`, record);
+    }
+    if (!ctx.canAskForm) {
+      decided('denied', 'needs approval; the client cannot ask (no elicitation)');
+      throw new ToolRefusal(
+        'approval_unavailable',
+        `${method} changes things and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation). The person can allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
+        record,
+      );
+    }
+    let answer: ElicitResult;
+    try {
+      answer = await ctx.ask(
+        `${agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} ${url.origin}${url.pathname.slice(0, 300)}${url.search ? ' (with a query)' : ''}\nBody: ${summarise(body)}\nAllow this call?`,
+      );
+    } catch {
+      decided('aborted', 'approval not answered (timeout or client error)');
+      throw new ToolRefusal('approval_timeout', `The person did not answer the approval of ${method} in time; nothing was sent.`, record);
+    }
+    if (answer.action === 'accept') return decided('ok', 'approved by the person');
+    decided('denied', answer.action === 'decline' ? 'declined by the person' : 'approval cancelled');
+    throw new ToolRefusal(answer.action === 'decline' ? 'write_declined' : 'write_cancelled', `The person ${answer.action === 'decline' ? 'declined' : 'cancelled'} the ${method} call; nothing was sent.`, record);
+  }
+}
+
+function ambiguous(ref: string, found: ConnectionRecord[]): ToolRefusal {
+  return new ToolRefusal(
+    'connection_ambiguous',
+    `"${ref.slice(0, 100)}" fits ${found.length} connections: ${found.map((c) => `${c.id} ("${c.label}"${c.account ? `, ${c.account}` : ''})`).join(', ')}. Ask the person which one, then name it with "connection".`,
+  );
+}
+
+/** The request target the broker checks (checkTarget refuses `//host`, absolute URLs and traversal). */
+function targetOf(path: string, query: Record<string, string | number | boolean> | undefined): string {
+  if (!query || Object.keys(query).length === 0) return path;
+  const q = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  return `${path}${path.includes('?') ? '&' : '?'}${q}`;
+}
+
+/** What the person sees of a body when asked: its size and shape, never its content (it may carry anything). */
+function summarise(body: unknown): string {
+  if (body === undefined) return 'none';
+  if (typeof body === 'string') return `${Buffer.byteLength(body)} bytes of text`;
+  if (Array.isArray(body)) return `JSON array of ${body.length} item(s)`;
+  const keys = Object.keys(body as object);
+  return `JSON object with ${keys.length} field(s): ${keys.slice(0, 10).map((k) => k.slice(0, 40)).join(', ')}`;
+}
+
+function render(r: { status: number; body: string; truncated: boolean; bodyBytes: number; bodyEncoding: string }): string {
+  const head = `HTTP ${r.status} (${r.bodyBytes} bytes${r.bodyEncoding === 'base64' ? ', binary: base64 in structured content' : ''})`;
+  const shown = r.bodyEncoding === 'base64' ? '' : r.body.slice(0, 4000);
+  const note = r.truncated ? `\n[truncated: the body is ${r.bodyBytes} bytes; only the first ${MAX_BODY_CHARS} characters are returned. Ask for less (query, a narrower path).]` : r.body.length > 4000 ? '\n[text shortened; the full body is in the structured content]' : '';
+  return `${head}\n${shown}${note}`;
+}
+
+function describe(err: unknown): { code: string; message: string; record?: ConnectionRecord; outcome: 'failed' | 'denied' } {
+  if (err instanceof ToolRefusal) return { code: err.code, message: err.message, record: err.connection, outcome: 'denied' };
+  if (err instanceof BrokerRefusal) return { code: err.code, message: err.message, outcome: err.outcome === 'denied' ? 'denied' : 'failed' };
+  if (isSophonError(err)) return { code: err.code, message: err.message, outcome: 'failed' };
+  // Never the raw message: it could quote anything.
+  return { code: 'internal', message: 'Sophon failed unexpectedly.', outcome: 'failed' };
+}
