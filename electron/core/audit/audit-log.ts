@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database';
 
 /** What was done with a credential. Each is one row; no row ever carries a secret. */
-export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'reveal', 'reconcile', 'broker_mint', 'broker_use'] as const;
+export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'backup', 'restore'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'ok' | 'failed' | 'denied' | 'aborted';
 
