@@ -55,7 +55,7 @@ export async function vaultRestore(ctx: CommandContext, file: string, opts: { pa
   return withCore(ctx, async (core) => {
     const plan = await planRestore(core, body, opts.replace ? 'replace' : 'merge');
     if (!opts.json || opts.dryRun) show(ctx, plan, opts.json === true);
-    const changes = plan.connections.some((c) => c.action !== 'keep') || plan.systemSecrets.some((s) => s.action === 'add' || s.action === 'replace');
+    const changes = plan.connections.some((c) => c.action !== 'keep') || [...plan.systemSecrets, ...plan.oauthClients].some((s) => s.action === 'add' || s.action === 'replace');
     if (opts.dryRun || !changes) {
       if (!opts.json) ctx.io.out(opts.dryRun ? 'Dry run: nothing was changed.' : 'Nothing to restore: every connection in the backup is already here (see above).');
       return ExitCode.ok;
@@ -84,6 +84,10 @@ function show(ctx: CommandContext, plan: RestoreReport, json: boolean): void {
   for (const c of plan.connections) ctx.io.out(`${word[c.action]} ${c.userId}/${c.id}: ${c.label} (${c.serviceId})${c.note ? ` — ${c.note}` : ''}`);
   for (const s of plan.systemSecrets) {
     if (s.action === 'same') continue;
-    ctx.io.out(`${s.action === 'keep' ? word.keep : s.action === 'add' ? word.add : word.replace} system secret ${s.name}${s.note ? ` — ${s.note}` : ''}`);
+    ctx.io.out(`${word[s.action]} system secret ${s.name}${s.note ? ` — ${s.note}` : ''}`);
+  }
+  for (const c of plan.oauthClients) {
+    if (c.action === 'same') continue;
+    ctx.io.out(`${word[c.action]} OAuth client ${c.serviceId}: ${c.clientId}${c.note ? ` — ${c.note}` : ''}`);
   }
 }

@@ -8,7 +8,8 @@ import { isLinked } from '../import/linked';
 import { CredentialDataSchema, type StoredCredential } from '../vault/credential';
 import { encryptVaultFile } from '../vault/format';
 import { isValidId, vaultFileName } from '../vault/ids';
-import { SystemSecrets, systemDir } from '../vault/system-secrets';
+import { oauthClientSecretName, SystemSecrets, systemDir } from '../vault/system-secrets';
+import { setRestoredOAuthClients } from '../config/oauth-clients';
 import { BackupFileError, openBackup, sealBackup, type SealOptions } from './backup-format';
 
 /** What a backup holds, inside its encryption. Secrets are only ever here and in the vault. */
@@ -34,6 +35,8 @@ const BackupBodySchema = z.strictObject({
   createdAt: z.number().int().nonnegative(),
   connections: z.array(ConnectionEntrySchema),
   systemSecrets: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/), value: z.string().min(1) })),
+  /** `Sophon.OAuth.<service>` registrations (client ids; their secrets are among systemSecrets), so a restored OAuth connection can refresh. */
+  oauthClients: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/), z.strictObject({ clientId: z.string().min(1), secretInVault: z.boolean() })),
 });
 export type BackupBody = z.output<typeof BackupBodySchema>;
 type ConnectionEntry = BackupBody['connections'][number];
@@ -92,7 +95,12 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
     const value = await core.systemSecrets.get(name);
     if (value !== null) systemSecrets.push({ name, value });
   }
-  return { format: 1, createdAt: Date.now(), connections, systemSecrets };
+  const oauthClients: BackupBody['oauthClients'] = {};
+  for (const [serviceId, reg] of Object.entries(core.settings.Sophon.OAuth)) {
+    if (!/^[a-z0-9][a-z0-9-]{0,99}$/.test(serviceId) || typeof reg.ClientId !== 'string' || !reg.ClientId) continue;
+    oauthClients[serviceId] = { clientId: reg.ClientId, secretInVault: systemSecrets.some((s) => s.name === oauthClientSecretName(serviceId)) };
+  }
+  return { format: 1, createdAt: Date.now(), connections, systemSecrets, oauthClients };
 }
 
 /** Writes a new backup file (0600); an existing file is never overwritten. */
@@ -153,6 +161,8 @@ export interface RestoreReport {
   applied: boolean;
   connections: RestoreItem[];
   systemSecrets: { name: string; action: 'add' | 'replace' | 'keep' | 'same'; note: string | null }[];
+  /** OAuth client registrations (Sophon.OAuth in appsettings.json). */
+  oauthClients: { serviceId: string; clientId: string; action: 'add' | 'replace' | 'keep' | 'same'; note: string | null }[];
 }
 
 /** What a restore would do here, conflict by conflict; changes nothing. */
@@ -192,7 +202,22 @@ export async function planRestore(core: SophonCore, body: BackupBody, mode: Rest
     else if (mode === 'replace') systemSecrets.push({ name: s.name, action: 'replace', note: 'differs here (or cannot be read): replaced by the backup\'s' });
     else systemSecrets.push({ name: s.name, action: 'keep', note: 'differs here (or cannot be read): kept this machine\'s (--replace takes the backup\'s)' });
   }
-  return { mode, applied: false, connections: items, systemSecrets };
+  const oauthClients: RestoreReport['oauthClients'] = [];
+  for (const [serviceId, c] of Object.entries(body.oauthClients)) {
+    const here = core.settings.Sophon.OAuth[serviceId];
+    const secretHere = here?.ClientSecretInVault === true || here?.ClientSecret !== undefined;
+    const secretAction = systemSecrets.find((s) => s.name === oauthClientSecretName(serviceId))?.action;
+    const action = !here?.ClientId
+      ? 'add'
+      : here.ClientId === c.clientId && (secretHere || !c.secretInVault)
+        ? 'same'
+        : mode === 'replace' || (here.ClientId === c.clientId && secretAction === 'add')
+          ? 'replace'
+          : 'keep';
+    const note = action === 'keep' ? `registered here as client ${here!.ClientId}: kept (--replace takes the backup's ${c.clientId})` : null;
+    oauthClients.push({ serviceId, clientId: c.clientId, action, note });
+  }
+  return { mode, applied: false, connections: items, systemSecrets, oauthClients };
 }
 
 function labelKey(userId: string, serviceId: string, label: string): string {
@@ -305,6 +330,14 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
   }
   for (const dir of new Set(placements.map((p) => dirname(p.final)))) await fsyncDir(dir);
   for (const p of placements) if (p.saved) await fsp.unlink(p.saved).catch(() => undefined);
+  // After the secrets it points to are in place: a crash between leaves them unreferenced (a restore run again sets this).
+  const clients: Record<string, { clientId: string; secretInVault: boolean }> = {};
+  for (const c of plan.oauthClients) {
+    if (c.action !== 'add' && c.action !== 'replace') continue;
+    const secret = plan.systemSecrets.find((s) => s.name === oauthClientSecretName(c.serviceId));
+    clients[c.serviceId] = { clientId: c.clientId, secretInVault: body.oauthClients[c.serviceId]!.secretInVault && secret !== undefined && secret.action !== 'keep' };
+  }
+  await setRestoredOAuthClients(core.paths.settingsFile, core.settings, clients);
   return { ...plan, applied: true };
 }
 
