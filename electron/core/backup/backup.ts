@@ -2,7 +2,8 @@ import { linkSync, promises as fsp, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { SophonCore } from '../sophon-core';
-import { SophonError } from '../errors';
+import { errnoOf, isSophonError, SophonError } from '../errors';
+import { storageWriteError } from '../fs/storage-errors';
 import { createFileExclusive, ensurePrivateDir, fsyncDir, readFileIfExists, tempPathFor, writeTemp } from '../fs/secure-fs';
 import { isLinked } from '../import/linked';
 import { CredentialDataSchema, type StoredCredential } from '../vault/credential';
@@ -314,7 +315,12 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
         core.audit.record({ userId: item.userId, action: 'restore', outcome: 'ok', connectionId: item.id, serviceId: entry.serviceId, detail: item.action === 'replace' ? 'replaced from a backup' : 'restored from a backup' });
       }
       for (const p of placements) {
-        renameSync(p.temp, p.final);
+        try {
+          renameSync(p.temp, p.final);
+        } catch (err) {
+          const why = storageWriteError(err, p.final);
+          throw isSophonError(why) ? why : new SophonError('internal', `The restore could not put ${p.final} in place (${errnoOf(err) ?? 'error'}); nothing was changed.`, { cause: err });
+        }
         renamed.push(p);
       }
     });
@@ -350,6 +356,7 @@ async function place(final: string, data: Buffer, placements: Placement[]): Prom
     linkSync(final, saved);
     placement.saved = saved;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // Nothing there, or something that is not a file (which the rename then refuses): nothing to save.
+    if (!['ENOENT', 'EPERM', 'EISDIR'].includes(errnoOf(err) ?? '')) throw err;
   }
 }
