@@ -61,9 +61,8 @@ export interface BackupSummary {
 
 /** Every connection (all users), its credential, and Sophon's own secrets, in one body to seal. */
 export async function collectBackup(core: SophonCore): Promise<BackupBody> {
-  const connections: ConnectionEntry[] = [];
-  for (const r of core.store.list()) {
-    if (r.state === 'pending') continue;
+  const rows = core.store.list().filter((r) => r.state !== 'pending');
+  const entry = async (r: (typeof rows)[number]): Promise<ConnectionEntry> => {
     const linked = isLinked(r.fields);
     let credential: StoredCredential | null = null;
     if (!linked) {
@@ -73,7 +72,7 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
         throw new SophonError('vault_file_corrupt', `Connection ${r.id} (${r.label}) has no credential in the vault, so no backup was written. Remove it or add it again, then back up.`);
       }
     }
-    connections.push({
+    return {
       id: r.id,
       userId: r.userId,
       serviceId: r.serviceId,
@@ -88,8 +87,11 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
       generation: core.store.vaultGeneration(r.id, r.userId) ?? 0,
       linked,
       credential,
-    });
-  }
+    };
+  };
+  const connections: ConnectionEntry[] = [];
+  // A few files at a time: one by one, reading 10,000 of them is most of a large backup's time.
+  for (let i = 0; i < rows.length; i += 32) connections.push(...(await Promise.all(rows.slice(i, i + 32).map(entry))));
   const systemSecrets: BackupBody['systemSecrets'] = [];
   for (const file of await SystemSecrets.fileNames(core.paths)) {
     const name = file.slice(0, -'.vault'.length);
@@ -261,30 +263,47 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
       for (const f of [p.temp, p.saved]) if (f) try { unlinkSync(f); } catch { /* already gone */ }
     }
   };
-  try {
-    for (const item of plan.connections) {
-      if (item.action === 'keep') continue;
-      const entry = byId.get(item.id)!;
-      const recorded = core.store.vaultGeneration(item.id, item.userId) ?? 0;
-      // Above both: a replaced file must never look older than the row it replaces, or than the backup's.
-      const generation = Math.max(recorded, entry.generation) + 1;
-      rows.push({ item, entry, generation });
-      if (entry.linked || !entry.credential) continue;
-      const meta = { generation, serviceId: entry.serviceId, label: item.label, authMethod: entry.authMethod, fields: entry.fields, scopes: entry.scopes, createdAt: entry.createdAt, secretHint: entry.secretHint, account: entry.account };
-      const { meta: _old, ...credential } = entry.credential;
-      const sealed = encryptVaultFile(key, item.userId, item.id, Buffer.from(JSON.stringify({ ...credential, meta }), 'utf8'));
-      await place(join(core.paths.vaultDir, vaultFileName(item.userId, item.id)), sealed, placements);
+  const jobs: { final: string; data: () => Buffer }[] = [];
+  for (const item of plan.connections) {
+    if (item.action === 'keep') continue;
+    const entry = byId.get(item.id)!;
+    const recorded = core.store.vaultGeneration(item.id, item.userId) ?? 0;
+    // Above both: a replaced file must never look older than the row it replaces, or than the backup's.
+    const generation = Math.max(recorded, entry.generation) + 1;
+    rows.push({ item, entry, generation });
+    if (entry.linked || !entry.credential) continue;
+    const meta = { generation, serviceId: entry.serviceId, label: item.label, authMethod: entry.authMethod, fields: entry.fields, scopes: entry.scopes, createdAt: entry.createdAt, secretHint: entry.secretHint, account: entry.account };
+    const { meta: _old, ...credential } = entry.credential;
+    jobs.push({ final: join(core.paths.vaultDir, vaultFileName(item.userId, item.id)), data: () => encryptVaultFile(key, item.userId, item.id, Buffer.from(JSON.stringify({ ...credential, meta }), 'utf8')) });
+  }
+  const secrets = plan.systemSecrets.filter((s) => s.action === 'add' || s.action === 'replace');
+  if (secrets.length) await ensurePrivateDir(systemDir(core.paths));
+  for (const s of secrets) {
+    const value = body.systemSecrets.find((x) => x.name === s.name)!.value;
+    const { file, data } = core.systemSecrets.sealed(s.name, value, key);
+    jobs.push({ final: file, data: () => data });
+  }
+  // Many at a time: each temp is fsynced, and one by one that is most of a large restore's time. On a
+  // failure the other writers stop and are waited for, so no temp is written after the cleanup.
+  const slots: (Placement | undefined)[] = new Array(jobs.length);
+  let next = 0;
+  let failure: { err: unknown } | null = null;
+  const worker = async () => {
+    while (!failure && next < jobs.length) {
+      const i = next++;
+      try {
+        slots[i] = await place(jobs[i]!.final, jobs[i]!.data());
+      } catch (err) {
+        failure ??= { err };
+      }
     }
-    const secrets = plan.systemSecrets.filter((s) => s.action === 'add' || s.action === 'replace');
-    if (secrets.length) await ensurePrivateDir(systemDir(core.paths));
-    for (const s of secrets) {
-      const value = body.systemSecrets.find((x) => x.name === s.name)!.value;
-      const { file, data } = core.systemSecrets.sealed(s.name, value, key);
-      await place(file, data, placements);
-    }
-  } catch (err) {
+  };
+  await Promise.all(Array.from({ length: Math.min(32, jobs.length) }, worker));
+  // In job order, so renames (and a rollback's undoing of them) happen in one known order.
+  for (const p of slots) if (p) placements.push(p);
+  if (failure) {
     cleanup();
-    throw err;
+    throw (failure as { err: unknown }).err;
   }
 
   const now = Date.now();
@@ -347,16 +366,16 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
   return { ...plan, applied: true };
 }
 
-async function place(final: string, data: Buffer, placements: Placement[]): Promise<void> {
+async function place(final: string, data: Buffer): Promise<Placement> {
   const temp = await writeTemp(final, data);
-  const placement: Placement = { temp, final, saved: null };
-  placements.push(placement);
   const saved = tempPathFor(final);
   try {
     linkSync(final, saved);
-    placement.saved = saved;
+    return { temp, final, saved };
   } catch (err) {
     // Nothing there, or something that is not a file (which the rename then refuses): nothing to save.
-    if (!['ENOENT', 'EPERM', 'EISDIR'].includes(errnoOf(err) ?? '')) throw err;
+    if (['ENOENT', 'EPERM', 'EISDIR'].includes(errnoOf(err) ?? '')) return { temp, final, saved: null };
+    try { unlinkSync(temp); } catch { /* already gone */ }
+    throw err;
   }
 }

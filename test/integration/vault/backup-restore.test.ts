@@ -26,7 +26,7 @@ describe('issue #17: the backup file and an all-or-nothing restore', async () =>
   const source = await tempHome();
   after(() => source.cleanup());
   const file = join(source.home, 'small.sophon-backup');
-  let ids: string[] = [];
+  const ids: string[] = [];
 
   test('a flipped byte anywhere (every header and tag byte, a stride through the body) is refused as backup_unreadable', async () => {
     const core = await open(source.home);
