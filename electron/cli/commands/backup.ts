@@ -57,6 +57,7 @@ export async function vaultRestore(ctx: CommandContext, file: string, opts: { pa
     if (!opts.json || opts.dryRun) show(ctx, plan, opts.json === true);
     const changes = plan.connections.some((c) => c.action !== 'keep') || [...plan.systemSecrets, ...plan.oauthClients].some((s) => s.action === 'add' || s.action === 'replace');
     if (opts.dryRun || !changes) {
+      if (opts.json && !opts.dryRun) ctx.io.json(plan);
       if (!opts.json) ctx.io.out(opts.dryRun ? 'Dry run: nothing was changed.' : 'Nothing to restore: every connection in the backup is already here (see above).');
       return ExitCode.ok;
     }

@@ -187,6 +187,11 @@ describe('issue #17: vault backup and restore (built CLI), into a home with anot
     assert.equal(merge.code, 0, merge.stderr);
     assert.match(merge.stdout, new RegExp(`keep default/${ids.api}: .*a connection with this id is already here \\("Test localapi \\(octo-test\\)", localapi\\): kept this machine's \\(restore with --replace to take the backup's\\)`));
     assert.match(merge.stdout, /Nothing to restore/);
+    const mergeJson = await run(target.home, ['vault', 'restore', backupFile, '--passphrase-stdin', '--json'], PASS, targetEnv);
+    assert.equal(mergeJson.code, 0, mergeJson.stderr);
+    const kept = json<RestoreJson>(mergeJson);
+    assert.equal(kept.applied, false);
+    assert.deepEqual(kept.connections.map((c) => c.action), ['keep', 'keep', 'keep', 'keep']);
     assert.deepEqual(await snapshot(target.home), before);
 
     const replace = await run(target.home, ['vault', 'restore', backupFile, '--passphrase-stdin', '--replace', '--json'], PASS, targetEnv);
