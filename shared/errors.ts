@@ -27,6 +27,8 @@ export const ErrorCodes = [
   'storage_readonly',
   /** The disk (or the user's quota) holding SOPHON_HOME is full. */
   'storage_full',
+  /** A backup file that cannot be opened: not a backup, damaged or altered, or the passphrase is wrong (GCM cannot tell these apart). */
+  'backup_unreadable',
   /** REST/IPC: no API token, or one that is not known. */
   'unauthorized',
   /** REST/IPC: the caller may not do this (wrong Host or Origin, another user's data, admin only). */

@@ -75,5 +75,6 @@ export const HTTP_STATUS_OF_CODE: Record<ErrorCode, number> = {
   database_corrupt: 500,
   storage_readonly: 500,
   storage_full: 507,
+  backup_unreadable: 422,
   internal: 500,
 };

@@ -43,6 +43,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'database_corrupt':
     case 'storage_readonly':
     case 'storage_full':
+    case 'backup_unreadable':
       return ExitCode.vault;
     case 'settings_invalid':
       return ExitCode.config;

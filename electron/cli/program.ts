@@ -60,6 +60,21 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .description('list again the connections whose credential files have no connection in sophon.db (lost or emptied); never replaces one')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/vault')).vaultRecover));
+  vault
+    .command('backup')
+    .description('write every credential and connection (and OAuth client secrets) to one file encrypted under a recovery passphrase; no OS key is needed to restore it')
+    .requiredOption('--out <file>', 'the backup file to create (never overwritten)')
+    .option('--passphrase-stdin', 'read the passphrase from stdin (at least 12 characters); without it a recovery phrase is generated and printed once')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/backup')).vaultBackup));
+  vault
+    .command('restore <file>')
+    .description('check a backup, show what it adds, and restore it under this machine\'s key, all or nothing; conflicts by id keep this machine\'s copy unless --replace')
+    .option('--passphrase-stdin', 'read the passphrase from stdin instead of asking')
+    .option('--replace', 'on a conflict by id, the backup\'s copy replaces this machine\'s')
+    .option('--dry-run', 'show what would be restored and change nothing')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/backup')).vaultRestore));
 
   program.command('doctor').description('where the data and the log (logs/sophon.log) are; whether the vault key and the database can be reached').option('--json', 'machine-readable output').action(run(async () => (await import('./commands/doctor')).doctor));
   const connect = program.command('connect').description('connections to services: add, list, test, status, rename, remove');

@@ -8,16 +8,16 @@ import { SophonError } from '../core/errors';
  * Secrets enter through a hidden prompt on a terminal, or through stdin with --secret-stdin; never
  * through argv or the environment, where other processes and shell history can read them.
  */
-export async function readSecret(io: CliIO, label: string, fromStdin: boolean): Promise<string> {
-  if (fromStdin) return readStdin();
+export async function readSecret(io: CliIO, label: string, fromStdin: boolean, flag = '--secret-stdin'): Promise<string> {
+  if (fromStdin) return readStdin(flag);
   if (!io.isTTY) {
-    throw new SophonError('usage', `${capital(withArticle(label))} is needed: pipe it in with --secret-stdin, or run this in a terminal to be asked for it.`);
+    throw new SophonError('usage', `${capital(withArticle(label))} is needed: pipe it in with ${flag}, or run this in a terminal to be asked for it.`);
   }
   const { password } = await import('@inquirer/prompts');
   return password({ message: `${label}:`, mask: false }, { output: process.stderr });
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(flag: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {
@@ -27,7 +27,7 @@ async function readStdin(): Promise<string> {
     chunks.push(buf);
   }
   const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (!text) throw new SophonError('invalid_input', '--secret-stdin was given but stdin was empty.');
+  if (!text) throw new SophonError('invalid_input', `${flag} was given but stdin was empty.`);
   return text;
 }
 

@@ -24,6 +24,7 @@ const SENTENCES: Record<string, string> = {
   database_corrupt: 'Sophon’s database (sophon.db) is damaged. Run `sophon vault recover` in a terminal to rebuild it from the vault files.',
   storage_readonly: 'Sophon cannot write to its data folder (it is read-only or not yours). Make it writable, then try again.',
   storage_full: 'The disk holding Sophon’s data folder is full. Free some space, then try again.',
+  backup_unreadable: 'The backup could not be opened: the recovery passphrase is wrong, or the file is damaged. Nothing was changed.',
   internal: 'Something went wrong inside Sophon. Try again; if it keeps happening, run the same action with `sophon … --debug` in a terminal.',
   dashboard_unreachable: 'The Sophon dashboard server stopped answering. Is `sophon dashboard` still running?',
 };

@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Database } from '../db/database';
 
 /** What was done with a credential. Each is one row; no row ever carries a secret. */
-export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'update', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'mcp_call', 'mcp_approval'] as const;
+export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'update', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'mcp_call', 'mcp_approval', 'backup', 'restore'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'ok' | 'failed' | 'denied' | 'aborted';
 

@@ -150,3 +150,27 @@ export async function migrateOAuthClientSecrets(settingsFile: string, settings: 
   }
   return warnings;
 }
+
+/**
+ * Sets client registrations brought back by a restore (`ClientId`, and `ClientSecretInVault` when its
+ * secret was restored into the vault first), keeping every other key of the file.
+ */
+export async function setRestoredOAuthClients(settingsFile: string, settings: Settings, clients: Record<string, { clientId: string; secretInVault: boolean }>): Promise<void> {
+  if (Object.keys(clients).length === 0) return;
+  const root = await readRaw(settingsFile);
+  const oauth = oauthSection(root);
+  for (const [serviceId, c] of Object.entries(clients)) {
+    const previous = isObject(oauth[serviceId]) ? oauth[serviceId] : {};
+    const entry: JsonObject = { ...previous, ClientId: c.clientId };
+    delete entry.ClientSecret;
+    if (c.secretInVault) entry.ClientSecretInVault = true;
+    else delete entry.ClientSecretInVault;
+    oauth[serviceId] = entry;
+    const current = { ...settings.Sophon.OAuth[serviceId], ClientId: c.clientId };
+    delete current.ClientSecret;
+    if (c.secretInVault) current.ClientSecretInVault = true;
+    else delete current.ClientSecretInVault;
+    settings.Sophon.OAuth[serviceId] = current;
+  }
+  await write(settingsFile, root);
+}

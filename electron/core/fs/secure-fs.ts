@@ -40,7 +40,7 @@ async function whyNoFolder(dir: string, err: unknown): Promise<unknown> {
 const TEMP_RE = /^\.(.+)\.(\d+)\.([0-9a-f]{12})\.tmp$/;
 
 /** Temp names carry the writer's pid so a later process can tell a crashed writer's leftovers from a live write. */
-function tempPathFor(path: string): string {
+export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
@@ -55,7 +55,8 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function writeTemp(path: string, data: Uint8Array | string): Promise<string> {
+/** A complete, synced file under a temp name beside `path` (one that `removeStaleTemps` recognises). */
+export async function writeTemp(path: string, data: Uint8Array | string): Promise<string> {
   const tmp = tempPathFor(path);
   const fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
   try {

@@ -72,6 +72,12 @@ export class SystemSecrets {
     await atomicWriteFile(file, encryptVaultFile(key, SYSTEM_USER, name, Buffer.from(JSON.stringify({ value }), 'utf8')));
   }
 
+  /** The sealed bytes of a secret and the file they belong in, for a writer that places them itself (restore). */
+  sealed(name: string, value: string, key: MasterKey): { file: string; data: Buffer } {
+    const file = this.fileFor(name);
+    return { file, data: encryptVaultFile(key, SYSTEM_USER, name, Buffer.from(JSON.stringify({ value }), 'utf8')) };
+  }
+
   async delete(name: string): Promise<boolean> {
     const file = this.fileFor(name);
     try {
