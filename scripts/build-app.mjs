@@ -6,7 +6,10 @@ import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export async function buildApp(out = 'dist', external = ['keytar', 'better-sqlite3', 'electron']) {
+/** Native modules (and electron) stay out of every bundle: they load their addon from node_modules. */
+export const NATIVE_EXTERNALS = ['keytar', 'pkcs11js', 'better-sqlite3', 'electron', 'argon2'];
+
+export async function buildApp(out = 'dist', external = NATIVE_EXTERNALS) {
   // CommonJS has no import.meta; the code that would use it takes the `require` branch there.
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning', define: { 'import.meta.url': 'undefined' } };
   await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: `${out}/electron/main/index.js` });

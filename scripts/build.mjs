@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { NATIVE_EXTERNALS } from './build-app.mjs';
 
-const external = ['keytar', 'pkcs11js', 'better-sqlite3', 'electron', 'argon2'];
+const external = NATIVE_EXTERNALS;
 // Large CommonJS packages (or with a CommonJS entry) that only some commands reach: required from
 // node_modules when used, so the bundle every command compiles stays small. nodemailer and imapflow
 // (mail tests; with iconv-lite, ~1.1 MB), yaml (importer), @inquirer/prompts (terminal prompts),
