@@ -9,14 +9,17 @@ import { parseJsonText, validate } from '../validation/parse';
  * (`Sophon.OAuth.<service>` in appsettings.json) wins over it. A client secret in it is copied into the
  * vault on first use and read from there afterwards; it is never written to a settings file.
  */
-const DistributionClientSchema = z.strictObject({
+const DistributionClientSchema = z.strictObject(
+  {
   clientId: z.string().min(1).max(500),
   /** Only for providers that require a secret even for desktop apps (it is not secret from the app's users). */
   clientSecret: z.string().min(1).max(500).optional(),
   /** How the provider was told to redirect: any loopback port, the fixed `http://127.0.0.1/callback`, or a custom scheme. */
   redirect: z.enum(['loopback', 'loopback-fixed', 'custom-scheme']).default('loopback'),
   notes: z.string().max(2000).optional(),
-});
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; valid keys: clientId, clientSecret, redirect, notes` : undefined) },
+);
 const DistributionFileSchema = z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be a service id'), DistributionClientSchema);
 
 export type DistributionClient = z.output<typeof DistributionClientSchema>;
