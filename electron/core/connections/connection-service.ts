@@ -96,6 +96,11 @@ export class ConnectionService {
     return this.catalogCache;
   }
 
+  /** Reads the catalog again on next use (a connector file was just written). */
+  forgetCatalog(): void {
+    this.catalogCache = undefined;
+  }
+
   async service(serviceId: string): Promise<ServiceDefinition> {
     const entry = (await this.catalog()).entries.find((e) => e.service.id === serviceId);
     if (!entry) throw new SophonError('not_found', `No service "${serviceId}" in the catalog. See \`sophon connect list --available\`.`);

@@ -7,7 +7,7 @@ import type { OAuthTokenSet } from '../oauth/tokens';
 import type { DeviceAuthorization } from '../oauth/device';
 import { distributionSecretName, registeredSecretName, registrationTokenName, type SystemSecrets } from '../vault/system-secrets';
 import { readDistributionClients } from '../config/distribution-clients';
-import { LOOPBACK_REDIRECT } from '../oauth/redirect';
+import { LOOPBACK_REDIRECT } from '../config/oauth-redirect';
 import { readRegistrations, registrationsFile, saveRegistration } from '../config/oauth-registrations';
 
 /** How the door shows a sign-in: it opens (or prints) the URL, or shows a device code. */

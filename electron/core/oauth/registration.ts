@@ -3,7 +3,7 @@ import type { ServiceDefinition } from '../catalog/schema';
 import { SophonError } from '../errors';
 import type { ResolvedServer } from './client';
 import { serverText } from './errors';
-import { LOOPBACK_REDIRECT } from './redirect';
+import { LOOPBACK_REDIRECT } from '../config/oauth-redirect';
 
 /** What an RFC 7591 registration gave Sophon. `clientSecret` and `registrationAccessToken` are secrets. */
 export interface DynamicRegistration {
