@@ -56,7 +56,26 @@ export async function oauthClientFor(sources: OAuthClientSources, service: Servi
     }
     return createOAuthClient(service, { clientId: shipped.clientId, clientSecret });
   }
-  return createOAuthClient(service, (server) => dynamicRegistrationFor(sources, service, server));
+  const oauth = service.auth.oauth;
+  if (!oauth?.issuer) throw missingClient(sources, service, '');
+  if (!oauth.dynamicRegistration) throw missingClient(sources, service, ' (dynamic registration is turned off for it)');
+  try {
+    return await createOAuthClient(service, (server) => dynamicRegistrationFor(sources, service, server));
+  } catch (err) {
+    // Discovery is only how Sophon looks for a registration endpoint here: the person still needs the setting.
+    if (err instanceof SophonError && err.code === 'unreachable' && err.name === 'OAuthError') {
+      throw missingClient(sources, service, ` (and ${oauth.issuer} could not be asked whether it registers apps itself: ${err.message})`);
+    }
+    throw err;
+  }
+}
+
+function missingClient(sources: OAuthClientSources, service: ServiceDefinition, why: string): SophonError {
+  return new SophonError(
+    'settings_invalid',
+    `Sophon.OAuth.${service.id}.ClientId is not set in ${sources.settingsFile}${why}: register Sophon as a desktop (native) app at ${service.name}, ` +
+      `with the redirect URI ${LOOPBACK_REDIRECT} (any port), and put its client id there (see docs/oauth.md).`,
+  );
 }
 
 /** The registration Sophon made at this issuer before, or a new one (RFC 7591) when the server offers it. */
@@ -67,15 +86,7 @@ async function dynamicRegistrationFor(sources: OAuthClientSources, service: Serv
     const clientSecret = known.ClientSecretInVault ? ((await sources.secrets.get(registeredSecretName(service.id))) ?? undefined) : undefined;
     return { clientId: known.ClientId, ...(clientSecret ? { clientSecret } : {}) };
   }
-  const offered = server.metadata.registration_endpoint !== undefined && service.auth.oauth?.issuer !== undefined;
-  if (!offered || service.auth.oauth?.dynamicRegistration === false) {
-    const why = service.auth.oauth?.issuer === undefined ? '' : offered ? ' (dynamic registration is turned off for it)' : ` (${service.auth.oauth.issuer} does not offer dynamic client registration)`;
-    throw new SophonError(
-      'settings_invalid',
-      `Sophon.OAuth.${service.id}.ClientId is not set in ${sources.settingsFile}${why}: register Sophon as a desktop (native) app at ${service.name}, ` +
-        `with the redirect URI ${LOOPBACK_REDIRECT} (any port), and put its client id there (see docs/oauth.md).`,
-    );
-  }
+  if (!server.metadata.registration_endpoint) throw missingClient(sources, service, ` (${issuer} does not offer dynamic client registration)`);
   const { registerNativeClient } = await import('../oauth/registration');
   const made = await registerNativeClient(service, server);
   // Secrets into the vault first, then the file that says they are there.
