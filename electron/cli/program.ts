@@ -86,8 +86,11 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await connectCmd()).connectList));
   connect
-    .command('add <service>')
+    .command('add [service]')
     .description('connect a service; the secret is read from a hidden prompt or, with --secret-stdin, from stdin')
+    .option('--issuer <url>', 'OAuth: connect the service signing in at this issuer (endpoints discovered; Sophon registers itself) instead of a catalog service')
+    .option('--url <url>', 'OAuth: connect the API at this URL (e.g. a remote MCP server), found by its protected resource metadata (RFC 9728)')
+    .option('--id <id>', 'with --issuer or --url: the id of the connector written for it (default: from the URL)')
     .option('--label <label>', 'a name for this account (e.g. "Work")')
     .option('--secret-stdin', 'read the secret from stdin instead of a prompt')
     // One value per --field (repeat it): a variadic option would take the service name after it too.

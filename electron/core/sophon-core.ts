@@ -4,6 +4,7 @@ import { ConnectionService, type CatalogView, type ConnectionTester, type Reconc
 import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
 import { isReadOnly, openDatabase, type Database } from './db/database';
+import { distributionClientsFile } from './config/distribution-clients';
 import { migrateOAuthClientSecrets } from './config/oauth-clients';
 import { errnoOf, SophonError } from './errors';
 import type { ImportService } from './import/importer';
@@ -100,10 +101,19 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   const tester: ConnectionTester = options.tester ?? (async (service, material) => (await import('./connections/tester')).testConnection(service, material));
   const systemSecrets = new SystemSecrets(opened.paths, () => opened.keys.get());
   const warnings = await moveClientSecretsIntoVault(opened, systemSecrets);
-  const oauthClient = (service: ServiceDefinition) => oauthClientFor(opened.settings, opened.paths.settingsFile, service, systemSecrets);
+  const oauthSources = {
+    settings: opened.settings,
+    settingsFile: opened.paths.settingsFile,
+    configDir: opened.paths.configDir,
+    distributionFile: distributionClientsFile(options.env ?? process.env),
+    secrets: systemSecrets,
+  };
+  const oauthClient = (service: ServiceDefinition) => oauthClientFor(oauthSources, service);
 
   const revoker: Revoker = async (_record, service, credential) => {
-    if (service.auth.method !== 'oauth2' || !service.auth.oauth?.revocationUrl || !credential) return 'not_applicable';
+    const oauth = service.auth.oauth;
+    // An issuer's discovered metadata may name a revocation endpoint the connector does not.
+    if (service.auth.method !== 'oauth2' || !oauth || (!oauth.revocationUrl && !oauth.issuer) || !credential) return 'not_applicable';
     const { revokeTokens } = await import('./oauth/revoke');
     const result = await revokeTokens(await oauthClient(service), { accessToken: credential.accessToken, refreshToken: credential.refreshToken });
     if (result.outcome === 'failed') throw new SophonError('unreachable', result.message ?? 'the service did not accept the revocation');

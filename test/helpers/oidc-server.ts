@@ -5,7 +5,7 @@
 // a wrong `iss` on the redirect, `slow_down` for device polls).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { ServiceDefinition } from '../../electron/core/catalog/schema';
 import { ServiceSchema } from '../../electron/core/catalog/schema';
 
@@ -51,6 +51,13 @@ export interface OidcServerOptions {
   deviceInterval?: number;
   /** Also register a confidential native client that must authenticate with this secret (client_secret_basic or _post). */
   confidentialClient?: { id: string; secret: string };
+  /**
+   * Dynamic client registration (RFC 7591): off (default: no registration_endpoint), open to anyone, or
+   * requiring an initial access token (so an anonymous registration is refused with `invalid_token`).
+   */
+  registration?: 'off' | 'open' | 'initial-token';
+  /** Resource servers (RFC 8707) tokens may be issued for: their URL, and the scope they accept. */
+  resources?: { url: string; scope: string }[];
 }
 
 export async function startOidcServer(options: OidcServerOptions = {}): Promise<TestOidcServer> {
@@ -87,6 +94,18 @@ export async function startOidcServer(options: OidcServerOptions = {}): Promise<
       deviceFlow: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      registration: { enabled: (options.registration ?? 'off') !== 'off', initialAccessToken: options.registration === 'initial-token' ? 'test-initial-access-token' : false },
+      registrationManagement: { enabled: (options.registration ?? 'off') !== 'off' },
+      resourceIndicators: {
+        enabled: true,
+        // Refreshes without a `resource` keep the audience the grant was given for.
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, indicator) => {
+          const rs = options.resources?.find((r) => r.url === indicator);
+          if (!rs) throw new errors.InvalidTarget();
+          return { scope: rs.scope, audience: rs.url, accessTokenFormat: 'opaque', accessTokenTTL: shortTtl };
+        },
+      },
     },
     ttl: {
       AccessToken: (_ctx, _token, client) => (client.clientId === LONG_CLIENT ? 3600 : shortTtl),

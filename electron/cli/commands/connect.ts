@@ -32,11 +32,15 @@ function interaction(ctx: CommandContext, service: ServiceDefinition, flags: OAu
     scopes: flags.scopes?.flatMap((s) => s.split(/[\s,]+/)).filter(Boolean),
     device,
     openUrl: async (url) => {
-      ctx.io.err(`Sign in to ${service.name} in your browser. If it does not open, visit:\n  ${url}`);
-      if (flags.browser !== false && !headless) {
-        const { defaultOpenUrl } = await import('../../core/oauth/authorize');
-        await defaultOpenUrl(url).catch(() => ctx.io.err('(could not open a browser; use the address above)'));
+      // Say only what happens: a browser is opened only when one can be and was not turned off.
+      if (flags.browser === false || headless) {
+        ctx.io.err(`To sign in to ${service.name}, open this address in a browser:\n  ${url}`);
+        waiting(startSpinner(ctx.io, 'Waiting for the sign-in'));
+        return;
       }
+      ctx.io.err(`Opening your browser to sign in to ${service.name}. If it does not open, visit:\n  ${url}`);
+      const { defaultOpenUrl } = await import('../../core/oauth/authorize');
+      await defaultOpenUrl(url).catch(() => ctx.io.err('(could not open a browser; use the address above)'));
       waiting(startSpinner(ctx.io, 'Waiting for the sign-in in your browser'));
     },
     onDeviceCode: (code) => {
@@ -110,10 +114,23 @@ function reportTest(ctx: CommandContext, test: TestOutcome | null): void {
 
 export async function connectAdd(
   ctx: CommandContext,
-  serviceId: string,
-  opts: { label?: string; secretStdin?: boolean; field?: string[]; test?: boolean; json?: boolean } & OAuthFlags,
+  serviceArg: string | undefined,
+  opts: { label?: string; secretStdin?: boolean; field?: string[]; test?: boolean; json?: boolean; issuer?: string; url?: string; id?: string } & OAuthFlags,
 ): Promise<number> {
+  const given = [serviceArg, opts.issuer, opts.url].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new SophonError('usage', 'Give one of: a service id, --issuer <url>, or --url <url>.');
+  if (opts.id !== undefined && serviceArg !== undefined) throw new SophonError('usage', '--id names the connector written for --issuer or --url; a catalog service has its own.');
   return withCore(ctx, async (core) => {
+    let serviceId = serviceArg ?? '';
+    if (serviceArg === undefined) {
+      const byUrl = await import('../../core/connections/connect-by-url');
+      const made = opts.url !== undefined
+        ? await byUrl.connectorForApi(core.paths.connectorsDir, opts.url, { id: opts.id })
+        : await byUrl.connectorForIssuer(core.paths.connectorsDir, opts.issuer ?? '', { id: opts.id });
+      core.connections.forgetCatalog();
+      serviceId = made.id;
+      if (!opts.json) ctx.io.err(`Connector ${made.id} written to ${core.paths.connectorsDir}/${made.id}.json (${made.auth.oauth?.resource ? `API ${made.apiBaseUrl}, ` : ''}issuer ${made.auth.oauth?.issuer ?? '?'}).`);
+    }
     const service = await core.connections.service(serviceId);
     const fields = parseFieldArgs(opts.field);
     const secretFields = await promptMissingFields(ctx, service, fields);

@@ -11,11 +11,11 @@ export function checkService(service: ServiceDefinition): string[] {
   const { auth } = service;
   const needsSecretInAttach = ['api_key', 'bearer', 'basic', 'oauth2'].includes(auth.method);
 
-  if (auth.method === 'oauth2' && !auth.oauth) problems.push('auth.oauth: required when auth.method is "oauth2" (authorizationUrl and tokenUrl)');
+  if (auth.method === 'oauth2' && !auth.oauth) problems.push('auth.oauth: required when auth.method is "oauth2" (issuer, or authorizationUrl and tokenUrl)');
   if (auth.method !== 'oauth2' && auth.oauth) problems.push(`auth.oauth: only used when auth.method is "oauth2", not "${auth.method}"`);
   if (auth.method !== 'oauth2' && service.defaultScopes.length > 0) problems.push('defaultScopes: only used when auth.method is "oauth2"');
   if (auth.oauth) {
-    for (const key of ['authorizationUrl', 'tokenUrl', 'revocationUrl', 'deviceAuthorizationUrl', 'issuer'] as const) {
+    for (const key of ['authorizationUrl', 'tokenUrl', 'revocationUrl', 'deviceAuthorizationUrl', 'issuer', 'resource'] as const) {
       const url = auth.oauth[key];
       // Like apiBaseUrl: only a service on this machine or network (local) may sign in over http.
       if (url !== undefined && !url.startsWith('https://') && !(service.local && url.startsWith('http://'))) {

@@ -33,13 +33,18 @@ export function connectorTemplate(id: string): string {
     // kind: "string", "url", "host", "port", "email", "enum" (with "options": [...]).
     // "secret": true keeps a field in the vault; "required": false makes it optional; "default": "…".
     "fields": []
-    // For "oauth2", add (https URLs only):
+    // For "oauth2", add an "oauth" block. URLs are https; plain http is allowed only with "local": true
+    // (below). Either the issuer alone (every endpoint is discovered, and Sophon registers itself where
+    // the server allows it):
+    // "oauth": { "issuer": "https://login.example.com" }
+    // or the endpoints by hand:
     // "oauth": {
     //   "authorizationUrl": "https://example.com/oauth/authorize",
     //   "tokenUrl": "https://example.com/oauth/token",
     //   "revocationUrl": "https://example.com/oauth/revoke",
     //   "pkce": true
     // }
+    // Every OAuth key (issuer, deviceAuthorizationUrl, resource, …) is described in docs/oauth.md.
   },
   // OAuth only: the scopes requested by default.
   // "defaultScopes": ["read"],
@@ -61,6 +66,8 @@ export function connectorTemplate(id: string): string {
   // flag, "okField": "ok". With no side-effect-free call: { "kind": "none", "reason": "…" }.
   "test": { "kind": "http", "method": "GET", "path": "/me" },
 
+  // "local": true allows plain http (apiBaseUrl, OAuth URLs) and private addresses: a server on this
+  // machine or network only.
   // "local": true,
   "docsUrl": "https://api.example.com/docs",
   // Facts about the service you could not confirm from its documentation.

@@ -16,8 +16,19 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lowercase letters, digits or "-", starting with a letter or digit');
 const httpsUrl = z.url({ protocol: /^https?$/ });
 
+/**
+ * A strict object whose unknown-key error lists the keys it does accept: a connector author who wrote
+ * `authorizeUrl` learns the real name without opening the docs.
+ */
+function strictObject<S extends z.ZodRawShape>(shape: S) {
+  const valid = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; valid keys: ${valid}` : undefined),
+  });
+}
+
 /** A value the person supplies when connecting (site name, account SID, email, SMTP host, …). */
-export const FieldSchema = z.strictObject({
+export const FieldSchema = strictObject({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/),
   label: z.string().min(1),
   /** Secret fields live in the vault; others in connection metadata. */
@@ -38,18 +49,25 @@ export const AttachSchema = z.discriminatedUnion('in', [
 ]);
 export type AttachRule = z.output<typeof AttachSchema>;
 
-export const OAuthSchema = z.strictObject({
-  authorizationUrl: httpsUrl,
-  tokenUrl: httpsUrl,
+export const OAuthSchema = strictObject({
+  /** Optional when `issuer` is given: discovery (RFC 8414 / OpenID Connect) supplies every endpoint. */
+  authorizationUrl: httpsUrl.optional(),
+  tokenUrl: httpsUrl.optional(),
   revocationUrl: httpsUrl.optional(),
   deviceAuthorizationUrl: httpsUrl.optional(),
-  /** Issuer for OpenID Connect / RFC 9207 `iss` checks, where the service has one. */
+  /** Issuer for discovery, OpenID Connect and RFC 9207 `iss` checks, where the service has one. */
   issuer: httpsUrl.optional(),
+  /** RFC 8707 resource indicator sent with every authorization and token request (set for APIs found by RFC 9728). */
+  resource: httpsUrl.optional(),
+  /** Register Sophon at the server (RFC 7591) when it offers a registration endpoint and no client id is set. */
+  dynamicRegistration: z.boolean().default(true),
   pkce: z.boolean().default(true),
   /** Services that require a confidential client (a client secret) even for desktop apps. */
   clientSecretRequired: z.boolean().default(false),
   extraAuthorizationParams: z.record(z.string(), z.string()).default({}),
   scopeSeparator: z.string().default(' '),
+}).refine((o) => o.issuer !== undefined || (o.authorizationUrl !== undefined && o.tokenUrl !== undefined), {
+  error: 'give either "issuer" (endpoints are discovered) or both "authorizationUrl" and "tokenUrl"',
 });
 
 export const TestCallSchema = z.discriminatedUnion('kind', [
@@ -70,7 +88,7 @@ export const TestCallSchema = z.discriminatedUnion('kind', [
 ]);
 export type TestCall = z.output<typeof TestCallSchema>;
 
-export const ServiceSchema = z.strictObject({
+export const ServiceSchema = strictObject({
   id: idSchema,
   name: z.string().min(1),
   /** Catalog section the UI groups by: "Google", "Microsoft 365", "Developer", "Chat", "Work management", "LLM providers", "Storage", "Automation", "Telephony", "Generic". */
@@ -82,7 +100,7 @@ export const ServiceSchema = z.strictObject({
    */
   family: idSchema.optional(),
   description: z.string().default(''),
-  auth: z.strictObject({
+  auth: strictObject({
     method: z.enum(AUTH_METHODS),
     oauth: OAuthSchema.optional(),
     /** What the person is asked for besides the main secret. */

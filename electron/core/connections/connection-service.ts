@@ -121,6 +121,11 @@ export class ConnectionService {
     return this.catalogCache;
   }
 
+  /** Reads the catalog again on next use (a connector file was just written). */
+  forgetCatalog(): void {
+    this.catalogCache = undefined;
+  }
+
   async service(serviceId: string): Promise<ServiceDefinition> {
     const entry = (await this.catalog()).entries.find((e) => e.service.id === serviceId);
     if (!entry) throw new SophonError('not_found', `No service "${serviceId}" in the catalog. See \`sophon connect list --available\`.`);
@@ -223,7 +228,8 @@ export class ConnectionService {
     this.deps.store.touchUsed(record.id, now);
     if (unreadable) {
       // state and reason were set by the linked read
-    } else if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
+    } else if ((outcome.status === 'rejected' || outcome.status === 'missing_scope') && !(record.state === 'needs_reauth' && !linked)) {
+      // (Already needing re-auth, the reason stays the refusal that caused it.)
       this.deps.store.setState(record.id, record.authMethod === 'oauth2' || linked ? 'needs_reauth' : 'error', outcome.message, now);
     } else if (outcome.status === 'ok' && record.state === 'error') {
       this.deps.store.setState(record.id, 'active', null, now);
@@ -235,6 +241,18 @@ export class ConnectionService {
 
   private async testWith(record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential): Promise<TestOutcome> {
     let secret = secretOf(service, credential);
+    if (record.authMethod === 'oauth2' && record.state === 'needs_reauth') {
+      // The last refresh was refused: trying it again would only be refused again (and cost a request).
+      const expired = credential.expiresAt !== undefined && credential.expiresAt <= this.now();
+      const reauth = `sign in again: \`sophon connect reauth ${record.id}\``;
+      if (expired || !credential.accessToken) {
+        return { status: 'rejected', message: `The access token has expired and ${service.name} refused the last refresh (${record.stateReason ?? 'needs re-auth'}); ${reauth}.`, elapsedMs: 0 };
+      }
+      const outcome = await this.deps.tester(service, { secret: credential.accessToken, fields: { ...record.fields, ...credential.extra } });
+      if (outcome.status !== 'ok') return outcome;
+      const left = credential.expiresAt === undefined ? '' : ` for about ${Math.max(1, Math.round((credential.expiresAt - this.now()) / 60_000))} more minute(s)`;
+      return { ...outcome, message: `${outcome.message}; but this is the old access token, which works only until it expires${left}: ${service.name} refused the last refresh, so the connection still needs you to ${reauth}.` };
+    }
     if (record.authMethod === 'oauth2') {
       try {
         // Through the vault, so an expired token is refreshed first (and a revoked grant is noticed).
@@ -335,14 +353,19 @@ export class ConnectionService {
     }
     let grant;
     try {
-      grant = await this.authorize(service, { scopes: how.scopes ?? record.scopes, ...how });
+      // `how.scopes` may be present but undefined: the scopes granted before must not be lost to it.
+      grant = await this.authorize(service, { ...how, scopes: how.scopes ?? record.scopes });
     } catch (err) {
       this.deps.audit.record({ userId, action: 'reauth', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: err instanceof SophonError ? err.message : 'sign-in failed' });
       throw err;
     }
     const old = await this.deps.vault.get(userId, record.id);
     await this.deps.vault.put(userId, record.id, { ...grant.credential, extra: { ...(old?.extra ?? {}), ...grant.credential.extra } });
-    this.deps.store.updateGrant(record.id, grant, this.now());
+    // One rule for the account name: set when the connection is added, kept while the same person (the
+    // same `sub`) signs in again, however many claims this sign-in's scopes reveal; replaced only when
+    // someone else signs in.
+    const samePerson = typeof old?.subject === 'string' && old.subject === grant.credential.subject;
+    this.deps.store.updateGrant(record.id, { ...grant, account: samePerson ? null : grant.account }, this.now());
     this.deps.audit.record({ userId, action: 'reauth', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: `scopes: ${grant.scopes.join(' ') || '(none)'}` });
     return this.status(userId, record.id);
   }

@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { scopeParam, type OAuthClient } from './client';
+import { resourceParams, scopeParam, type OAuthClient } from './client';
 import { OAuthError, serverText, toOAuthError } from './errors';
 import { startLoopback } from './loopback';
 import { tokenSetFrom, type OAuthTokenSet } from './tokens';
@@ -34,7 +34,7 @@ export interface BeginOptions {
 export async function beginAuthorization(client: OAuthClient, options: BeginOptions): Promise<PendingAuthorization> {
   const scopes = [...(options.scopes ?? client.service.defaultScopes)];
   const state = oidc.randomState();
-  const params: Record<string, string> = { ...client.oauth.extraAuthorizationParams, redirect_uri: options.redirectUri, response_type: 'code', state };
+  const params: Record<string, string> = { ...client.oauth.extraAuthorizationParams, ...resourceParams(client), redirect_uri: options.redirectUri, response_type: 'code', state };
   if (scopes.length > 0) params.scope = scopeParam(client, scopes);
   const pending: PendingAuthorization = { url: new URL('about:blank'), redirectUri: options.redirectUri, state, scopes };
   if (client.oauth.pkce) {
@@ -91,7 +91,7 @@ export async function completeAuthorization(client: OAuthClient, pending: Pendin
       expectedState: pending.state,
       ...(pending.codeVerifier ? { pkceCodeVerifier: pending.codeVerifier } : {}),
       ...(pending.nonce ? { expectedNonce: pending.nonce } : {}),
-    });
+    }, resourceParams(client));
     return tokenSetFrom(client, response, pending.scopes, now());
   } catch (err) {
     throw toOAuthError(err, `Exchanging the sign-in code with ${name}`, [params.get('code') ?? undefined]);

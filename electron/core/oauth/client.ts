@@ -30,22 +30,29 @@ export interface OAuthClient {
   readonly oidc: boolean;
 }
 
+/** What discovery (or the catalog's endpoints) says about a service's authorization server. */
+export interface ResolvedServer {
+  metadata: oidc.ServerMetadata;
+  /** Plain http is allowed (a `local` service). */
+  insecure: boolean;
+  /** Discovered metadata looks like OpenID Connect. */
+  oidc: boolean;
+}
+
+/** Where a service's client registration comes from: fixed, or decided once the server's metadata is known. */
+export type RegistrationSource = OAuthClientRegistration | ((server: ResolvedServer) => Promise<OAuthClientRegistration>);
+
 /**
- * Builds the client for a service: OpenID/RFC 8414 discovery when the catalog names an `issuer`, else server
- * metadata from the catalog's endpoints. Plain http endpoints are refused unless the service is `local`.
+ * Endpoints for a service: OpenID/RFC 8414 discovery when the catalog names an `issuer` (the issuer in the
+ * metadata must be that one: openid-client checks it), else the catalog's endpoints. Plain http anywhere
+ * is refused unless the service is `local`.
  */
-export async function createOAuthClient(service: ServiceDefinition, registration: OAuthClientRegistration, options: OAuthClientOptions = {}): Promise<OAuthClient> {
+export async function resolveServer(service: ServiceDefinition, options: OAuthClientOptions = {}): Promise<ResolvedServer> {
   const oauth = service.auth.oauth;
   if (service.auth.method !== 'oauth2' || !oauth) {
     throw new OAuthError('config', `${service.name} does not sign in with OAuth.`);
   }
-  if (!registration.clientId.trim()) {
-    throw new OAuthError('config', `No OAuth client id is set for ${service.name}.`);
-  }
-  if (oauth.clientSecretRequired && !registration.clientSecret) {
-    throw new OAuthError('config', `${service.name} requires a client secret for its OAuth app; none is set.`);
-  }
-  const endpoints = { authorizationUrl: oauth.authorizationUrl, tokenUrl: oauth.tokenUrl, revocationUrl: oauth.revocationUrl, deviceAuthorizationUrl: oauth.deviceAuthorizationUrl, issuer: oauth.issuer };
+  const endpoints = { authorizationUrl: oauth.authorizationUrl, tokenUrl: oauth.tokenUrl, revocationUrl: oauth.revocationUrl, deviceAuthorizationUrl: oauth.deviceAuthorizationUrl, issuer: oauth.issuer, resource: oauth.resource };
   let insecure = false;
   for (const [name, value] of Object.entries(endpoints)) {
     if (value === undefined) continue;
@@ -58,41 +65,66 @@ export async function createOAuthClient(service: ServiceDefinition, registration
     throw new OAuthError('config', `${service.name}'s ${name} must use https (plain http is allowed only for local services).`);
   }
   const timeout = options.timeoutSeconds ?? 30;
-  const manual: oidc.ServerMetadata = {
-    // Without a known issuer this placeholder is never compared with anything: `iss` is not checked then.
-    issuer: oauth.issuer ?? new URL(oauth.tokenUrl).origin,
+  const manual: Partial<oidc.ServerMetadata> = stripUndefined({
     authorization_endpoint: oauth.authorizationUrl,
     token_endpoint: oauth.tokenUrl,
-    ...(oauth.revocationUrl ? { revocation_endpoint: oauth.revocationUrl } : {}),
-    ...(oauth.deviceAuthorizationUrl ? { device_authorization_endpoint: oauth.deviceAuthorizationUrl } : {}),
-  };
-  let server = manual;
-  let isOidc = false;
-  if (oauth.issuer) {
-    try {
-      const discovered = await oidc.discovery(new URL(oauth.issuer), registration.clientId, undefined, oidc.None(), {
-        timeout,
-        execute: insecure ? [oidc.allowInsecureRequests] : [],
-      });
-      const meta = discovered.serverMetadata();
-      // The issuer's own metadata wins; the catalog fills what it leaves out.
-      server = { ...manual, ...stripUndefined(meta) };
-      isOidc = meta.userinfo_endpoint !== undefined || meta.id_token_signing_alg_values_supported !== undefined;
-    } catch (err) {
-      const e = toOAuthError(err, `Reading the OAuth configuration of ${service.name} (${oauth.issuer})`);
-      throw e;
-    }
-    for (const key of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'device_authorization_endpoint'] as const) {
-      const value = server[key];
-      if (typeof value === 'string' && new URL(value).protocol !== 'https:' && !(service.local && new URL(value).protocol === 'http:')) {
-        throw new OAuthError('config', `${service.name}'s discovered ${key} is not https.`);
-      }
+    revocation_endpoint: oauth.revocationUrl,
+    device_authorization_endpoint: oauth.deviceAuthorizationUrl,
+  });
+  if (!oauth.issuer) {
+    if (!oauth.authorizationUrl || !oauth.tokenUrl) throw new OAuthError('config', `${service.name} names neither an issuer nor its authorization and token endpoints.`);
+    // Without a known issuer this placeholder is never compared with anything: `iss` is not checked then.
+    return { metadata: { issuer: new URL(oauth.tokenUrl).origin, ...manual }, insecure, oidc: false };
+  }
+  let meta: oidc.ServerMetadata;
+  try {
+    // The client id is not known yet (it may come from registration): discovery does not use it.
+    const discovered = await oidc.discovery(new URL(oauth.issuer), 'discovery', undefined, oidc.None(), {
+      timeout,
+      execute: insecure ? [oidc.allowInsecureRequests] : [],
+    });
+    meta = discovered.serverMetadata();
+  } catch (err) {
+    throw toOAuthError(err, `Reading the OAuth configuration of ${service.name} (${oauth.issuer})`);
+  }
+  // The issuer's own metadata wins; the catalog fills what it leaves out.
+  const metadata: oidc.ServerMetadata = { ...manual, ...stripUndefined(meta) };
+  for (const key of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'device_authorization_endpoint', 'registration_endpoint', 'userinfo_endpoint'] as const) {
+    const value = metadata[key];
+    if (typeof value !== 'string') continue;
+    const protocol = new URL(value).protocol;
+    if (protocol !== 'https:' && !(service.local && protocol === 'http:')) {
+      throw new OAuthError('config', `${service.name}'s discovered ${key} is not https.`);
     }
   }
+  if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
+    throw new OAuthError('config', `${service.name}'s issuer ${oauth.issuer} does not publish an authorization and a token endpoint.`);
+  }
+  const isOidc = meta.userinfo_endpoint !== undefined || meta.id_token_signing_alg_values_supported !== undefined;
+  return { metadata, insecure, oidc: isOidc };
+}
+
+/** Builds the client for a service: its server (discovered or from the catalog) and the registration Sophon signs in as. */
+export async function createOAuthClient(service: ServiceDefinition, source: RegistrationSource, options: OAuthClientOptions = {}): Promise<OAuthClient> {
+  const resolved = await resolveServer(service, options);
+  const registration = typeof source === 'function' ? await source(resolved) : source;
+  const oauth = service.auth.oauth!;
+  if (!registration.clientId.trim()) {
+    throw new OAuthError('config', `No OAuth client id is set for ${service.name}.`);
+  }
+  if (oauth.clientSecretRequired && !registration.clientSecret) {
+    throw new OAuthError('config', `${service.name} requires a client secret for its OAuth app; none is set.`);
+  }
+  const server = resolved.metadata;
   const config = new oidc.Configuration(server, registration.clientId, undefined, clientAuth(server, registration));
-  config.timeout = timeout;
-  if (insecure) oidc.allowInsecureRequests(config);
-  return { service, oauth, config, issuerKnown: oauth.issuer !== undefined, oidc: isOidc };
+  config.timeout = options.timeoutSeconds ?? 30;
+  if (resolved.insecure) oidc.allowInsecureRequests(config);
+  return { service, oauth, config, issuerKnown: oauth.issuer !== undefined, oidc: resolved.oidc };
+}
+
+/** RFC 8707: the resource indicator every authorization and token request carries, when the service names one. */
+export function resourceParams(client: OAuthClient): Record<string, string> {
+  return client.oauth.resource ? { resource: client.oauth.resource } : {};
 }
 
 function clientAuth(server: oidc.ServerMetadata, registration: OAuthClientRegistration): oidc.ClientAuth {

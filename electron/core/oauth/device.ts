@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { scopeParam, type OAuthClient } from './client';
+import { resourceParams, scopeParam, type OAuthClient } from './client';
 import { OAuthError, toOAuthError } from './errors';
 import { tokenSetFrom, type OAuthTokenSet } from './tokens';
 
@@ -33,7 +33,7 @@ export async function startDeviceAuthorization(client: OAuthClient, options: Dev
     throw new OAuthError('config', `${name} does not offer sign-in with a device code.`);
   }
   const scopes = [...(options.scopes ?? client.service.defaultScopes)];
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = { ...resourceParams(client) };
   if (scopes.length > 0) params.scope = scopeParam(client, scopes);
   let response: oidc.DeviceAuthorizationResponse;
   try {
@@ -54,7 +54,7 @@ export async function startDeviceAuthorization(client: OAuthClient, options: Dev
       const expiry = AbortSignal.timeout(Math.max(0, started + response.expires_in * 1000 - now()));
       const signal = waitOptions.signal ? AbortSignal.any([waitOptions.signal, expiry]) : expiry;
       try {
-        const tokens = await oidc.pollDeviceAuthorizationGrant(client.config, response, undefined, { signal });
+        const tokens = await oidc.pollDeviceAuthorizationGrant(client.config, response, resourceParams(client), { signal });
         return tokenSetFrom(client, tokens, scopes, now());
       } catch (err) {
         if (expiry.aborted) throw new OAuthError('expired', `The device code for ${name} expired before it was approved; nothing was stored. Start again.`);

@@ -5,7 +5,7 @@ import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher 
 import { vaultFileName } from '../vault/ids';
 import { REFRESH_MARGIN_MS } from '../vault/local-vault';
 import { acquireRefreshLock, RefreshLockBusyError } from '../vault/refresh-lock';
-import type { OAuthClient } from './client';
+import { resourceParams, type OAuthClient } from './client';
 import { OAuthError, toOAuthError } from './errors';
 import { tokenSetFrom } from './tokens';
 
@@ -143,7 +143,7 @@ export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher 
     const what = `Refreshing the ${client.service.name} token`;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await oidc.refreshTokenGrant(client.config, refreshToken);
+        return await oidc.refreshTokenGrant(client.config, refreshToken, resourceParams(client));
       } catch (err) {
         const e = toOAuthError(err, what, [refreshToken, accessToken]);
         if (e.failure !== 'unreachable' || attempt >= retries) throw e;

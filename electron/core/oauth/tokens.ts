@@ -54,6 +54,8 @@ export function credentialFromTokens(tokens: OAuthTokenSet): CredentialData {
   if (tokens.refreshToken) data.refreshToken = tokens.refreshToken;
   if (tokens.tokenType) data.tokenType = tokens.tokenType;
   if (tokens.expiresAt !== undefined) data.expiresAt = Math.floor(tokens.expiresAt);
+  // Who signed in (the ID token's `sub`, not secret): a re-auth by the same person keeps the account name.
+  if (tokens.identity.sub) data.subject = tokens.identity.sub;
   return data;
 }
 

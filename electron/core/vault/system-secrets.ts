@@ -33,6 +33,21 @@ export function oauthClientSecretName(serviceId: string): string {
   return `oauth-client-${serviceId}`;
 }
 
+/** A client secret from the distribution file, copied here on first use. */
+export function distributionSecretName(serviceId: string): string {
+  return `oauth-dist-secret-${serviceId}`;
+}
+
+/** The client secret a server issued when Sophon registered itself (RFC 7591), if it issued one. */
+export function registeredSecretName(serviceId: string): string {
+  return `oauth-registered-secret-${serviceId}`;
+}
+
+/** The RFC 7592 registration access token that lets Sophon read or delete its registration. */
+export function registrationTokenName(serviceId: string): string {
+  return `oauth-registration-token-${serviceId}`;
+}
+
 export class SystemSecrets {
   private dirReady: Promise<void> | undefined;
 

@@ -49,7 +49,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
       const url = await new Promise<string>((resolve, reject) => {
         child.stderr.on('data', (d: Buffer) => {
           stderr += d.toString();
-          const m = /visit:\n\s+(\S+)/.exec(stderr);
+          const m = /(?:visit|open this address in a browser):\n\s+(\S+)/.exec(stderr);
           if (m) resolve(m[1]!);
         });
         void exited.then(() => reject(new Error(`exited before printing a sign-in address: ${stderr}`)));

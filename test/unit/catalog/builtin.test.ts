@@ -60,8 +60,8 @@ describe('built-in catalog', () => {
     assert.ok(oauth.length >= 15);
     for (const s of oauth) {
       assert.ok(s.auth.oauth, `${s.id} has oauth settings`);
-      assert.match(s.auth.oauth.authorizationUrl, /^https:\/\//, s.id);
-      assert.match(s.auth.oauth.tokenUrl, /^https:\/\//, s.id);
+      assert.match(s.auth.oauth.authorizationUrl ?? '', /^https:\/\//, s.id);
+      assert.match(s.auth.oauth.tokenUrl ?? '', /^https:\/\//, s.id);
       // Notion has no scopes; Slack's user scopes travel in user_scope.
       if (!['notion', 'slack'].includes(s.id)) assert.ok(s.defaultScopes.length > 0, `${s.id} has default scopes`);
     }

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { builtinEntries, findService, getService, loadCatalog, validateConnectorFile, type Catalog } from '../../../electron/core/catalog/catalog';
+import { builtinEntries, findService, getService, loadCatalog, validateConnectorFile, validateConnectorText, type Catalog } from '../../../electron/core/catalog/catalog';
 
 const LEAK = 'sk-live-DO-NOT-ECHO';
 
@@ -30,8 +30,8 @@ const BAD: Record<string, [string, RegExp]> = {
   'empty.json': ['  \n', /empty/],
   'array.json': ['[]', /\(top level\): expected one JSON object/],
   'wrong-type.json': [JSON.stringify(good('wrong-type', { name: 42, local: LEAK })), /name: .*expected string.*local: .*expected boolean/],
-  'unknown-field.json': [JSON.stringify(good('unknown-field', { colour: 'blue' })), /\(top level\): Unrecognized key: "colour"/],
-  'unknown-nested.json': [JSON.stringify(good('unknown-nested', { auth: { method: 'bearer', token: LEAK } })), /auth: Unrecognized key: "token"/],
+  'unknown-field.json': [JSON.stringify(good('unknown-field', { colour: 'blue' })), /\(top level\): unknown key "colour"; valid keys: id, name, group, .*apiBaseUrl, allowedHosts/],
+  'unknown-nested.json': [JSON.stringify(good('unknown-nested', { auth: { method: 'bearer', token: LEAK } })), /auth: unknown key "token"; valid keys: method, oauth, fields, secretLabel/],
   'missing-required.json': [JSON.stringify({ ...good('missing-required'), apiBaseUrl: undefined }), /apiBaseUrl: missing \(expected string\)/],
   'bad-id.json': [JSON.stringify(good('Bad_ID')), /id: must be 1-48 lowercase/],
   'bad-method.json': [JSON.stringify(good('bad-method', { auth: { method: 'magic' } })), /auth\.method: /],
@@ -55,7 +55,15 @@ const BAD: Record<string, [string, RegExp]> = {
   'oauth-no-endpoints.json': [JSON.stringify(good('oauth-no-endpoints', { auth: oauthAuth })), /auth\.oauth: required when auth\.method is "oauth2"/],
   'oauth-half.json': [
     JSON.stringify(good('oauth-half', { auth: { ...oauthAuth, oauth: { authorizationUrl: 'https://acme.example/authorize' } } })),
-    /auth\.oauth\.tokenUrl: /,
+    /auth\.oauth: give either "issuer" \(endpoints are discovered\) or both "authorizationUrl" and "tokenUrl"/,
+  ],
+  'oauth-unknown.json': [
+    JSON.stringify(good('oauth-unknown', { auth: { ...oauthAuth, oauth: { issuer: 'https://acme.example', authorizeUrl: 'https://acme.example/a' } } })),
+    /auth\.oauth: unknown key "authorizeUrl"; valid keys: authorizationUrl, tokenUrl, revocationUrl, deviceAuthorizationUrl, issuer, resource, dynamicRegistration/,
+  ],
+  'oauth-issuer-http.json': [
+    JSON.stringify(good('oauth-issuer-http', { auth: { ...oauthAuth, oauth: { issuer: 'http://acme.example' } } })),
+    /auth\.oauth\.issuer: must be an https URL/,
   ],
   'oauth-http.json': [
     JSON.stringify(good('oauth-http', { auth: { ...oauthAuth, oauth: { authorizationUrl: 'https://acme.example/a', tokenUrl: 'http://acme.example/t' } } })),
@@ -150,6 +158,13 @@ describe('connector files', () => {
 
   test('getService throws not_found for an unknown id', () => {
     assert.throws(() => getService(catalog, 'nope'), { code: 'not_found' });
+  });
+
+  test('an OAuth connector may give only its issuer (endpoints are discovered)', () => {
+    const result = validateConnectorText(JSON.stringify(good('issuer-only', { auth: { ...oauthAuth, oauth: { issuer: 'https://login.acme.example' } } })));
+    assert.ok(result.ok, result.ok ? '' : result.message);
+    assert.equal(result.service.auth.oauth?.authorizationUrl, undefined);
+    assert.equal(result.service.auth.oauth?.dynamicRegistration, true);
   });
 
   test('validateConnectorFile answers for one file', async () => {
