@@ -116,15 +116,26 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/import')).connectImport));
 
-  program
+  const audit = program
     .command('audit')
-    .description('every credential access, newest first (of --user, default the current user)')
+    .description('every credential access, newest first (of --user, default the current user); verify and export the tamper-evident trail')
     .option('--connection <connection>', 'only this connection (id or label)')
     .option('--skill <skill>', 'only this skill')
     .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
     .option('--limit <n>', 'at most this many rows', '100')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/audit')).audit));
+  audit
+    .command('verify')
+    .description('walk the hash chain of the audit trail and check its end against the signed head; exit 6 at the first broken link')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/audit')).auditVerify));
+  audit
+    .command('export')
+    .description('every audit row (all users) in order with its chain hashes, to stdout, for a SIEM')
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
+    .action(run(async () => (await import('./commands/audit')).auditExport));
 
   const connector = program.command('connector').description('user-defined services (connector files)');
   connector

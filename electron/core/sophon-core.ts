@@ -1,3 +1,4 @@
+import { AuditHeadStore } from './audit/audit-head';
 import { AuditLog } from './audit/audit-log';
 import type { ServiceDefinition } from './catalog/schema';
 import { ConnectionService, type CatalogView, type ConnectionTester, type Revoker } from './connections/connection-service';
@@ -16,6 +17,8 @@ import { SystemSecrets } from './vault/system-secrets';
 export interface SophonCore extends OpenedVault {
   db: Database;
   audit: AuditLog;
+  /** The audit chain's signed head, outside sophon.db. */
+  auditHead: AuditHeadStore;
   store: ConnectionStore;
   connections: ConnectionService;
   /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
@@ -58,7 +61,10 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   };
   const opened = await openVault({ ...options, refresher: options.refresher ?? lazyRefresher });
   const db = await openDatabase(opened.paths.database, undefined, { readOnlyFallback: options.readOnlyFallback });
-  const audit = new AuditLog(db);
+  // The chain's head is signed only by a process that has the vault key loaded anyway (the broker, a
+  // command that used a credential): loading it just for this would make `connect list` touch the keychain.
+  const auditHead = new AuditHeadStore(opened.paths.securityDir);
+  const audit = new AuditLog(db, { store: auditHead, key: () => opened.keys.peek() });
   const store = new ConnectionStore(db);
   noteGrant = (ref, credential) => {
     const record = store.get(ref.connectionId);
@@ -125,7 +131,7 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return { ...opened, db, audit, store, connections, systemSecrets, warnings, refresh, imports, close: () => db.close() };
+  return { ...opened, db, audit, auditHead, store, connections, systemSecrets, warnings, refresh, imports, close: () => db.close() };
 }
 
 /** Plaintext OAuth client secrets in appsettings.json go into the vault; a failure is a warning, never a lost secret. */
