@@ -23,8 +23,10 @@ function parseCsv(text: string): (string | null)[][] {
       let v = '';
       i++;
       for (;;) {
-        if (text[i] === '"' && text[i + 1] === '"') (v += '"'), (i += 2);
-        else if (text[i] === '"') break;
+        if (text[i] === '"' && text[i + 1] === '"') {
+          v += '"';
+          i += 2;
+        } else if (text[i] === '"') break;
         else v += text[i++];
       }
       i++;

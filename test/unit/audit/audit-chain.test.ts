@@ -10,7 +10,7 @@ import { AuditHeadStore } from '../../../electron/core/audit/audit-head';
 import { AuditLog, type AuditEntry } from '../../../electron/core/audit/audit-log';
 import { verifyAuditTrail, type AuditVerifyReport } from '../../../electron/core/audit/audit-verify';
 import { AuditBatcher } from '../../../electron/core/broker/audit-batch';
-import { openDatabase, type Database } from '../../../electron/core/db/database';
+import { openDatabase } from '../../../electron/core/db/database';
 import { MIGRATIONS } from '../../../electron/core/db/migrations';
 import { SophonError } from '../../../electron/core/errors';
 import type { MasterKey } from '../../../electron/core/keys/key-protector';
