@@ -76,7 +76,8 @@ export class AuditLog {
       let { id, hash } = chainTail(db);
       const values: (string | number | null)[] = [];
       const push = (e: AuditEntry): void => {
-        const fields: ChainFields = [++id, e.at ?? Date.now(), e.userId, e.connectionId ?? null, e.serviceId ?? null, e.skill ?? null, e.tool ?? null, e.action, e.outcome, e.detail ?? null];
+        // Hashed as SQLite will give them back: a lone surrogate is stored as U+FFFD.
+        const fields: ChainFields = [++id, e.at ?? Date.now(), e.userId.toWellFormed(), wf(e.connectionId), wf(e.serviceId), wf(e.skill), wf(e.tool), e.action, e.outcome, wf(e.detail)];
         const next = rowHash(hash, fields);
         values.push(...fields, hash, next);
         hash = next;
@@ -177,3 +178,13 @@ export class AuditLog {
   }
 }
 
+/** String.prototype.toWellFormed (ES2024; Node 20 has it, the project's lib target does not name it yet). */
+declare global {
+  interface String {
+    toWellFormed(): string;
+  }
+}
+
+function wf(s: string | null | undefined): string | null {
+  return s === undefined || s === null ? null : s.toWellFormed();
+}

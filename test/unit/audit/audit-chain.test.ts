@@ -81,6 +81,16 @@ describe('audit hash chain', async () => {
     assert.equal(r.hash, rowHash(GENESIS_HASH, [1, 1_000, 'bob', 'c-0', null, 's', 't', 'broker_use', 'ok', 'call #0']));
   });
 
+  test('awkward text (quotes, NUL, control characters, a lone surrogate, emoji) verifies as it was written', async () => {
+    const dir = join(home, 'awkward');
+    const db = await openDatabase(join(dir, 'sophon.db'));
+    const audit = new AuditLog(db);
+    for (const detail of [`it's "quoted" \\ here`, 'nul\u0000inside', 'ctl\u0001\n\t\u007f\u2028', 'lone \ud800 surrogate', 'emoji 😀 é', '', 'null']) audit.record({ ...entry(1), detail });
+    audit.record({ ...entry(2), skill: null, tool: 'null' });
+    assert.deepEqual(verifyChain(db, null).break, null);
+    db.close();
+  });
+
   test('a row edited with sqlite3 is named: edited, at its id', async () => {
     const { file, verify } = await build();
     sql(file, "UPDATE audit SET detail = 'nothing happened' WHERE id = 70");
