@@ -91,6 +91,19 @@ describe('audit hash chain', async () => {
     db.close();
   });
 
+  test('over several read chunks (1,024 rows each), an edit far in is still found at its row', async () => {
+    const file = join(home, 'chunks.db');
+    const db = await openDatabase(file);
+    new AuditLog(db).recordMany(Array.from({ length: 3_000 }, (_, i) => entry(i)));
+    assert.deepEqual([verifyChain(db, null).rows, verifyChain(db, null).break], [3_000, null]);
+    db.close();
+    sql(file, "UPDATE audit SET user_id = 'mallory' WHERE id = 2500");
+    const again = await openDatabase(file);
+    const report = verifyChain(again, null);
+    assert.deepEqual([report.rows, report.break?.kind, report.break?.rowId], [2_499, 'edited', 2_500]);
+    again.close();
+  });
+
   test('a row edited with sqlite3 is named: edited, at its id', async () => {
     const { file, verify } = await build();
     sql(file, "UPDATE audit SET detail = 'nothing happened' WHERE id = 70");
