@@ -131,7 +131,11 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return { ...opened, db, audit, auditHead, store, connections, systemSecrets, warnings, refresh, imports, close: () => db.close() };
+  return { ...opened, db, audit, auditHead, store, connections, systemSecrets, warnings, refresh, imports, close: () => {
+      audit.flushHead();
+      db.close();
+    },
+  };
 }
 
 /** Plaintext OAuth client secrets in appsettings.json go into the vault; a failure is a warning, never a lost secret. */

@@ -51,6 +51,8 @@ interface AuditDbRow {
 const CHUNK = 64;
 const COLUMNS = 'INSERT INTO audit (id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash) VALUES ';
 const ONE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** At most one head write a second per process. */
+const HEAD_INTERVAL_MS = 1_000;
 
 /** Where the chain's head is kept outside the database, and the vault key to sign it if this process has it. */
 export interface AuditHeadWriter {
@@ -63,6 +65,9 @@ export class AuditLog {
   private readonly insertOne: Statement;
   private insertChunk: Statement | undefined;
   private readonly append: Transaction<(batch: readonly AuditEntry[]) => TrustedHead>;
+  private headPending: { key: MasterKey; head: TrustedHead } | undefined;
+  private headTimer: NodeJS.Timeout | undefined;
+  private headWrittenAt = 0;
 
   constructor(
     private readonly db: Database,
@@ -131,12 +136,31 @@ export class AuditLog {
     return true;
   }
 
-  /** After each committed write (a batch, not a row): the head outside the database moves forward. */
+  /**
+   * After a committed write: the head outside the database moves forward, at once the first time and then
+   * at most once a second (a small file written with fsync: a busy broker must not wait for the disk after
+   * every batch). A head that lags is still true; `flushHead` (on close) writes the last one.
+   */
   private committed(head: TrustedHead): void {
     const key = this.head?.key();
     if (!key) return;
+    this.headPending = { key, head };
+    if (this.headTimer) return;
+    const wait = HEAD_INTERVAL_MS - (Date.now() - this.headWrittenAt);
+    if (wait <= 0) this.flushHead();
+    else this.headTimer = setTimeout(() => this.flushHead(), wait).unref();
+  }
+
+  /** Writes the newest head now, if one is waiting. */
+  flushHead(): void {
+    if (this.headTimer) clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    const pending = this.headPending;
+    this.headPending = undefined;
+    if (!pending || !this.head) return;
+    this.headWrittenAt = Date.now();
     try {
-      this.head!.store.advance(key, head);
+      this.head.store.advance(pending.key, pending.head);
     } catch {
       // The rows are written and chained; a head left behind only checks less of the tail, and
       // `audit verify` still walks every row. An audit write must not fail over it.

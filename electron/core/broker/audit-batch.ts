@@ -19,7 +19,7 @@ export class AuditBatcher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly audit: Pick<AuditLog, 'recordMany'> & Partial<Pick<AuditLog, 'tryRecordMany'>>,
+    private readonly audit: Pick<AuditLog, 'recordMany'> & Partial<Pick<AuditLog, 'tryRecordMany' | 'flushHead'>>,
     private readonly options: { delayMs?: number; maxBatch?: number } = {},
   ) {}
 
@@ -62,5 +62,6 @@ export class AuditBatcher {
 
   close(): void {
     this.flush();
+    this.audit.flushHead?.();
   }
 }
