@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { MasterKey } from '../keys/key-protector';
@@ -85,7 +85,7 @@ export class AuditHeadStore {
   /**
    * After a committed write: moves the head forward, never back (two processes may finish out of order;
    * an older head is still true, only less far). Synchronous so a CLI command that exits at once has
-   * written it; one small write per batch, not per row.
+   * written it; at most once a second per process (AuditLog).
    */
   advance(master: MasterKey, head: TrustedHead): void {
     const current = this.readRaw();
@@ -95,9 +95,10 @@ export class AuditHeadStore {
     const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     const fd = openSync(tmp, 'wx', FILE_MODE);
     try {
+      // No fsync: on ext4 it also flushes everything else pending (sophon.db's WAL), which stalled a busy
+      // broker for hundreds of ms. The rename is atomic; after a power cut the head may be an older one
+      // (or, at worst, unreadable, reported as such), never a wrong one under a valid HMAC.
       writeSync(fd, JSON.stringify(file) + '\n');
-      // The data reaches the disk before the rename: a crash leaves the old head or the new one, never an empty file.
-      fsyncSync(fd);
     } catch (err) {
       closeSync(fd);
       unlinkSync(tmp);

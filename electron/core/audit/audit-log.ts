@@ -138,8 +138,8 @@ export class AuditLog {
 
   /**
    * After a committed write: the head outside the database moves forward, at once the first time and then
-   * at most once a second (a small file written with fsync: a busy broker must not wait for the disk after
-   * every batch). A head that lags is still true; `flushHead` (on close) writes the last one.
+   * at most once a second (a busy broker's batches come every 100 ms). A head that lags is still true;
+   * `flushHead` (on close) writes the last one.
    */
   private committed(head: TrustedHead): void {
     const key = this.head?.key();
