@@ -85,6 +85,16 @@ export const VaultVerifySchema = z.object({
   tempsRemoved: z.array(z.string()),
 });
 
+/** `sophon audit verify --json`: the audit trail's hash chain walked, and its end checked against the signed head. */
+export const AuditVerifySchema = z.object({
+  ok: z.boolean(),
+  rows: z.number(),
+  lastId: z.number().nullable(),
+  lastHash: z.string(),
+  head: z.object({ state: z.enum(['verified', 'unavailable', 'missing', 'other_key', 'forged']), rowId: z.number().nullable(), detail: z.string().nullable() }),
+  break: z.object({ kind: z.enum(['edited', 'deleted', 'inserted', 'reordered', 'truncated', 'head_mismatch']), rowId: z.number(), message: z.string() }).nullable(),
+});
+
 /** The non-secret settings. OAuth client secrets are write-only: `clientSecretSet` says whether one is stored. */
 export const SettingsViewSchema = z.object({
   settingsFile: z.string(),
@@ -211,6 +221,8 @@ export const OPERATIONS = {
   'vault.status': { input: Empty, output: VaultStatusSchema },
   /** As `sophon vault verify --json`. Admins only. */
   'vault.verify': { input: Empty, output: VaultVerifySchema },
+  /** As `sophon audit verify --json`. Admins only (the trail holds every user's rows). */
+  'audit.verify': { input: Empty, output: AuditVerifySchema },
   'settings.get': { input: Empty, output: z.object({ settings: SettingsViewSchema }) },
   /**
    * Admins only. Sets (or, with `clientId: null`, removes) the OAuth client Sophon is registered as at

@@ -22,6 +22,7 @@ export const OPERATION_NAMES = [
   'audit.query',
   'vault.status',
   'vault.verify',
+  'audit.verify',
   'settings.get',
   'settings.set',
   'admin.connections',

@@ -37,6 +37,13 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     setExit(await fn({ io, global: globals(), env }, ...args));
   };
 
+  // `audit verify --json`, `audit export --since`: commander gives an option that `audit` also has to
+  // `audit` (its options are not positional, so that globals may come anywhere); the subcommand reads both.
+  const withAuditOptions =
+    (fn: (ctx: CommandContext, raw: unknown) => Promise<number>): CommandFn =>
+    (ctx, _opts: unknown, cmd: Command) =>
+      fn(ctx, cmd.optsWithGlobals());
+
   const vault = program
     .command('vault')
     .description(`the encrypted credential vault; its key is kept by the protector named in Sophon.Vault.KeyProtector:\n  ${describeKeyProtectorKinds().join('\n  ')}`);
@@ -152,15 +159,26 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/import')).connectImport));
 
-  program
+  const audit = program
     .command('audit')
-    .description('every credential access, newest first (of --user, default the current user)')
+    .description('every credential access, newest first (of --user, default the current user); verify and export the tamper-evident trail')
     .option('--connection <connection>', 'only this connection (id or label)')
     .option('--skill <skill>', 'only this skill')
     .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
     .option('--limit <n>', 'at most this many rows', wholeNumber('--limit', 1, 10_000), 100)
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/audit')).audit));
+  audit
+    .command('verify')
+    .description('walk the hash chain of the audit trail and check its end against the signed head; exit 6 at the first broken link')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => withAuditOptions((await import('./commands/audit')).auditVerify)));
+  audit
+    .command('export')
+    .description('every audit row (all users) in order with its chain hashes, to stdout, for a SIEM')
+    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .option('--since <when>', 'only since a duration ago (30m, 2h, 7d) or a date')
+    .action(run(async () => withAuditOptions((await import('./commands/audit')).auditExport)));
 
   const connector = program.command('connector').description('user-defined services (connector files)');
   connector

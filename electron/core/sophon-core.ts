@@ -1,3 +1,4 @@
+import { AuditHeadStore } from './audit/audit-head';
 import { AuditLog } from './audit/audit-log';
 import type { ServiceDefinition } from './catalog/schema';
 import { ConnectionService, type CatalogView, type ConnectionTester, type ReconcileReport, type RecoverReport, type Revoker } from './connections/connection-service';
@@ -19,6 +20,8 @@ import { rememberCredential } from './log/known-secrets';
 export interface SophonCore extends OpenedVault {
   db: Database;
   audit: AuditLog;
+  /** The audit chain's signed head, outside sophon.db. */
+  auditHead: AuditHeadStore;
   store: ConnectionStore;
   connections: ConnectionService;
   /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
@@ -75,7 +78,10 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   // Where this process logs (the first home opened) and the level the settings ask for; nothing is opened yet.
   configureLog({ home: opened.paths.home, setting: opened.settings.Sophon.Log?.Level });
   const db = await openDatabase(opened.paths.database, undefined, { readOnlyFallback: options.readOnlyFallback });
-  const audit = new AuditLog(db);
+  // The chain's head is signed only by a process that has the vault key loaded anyway (the broker, a
+  // command that used a credential): loading it just for this would make `connect list` touch the keychain.
+  const auditHead = new AuditHeadStore(opened.paths.securityDir);
+  const audit = new AuditLog(db, { store: auditHead, key: () => opened.keys.peek() });
   const store = new ConnectionStore(db);
   // sophon.db keeps each credential's generation, so the vault can tell an older file put back.
   opened.vault.useIndex({
@@ -180,7 +186,24 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return { ...opened, db, audit, store, connections, systemSecrets, warnings, refresh, imports, startup, recovered, close: () => db.close() };
+  return {
+    ...opened,
+    db,
+    audit,
+    auditHead,
+    store,
+    connections,
+    systemSecrets,
+    warnings,
+    refresh,
+    imports,
+    startup,
+    recovered,
+    close: () => {
+      audit.flushHead();
+      db.close();
+    },
+  };
 }
 
 /** Plaintext OAuth client secrets in appsettings.json go into the vault; a failure is a warning, never a lost secret. */

@@ -265,6 +265,12 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       return { ...report, failures: report.failures.map((f) => ({ userId: f.userId, connectionId: f.connectionId, file: f.file, code: f.code, problem: f.problem })) };
     },
 
+    'audit.verify': async (caller) => {
+      requireAdmin(caller, 'verify the audit trail (it holds every user\'s rows)');
+      const { verifyAuditTrail } = await import('../audit/audit-verify');
+      return verifyAuditTrail({ db: core.db, head: core.auditHead, keys: core.keys });
+    },
+
     'settings.get': async () => ({ settings: settingsView() }),
 
     'settings.set': async (caller, input) => {

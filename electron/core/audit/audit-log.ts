@@ -1,6 +1,9 @@
 import type { AuditRow } from '../../../shared/connections';
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { Database } from '../db/database';
+import type { MasterKey } from '../keys/key-protector';
+import { chainTail, rowHash, type ChainFields, type TrustedHead } from './audit-chain';
+import type { AuditHeadStore } from './audit-head';
 
 /** What was done with a credential. Each is one row; no row ever carries a secret. */
 export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'update', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'mcp_call', 'mcp_approval', 'backup', 'restore'] as const;
@@ -44,40 +47,72 @@ interface AuditDbRow {
   detail: string | null;
 }
 
-/** Rows per multi-row INSERT of recordMany (9 values each, far below SQLite's limit on bound values). */
+/** Rows per multi-row INSERT of recordMany (12 values each, far below SQLite's limit on bound values). */
 const CHUNK = 64;
-const COLUMNS = 'INSERT INTO audit (at, user_id, connection_id, service_id, skill, tool, action, outcome, detail) VALUES ';
+const COLUMNS = 'INSERT INTO audit (id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash) VALUES ';
+const ONE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** At most one head write a second per process. */
+const HEAD_INTERVAL_MS = 1_000;
+
+/** Where the chain's head is kept outside the database, and the vault key to sign it if this process has it. */
+export interface AuditHeadWriter {
+  store: AuditHeadStore;
+  /** The vault key if it is already loaded; never loads it (`connect list` must not touch the keychain). */
+  key: () => MasterKey | undefined;
+}
 
 export class AuditLog {
-  private readonly insert;
+  private readonly insertOne: Statement;
   private insertChunk: Statement | undefined;
-  private readonly insertMany;
+  private readonly append: Transaction<(batch: readonly AuditEntry[]) => TrustedHead>;
+  private headPending: { key: MasterKey; head: TrustedHead } | undefined;
+  private headTimer: NodeJS.Timeout | undefined;
+  private headWrittenAt = 0;
 
-  constructor(private readonly db: Database) {
-    this.insert = db.prepare(`${COLUMNS}(@at, @userId, @connectionId, @serviceId, @skill, @tool, @action, @outcome, @detail)`);
-    // One statement per CHUNK rows: a busy broker's batch costs a few statement runs, not one per row.
-    this.insertMany = db.transaction((batch: readonly AuditEntry[]) => {
+  constructor(
+    private readonly db: Database,
+    private readonly head?: AuditHeadWriter,
+  ) {
+    this.insertOne = db.prepare(COLUMNS + ONE_ROW);
+    // Each row links to the row before it, read in the same write transaction: SQLite lets one writer in at
+    // a time, so the chain stays one line whatever the number of processes writing. One statement per CHUNK
+    // rows: a busy broker's batch costs a few statement runs, not one per row.
+    this.append = db.transaction((batch: readonly AuditEntry[]): TrustedHead => {
+      let { id, hash } = chainTail(db);
+      const values: (string | number | null)[] = [];
+      const push = (e: AuditEntry): void => {
+        // Hashed as SQLite will give them back: a lone surrogate is stored as U+FFFD.
+        const fields: ChainFields = [++id, e.at ?? Date.now(), e.userId.toWellFormed(), wf(e.connectionId), wf(e.serviceId), wf(e.skill), wf(e.tool), e.action, e.outcome, wf(e.detail)];
+        const next = rowHash(hash, fields);
+        values.push(...fields, hash, next);
+        hash = next;
+      };
       let i = 0;
       if (batch.length >= CHUNK) {
-        this.insertChunk ??= db.prepare(COLUMNS + Array.from({ length: CHUNK }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
-        const values: (string | number | null)[] = [];
+        this.insertChunk ??= db.prepare(COLUMNS + Array.from({ length: CHUNK }, () => ONE_ROW).join(', '));
         for (; i + CHUNK <= batch.length; i += CHUNK) {
           values.length = 0;
-          for (let j = i; j < i + CHUNK; j++) pushValues(values, batch[j]!);
+          for (let j = i; j < i + CHUNK; j++) push(batch[j]!);
           this.insertChunk.run(values);
         }
       }
-      for (; i < batch.length; i++) this.insert.run(toParams(batch[i]!));
+      for (; i < batch.length; i++) {
+        values.length = 0;
+        push(batch[i]!);
+        this.insertOne.run(values);
+      }
+      return { rowId: id, hash };
     });
   }
 
   record(entry: AuditEntry): void {
-    this.insert.run(toParams(entry));
+    this.recordMany([entry]);
   }
 
   /** Many rows in one transaction: how a busy broker keeps every use without a write per request. */
   recordMany(entries: readonly AuditEntry[]): void {
-    this.insertMany(entries);
+    if (entries.length === 0) return;
+    this.committed(this.append.immediate(entries));
   }
 
   /**
@@ -85,16 +120,50 @@ export class AuditLog {
    * broker worker writing its batch): waiting for it (busy_timeout) would stall every call of this process.
    */
   tryRecordMany(entries: readonly AuditEntry[]): boolean {
+    if (entries.length === 0) return true;
     const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma('busy_timeout = 0');
+    let head: TrustedHead;
     try {
-      this.insertMany.immediate(entries);
-      return true;
+      head = this.append.immediate(entries);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
     } finally {
       this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
+    }
+    this.committed(head);
+    return true;
+  }
+
+  /**
+   * After a committed write: the head outside the database moves forward, at once the first time and then
+   * at most once a second (a busy broker's batches come every 100 ms). A head that lags is still true;
+   * `flushHead` (on close) writes the last one.
+   */
+  private committed(head: TrustedHead): void {
+    const key = this.head?.key();
+    if (!key) return;
+    this.headPending = { key, head };
+    if (this.headTimer) return;
+    const wait = HEAD_INTERVAL_MS - (Date.now() - this.headWrittenAt);
+    if (wait <= 0) this.flushHead();
+    else this.headTimer = setTimeout(() => this.flushHead(), wait).unref();
+  }
+
+  /** Writes the newest head now, if one is waiting. */
+  flushHead(): void {
+    if (this.headTimer) clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+    const pending = this.headPending;
+    this.headPending = undefined;
+    if (!pending || !this.head) return;
+    this.headWrittenAt = Date.now();
+    try {
+      this.head.store.advance(pending.key, pending.head);
+    } catch {
+      // The rows are written and chained; a head left behind only checks less of the tail, and
+      // `audit verify` still walks every row. An audit write must not fail over it.
     }
   }
 
@@ -133,20 +202,13 @@ export class AuditLog {
   }
 }
 
-function pushValues(out: (string | number | null)[], e: AuditEntry): void {
-  out.push(e.at ?? Date.now(), e.userId, e.connectionId ?? null, e.serviceId ?? null, e.skill ?? null, e.tool ?? null, e.action, e.outcome, e.detail ?? null);
+/** String.prototype.toWellFormed (ES2024; Node 20 has it, the project's lib target does not name it yet). */
+declare global {
+  interface String {
+    toWellFormed(): string;
+  }
 }
 
-function toParams(e: AuditEntry) {
-  return {
-    at: e.at ?? Date.now(),
-    userId: e.userId,
-    connectionId: e.connectionId ?? null,
-    serviceId: e.serviceId ?? null,
-    skill: e.skill ?? null,
-    tool: e.tool ?? null,
-    action: e.action,
-    outcome: e.outcome,
-    detail: e.detail ?? null,
-  };
+function wf(s: string | null | undefined): string | null {
+  return s === undefined || s === null ? null : s.toWellFormed();
 }

@@ -20,7 +20,7 @@ export class AuditBatcher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly audit: Pick<AuditLog, 'recordMany'> & Partial<Pick<AuditLog, 'tryRecordMany'>>,
+    private readonly audit: Pick<AuditLog, 'recordMany'> & Partial<Pick<AuditLog, 'tryRecordMany' | 'flushHead'>>,
     private readonly options: { delayMs?: number; maxBatch?: number } = {},
   ) {}
 
@@ -64,5 +64,6 @@ export class AuditBatcher {
 
   close(): void {
     this.flush();
+    this.audit.flushHead?.();
   }
 }

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { isSophonError, SophonError } from '../errors';
 import { ensurePrivateDir, FILE_MODE } from '../fs/secure-fs';
 import { databaseError, isReadOnlyErrno, storageWriteError } from '../fs/storage-errors';
-import { MIGRATIONS } from './migrations';
+import { MIGRATIONS, type Migration } from './migrations';
 
 export type Database = BetterSqlite3.Database;
 
@@ -32,7 +32,7 @@ export function isReadOnly(db: Database): boolean {
  * WAL so the app and the CLI read while the other writes, and a busy timeout so they wait rather than fail.
  * A damaged file is database_corrupt (naming `sophon vault recover`), never an unexpected error.
  */
-export async function openDatabase(file: string, migrations: readonly string[] = MIGRATIONS, options: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS, options: OpenDatabaseOptions = {}): Promise<Database> {
   try {
     await ensurePrivateDir(dirname(file));
     // Create it 0600 before SQLite does, which would use the umask.
@@ -65,7 +65,7 @@ export async function openDatabase(file: string, migrations: readonly string[] =
  * the file (on a read-only folder nothing changes it under us; on a full disk nothing can write it), or
  * an empty schema when there is no file yet. `query_only` makes every write fail, so nothing written is silently lost.
  */
-function openReadOnly(file: string, migrations: readonly string[]): Database {
+function openReadOnly(file: string, migrations: readonly Migration[]): Database {
   const Sqlite = sqlite();
   const binding = nativeBinding();
   let db: Database;
@@ -135,7 +135,7 @@ export function schemaVersion(db: Database): number {
 }
 
 /** Brings the schema up to date; IMMEDIATE so two processes never run the same migration. */
-export function migrate(db: Database, migrations: readonly string[], file: string): void {
+export function migrate(db: Database, migrations: readonly Migration[], file: string): void {
   if (schemaVersion(db) === migrations.length) return;
   db.transaction(() => {
     const current = schemaVersion(db);
@@ -143,7 +143,9 @@ export function migrate(db: Database, migrations: readonly string[], file: strin
       throw new SophonError('internal', `${file} has schema version ${current}, newer than this Sophon knows (${migrations.length}); update Sophon.`);
     }
     for (let v = current; v < migrations.length; v++) {
-      db.exec(migrations[v]!);
+      const step = migrations[v]!;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }
   }).immediate();

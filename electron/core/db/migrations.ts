@@ -2,7 +2,13 @@
  * Schema history of sophon.db. Append only: a shipped migration is never edited, because databases
  * out there already ran it. Migration N brings user_version from N-1 to N.
  */
-export const MIGRATIONS: readonly string[] = [
+import { chainExistingRows } from '../audit/audit-chain';
+import type { Database } from './database';
+
+/** SQL, or a step in code for what SQL cannot do (hashing); each runs inside the migration's transaction. */
+export type Migration = string | ((db: Database) => void);
+
+export const MIGRATIONS: readonly Migration[] = [
   // 1: connection metadata (no secret: those live in the vault) and the audit trail.
   `
   CREATE TABLE connections (
@@ -88,4 +94,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, agent)
   );
   `,
+  // 6: the audit trail as a hash chain (docs/audit.md): each row keeps the hash of the row before it and
+  // its own. Rows already there are chained as they are, in id order.
+  (db: Database): void => {
+    db.exec('ALTER TABLE audit ADD COLUMN prev_hash TEXT; ALTER TABLE audit ADD COLUMN hash TEXT;');
+    chainExistingRows(db);
+  },
 ];

@@ -44,6 +44,11 @@ export class MasterKeyStore {
     return this.cached;
   }
 
+  /** The key if this process has already loaded it; never loads it (for work that only helps when it is there). */
+  peek(): MasterKey | undefined {
+    return this.cached;
+  }
+
   /** For `vault status`: what is known about the key, without ever creating one. */
   async state(): Promise<KeyState> {
     try {

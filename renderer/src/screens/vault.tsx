@@ -10,6 +10,21 @@ export function VaultScreen() {
   const [verify, setVerify] = useState<Out<'vault.verify'> | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [error, setError] = useState<ErrorText | null>(null);
+  const [trail, setTrail] = useState<Out<'audit.verify'> | null>(null);
+  const [checkingTrail, setCheckingTrail] = useState(false);
+  const [trailError, setTrailError] = useState<ErrorText | null>(null);
+  async function runTrailVerify() {
+    setCheckingTrail(true);
+    setTrailError(null);
+    setTrail(null);
+    try {
+      setTrail(await api['audit.verify']({}));
+    } catch (err) {
+      setTrailError(describeError(err));
+    } finally {
+      setCheckingTrail(false);
+    }
+  }
   async function runVerify() {
     setVerifying(true);
     setError(null);
@@ -29,9 +44,14 @@ export function VaultScreen() {
         title="Vault"
         subtitle="Where your credentials are kept: encrypted files (AES-256-GCM) under a master key the system keychain protects."
         actions={
-          <button type="button" className="btn btn-primary" onClick={() => void runVerify()} disabled={verifying}>
-            Verify every credential
-          </button>
+          <>
+            <button type="button" className="btn btn-primary" onClick={() => void runVerify()} disabled={verifying}>
+              Verify every credential
+            </button>{' '}
+            <button type="button" className="btn" onClick={() => void runTrailVerify()} disabled={checkingTrail}>
+              Verify audit trail
+            </button>
+          </>
         }
       />
       {status.status === 'loading' && <Spinner label="Reading the vault…" />}
@@ -115,6 +135,31 @@ export function VaultScreen() {
             )}
             {verify.strays.length > 0 && <p>Files that are not credentials, left alone: {verify.strays.join(', ')}</p>}
             {verify.tempsRemoved.length > 0 && <p>Removed {verify.tempsRemoved.length} temporary file(s) left by an interrupted write.</p>}
+          </section>
+        )}
+        {checkingTrail && <Spinner label="Walking the audit trail…" />}
+        {trailError && <ErrorNote error={trailError} />}
+        {trail && (
+          <section className="card" aria-labelledby="trail-h">
+            <h2 id="trail-h" className="card-title">
+              Audit trail
+            </h2>
+            <p className={trail.ok ? 'text-ok' : 'text-bad'} data-testid="trail-summary">
+              {trail.ok ? 'Intact: ' : 'Broken: '}
+              {trail.rows} row{trail.rows === 1 ? '' : 's'} chained{trail.lastId === null ? '' : ` up to row ${trail.lastId}`}.
+            </p>
+            {trail.break && (
+              <Note kind="warn">
+                <p className="note-title">
+                  Row {trail.break.rowId}: {trail.break.kind.replace('_', ' ')}
+                </p>
+                <p>{trail.break.message}</p>
+              </Note>
+            )}
+            <p>
+              Head kept outside the database:{' '}
+              {trail.head.state === 'verified' ? `verified at row ${trail.head.rowId}` : `${trail.head.state.replace('_', ' ')}${trail.head.detail ? ` (${trail.head.detail})` : ''}`}
+            </p>
           </section>
         )}
       </div>

@@ -165,7 +165,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     assert.equal(seen?.secretHint, null);
 
     // Bob is no admin: no other users, no vault, no settings changes, no one else's audit trail.
-    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['audit.query', { userId: 'default' }]] as const) {
+    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['audit.query', { userId: 'default' }]] as const) {
       const r = await call(d, bobToken, op, input);
       assert.equal(r.status, 403, op);
       assert.equal(r.json().error?.code, 'forbidden');
@@ -226,6 +226,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'audit.query': { limit: 1000 },
       'vault.status': {},
       'vault.verify': {},
+      'audit.verify': {},
       'settings.get': {},
       'settings.set': { oauthClients: { gmail: { clientId: 'client-id.example', clientSecret: CLIENT_SECRET_CANARY } } },
       'admin.connections': {},

@@ -1,0 +1,119 @@
+// The tamper-evident audit trail: `audit verify` of 1,000,000 rows (target ≤ 2 s), and what chaining costs
+// the broker's batched writer: 100,000 rows through AuditBatcher with the chain (hash per row, the head
+// file signed per batch) next to the same batches written the way they were before the chain (no hash),
+// measured in this same run.
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyChain } from '../electron/core/audit/audit-chain';
+import { AuditHeadStore } from '../electron/core/audit/audit-head';
+import { AuditLog, type AuditEntry } from '../electron/core/audit/audit-log';
+import { AuditBatcher } from '../electron/core/broker/audit-batch';
+import { openDatabase, type Database } from '../electron/core/db/database';
+
+const ROWS = 1_000_000;
+const BATCH_ROWS = 100_000;
+/** Rows per broker batch here: what a busy broker writes in one 100 ms transaction (~5,000 rows a second → 500). */
+const BATCH = 500;
+const ROUNDS = 3;
+
+const entry = (i: number): AuditEntry => ({
+  userId: 'default',
+  action: 'broker_use',
+  outcome: i % 50 ? 'ok' : 'denied',
+  connectionId: `github-${i % 7}`,
+  serviceId: 'github',
+  skill: 'bench',
+  tool: 'get_user',
+  detail: i % 50 ? 'GET api.github.com/user 200' : 'host_not_allowed: evil.example',
+  at: 1_700_000_000_000 + i,
+});
+
+/** The writer as it was before the chain: 64-row INSERTs without hashes, one transaction per batch. */
+function unchainedWriter(db: Database): Pick<AuditLog, 'recordMany'> {
+  const cols = 'INSERT INTO audit (at, user_id, connection_id, service_id, skill, tool, action, outcome, detail) VALUES ';
+  const one = db.prepare(`${cols}(?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const chunk = db.prepare(cols + Array.from({ length: 64 }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
+  const push = (v: unknown[], e: AuditEntry) => v.push(e.at ?? Date.now(), e.userId, e.connectionId ?? null, e.serviceId ?? null, e.skill ?? null, e.tool ?? null, e.action, e.outcome, e.detail ?? null);
+  const many = db.transaction((batch: readonly AuditEntry[]) => {
+    let i = 0;
+    const values: unknown[] = [];
+    for (; i + 64 <= batch.length; i += 64) {
+      values.length = 0;
+      for (let j = i; j < i + 64; j++) push(values, batch[j]!);
+      chunk.run(values);
+    }
+    for (; i < batch.length; i++) {
+      values.length = 0;
+      push(values, batch[i]!);
+      one.run(values);
+    }
+  });
+  return { recordMany: (entries) => many.immediate(entries) };
+}
+
+function throughBatcher(writer: Pick<AuditLog, 'recordMany'>, n: number): number {
+  const batcher = new AuditBatcher(writer, { maxBatch: BATCH });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) batcher.record(entry(i));
+  batcher.close();
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const home = await fsp.mkdtemp(join(tmpdir(), 'sophon-bench-audit-'));
+try {
+  const key = { id: '0011223344556677', key: randomBytes(32) };
+  const head = new AuditHeadStore(join(home, 'security'));
+
+  // Insert cost, interleaved rounds into fresh databases so neither side gets the warmer cache.
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await openDatabase(join(home, `plain-${r}.db`));
+    before.push(throughBatcher(unchainedWriter(a), BATCH_ROWS));
+    a.close();
+    const b = await openDatabase(join(home, `chained-${r}.db`));
+    after.push(throughBatcher(new AuditLog(b, { store: head, key: () => key }), BATCH_ROWS));
+    b.close();
+  }
+
+  // 1,000,000 chained rows through the real writer, then verify them.
+  const db = await openDatabase(join(home, 'million.db'));
+  const log = new AuditLog(db);
+  const fill0 = performance.now();
+  for (let i = 0; i < ROWS; i += 5_000) log.recordMany(Array.from({ length: 5_000 }, (_, j) => entry(i + j)));
+  const fillMs = performance.now() - fill0;
+  const verifyMs: number[] = [];
+  const verifyCpuMs: number[] = [];
+  let report = verifyChain(db, null);
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    report = verifyChain(db, { rowId: ROWS, hash: report.lastHash });
+    const cpu = process.cpuUsage(c0);
+    verifyMs.push(performance.now() - t0);
+    verifyCpuMs.push((cpu.user + cpu.system) / 1000);
+  }
+  db.close();
+  if (report.rows !== ROWS || report.break) throw new Error(`verify found ${report.rows} rows, break ${JSON.stringify(report.break)}`);
+
+  const us = (ms: number, n: number) => ((ms * 1000) / n).toFixed(2);
+  const b = median(before);
+  const c = median(after);
+  const v = median(verifyMs);
+  console.log('audit trail (hash chain)');
+  console.log(`  ${'what'.padEnd(58)}${'median'.padStart(12)}${'per row'.padStart(12)}`);
+  console.log(`  ${`AuditBatcher ${BATCH_ROWS.toLocaleString('en')} rows, batches of ${BATCH}, before the chain`.padEnd(58)}${`${b.toFixed(0)} ms`.padStart(12)}${`${us(b, BATCH_ROWS)} µs`.padStart(12)}`);
+  console.log(`  ${`AuditBatcher ${BATCH_ROWS.toLocaleString('en')} rows, batches of ${BATCH}, chained + head`.padEnd(58)}${`${c.toFixed(0)} ms`.padStart(12)}${`${us(c, BATCH_ROWS)} µs`.padStart(12)}`);
+  console.log(`  ${`fill ${ROWS.toLocaleString('en')} chained rows (recordMany of 5,000)`.padEnd(58)}${`${fillMs.toFixed(0)} ms`.padStart(12)}${`${us(fillMs, ROWS)} µs`.padStart(12)}`);
+  console.log(`  ${`audit verify, ${ROWS.toLocaleString('en')} rows`.padEnd(58)}${`${v.toFixed(0)} ms`.padStart(12)}${`${us(v, ROWS)} µs`.padStart(12)}`);
+  console.log(`  ${'audit verify, CPU time of this process'.padEnd(58)}${`${median(verifyCpuMs).toFixed(0)} ms`.padStart(12)}${`${us(median(verifyCpuMs), ROWS)} µs`.padStart(12)}`);
+  // On a shared machine the wall time is the CPU time times the queue for a core: the load says how long that is.
+  console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} core(s)`);
+  console.log(`chaining costs the batched writer ${(c / b).toFixed(2)}× (${us(c - b, BATCH_ROWS)} µs a row)`);
+  console.log(`target: audit verify of ${ROWS.toLocaleString('en')} rows ≤ 2,000 ms ${v <= 2_000 ? 'PASS' : 'FAIL'} (${v.toFixed(0)} ms; rounds ${verifyMs.map((x) => x.toFixed(0)).join(', ')})`);
+} finally {
+  await fsp.rm(home, { recursive: true, force: true });
+}

@@ -1,0 +1,176 @@
+import { hash as sha256Once } from 'node:crypto';
+import type { Database } from '../db/database';
+
+/** The hash before the first row: 32 zero bytes, as hex like every stored hash. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The columns of a row that its hash covers, in the order of the canonical encoding (docs/audit.md). */
+export type ChainFields = readonly [
+  id: number,
+  at: number,
+  userId: string,
+  connectionId: string | null,
+  serviceId: string | null,
+  skill: string | null,
+  tool: string | null,
+  action: string,
+  outcome: string,
+  detail: string | null,
+];
+
+/**
+ * SHA-256 (hex) of the UTF-8 of JSON.stringify([prevHash, id, at, user_id, connection_id, service_id,
+ * skill, tool, action, outcome, detail]). JSON gives every field an unambiguous boundary (strings are
+ * quoted and escaped, null is not "null"), and one string hashed at once is the fastest form here.
+ */
+export function rowHash(prevHash: string, f: ChainFields): string {
+  return sha256Once('sha256', JSON.stringify([prevHash, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]]), 'hex');
+}
+
+/** The last row of the chain, read inside the write transaction that appends after it. */
+export function chainTail(db: Database): { id: number; hash: string } {
+  const row = db.prepare('SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1').raw().get() as [number, string | null] | undefined;
+  return row ? { id: row[0], hash: row[1] ?? GENESIS_HASH } : { id: 0, hash: GENESIS_HASH };
+}
+
+/**
+ * Migration step: rows written before the chain existed are chained as they are, in id order, so that
+ * from then on any change to them is caught (what they said before the migration is taken on trust).
+ */
+export function chainExistingRows(db: Database): void {
+  const rows = db.prepare('SELECT id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail FROM audit ORDER BY id').raw().all() as ChainFields[];
+  const update = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?');
+  let prev = GENESIS_HASH;
+  for (const row of rows) {
+    const h = rowHash(prev, row);
+    update.run(prev, h, row[0]);
+    prev = h;
+  }
+}
+
+export type ChainBreakKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'head_mismatch';
+
+export interface ChainBreak {
+  kind: ChainBreakKind;
+  /** The first row that is wrong (for deleted and truncated rows: the first one missing). */
+  rowId: number;
+  message: string;
+}
+
+/** Where the chain's head, kept apart from the database, was last seen: compared with the table's end. */
+export interface TrustedHead {
+  rowId: number;
+  hash: string;
+}
+
+export interface ChainReport {
+  rows: number;
+  lastId: number | null;
+  lastHash: string;
+  break: ChainBreak | null;
+}
+
+/** Rows per read of the fast path: one string from SQLite per 1,024 rows instead of 12 values per row. */
+const CHUNK = 1_024;
+
+/**
+ * Walks every row in id order: each must link to the one before it (prev_hash) and hash to its own
+ * `hash`. Stops at the first broken link and says what kind it is; then compares the end with `head`.
+ */
+export function verifyChain(db: Database, head: TrustedHead | null): ChainReport {
+  // Fast path: SQLite builds each row's encoding (json_array writes JSON as JSON.stringify does for the
+  // values Sophon writes) and joins a chunk of rows into one string, so JavaScript handles one value per
+  // 1,024 rows. A chunk that does not check out this way is walked again value by value (the slow path
+  // below, with the encoding in JavaScript), which alone decides whether a link is broken. (group_concat
+  // keeps the subquery's order in practice; were it ever not to, the chunk would only take the slow path.)
+  const fast = db
+    .prepare(
+      `SELECT count(*), max(id), group_concat(line, char(10)) FROM (SELECT id, hash || json_array(prev_hash, id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail) AS line FROM audit WHERE id > ? ORDER BY id LIMIT ${CHUNK})`,
+    )
+    .raw();
+  const slow = db.prepare('SELECT id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash FROM audit WHERE id > ? ORDER BY id LIMIT ?').raw();
+  let prevHash = GENESIS_HASH;
+  let prevId = 0;
+  let rows = 0;
+  for (;;) {
+    const [count, maxId, text] = fast.get(prevId) as [number, number | null, string | null];
+    if (count === 0) break;
+    const last = text === null ? null : checkChunk(text, count, prevHash);
+    if (last !== null) {
+      prevHash = last;
+      prevId = maxId!;
+      rows += count;
+      continue;
+    }
+    for (const r of slow.iterate(prevId, count) as IterableIterator<unknown[]>) {
+      const id = r[0] as number;
+      const storedPrev = r[10] as string | null;
+      const stored = r[11] as string | null;
+      const computed = rowHash(storedPrev ?? '', r as unknown as ChainFields);
+      if (storedPrev !== prevHash || computed !== stored) {
+        return { rows, lastId: prevId || null, lastHash: prevHash, break: diagnose(db, prevId, prevHash, id, storedPrev, computed === stored) };
+      }
+      prevHash = stored;
+      prevId = id;
+      rows++;
+    }
+  }
+  const report: ChainReport = { rows, lastId: prevId || null, lastHash: prevHash, break: null };
+  if (head) report.break = compareHead(db, head, prevId, prevHash);
+  return report;
+}
+
+/** Lines of `hash` + `["prev_hash",…]`; the last row's hash when all `count` rows link and hash, else null. */
+function checkChunk(text: string, count: number, prevHash: string): string | null {
+  let start = 0;
+  let seen = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    const line = nl === -1 ? text.slice(start) : text.slice(start, nl);
+    const stored = line.slice(0, 64);
+    // `hash` is 64 hex characters, then the encoding, which starts with `["` and the previous row's hash.
+    if (line.slice(66, 130) !== prevHash || sha256Once('sha256', line.slice(64), 'hex') !== stored) return null;
+    prevHash = stored;
+    seen++;
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+  // A row whose hash is NULL leaves no line at all.
+  return seen === count ? prevHash : null;
+}
+
+function diagnose(db: Database, prevId: number, expected: string, id: number, storedPrev: string | null, selfConsistent: boolean): ChainBreak {
+  // Only reached when the link or the row's own hash is wrong.
+  const after = prevId === 0 ? 'the start of the trail' : `row ${prevId}`;
+  if (storedPrev === expected && !selfConsistent) {
+    return { kind: 'edited', rowId: id, message: `Row ${id} was changed after it was written: its content no longer matches its hash.` };
+  }
+  if (id > prevId + 1) {
+    return { kind: 'deleted', rowId: prevId + 1, message: `Row(s) ${range(prevId + 1, id - 1)} were deleted: row ${id} links to a row that is no longer after ${after}.` };
+  }
+  // A genuine row out of place links to a row that is still in the table; a forged one links to nothing.
+  const linked = storedPrev === null ? undefined : (db.prepare('SELECT id FROM audit WHERE hash = ? LIMIT 1').pluck().get(storedPrev) as number | undefined);
+  if (linked !== undefined) {
+    return { kind: 'reordered', rowId: id, message: `Row ${id} is out of order: it was written after row ${linked}, not after ${after}.` };
+  }
+  return { kind: 'inserted', rowId: id, message: `Row ${id} was inserted by hand: it links to no row of the trail (expected a link to ${after}).` };
+}
+
+function compareHead(db: Database, head: TrustedHead, lastId: number, lastHash: string): ChainBreak | null {
+  if (head.rowId > lastId) {
+    return {
+      kind: 'truncated',
+      rowId: lastId + 1,
+      message: `The trail ends at ${lastId === 0 ? 'no row' : `row ${lastId}`}, but its head kept outside the database names row ${head.rowId}: row(s) ${range(lastId + 1, head.rowId)} were removed.`,
+    };
+  }
+  const at = head.rowId === lastId ? lastHash : head.rowId === 0 ? GENESIS_HASH : (db.prepare('SELECT hash FROM audit WHERE id = ?').pluck().get(head.rowId) as string | undefined);
+  if (at !== head.hash) {
+    return { kind: 'head_mismatch', rowId: head.rowId, message: `Row ${head.rowId} is not the row the head kept outside the database names: the trail was rewritten from there on.` };
+  }
+  return null;
+}
+
+function range(from: number, to: number): string {
+  return from === to ? String(from) : `${from}-${to}`;
+}
