@@ -80,6 +80,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--passphrase-stdin', 'read the passphrase from stdin instead of asking')
     .option('--replace', 'on a conflict by id, the backup\'s copy replaces this machine\'s')
     .option('--dry-run', 'show what would be restored and change nothing')
+    .option('--yes', 'restore without asking (needed when not on a terminal)')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/backup')).vaultRestore));
 

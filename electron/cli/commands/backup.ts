@@ -48,7 +48,7 @@ export async function vaultBackup(ctx: CommandContext, opts: { out: string; pass
  * `sophon vault restore FILE`: checks the file (passphrase, every byte), shows what it adds and every
  * conflict, then restores all of it or nothing under this machine's key.
  */
-export async function vaultRestore(ctx: CommandContext, file: string, opts: { passphraseStdin?: boolean; replace?: boolean; dryRun?: boolean; json?: boolean }): Promise<number> {
+export async function vaultRestore(ctx: CommandContext, file: string, opts: { passphraseStdin?: boolean; replace?: boolean; dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<number> {
   const path = resolve(file);
   const passphrase = await readSecret(ctx.io, 'backup passphrase or recovery phrase', opts.passphraseStdin === true, '--passphrase-stdin');
   const body = await readBackup(path, passphrase);
@@ -61,7 +61,7 @@ export async function vaultRestore(ctx: CommandContext, file: string, opts: { pa
       if (!opts.json) ctx.io.out(opts.dryRun ? 'Dry run: nothing was changed.' : 'Nothing to restore: every connection in the backup is already here (see above).');
       return ExitCode.ok;
     }
-    if (!opts.json && !(await confirm(ctx.io, 'Restore this?'))) {
+    if (!opts.json && !opts.yes && !(await confirm(ctx.io, 'Restore this?'))) {
       ctx.io.out('Nothing was changed.');
       return ExitCode.ok;
     }

@@ -48,7 +48,7 @@ describe('the CLI has the manners of gh and op', async () => {
   test('help <cmd> <sub> shows that subcommand with examples; connect lists every subcommand; help exit-codes', async () => {
     const add = await run(['help', 'connect', 'add']);
     assert.equal(add.code, 0, add.stderr);
-    assert.match(add.stdout, /^Usage: sophon connect add \[options\] <service>/);
+    assert.match(add.stdout, /^Usage: sophon connect add \[options\] \[service\]/);
     assert.match(add.stdout, /\nExamples:\n {2}\$ sophon connect add /);
     const top = await run(['--help']);
     assert.match(top.stdout, /connect\s+connections to services: list, add, update, reauth, test,\s+status, refresh, rename, remove, import/);

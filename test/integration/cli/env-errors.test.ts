@@ -157,7 +157,7 @@ describe('usage errors: one line and a hint naming the command\'s --help, exit 2
 
   const cases: [string[], string, string][] = [
     [['connect', 'list', '--bogus'], "sophon: unknown option '--bogus'", 'see `sophon connect list --help`'],
-    [['connect', 'add'], "sophon: missing required argument 'service'", 'see `sophon connect add --help`'],
+    [['connect', 'rename'], "sophon: missing required argument 'connection'", 'see `sophon connect rename --help`'],
     [['connect', 'lst'], "sophon: unknown command 'lst' (did you mean list?)", 'see `sophon connect --help`'],
     [['api-token'], 'sophon: `sophon api-token` needs a subcommand: create, list, revoke', 'see `sophon api-token --help`'],
     [['broker', 'mint', '--skill', 's'], "sophon: required option '--tool <tool>' not specified", 'see `sophon broker mint --help`'],
@@ -175,7 +175,7 @@ describe('usage errors: one line and a hint naming the command\'s --help, exit 2
   test('--help still prints the help, exit 0', async () => {
     const r = await sophon(['connect', 'add', '--help'], { home });
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /^Usage: sophon connect add \[options\] <service>/);
+    assert.match(r.stdout, /^Usage: sophon connect add \[options\] \[service\]/);
     assert.equal(r.stderr, '');
   });
 });

@@ -244,7 +244,7 @@ describe('issue #17: a generated recovery phrase', async () => {
         assert.match(phrase ?? '', /^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){7}$/);
         const wrong = await sophon(['vault', 'restore', file, '--passphrase-stdin'], { home: other.home, stdin: phrase!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) });
         assert.equal(wrong.code, 6);
-        const ok = await sophon(['vault', 'restore', file, '--passphrase-stdin'], { home: other.home, stdin: phrase!.toLowerCase() });
+        const ok = await sophon(['vault', 'restore', file, '--passphrase-stdin', '--yes'], { home: other.home, stdin: phrase!.toLowerCase() });
         assert.equal(ok.code, 0, ok.stderr);
         const t = await sophon(['connect', 'test', json<{ connection: { id: string } }>(added).connection.id], { home: other.home });
         assert.equal(t.code, 0, t.stdout + t.stderr);
