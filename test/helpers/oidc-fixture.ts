@@ -1,4 +1,4 @@
-import { after, before } from 'node:test';
+import { afterAll, beforeAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createOAuthClient, type OAuthClient } from '../../electron/core/oauth/client';
 import { launchBrowser } from './browser';
@@ -13,12 +13,12 @@ export interface OidcFixture {
 /** A real OIDC server, Chromium and a client for it, for the suite this is called in; all closed after it. */
 export function useOidcFixture(options: OidcServerOptions = {}): OidcFixture {
   const fixture = {} as OidcFixture;
-  before(async () => {
+  beforeAll(async () => {
     fixture.server = await startOidcServer(options);
     fixture.browser = await launchBrowser();
     fixture.client = await createOAuthClient(fixture.server.service(), { clientId: PUBLIC_CLIENT });
   });
-  after(async () => {
+  afterAll(async () => {
     await fixture.browser?.close();
     await fixture.server?.close();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ESLint } from 'eslint';
 
 // The layering rule is what keeps `electron` out of core and Node out of the contract; prove it bites.

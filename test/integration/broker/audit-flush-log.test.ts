@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { AuditLog } from '../../../electron/core/audit/audit-log';
 import { AuditBatcher } from '../../../electron/core/broker/audit-batch';
 import { openDatabase } from '../../../electron/core/db/database';
@@ -10,7 +10,7 @@ import { tempHome } from '../../helpers/home';
 
 describe('a background failure is logged: the broker\'s audit flush', async () => {
   const { home, cleanup } = await tempHome();
-  after(async () => {
+  afterAll(async () => {
     resetLogForTests();
     await cleanup();
   });

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { AuditRow } from '../../../shared/connections';
 import { bearerApi, brokerFixture, errorCode, rawRequest, type BrokerFixture } from './fixture';
@@ -62,7 +62,7 @@ describe('broker: every request answered, audited once as what it was', async ()
   let token = '';
   const host = () => `Host: 127.0.0.1:${fx.server.port}`;
 
-  before(async () => {
+  beforeAll(async () => {
     up = await hostileUpstream();
     fx = await brokerFixture([bearerApi('hostile', up.url), bearerApi('gone', up.url)], {
       settings: { MaxRequestBytes: MAX_REQUEST },
@@ -71,7 +71,7 @@ describe('broker: every request answered, audited once as what it was', async ()
     id = (await fx.core.connections.add('default', { serviceId: 'hostile', secret: SECRET, test: false })).connection.id;
     token = await fx.mint('skill-a', 'tool', [id]);
   });
-  after(async () => {
+  afterAll(async () => {
     await fx?.close();
     await new Promise((resolve) => up?.server.close(resolve));
   });

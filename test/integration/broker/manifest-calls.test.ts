@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { mintBrokerToken } from '../../../electron/core/broker/mint';
 import type { CallLimits } from '../../../electron/core/broker/call-limits';
 import { startResourceServer, type ResourceServer } from '../../helpers/resource-server';
@@ -13,14 +13,14 @@ describe('broker: a token minted for a skill\'s tool carries its manifest\'s met
   let resId = '';
   let patId = '';
 
-  before(async () => {
+  beforeAll(async () => {
     api = await startResourceServer((t) => (t === SECRET ? 'octo' : null));
     // Two services of one family, as github (OAuth) and github-pat are.
     fx = await brokerFixture([bearerApi('res', api.url, { family: 'res' }), bearerApi('res-pat', api.url, { family: 'res' })]);
     resId = (await fx.core.connections.add('default', { serviceId: 'res', secret: SECRET, test: false })).connection.id;
     patId = (await fx.core.connections.add('default', { serviceId: 'res-pat', secret: SECRET, test: false })).connection.id;
   });
-  after(async () => {
+  afterAll(async () => {
     await fx?.close();
     await api?.close();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
@@ -26,7 +26,7 @@ describe('`sophon broker mint --manifest`: the token gets only what the skill de
   let otherId = '';
   const run = (args: string[], stdin?: string) => sophon(args, { home, stdin });
 
-  before(async () => {
+  beforeAll(async () => {
     await mkdir(join(home, 'connectors'), { recursive: true });
     await writeFile(join(home, 'connectors', 'local-api.json'), userApiConnector('local-api', 9));
     await writeFile(join(home, 'connectors', 'other-api.json'), userApiConnector('other-api', 9));
@@ -38,7 +38,7 @@ describe('`sophon broker mint --manifest`: the token gets only what the skill de
     localId = json<{ connection: { id: string } }>(await run(['connect', 'add', 'local-api', '--secret-stdin', '--no-test', '--json'], 'local-secret-0123456789')).connection.id;
     otherId = json<{ connection: { id: string } }>(await run(['connect', 'add', 'other-api', '--secret-stdin', '--no-test', '--json'], 'other-secret-0123456789')).connection.id;
   });
-  after(cleanup);
+  afterAll(cleanup);
 
   test('the declared service\'s connection is bound with the manifest\'s methods and paths, under the manifest\'s skill id', async () => {
     const m = json<Minted>(await run(['broker', 'mint', '--manifest', skill, '--tool', 'list', '--json']));

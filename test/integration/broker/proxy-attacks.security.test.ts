@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { startResourceServer, type ResourceServer } from '../../helpers/resource-server';
 import { bearerApi, brokerFixture, errorCode, rawRequest, type BrokerFixture } from './fixture';
 
@@ -25,7 +25,7 @@ describe('broker proxy: the attack suite', async () => {
   let token = '';
   const bodies: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     api = await startResourceServer((t) => (t === SECRET ? 'octo' : t === OTHER_SECRET ? 'other' : null));
     const port = api.port;
     // Names resolved by the test's resolver, as a hostile DNS would answer them.
@@ -65,7 +65,7 @@ describe('broker proxy: the attack suite', async () => {
     literalIds = [await add('decimal-ip', PUBLIC_SECRET), await add('octal-ip', PUBLIC_SECRET), await add('mapped-ipv6', PUBLIC_SECRET), await add('ipv6-loopback', PUBLIC_SECRET)];
     token = await fx.mint('skill-a', 'whoami', [resId]);
   });
-  after(async () => {
+  afterAll(async () => {
     await fx?.close();
     await api?.close();
   });

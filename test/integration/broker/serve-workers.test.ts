@@ -8,7 +8,7 @@ import { request, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 import { bearerService } from '../../helpers/services';
@@ -37,7 +37,7 @@ describe('broker serve with worker processes', async () => {
   let seen = 0;
   let connection = '';
 
-  before(async () => {
+  beforeAll(async () => {
     // The service echoes the credential it received: the broker must redact it in every worker.
     upstream = createServer((req, res) => {
       if (req.headers.authorization === `Bearer ${SECRET}`) seen++;
@@ -53,7 +53,7 @@ describe('broker serve with worker processes', async () => {
     connection = json<{ connection: { id: string } }>(added).connection.id;
   });
 
-  after(async () => {
+  afterAll(async () => {
     await new Promise((resolve) => upstream.close(resolve));
     await cleanup();
   });

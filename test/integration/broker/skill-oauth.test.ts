@@ -4,7 +4,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createBroker } from '../../../electron/core/broker';
 import { mintBrokerToken } from '../../../electron/core/broker/mint';
@@ -60,7 +60,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
   }
   const run = (args: string[]) => sophon(args, { home, env: { SOPHON_TEST_PARENT_SECRET: PARENT_SECRET } });
 
-  before(async () => {
+  beforeAll(async () => {
     oidc = await startOidcServer({ accessTokenTtl: 600 });
     browser = await launchBrowser();
     api = await startResourceServer(userinfoCheck(oidc.issuer));
@@ -74,7 +74,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
     core = await openCore({ home });
     ada = (await signIn('ada', (openUrl) => core.connections.add('default', { serviceId: 'oidc', label: 'Ada', oauth: { openUrl } }))).connection.id;
   });
-  after(async () => {
+  afterAll(async () => {
     core?.close();
     await browser?.close();
     await api?.close();

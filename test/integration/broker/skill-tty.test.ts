@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 import { endSession, screenUntil, tmux } from '../../helpers/terminal';
@@ -16,7 +16,7 @@ describe('skill run on a terminal with two connections for its service', async (
   const secrets: Record<string, string> = { 'alpha-secret-0123456789': 'alpha', 'beta-secret-0123456789': 'beta' };
   const api = await startResourceServer((t) => secrets[t] ?? null);
   const session = `sophon-skill-tty-${process.pid}`;
-  after(async () => {
+  afterAll(async () => {
     endSession(session);
     await api.close();
     await cleanup();

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { bearerApi, brokerFixture, errorCode, type BrokerFixture } from './fixture';
 
 const SECRET = 'sk-tls-real-secret-0123456789abcdef';
@@ -32,7 +32,7 @@ describe('broker proxy to an HTTPS service', () => {
   let goodId = '';
   let wrongId = '';
 
-  before(async () => {
+  beforeAll(async () => {
     const { key, cert } = await certificateFor('api.tls.test');
     server = createServer({ key, cert }, (req, res) => {
       seen.push({ servername: (req.socket as TLSSocket).servername, host: req.headers.host, authorization: req.headers.authorization });
@@ -59,7 +59,7 @@ describe('broker proxy to an HTTPS service', () => {
     wrongId = (await fx.core.connections.add('default', { serviceId: 'tls-wrong-name', secret: SECRET, test: false })).connection.id;
   });
 
-  after(async () => {
+  afterAll(async () => {
     await fx?.close();
     await new Promise((resolve) => server?.close(resolve));
   });

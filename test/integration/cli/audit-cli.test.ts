@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { GENESIS_HASH, rowHash } from '../../../electron/core/audit/audit-chain';
 import { forms } from '../../helpers/canary';
 import { json, sophon } from '../../helpers/cli';
@@ -52,7 +52,7 @@ describe('sophon audit verify and export', async () => {
   const canary = `canary-${randomBytes(12).toString('hex')}`;
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(canary);
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await cleanup();
   });

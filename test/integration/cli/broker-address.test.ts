@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { firstLine } from '../../helpers/child';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -14,12 +14,12 @@ describe('broker mint says where the running broker is', async () => {
   const { home, cleanup } = await tempHome();
   let connection = '';
   const mint = (...extra: string[]) => sophon(['broker', 'mint', '--skill', 's', '--tool', 't', '--connection', connection, ...extra], { home });
-  before(async () => {
+  beforeAll(async () => {
     const added = await sophon(['connect', 'add', 'openai', '--secret-stdin', '--no-test', '--json'], { home, stdin: 'sk-address-' + 'a'.repeat(40) });
     assert.equal(added.code, 0, added.stderr);
     connection = json<{ connection: { id: string } }>(added).connection.id;
   });
-  after(() => cleanup());
+  afterAll(() => cleanup());
 
   test('no broker: it says so, and how to start one; the expiry is local time', async () => {
     const r = await mint();

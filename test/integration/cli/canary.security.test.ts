@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sophon, type CliResult } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -13,7 +13,7 @@ describe('canary: a secret never leaves the vault', async () => {
   const wrong = `canary-wrong-${randomBytes(12).toString('hex')}`;
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(canary);
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await cleanup();
   });

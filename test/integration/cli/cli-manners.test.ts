@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { AuditRow, Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -27,11 +27,11 @@ describe('the CLI has the manners of gh and op', async () => {
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(TOKEN);
   const run = (args: string[], stdin?: string) => sophon(args, { home, stdin });
-  before(async () => {
+  beforeAll(async () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localgh.json'), userApiConnector('localgh', api.port));
   });
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await cleanup();
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
@@ -9,7 +9,7 @@ const CLIENT_SECRET = 'client-secret-CANARY-cli-7d3e9a1b';
 
 describe('the CLI moves a plaintext OAuth client secret into the vault, or warns and leaves it', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   const settingsFile = join(home, 'config', 'appsettings.json');
   const keyFile = join(home, 'security', 'vault.key');
 

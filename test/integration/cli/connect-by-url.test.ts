@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
 import { openCore } from '../../../electron/core/sophon-core';
@@ -28,14 +28,14 @@ describe('connect add --url (RFC 9728) and --issuer: discovered, registered, sig
   let browser: Browser;
   const { home, cleanup } = await tempHome();
 
-  before(async () => {
+  beforeAll(async () => {
     let issuer = '';
     api = await startProtectedApi({ issuer: () => issuer, provider: () => server.provider });
     server = await startOidcServer({ registration: 'open', accessTokenTtl: 600, resources: [{ url: api.url, scope: API_SCOPE }] });
     issuer = server.issuer;
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     await api?.close();

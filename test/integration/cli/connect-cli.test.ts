@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { AuditRow, Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -12,11 +12,11 @@ const TOKEN = 'tok-valid-0123456789abcdef';
 describe('sophon connect, end to end through the built CLI', async () => {
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(TOKEN);
-  before(async () => {
+  beforeAll(async () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localgh.json'), userApiConnector('localgh', api.port));
   });
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await cleanup();
   });

@@ -3,14 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
 describe('connector files and a no-auth local service through the CLI', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('connector new writes a commented template that validates; a broken one is named by field (exit 7)', async () => {
     const made = await sophon(['connector', 'new', 'acme'], { home });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { json, sophon, type CliResult } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs';
@@ -34,11 +34,11 @@ async function vaultFolder(home: string): Promise<Record<string, string>> {
 describe('a damaged sophon.db: exit 6, one line naming the file and `sophon vault recover`, the vault folder untouched', () => {
   let home: string;
   let cleanup: () => Promise<void>;
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     await addConnection(home, 'Work');
   });
-  after(() => cleanup?.());
+  afterAll(() => cleanup?.());
 
   const damages: [string, (db: Buffer) => Buffer][] = [
     ['truncated', (db) => db.subarray(0, 1000)],
@@ -74,7 +74,7 @@ describe('SOPHON_HOME on a read-only mount: reading commands work, writing ones 
   let fs: Tmpfs;
   let home: string;
   let id: string;
-  before(async () => {
+  beforeAll(async () => {
     fs = await mountTmpfs(4096);
     home = join(fs.dir, 'home');
     await mkdir(join(home, 'config'), { recursive: true });
@@ -82,7 +82,7 @@ describe('SOPHON_HOME on a read-only mount: reading commands work, writing ones 
     id = await addConnection(home, 'Work');
     fs.readOnly(true);
   });
-  after(async () => {
+  afterAll(async () => {
     fs?.readOnly(false);
     await fs?.cleanup();
   });
@@ -119,7 +119,7 @@ describe('SOPHON_HOME on a read-only mount: reading commands work, writing ones 
 describe('a full disk: reading commands work, writing ones exit 6 with one line, nothing half-written', () => {
   let fs: Tmpfs;
   let home: string;
-  before(async () => {
+  beforeAll(async () => {
     fs = await mountTmpfs(1024);
     home = join(fs.dir, 'home');
     await mkdir(join(home, 'config'), { recursive: true });
@@ -127,7 +127,7 @@ describe('a full disk: reading commands work, writing ones exit 6 with one line,
     await addConnection(home, 'Work');
     await fs.fill();
   });
-  after(() => fs?.cleanup());
+  afterAll(() => fs?.cleanup());
 
   test('add and rename fail with one line; list shows what was there; with space again add works', async () => {
     const vaultBefore = await vaultFolder(home);
@@ -152,8 +152,8 @@ describe('a full disk: reading commands work, writing ones exit 6 with one line,
 describe('usage errors: one line and a hint naming the command\'s --help, exit 2', () => {
   let home: string;
   let cleanup: () => Promise<void>;
-  before(async () => ({ home, cleanup } = await tempHome()));
-  after(() => cleanup?.());
+  beforeAll(async () => ({ home, cleanup } = await tempHome()));
+  afterAll(() => cleanup?.());
 
   const cases: [string[], string, string][] = [
     [['connect', 'list', '--bogus'], "sophon: unknown option '--bogus'", 'see `sophon connect list --help`'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { userApiConnector } from '../../helpers/fake-api';
@@ -11,12 +11,12 @@ const TOKEN = 'tok-label-0123456789abcdef';
 
 describe('sophon connect add --label / connect rename: look-alike labels refused, NFC kept', async () => {
   const { home, cleanup } = await tempHome();
-  before(async () => {
+  beforeAll(async () => {
     await mkdir(join(home, 'connectors'));
     // Never called: every add here is --no-test.
     await writeFile(join(home, 'connectors', 'labelsvc.json'), userApiConnector('labelsvc', 9));
   });
-  after(cleanup);
+  afterAll(cleanup);
   const run = (args: string[], stdin?: string) => sophon(args, { home, stdin });
   const list = async () => json<{ connections: Connection[] }>(await run(['connect', 'list', '--json'])).connections;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
 import { openCore } from '../../../electron/core/sophon-core';
 import { json, sophon } from '../../helpers/cli';
@@ -26,7 +26,7 @@ describe('connect list: the plain form and the commander form agree', () => {
     return plain;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     await mkdir(join(home, 'connectors'));
     await writeFile(connector('localgh'), userApiConnector('localgh', 1));
@@ -43,7 +43,7 @@ describe('connect list: the plain form and the commander form agree', () => {
     // A connection whose service left the catalog: its connector file is broken now.
     await writeFile(connector('gone'), '{ "id": "gone" ');
   });
-  after(() => cleanup());
+  afterAll(() => cleanup());
 
   test('names come from the catalog: built-in, connector file, and a service no longer there (error)', async () => {
     const { connections } = json<{ connections: Connection[] }>(await both(['connect', 'list', '--json']));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
@@ -12,7 +12,7 @@ const linesOf = async (home: string): Promise<Line[]> => (await readFile(logOf(h
 
 describe('the CLI and the log: --debug raises the level, sophon doctor says where the log is', async () => {
   const { home, cleanup } = await tempHome();
-  after(() => cleanup());
+  afterAll(() => cleanup());
 
   test('a command that fails nothing writes no log; with --debug (or SOPHON_LOG_LEVEL=debug) it writes debug lines to logs/sophon.log, 0600 in 0700', async () => {
     const quiet = await sophon(['audit', '--json'], { home });

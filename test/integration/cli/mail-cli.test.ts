@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -18,11 +18,11 @@ describe('sophon connect add email, against real IMAP and SMTP servers', async (
     '--field', 'smtpHost=127.0.0.1', '--field', `smtpPort=${smtp.port}`, '--field', 'smtpTls=none',
     '--field', 'imapHost=127.0.0.1', '--field', `imapPort=${dovecot.imapPort}`, '--field', 'imapTls=none', '--field', 'username=alice',
   ];
-  before(async () => {
+  beforeAll(async () => {
     dovecot = await startDovecot(user);
     smtp = await startSmtp(user);
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([dovecot.stop(), smtp.stop()]);
     await cleanup();
   });

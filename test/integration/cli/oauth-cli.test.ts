@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, onTestFinished, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
 import { openVault } from '../../../electron/core/vault/open-vault';
@@ -22,7 +22,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
   let browser: Browser;
   const { home, cleanup } = await tempHome();
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 3 });
     browser = await launchBrowser();
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } }));
@@ -32,7 +32,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
   });
   let serverClosed = false;
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     if (!serverClosed) await server?.close();
     await cleanup();
@@ -208,10 +208,10 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     assert.equal((await sophon(['connect', 'test', id], { home })).code, 0);
   });
 
-  test('--device: the CLI prints a code and address; approved on another device, the connection is made', async (t) => {
+  test('--device: the CLI prints a code and address; approved on another device, the connection is made', async () => {
     const child = spawn(process.execPath, [BIN, 'connect', 'add', 'oidc', '--device', '--label', 'Device', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' } });
     // Whatever fails below, the CLI must not be left polling for its device code.
-    t.after(() => {
+    onTestFinished(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     let stdout = '';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { openCore } from '../../../electron/core/sophon-core';
 import { json, sophon } from '../../helpers/cli';
@@ -18,7 +18,7 @@ const NOT_AT_START = ['crypto', 'child_process', 'net', 'tty', 'stream', 'readli
 describe('the CLI starts with only what a command needs', () => {
   let home: string;
   let cleanup: () => Promise<void>;
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     const core = await openCore({ home });
     try {
@@ -29,7 +29,7 @@ describe('the CLI starts with only what a command needs', () => {
       core.close();
     }
   });
-  after(() => cleanup());
+  afterAll(() => cleanup());
 
   test('connect list --json loads no crypto, child_process, net, tty, stream or os module, and prints every connection', async () => {
     const report = join(home, 'modules.json');

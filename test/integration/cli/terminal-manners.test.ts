@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -49,7 +49,7 @@ describe('the CLI at a real terminal, 80 columns', async () => {
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '40', cmd);
     return session;
   };
-  before(async () => {
+  beforeAll(async () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localgh.json'), userApiConnector('localgh', api.port));
     await writeFile(join(home, 'connectors', 'offline.json'), userApiConnector('offline', await closedPort()));
@@ -62,7 +62,7 @@ describe('the CLI at a real terminal, 80 columns', async () => {
     assert.equal((await sophon(['connect', 'test', 'Revoked'], { home })).code, 4);
     assert.equal((await sophon(['connect', 'test', 'Work'], { home })).code, 0);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of sessions) endSession(s);
     await api.close();
     slow.closeAllConnections();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
@@ -15,7 +15,7 @@ describe('a secret typed at a real terminal', async () => {
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(secret);
   const session = `sophon-tty-${process.pid}`;
-  after(async () => {
+  afterAll(async () => {
     endSession(session);
     await api.close();
     await cleanup();

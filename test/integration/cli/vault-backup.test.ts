@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { builtinEntries } from '../../../electron/core/catalog/catalog';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
@@ -65,12 +65,12 @@ describe('issue #17: vault backup and restore (built CLI), into a home with anot
     return r;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 60, confidentialClient: { id: CONFIDENTIAL, secret: CLIENT_SECRET } });
     browser = await launchBrowser();
     [dovecot, smtp] = await Promise.all([startDovecot(mailUser), startSmtp(mailUser)]);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await Promise.all([server?.close(), dovecot?.stop(), smtp?.stop(), api.close(), ghApi.close()]);
     const keytar = (await import('keytar')).default;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -20,7 +20,7 @@ interface Verify {
 
 describe('sophon vault status / verify', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('a fresh data folder: reachable, no key yet, nothing created by looking', async () => {
     const r = await sophon(['vault', 'status', '--json'], { home });

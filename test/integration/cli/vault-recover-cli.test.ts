@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { AuditRow, Connection } from '../../../shared/connections';
 import { json, sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -18,7 +18,7 @@ interface Verify {
 
 describe('issue #12: a missing or empty sophon.db never deletes the vault (built CLI)', async () => {
   const api = await startUserApi(TOKEN);
-  after(() => api.close());
+  afterAll(() => api.close());
 
   for (const how of ['rm sophon.db*', ': > sophon.db'] as const) {
     test(`${how}: files kept, listed as unlisted, recovered, and the connection works again`, async () => {
@@ -89,11 +89,11 @@ describe('issue #12: a missing or empty sophon.db never deletes the vault (built
 describe('issue #12: a rolled-back vault file and removals (built CLI)', async () => {
   const { home, cleanup } = await tempHome();
   const api = await startUserApi(TOKEN);
-  before(async () => {
+  beforeAll(async () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
   });
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await cleanup();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { isSophonError } from '../../../electron/core/errors';
 import { openCore } from '../../../electron/core/sophon-core';
@@ -21,7 +21,7 @@ async function refusal(p: Promise<unknown>): Promise<Error & { code: string }> {
 describe('connection labels: one normal form, no look-alike characters', async () => {
   const { home, cleanup } = await tempHome();
   const core = await openCore({ home, catalog });
-  after(async () => {
+  afterAll(async () => {
     core.close();
     await cleanup();
   });
@@ -83,11 +83,11 @@ describe('a label Sophon derives from a sign-in account: look-alike characters d
   let server: TestOidcServer;
   let browser: Browser;
   const home = tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } });
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 60 });
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     await (await home).cleanup();

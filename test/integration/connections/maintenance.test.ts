@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { runMaintenance } from '../../../electron/core/connections/maintenance';
 import { openCore } from '../../../electron/core/sophon-core';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -10,7 +10,7 @@ import { tempHome } from '../../helpers/home';
 describe('scheduled maintenance of API-key connections', async () => {
   const { home, cleanup } = await tempHome();
   const api = await startUserApi('good-token-0123456789');
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await cleanup();
   });

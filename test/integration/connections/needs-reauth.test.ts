@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
 import { freshPage, launchBrowser } from '../../helpers/browser';
@@ -31,7 +31,7 @@ describe('needs re-auth: connect test and the account name', async () => {
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 600 });
     browser = await launchBrowser();
     await mkdir(join(home, 'connectors'));
@@ -39,7 +39,7 @@ describe('needs re-auth: connect test and the account name', async () => {
     core = await openCore({ home });
     id = (await withBrowser('ada', (openUrl) => core.connections.add('default', { serviceId: 'oidc', oauth: { openUrl } }))).connection.id;
   });
-  after(async () => {
+  afterAll(async () => {
     core?.close();
     await browser?.close();
     await server?.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
@@ -13,7 +13,7 @@ async function addUntested(core: SophonCore, label: string) {
 
 describe('reconciling sophon.db with the vault after a crash', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('a connection whose credential vanished is shown as broken, never as usable', async () => {
     let core = await open(home);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ConnectionService, type RemoveStep } from '../../../electron/core/connections/connection-service';
 import { isSophonError } from '../../../electron/core/errors';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ServiceSchema, type ServiceDefinition, type ServiceDefinitionInput } from '../../../electron/core/catalog/schema';
 import { runHttpTest } from '../../../electron/core/connections/http-test';
 import type { TestOutcome } from '../../../electron/core/connections/test-outcome';
@@ -46,11 +46,11 @@ describe('the HTTP test call', async () => {
     outcomes.push(o);
     return o;
   };
-  before(async () => {
+  beforeAll(async () => {
     api = await recorder();
     other = await recorder();
   });
-  after(async () => {
+  afterAll(async () => {
     await api.close();
     await other.close();
     for (const o of outcomes) assert.ok(!JSON.stringify(o).includes(SECRET), 'the secret never appears in an outcome');

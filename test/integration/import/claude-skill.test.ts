@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { claudeAccount, claudeCredentials, cliStores, fakeToken, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
@@ -29,7 +29,7 @@ describe('an imported Claude Code login and skills', async () => {
   const stores = await cliStores();
   const { home, cleanup } = await tempHome();
   const skills = await mkdtemp(join(tmpdir(), 'sophon-skills-'));
-  after(async () => {
+  afterAll(async () => {
     await cleanup();
     await stores.cleanup();
     await rm(skills, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { DEVELOPER_SERVICES } from '../../../electron/core/catalog/builtin/developer';
 import type { ServiceDefinitionInput } from '../../../electron/core/catalog/schema';
 import { isSophonError } from '../../../electron/core/errors';

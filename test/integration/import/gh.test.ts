@@ -4,7 +4,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { isSophonError } from '../../../electron/core/errors';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
 import { cliStores, fakeToken, ghHostsMulti, ghHostsOld, writeStore, type CliStores } from '../../helpers/cli-stores';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { json, sophon, type CliResult } from '../../helpers/cli';
 import { claudeAccount, claudeCredentials, cliStores, codexChatgptAuth, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -10,7 +10,7 @@ import { tempHome } from '../../helpers/home';
 describe('canary: an imported secret appears in no output, audit row, sophon.db or file under SOPHON_HOME', async () => {
   const stores = await cliStores();
   const { home, cleanup } = await tempHome();
-  after(async () => {
+  afterAll(async () => {
     await cleanup();
     await stores.cleanup();
   });

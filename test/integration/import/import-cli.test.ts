@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { claudeAccount, claudeCredentials, cliStores, codexApiKeyAuth, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
@@ -23,7 +23,7 @@ interface Report {
 describe('sophon connect import', async () => {
   const stores = await cliStores();
   const { home, cleanup } = await tempHome();
-  after(async () => {
+  afterAll(async () => {
     await cleanup();
     await stores.cleanup();
   });

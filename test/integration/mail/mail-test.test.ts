@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { testImap, testMail, testSmtp, type MailSettings } from '../../../electron/core/connections/mail-test';
 import type { TestOutcome } from '../../../electron/core/connections/test-outcome';
 import { makeCert, startDovecot, startSmtp } from '../../helpers/mail';
@@ -20,7 +20,7 @@ describe('mail connection test against real servers (dovecot IMAP, smtp-server S
   const outcomes: TestOutcome[] = [];
   const seen = (o: TestOutcome) => (outcomes.push(o), o);
 
-  before(async () => {
+  beforeAll(async () => {
     certDir = await mkdtemp(join(tmpdir(), 'sophon-cert-'));
     dovecot = await startDovecot(user);
     smtp = await startSmtp(user);
@@ -29,7 +29,7 @@ describe('mail connection test against real servers (dovecot IMAP, smtp-server S
     smtps = await startSmtp(user, cert);
     settings = { smtpHost: '127.0.0.1', smtpPort: smtp.port, smtpTls: 'none', imapHost: '127.0.0.1', imapPort: dovecot.imapPort, imapTls: 'none', username: user.username };
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all([dovecot?.stop(), smtp?.stop(), smtps?.stop()]);
     await rm(certDir, { recursive: true, force: true });
     for (const o of outcomes) assert.ok(!JSON.stringify(o).includes(user.password), 'the password never appears in an outcome');

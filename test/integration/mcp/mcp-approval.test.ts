@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import Database from 'better-sqlite3';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { json, sophon } from '../../helpers/cli';
@@ -20,7 +20,7 @@ describe('sophon mcp: approvals that time out, a denying policy, a connection th
   let id = '';
   const sessions: McpSession[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, Mcp: { ApprovalTimeoutSeconds: 1 } } }));
     api = await startResourceServer((t) => (t === SECRET ? 'octo' : null));
     await mkdir(join(home, 'connectors'));
@@ -29,7 +29,7 @@ describe('sophon mcp: approvals that time out, a denying policy, a connection th
     assert.equal(r.code, 0, r.stderr);
     id = json<{ connection: { id: string } }>(r).connection.id;
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of sessions) await s.close().catch(() => undefined);
     await api?.close();
     await cleanup();

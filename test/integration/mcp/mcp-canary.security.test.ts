@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon } from '../../helpers/cli';
@@ -23,7 +23,7 @@ describe('MCP door: the canary never leaves the vault; hostile arguments are ref
   const sessions: McpSession[] = [];
   const results: CallToolResult[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: { MaxRequestBytes: 2048 } } }));
     api = await startResourceServer((t) => (t === canary ? 'octo' : null));
     await mkdir(join(home, 'connectors'));
@@ -32,7 +32,7 @@ describe('MCP door: the canary never leaves the vault; hostile arguments are ref
     assert.equal(r.code, 0, r.stderr);
     id = json<{ connection: { id: string } }>(r).connection.id;
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of sessions) await s.close().catch(() => undefined);
     await api?.close();
     await cleanup();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { sophon } from '../../helpers/cli';
@@ -22,10 +22,10 @@ describe('sophon mcp install / uninstall (a temporary HOME per client)', async (
   let sophonHome = '';
   let cleanupHome: () => Promise<void> = async () => undefined;
   const homes: string[] = [];
-  before(async () => {
+  beforeAll(async () => {
     ({ home: sophonHome, cleanup: cleanupHome } = await tempHome());
   });
-  after(async () => {
+  afterAll(async () => {
     for (const h of homes) await rm(h, { recursive: true, force: true });
     await cleanupHome();
   });

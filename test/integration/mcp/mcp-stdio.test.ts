@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -31,7 +31,7 @@ describe('sophon mcp over stdio (an SDK client)', async () => {
   let resId = '';
   const sessions: McpSession[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     api = await startResourceServer((t) => (t === SECRET ? 'octo' : t === TWO_A || t === TWO_B ? 'two' : null));
     await mkdir(join(home, 'connectors'));
@@ -46,7 +46,7 @@ describe('sophon mcp over stdio (an SDK client)', async () => {
     await add('two', 'Work', TWO_A);
     await add('two', 'Home', TWO_B);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of sessions) await s.close().catch(() => undefined);
     await api?.close();
     await cleanup();

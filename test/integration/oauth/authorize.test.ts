@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import * as oidc from 'openid-client';
 import { authorizeWithBrowser, beginAuthorization, completeAuthorization } from '../../../electron/core/oauth/authorize';
 import { createOAuthClient } from '../../../electron/core/oauth/client';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { createOAuthClient } from '../../../electron/core/oauth/client';
 import { startDeviceAuthorization, type DeviceAuthorization } from '../../../electron/core/oauth/device';
 import { isOAuthError } from '../../../electron/core/oauth/errors';

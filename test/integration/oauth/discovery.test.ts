@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ServiceDefinition } from '../../../electron/core/catalog/schema';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
@@ -46,11 +46,11 @@ function suite(name: string, options: OidcServerOptions, body: (ctx: { server: (
   describe(name, () => {
     let server: TestOidcServer;
     let browser: Browser;
-    before(async () => {
+    beforeAll(async () => {
       server = await startOidcServer(options);
       browser = await launchBrowser();
     });
-    after(async () => {
+    afterAll(async () => {
       await browser?.close();
       await server?.close();
     });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ServiceDefinition } from '../../../electron/core/catalog/schema';
 import { distributionClientsFile } from '../../../electron/core/config/distribution-clients';
@@ -22,12 +22,12 @@ describe('OAuth client registrations shipped in the distribution file', () => {
   let server: TestOidcServer;
   let browser: Browser;
   let service: ServiceDefinition;
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 600, confidentialClient: { id: CONFIDENTIAL, secret: SHIPPED_SECRET } });
     browser = await launchBrowser();
     service = { ...server.service({ id: 'shipped', clientSecretRequired: true }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
   });

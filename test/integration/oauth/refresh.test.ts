@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { createOAuthClient, type OAuthClient } from '../../../electron/core/oauth/client';
@@ -52,14 +52,14 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
   let opened: OpenedVault;
   let nextId = 0;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 4 });
     browser = await launchBrowser();
     shortClient = await createOAuthClient(server.service(), { clientId: PUBLIC_CLIENT });
     longClient = await createOAuthClient(server.service(), { clientId: LONG_CLIENT });
     ({ home, cleanup } = await tempHome());
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
     await cleanup?.();

@@ -1,7 +1,7 @@
 // RFC 9728 discovery against a real local API: the 401 challenge leads to the metadata, and metadata
 // that names another resource is refused (one API must not send Sophon to sign in for another).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { discoverProtectedResource, resourceMetadataParam, wellKnownMetadataUrl } from '../../../electron/core/oauth/resource-metadata';
 import { API_SCOPE, startProtectedApi, type ProtectedApi } from '../../helpers/protected-api';
 
@@ -12,11 +12,11 @@ describe('protected resource metadata (RFC 9728)', () => {
   const noProvider = () => {
     throw new Error('no token is checked in these tests');
   };
-  before(async () => {
+  beforeAll(async () => {
     api = await startProtectedApi({ issuer: () => issuer, provider: noProvider });
     liar = await startProtectedApi({ issuer: () => issuer, provider: noProvider }, { claimedResource: () => 'https://bank.example.test/api' });
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.close();
     await liar?.close();
   });

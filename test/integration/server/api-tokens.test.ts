@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ApiTokenStore } from '../../../electron/core/api-tokens/token-store';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
 describe('API tokens', () => {
   let home: { home: string; cleanup: () => Promise<void> };
-  before(async () => (home = await tempHome()));
-  after(async () => home?.cleanup());
+  beforeAll(async () => (home = await tempHome()));
+  afterAll(async () => home?.cleanup());
 
   test('sophon api-token create prints the token once; only its SHA-256 is stored, 0600; list never shows a token', async () => {
     const r = await sophon(['api-token', 'create', '--user', 'alice', '--admin'], { home: home.home });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { EventPayload, Out } from '../../../shared/contract';
 import { parseSseBlock } from '../../../shared/client';
 import { json, sophon } from '../../helpers/cli';
@@ -47,7 +47,7 @@ describe('REST: broker.mint asks the person which connection, per user', () => {
   let work: string;
   let homeConn: string;
 
-  before(async () => {
+  beforeAll(async () => {
     home = await setupHome(60);
     d = await startDashboardProcess(home.home);
     [work, homeConn] = await addTwo(d);
@@ -56,7 +56,7 @@ describe('REST: broker.mint asks the person which connection, per user', () => {
     bobToken = json<{ token: string }>(created).token;
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await home?.cleanup();
   });
@@ -140,13 +140,13 @@ describe('REST: broker.mint with nobody answering in time', () => {
   let home: Awaited<ReturnType<typeof setupHome>>;
   let d: Dashboard;
 
-  before(async () => {
+  beforeAll(async () => {
     home = await setupHome(1);
     d = await startDashboardProcess(home.home);
     await addTwo(d);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await home?.cleanup();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ApiTokenStore } from '../../../electron/core/api-tokens/token-store';
 import { openCore } from '../../../electron/core/sophon-core';
@@ -19,7 +19,7 @@ describe('sophon dashboard', () => {
   let api: Awaited<ReturnType<typeof startUserApi>>;
   let d: Dashboard;
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     api = await startUserApi('valid-token-0123456789abcdef');
     await mkdir(join(home.home, 'connectors'), { recursive: true });
@@ -27,7 +27,7 @@ describe('sophon dashboard', () => {
     d = await startDashboardProcess(home.home);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await api?.close();
     await home?.cleanup();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
 import { openVault } from '../../../electron/core/vault/open-vault';
@@ -28,7 +28,7 @@ describe('OAuth through the REST API: the sign-in URL goes to the UI as an event
   let d: Dashboard;
   let id = '';
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 30 });
     browser = await launchBrowser();
     home = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } });
@@ -37,7 +37,7 @@ describe('OAuth through the REST API: the sign-in URL goes to the UI as an event
     d = await startDashboardProcess(home.home);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await browser?.close();
     await server?.close();

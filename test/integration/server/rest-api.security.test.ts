@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { In } from '../../../shared/contract';
 import { OPERATION_NAMES, type OperationName } from '../../../shared/operations';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -22,7 +22,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
   let d: Dashboard;
   let bobToken: string;
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     api = await startUserApi(CANARY, 'canary-user');
     await mkdir(join(home.home, 'connectors'), { recursive: true });
@@ -35,7 +35,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     bobToken = json<{ token: string }>(created).token;
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await api?.close();
     await stores?.cleanup();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Out } from '../../../shared/contract';
 import { json, sophon } from '../../helpers/cli';
 import { cliStores, fakeToken, ghHostsOld, writeStore, type CliStores } from '../../helpers/cli-stores';
@@ -57,14 +57,14 @@ describe("REST: this machine's CLI logins and environment are the owner's alone"
   let d: Dashboard;
   const ghToken = fakeToken('gho_');
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     stores = await cliStores();
     await writeStore(join(stores.ghDir, 'hosts.yml'), ghHostsOld({ 'github.com': { user: 'owner-octo', token: ghToken } }));
     d = await startDashboardProcess(home.home, [], { ...stores.env, OPENAI_API_KEY: OPENAI_CANARY });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await stores?.cleanup();
     await home?.cleanup();
@@ -134,14 +134,14 @@ describe('REST: revoking a token ends its open streams and requests at once', ()
   let home: { home: string; cleanup: () => Promise<void> };
   let d: Dashboard;
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome({ Sophon: { Broker: { ChooseWaitSeconds: 120 } } });
     await mkdir(join(home.home, 'connectors'), { recursive: true });
     await writeFile(join(home.home, 'connectors', 'mailapi.json'), userApiConnector('mailapi', 9));
     d = await startDashboardProcess(home.home);
   });
 
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await home?.cleanup();
   });

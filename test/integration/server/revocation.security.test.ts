@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { EventHub } from '../../../electron/core/api/events';
 import { createOperations } from '../../../electron/core/api/operations';
 import { ApiTokenStore } from '../../../electron/core/api-tokens/token-store';
@@ -37,7 +37,7 @@ describe('REST: a revoked token hears no event, even before the next revocation 
   let hub: EventHub;
   let server: RestServer;
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     core = await openCore({ home: home.home, env: {} });
     hub = new EventHub();
@@ -46,7 +46,7 @@ describe('REST: a revoked token hears no event, even before the next revocation 
     server = await startRestServer({ operations, tokens: new ApiTokenStore(core.paths.configDir), events: hub, rendererDir: join(home.home, 'none'), revocationCheckMs: 600_000 });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await server?.close();
     core?.close();
     await home?.cleanup();

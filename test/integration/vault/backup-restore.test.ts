@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { applyRestore, planRestore, readBackup, writeBackup } from '../../../electron/core/backup/backup';
 import { BACKUP_HEADER_BYTES, KDF_BOUNDS, sealBackup } from '../../../electron/core/backup/backup-format';
 import { isSophonError } from '../../../electron/core/errors';
@@ -24,7 +24,7 @@ async function snapshot(home: string): Promise<Record<string, string>> {
 
 describe('issue #17: the backup file and an all-or-nothing restore', async () => {
   const source = await tempHome();
-  after(() => source.cleanup());
+  afterAll(() => source.cleanup());
   const file = join(source.home, 'small.sophon-backup');
   const ids: string[] = [];
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { isSophonError } from '../../../electron/core/errors';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { vaultChild } from '../../helpers/child';
@@ -20,10 +20,10 @@ const env = { ...process.env, SOPHON_KEYCHAIN_SERVICE: SERVICE };
 describe('the master key in the OS keychain (keytar ↔ gnome-keyring)', async () => {
   const { home, cleanup } = await tempHome(keychain);
   let realSophonItems: string[];
-  before(async () => {
+  beforeAll(async () => {
     realSophonItems = (await keytar.findCredentials('Sophon')).map((c) => c.account);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const c of await keytar.findCredentials(SERVICE)) await keytar.deletePassword(SERVICE, c.account);
     assert.deepEqual((await keytar.findCredentials('Sophon')).map((c) => c.account), realSophonItems, 'the default service was never touched');
     await cleanup();

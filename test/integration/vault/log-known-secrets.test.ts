@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { configureLog, logFailure, logFilePath, resetLogForTests } from '../../../electron/core/log/log';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { forms } from '../../helpers/canary';
@@ -9,7 +9,7 @@ import { tempHome } from '../../helpers/home';
 
 describe('the vault tells the log which values are secrets', async () => {
   const { home, cleanup } = await tempHome();
-  after(async () => {
+  afterAll(async () => {
     resetLogForTests();
     await cleanup();
   });

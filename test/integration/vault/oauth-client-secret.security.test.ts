@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Envelope, Out } from '../../../shared/contract';
 import { dispatch } from '../../../electron/core/api/dispatch';
@@ -44,11 +44,11 @@ type SettingsView = Out<'settings.get'>['settings'];
 describe('OAuth client secrets live in the vault, never in appsettings.json or a response', () => {
   let server: TestOidcServer;
   let browser: Browser;
-  before(async () => {
+  beforeAll(async () => {
     server = await startOidcServer({ accessTokenTtl: 60, confidentialClient: { id: CONFIDENTIAL, secret: CLIENT_SECRET } });
     browser = await launchBrowser();
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.close();
   });

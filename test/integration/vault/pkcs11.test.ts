@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { isSophonError } from '../../../electron/core/errors';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -53,12 +53,12 @@ describe('the master key wrapped by a key on a PKCS#11 token (SoftHSM 2)', async
   const secret = `sk-pkcs11-${randomBytes(12).toString('hex')}`;
   let connectionId = '';
 
-  before(async () => {
+  beforeAll(async () => {
     for (const label of [TOKEN, OTHER_TOKEN]) {
       await promisify(execFile)('softhsm2-util', ['--init-token', '--free', '--label', label, '--so-pin', SO_PIN, '--pin', PIN], { env });
     }
   });
-  after(async () => {
+  afterAll(async () => {
     for (const c of await keytar.findCredentials(SERVICE)) await keytar.deletePassword(SERVICE, c.account);
     await cleanup();
     await rm(tokens, { recursive: true, force: true });

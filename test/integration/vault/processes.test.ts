@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { vaultChild } from '../../helpers/child';
 import { tempHome } from '../../helpers/home';
 
 describe('the vault across processes', async () => {
   const homes: (() => Promise<void>)[] = [];
-  after(async () => Promise.all(homes.map((c) => c())));
+  afterAll(async () => Promise.all(homes.map((c) => c())));
   const fresh = async () => {
     const h = await tempHome();
     homes.push(h.cleanup);

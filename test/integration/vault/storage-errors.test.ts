@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { ErrorCode } from '../../../shared/errors';
 import { isSophonError } from '../../../electron/core/errors';
 import { atomicWriteFile, createFileExclusive, ensurePrivateDir } from '../../../electron/core/fs/secure-fs';
@@ -21,10 +21,10 @@ async function failure(write: Promise<unknown>, code: ErrorCode, path: string): 
 
 describe('secure-fs on a real full disk and a real read-only mount (tmpfs): one-line errors naming the file, nothing half-written', () => {
   let fs: Tmpfs;
-  before(async () => {
+  beforeAll(async () => {
     fs = await mountTmpfs(256);
   });
-  after(() => fs?.cleanup());
+  afterAll(() => fs?.cleanup());
 
   test('full: storage_full; the old content stays and no temp file is left', async () => {
     const file = join(fs.dir, 'a.vault');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { after, test } from 'node:test';
+import { afterAll, test } from 'vitest';
 import { createOperations } from '../../../electron/core/api/operations';
 import { openCore } from '../../../electron/core/sophon-core';
 import { OPERATIONS } from '../../../shared/contract';
@@ -8,7 +8,7 @@ import { tempHome } from '../../helpers/home';
 
 test('audit.verify: admins only; the report fits the contract, checks the head with the vault key, and names a break', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   const core = await openCore({ home });
   try {
     // A process that used the vault key (as the broker does) signs the head as it writes.

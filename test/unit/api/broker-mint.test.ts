@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Envelope, EventPayload, Out } from '../../../shared/contract';
 import { dispatch } from '../../../electron/core/api/dispatch';
 import { EventHub } from '../../../electron/core/api/events';
@@ -27,7 +27,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
   // The questions' own timers are unref'd (a stopping server must not wait on them): keep this process alive.
   const alive = setInterval(() => undefined, 1_000);
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     core = await openCore({
       home: home.home,
@@ -48,7 +48,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
     await add('bob', 'mailapi', 'Bob mail', 'bob-mail-secret-0123456789');
   });
 
-  after(async () => {
+  afterAll(async () => {
     clearInterval(alive);
     core?.close();
     await home?.cleanup();

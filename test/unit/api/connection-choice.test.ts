@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { EventPayload } from '../../../shared/contract';
 import { ConnectionChoices, type ChoiceQuestion } from '../../../electron/core/api/connection-choice';
 import { EventHub } from '../../../electron/core/api/events';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { toErrorInfo } from '../../../electron/core/api/dispatch';
 

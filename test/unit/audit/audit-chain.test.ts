@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { GENESIS_HASH, rowHash, verifyChain } from '../../../electron/core/audit/audit-chain';
 import { AuditHeadStore } from '../../../electron/core/audit/audit-head';
 import { AuditLog, type AuditEntry } from '../../../electron/core/audit/audit-log';
@@ -27,7 +27,7 @@ const entry = (i: number): AuditEntry => ({ userId: i % 3 ? 'alice' : 'bob', act
 
 describe('audit hash chain', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   const master: MasterKey = { id: '00112233aabbccdd', key: randomBytes(32) };
   let n = 0;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { AuditLog } from '../../../electron/core/audit/audit-log';
 import { openDatabase, type Database } from '../../../electron/core/db/database';
 import { tempHome } from '../../helpers/home';
@@ -9,7 +9,7 @@ describe('audit log', async () => {
   const { home, cleanup } = await tempHome();
   let db: Database;
   let audit: AuditLog;
-  before(async () => {
+  beforeAll(async () => {
     db = await openDatabase(join(home, 'sophon.db'));
     audit = new AuditLog(db);
     audit.record({ userId: 'alice', action: 'add', outcome: 'ok', connectionId: 'gh-1', serviceId: 'github', at: 1_000 });
@@ -19,7 +19,7 @@ describe('audit log', async () => {
       { userId: 'bob', action: 'test', outcome: 'failed', connectionId: 'gh-2', at: 4_000 },
     ]);
   });
-  after(async () => {
+  afterAll(async () => {
     db.close();
     await cleanup();
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { chooseAddress, isNonPublicAddress } from '../../../electron/core/broker/addresses';
 
 describe('address checks (DNS rebinding)', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { AuditLog } from '../../../electron/core/audit/audit-log';
 import { AuditBatcher } from '../../../electron/core/broker/audit-batch';
@@ -9,7 +9,7 @@ import { tempHome } from '../../helpers/home';
 
 describe('broker audit batches', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('a batch of many rows (several 64-row statements and the rest) keeps every row and its values', async () => {
     const db = await openDatabase(join(home, 'many.db'));

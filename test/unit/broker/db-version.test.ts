@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { dbVersion } from '../../../electron/core/broker/db-version';
 import { openDatabase } from '../../../electron/core/db/database';
@@ -18,7 +18,7 @@ function commitElsewhere(file: string): void {
 
 describe('sophon.db change detection for the broker caches', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('WAL: a commit by another process or this one changes the version; reads do not; after close every read is a change', async () => {
     const file = join(home, 'wal.db');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { loadSkill } from '../../../electron/core/skills/manifest';
 import { overallRisk, riskOf } from '../../../electron/core/skills/plan';
 import { tempHome } from '../../helpers/home';
@@ -11,7 +11,7 @@ const EXAMPLE = fileURLToPath(new URL('../../../examples/skills/github-whoami', 
 
 describe('skill manifests', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   const write = async (name: string, manifest: unknown) => {
     const dir = join(home, name);
     await mkdir(dir, { recursive: true });

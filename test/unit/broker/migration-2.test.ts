@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { openDatabase, schemaVersion } from '../../../electron/core/db/database';
 import { MIGRATIONS } from '../../../electron/core/db/migrations';
 import { tempHome } from '../../helpers/home';
 
 describe('sophon.db migration 2: broker tokens', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('a version-1 database with data is brought to version 2 with an empty broker_tokens table; its rows survive', async () => {
     const file = join(home, 'm2.db');

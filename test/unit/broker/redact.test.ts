@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { compressionOf, decompressUndeclared } from '../../../electron/core/broker/compressed-body';
 import { MIN_ENCODED_LENGTH, REDACTED, Redactor, StreamRedactor, secretForms } from '../../../electron/core/broker/redact';

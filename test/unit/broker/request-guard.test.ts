@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { BrokerRefusal, checkTarget, forwardableHeaders } from '../../../electron/core/broker/request-guard';
 
 const codeOf = (fn: () => unknown) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { AuditBatcher } from '../../../electron/core/broker/audit-batch';
 import { BrokerTokens, hashBrokerToken } from '../../../electron/core/broker/tokens';
 import { AuditLog } from '../../../electron/core/audit/audit-log';
@@ -9,10 +9,10 @@ import { tempHome } from '../../helpers/home';
 
 describe('broker tokens', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   let clock = 1_000_000;
   const db = await openDatabase(join(home, 'sophon.db'));
-  after(() => db.close());
+  afterAll(() => db.close());
   const tokens = new BrokerTokens(db, () => clock);
   const mint = (ttlSeconds = 60) => tokens.mint({ userId: 'u', skill: 's', tool: 't', connectionIds: ['c1'], scopes: { c1: ['read'] }, allowedHosts: { c1: ['api.example.test'] }, ttlSeconds });
 

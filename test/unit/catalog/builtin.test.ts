@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { BUILTIN_SERVICES } from '../../../electron/core/catalog/builtin';
 import { builtinEntries, validateBuiltins } from '../../../electron/core/catalog/catalog';
 import { sampleFieldValues } from '../../../electron/core/catalog/checks';

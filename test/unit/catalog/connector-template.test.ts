@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { applyEdits, modify, type JSONPath } from 'jsonc-parser/lib/esm/main.js';
 import { findService, loadCatalog, validateConnectorText } from '../../../electron/core/catalog/catalog';
 import { connectorTemplate } from '../../../electron/core/catalog/connector-template';

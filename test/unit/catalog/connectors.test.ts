@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { builtinEntries, findService, getService, loadCatalog, validateConnectorFile, validateConnectorText, type Catalog } from '../../../electron/core/catalog/catalog';
 
 const LEAK = 'sk-live-DO-NOT-ECHO';
@@ -109,7 +109,7 @@ describe('connector files', () => {
   let catalog: Catalog;
   const problemFor = (name: string) => catalog.problems.filter((p) => p.file === join(dir, name));
 
-  before(async () => {
+  beforeAll(async () => {
     dir = await fsp.mkdtemp(join(tmpdir(), 'sophon-connectors-'));
     await fsp.writeFile(join(dir, 'acme.json'), GOOD_WITH_COMMENTS);
     await fsp.writeFile(join(dir, 'README.txt'), 'not a connector');
@@ -118,7 +118,7 @@ describe('connector files', () => {
     for (const [name, [text]] of Object.entries(BAD)) await fsp.writeFile(join(dir, name), text);
     catalog = await loadCatalog(dir);
   });
-  after(() => fsp.rm(dir, { recursive: true, force: true }));
+  afterAll(() => fsp.rm(dir, { recursive: true, force: true }));
 
   for (const [name, [, expected]] of Object.entries(BAD)) {
     test(`${name}: one problem naming the file and the field`, () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { builtinEntries, loadCatalog } from '../../../electron/core/catalog/catalog';
 import { familyOf } from '../../../electron/core/catalog/schema';
 
@@ -22,7 +22,7 @@ function connector(id: string, family?: string): string {
 
 describe('service families', () => {
   const dirs: string[] = [];
-  after(async () => {
+  afterAll(async () => {
     for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { plainListArgs } from '../../../electron/cli/list-args';
 
 describe('plainListArgs: the forms of connect list that start without commander', () => {

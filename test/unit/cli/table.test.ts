@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { stripVTControlCharacters, styleText } from 'node:util';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { table, truncate, visibleWidth } from '../../../electron/cli/io';
 import { authMethodName, withArticle } from '../../../shared/auth-names';
 

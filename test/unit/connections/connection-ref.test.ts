@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { AmbiguousConnectionError, resolveConnectionRef } from '../../../electron/core/connections/connection-ref';
 import type { ConnectionRecord } from '../../../electron/core/connections/connection-store';
 import { isSophonError } from '../../../electron/core/errors';

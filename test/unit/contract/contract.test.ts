@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { createApi, parseSseBlock, SophonApiError } from '../../../shared/client';
 import { EVENTS, OPERATIONS } from '../../../shared/contract';
 import { ErrorCodes } from '../../../shared/errors';

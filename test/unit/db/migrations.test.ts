@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { migrate, openDatabase, schemaVersion } from '../../../electron/core/db/database';
 import { MIGRATIONS } from '../../../electron/core/db/migrations';
 import { tempHome } from '../../helpers/home';
 
 describe('sophon.db migrations', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
 
   test('migration 1 creates the connections and audit tables on an empty database', async () => {
     const db = await openDatabase(join(home, 'm1.db'), MIGRATIONS.slice(0, 1));

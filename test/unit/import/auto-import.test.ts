@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { autoImportOnStart } from '../../../electron/core/import/auto-import';
 import { CLAUDE_SUBSCRIPTION_SERVICE_ID, proxyRefusal } from '../../../electron/core/import/broker-policy';
 import { isSophonError } from '../../../electron/core/errors';

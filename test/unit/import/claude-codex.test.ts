@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { proxyRefusal } from '../../../electron/core/import/broker-policy';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
 import { isSophonError } from '../../../electron/core/errors';
@@ -29,10 +29,10 @@ async function authFailure(p: Promise<unknown>): Promise<string> {
 describe('importing Claude Code and Codex logins (linked, never refreshed)', () => {
   let stores: CliStores;
   let endpoint: Awaited<ReturnType<typeof countingTokenEndpoint>>;
-  before(async () => {
+  beforeAll(async () => {
     endpoint = await countingTokenEndpoint();
   });
-  after(async () => {
+  afterAll(async () => {
     // Codex reads CODEX_REFRESH_TOKEN_URL_OVERRIDE; every test points it here: a refresh would be counted.
     assert.equal(endpoint.hits(), 0, 'no token endpoint was ever called');
     await endpoint.close();

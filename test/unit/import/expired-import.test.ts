@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
 import { claudeCredentials, cliStores, codexChatgptAuth, fakeToken, writeStore, type CliStores } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';

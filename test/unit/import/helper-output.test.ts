@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { firstLine } from '../../../electron/core/import/sources/keyring';
 
 describe('error output of helper programs (gh, secret-tool) in messages', () => {

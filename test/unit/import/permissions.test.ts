@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { scanClaude } from '../../../electron/core/import/sources/claude';
 import { scanCodex } from '../../../electron/core/import/sources/codex';
 import { scanGh } from '../../../electron/core/import/sources/gh';

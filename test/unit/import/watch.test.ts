@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { watchImportedStores } from '../../../electron/core/import/watch';
 import { openCore } from '../../../electron/core/sophon-core';
 import { claudeCredentials, cliStores, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'vitest';
 import { rememberCredential } from '../../../electron/core/log/known-secrets';
 import { configureLog, currentLogFile, log, logFailure, logFilePath, resetLogForTests } from '../../../electron/core/log/log';
 import { SophonError } from '../../../electron/core/errors';

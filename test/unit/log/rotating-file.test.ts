@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { RotatingFile } from '../../../electron/core/log/rotating-file';
 
 describe('the log file rotates by size, privately, without losing lines of two writers', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sophon-rot-'));
-  after(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const linesIn = async (folder: string) => {
     const all: string[] = [];

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { build } from 'esbuild';
 import { OPERATION_NAMES, operationChannel } from '../../../shared/operations';
 import { tempHome } from '../../helpers/home';
@@ -16,7 +16,7 @@ describe('the built app bundle (what npm start and the installers run)', () => {
   let home: { home: string; cleanup: () => Promise<void> };
   let standIn = '';
   let out = '';
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     // The bundle require()s electron: give it the stand-in as CommonJS.
     standIn = join(home.home, 'electron-stand-in.cjs');
@@ -29,7 +29,7 @@ describe('the built app bundle (what npm start and the installers run)', () => {
     assert.equal(built.status, 0, built.stderr);
     await symlink(resolve('dist', 'renderer'), join(out, 'renderer'));
   });
-  after(async () => {
+  afterAll(async () => {
     await home?.cleanup();
     if (out) await rm(out, { recursive: true, force: true });
   });

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Envelope } from '../../../shared/contract';
 import { EVENT_NAMES, OPERATION_NAMES, operationChannel } from '../../../shared/operations';
 import { tempHome } from '../../helpers/home';
@@ -26,7 +26,7 @@ describe('Electron main: IPC wiring derived from the contract, sender checks, wi
   let electron: StandIn;
   const saved = { home: process.env.SOPHON_HOME, user: process.env.SOPHON_USER, HOME: process.env.HOME };
 
-  before(async () => {
+  beforeAll(async () => {
     home = await tempHome();
     process.env.SOPHON_HOME = home.home;
     delete process.env.SOPHON_USER;
@@ -37,7 +37,7 @@ describe('Electron main: IPC wiring derived from the contract, sender checks, wi
     await until('IPC handlers', () => electron.ipcMain.handlers.size >= OPERATION_NAMES.length && electron.BrowserWindow.instances.length > 0);
   });
 
-  after(async () => {
+  afterAll(async () => {
     electron?.app.emit('will-quit');
     process.env.SOPHON_HOME = saved.home;
     if (saved.user !== undefined) process.env.SOPHON_USER = saved.user;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { appFileFor, deepLinkInArgv, isAppUrl, navigationAllowed, parseDeepLink, windowOpenDecision } from '../../../electron/main/policy';
 
 describe('app window policy', () => {

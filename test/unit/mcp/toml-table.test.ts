@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { findTable, removeTable, renderTable, tomlString, upsertTable } from '../../../electron/core/mcp/toml-table';
 
 const PATH = ['mcp_servers', 'sophon'];

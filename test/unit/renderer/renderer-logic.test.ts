@@ -1,6 +1,6 @@
 // The renderer's pure parts: every error code has its own sentence, and hash routes round-trip.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { ErrorCodes } from '../../../shared/errors';
 import { SophonApiError } from '../../../shared/client';
 import { describeError } from '../../../renderer/src/errors';

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { callRefusal, pathMatches, pathPatternProblem } from '../../../electron/core/broker/call-limits';
 import { loadSkill } from '../../../electron/core/skills/manifest';
 import { tempHome } from '../../helpers/home';
 
 describe('manifest methods and paths', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   let n = 0;
   const write = async (credential: Record<string, unknown>) => {
     const dir = join(home, `skill-${n++}`);

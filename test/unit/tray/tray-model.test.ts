@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
 import { buildTrayModel, TRAY_MAX_LISTED } from '../../../electron/main/tray-model';
 

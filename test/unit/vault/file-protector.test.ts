@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { isSophonError } from '../../../electron/core/errors';
 import { FileKeyProtector } from '../../../electron/core/keys/file-protector';
 import { openVault } from '../../../electron/core/vault/open-vault';
@@ -9,7 +9,7 @@ import { tempHome } from '../../helpers/home';
 
 describe('the key file protector and file permissions', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
   test('key file 0600, vault files 0600, folders 0700, whatever the umask', async () => {

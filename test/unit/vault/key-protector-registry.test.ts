@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sophonPaths } from '../../../electron/core/config/paths';
 import { loadSettings } from '../../../electron/core/config/settings';
 import { isSophonError } from '../../../electron/core/errors';
@@ -14,7 +14,7 @@ const extra: Record<string, object> = { pkcs11: { Pkcs11: { Module: '/usr/lib/so
 
 describe('the key protector registry drives the kinds, the settings and the help', async () => {
   const { home, cleanup } = await tempHome();
-  after(cleanup);
+  afterAll(cleanup);
   const settingsFile = join(home, 'config', 'appsettings.json');
   const setKind = (kind: string) => writeFile(settingsFile, JSON.stringify({ Sophon: { Vault: { KeyProtector: kind, ...extra[kind] } } }));
 

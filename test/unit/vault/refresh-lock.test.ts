@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { acquireRefreshLock, processStartTime, RefreshLockBusyError, settleRefreshLock } from '../../../electron/core/vault/refresh-lock';
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
@@ -13,12 +13,12 @@ describe('refresh lock: a dead owner is taken over at once, a live one is waited
   let dir: string;
   let file: string;
   let lock: string;
-  before(async () => {
+  beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sophon-lock-'));
     file = join(dir, 'alice_c1.vault');
     lock = `${file}.refresh.lock`;
   });
-  after(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   /** A real other process, and a lock file naming it as owner (with its real or a wrong start time). */
   async function otherOwner(startTime: (real: string | null) => string | null) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { copyFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { isSophonError } from '../../../electron/core/errors';
 import { openVault, type OpenedVault } from '../../../electron/core/vault/open-vault';
 import { assertValidId, parseVaultFileName, vaultFileName } from '../../../electron/core/vault/ids';
@@ -14,13 +14,13 @@ describe('vault files: format, identity binding, tampering', async () => {
   const { home, cleanup } = await tempHome();
   let v: OpenedVault;
   const file = (u: string, c: string) => join(home, 'vault', `${u}_${c}.vault`);
-  before(async () => {
+  beforeAll(async () => {
     v = await openVault({ home });
     await v.vault.put('alice', 'github-1', { accessToken: CANARY, refreshToken: `${CANARY}-r`, expiresAt: 1_900_000_000_000, scopes: ['repo'], extra: { a: 'b' } });
     await v.vault.put('alice', 'slack-1', { apiKey: 'other-secret' });
     await v.vault.put('bob', 'github-1', { accessToken: 'bobs-token' });
   });
-  after(cleanup);
+  afterAll(cleanup);
 
   /** Every failure is typed, names the file, never shows the secret, and leaves the others readable. */
   async function expectBroken(u: string, c: string, code: RegExp) {
