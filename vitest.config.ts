@@ -13,5 +13,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // What a test printed (oidc-provider's development notices, servers' logs) is shown only when it fails.
+    silent: 'passed-only',
   },
 });

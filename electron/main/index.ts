@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Envelope, EventPayload } from '../../shared/contract';
 import { eventChannel } from '../../shared/operations';
@@ -22,8 +22,10 @@ import { configureLog, envLogLevel, log, logFailure } from '../core/log/log';
  * contract. Kept thin — every rule lives in electron/core (the same operations the REST server runs).
  * Paths are relative to this bundle (dist/electron/main/index.js) in a checkout and in the package.
  */
-// The bundle is CommonJS (__dirname); the IPC wiring test loads this file as an ES module from the sources.
-const HERE = typeof __dirname === 'string' ? __dirname : join(fileURLToPath(import.meta.url), '..', '..', '..', 'dist', 'electron', 'main');
+// The bundle is CommonJS (__filename: dist/electron/main/index.js); the IPC wiring test loads this file
+// from the sources (electron/main/index.ts), whose built neighbours (preload, renderer) are under dist/.
+const MODULE_FILE = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+const HERE = MODULE_FILE.endsWith('.ts') ? join(dirname(MODULE_FILE), '..', '..', 'dist', 'electron', 'main') : dirname(MODULE_FILE);
 const RENDERER_DIR = join(HERE, '..', '..', 'renderer');
 const PRELOAD = join(HERE, '..', 'preload', 'index.js');
 const ICON_DIR = join(HERE, 'icons');

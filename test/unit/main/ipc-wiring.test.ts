@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
-import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, test, vi } from 'vitest';
 import type { Envelope } from '../../../shared/contract';
 import { EVENT_NAMES, OPERATION_NAMES, operationChannel } from '../../../shared/operations';
 import { tempHome } from '../../helpers/home';
 
-// The main process and preload import 'electron'; here that resolves to the stand-in (see electron-stand-in.ts).
-register(new URL('./electron-hook.mjs', import.meta.url).href);
+// The main process and preload import 'electron'; here that resolves to the stand-in (see electron-stand-in.ts):
+// Electron's binary cannot run here, and what is under test is the wiring, not Electron.
+vi.mock('electron', () => import('./electron-stand-in'));
 
 type StandIn = typeof import('./electron-stand-in');
 
