@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Route } from 'playwright-core';
+import { test, type Route } from '@playwright/test';
 import { openCore } from '../../electron/core/sophon-core';
 import { tempHome } from '../helpers/home';
 import { openDashboardSession, screenshot, type DashboardSession } from './dashboard-helpers';
@@ -26,11 +25,14 @@ interface PageDom {
 const SERVICES = ['openai', 'anthropic', 'github-pat'];
 const COUNT = 45;
 
-describe('dashboard in Chromium: the first paint of the connection list', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: the first paint of the connection list', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let session: DashboardSession;
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome());
     await mkdir(join(home, 'config'), { recursive: true });
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
     const core = await openCore({ home });
@@ -43,12 +45,12 @@ describe('dashboard in Chromium: the first paint of the connection list', async 
     core.store.recordTest(ids[4]!, { status: 'rejected', message: 'HTTP 401', elapsedMs: 12, statusCode: 401 });
     core.store.recordTest(ids[7]!, { status: 'ok', message: 'HTTP 200', elapsedMs: 9, statusCode: 200 });
     core.close();
-    session = await openDashboardSession(home);
+    session = await openDashboardSession(browser, home);
   });
 
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   test('paints the first rows before the app runs, with the markup the app renders in their place', async () => {
