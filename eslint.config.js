@@ -10,7 +10,7 @@ const restrict = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test/e2e/screenshots/'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test/e2e/screenshots/', 'test-results/', 'playwright-report/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -87,9 +87,17 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error',
-        { selector: "MemberExpression[object.name=/^(it|test|describe|suite)$/][property.name=/^(only|skip|todo)$/]", message: 'No focused, skipped or todo tests.' },
-        { selector: "Property[key.name=/^(skip|only|todo)$/]", message: 'No focused, skipped or todo test options.' },
+        // vitest's test.only / describe.skip / it.todo, and Playwright's test.fixme, test.describe.only,
+        // test.describe.serial.skip and the like.
+        { selector: "MemberExpression[property.name=/^(only|skip|skipIf|runIf|todo|fixme)$/]:matches([object.name=/^(it|test|describe|suite)$/], [object.property.name=/^(describe|serial|parallel)$/])", message: 'No focused, skipped or todo tests.' },
+        { selector: "Property[key.name=/^(skip|only|todo|fixme)$/]", message: 'No focused, skipped or todo test options.' },
       ],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'node:test', message: 'Tests run on vitest (test/unit, test/integration) and @playwright/test (test/e2e), not node:test.' }] }],
     },
   },
   {

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page, Route } from 'playwright-core';
+import { test, type Browser, type Page, type Route } from '@playwright/test';
 import type { AuditRow } from '../../shared/connections';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
@@ -20,8 +19,10 @@ const KEY = `sk-audit-${randomBytes(18).toString('hex')}`;
 /** Far from UTC (the machine's zone) and not on the hour, so a wrong local-time conversion cannot pass. */
 const BROWSER_ZONE = 'Asia/Kathmandu';
 
-describe('dashboard in Chromium: the audit page’s pager, user filter and time range', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: the audit page’s pager, user filter and time range', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let api: Awaited<ReturnType<typeof startUserApi>>;
   let session: DashboardSession;
   let dashboard: Dashboard;
@@ -41,17 +42,18 @@ describe('dashboard in Chromium: the audit page’s pager, user filter and time 
   }
   const auditOf = (token: string, input: object) => rest<{ rows: AuditRow[]; total: number }>(token, 'audit.query', input);
 
-  before(async () => {
+  test.beforeAll(async ({ browser: runnerBrowser }) => {
+    ({ home, cleanup } = await tempHome());
     api = await startUserApi(KEY, 'octo-audit');
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    session = await openDashboardSession(home, { context: { timezoneId: BROWSER_ZONE } });
+    session = await openDashboardSession(runnerBrowser, home, { context: { timezoneId: BROWSER_ZONE } });
     ({ dashboard, browser, page } = session);
   });
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
     await api?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   const heading = () => page.getByRole('heading', { level: 1 });

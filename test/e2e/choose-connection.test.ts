@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import type { Envelope, Out } from '../../shared/contract';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
@@ -21,8 +20,10 @@ const BIN = fileURLToPath(new URL('../../bin/sophon.mjs', import.meta.url));
 const FIRST = `sk-first-${randomBytes(16).toString('hex')}`;
 const SECOND = `sk-second-${randomBytes(16).toString('hex')}`;
 
-describe('dashboard in Chromium: which connection a skill call uses is asked, never guessed', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: which connection a skill call uses is asked, never guessed', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   // Only the second connection's key is valid here: a call through the broker proves which one it used.
   let api: Awaited<ReturnType<typeof startUserApi>>;
   let session: DashboardSession;
@@ -32,7 +33,8 @@ describe('dashboard in Chromium: which connection a skill call uses is asked, ne
   let first = '';
   let second = '';
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome());
     api = await startUserApi(SECOND, 'octo-second');
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
@@ -43,13 +45,13 @@ describe('dashboard in Chromium: which connection a skill call uses is asked, ne
     const addSecond = await sophon(['connect', 'add', 'localapi', '--label', 'Second', '--secret-stdin', '--json'], { home, stdin: `${SECOND}\n` });
     assert.equal(addSecond.code, 0, addSecond.stderr);
     second = json<{ connection: { id: string } }>(addSecond).connection.id;
-    session = await openDashboardSession(home);
+    session = await openDashboardSession(browser, home);
     ({ dashboard, page, traffic } = session);
   });
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
     await api?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   /** broker.mint as a skill's runtime calls it: over REST with the person's token, naming only the service. */

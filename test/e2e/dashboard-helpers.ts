@@ -1,10 +1,10 @@
 // What the dashboard end-to-end tests share: the real `sophon dashboard` as a child process, Chromium
-// pages on it, screenshots for review, and a recorder of every HTTP response body (the canary checks).
+// pages on it (contexts of @playwright/test's `browser` fixture, so a failure keeps their trace and a
+// screenshot), screenshots for review, and a recorder of every HTTP response body (the canary checks).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from '@playwright/test';
 
 const BIN = fileURLToPath(new URL('../../bin/sophon.mjs', import.meta.url));
 export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
@@ -119,22 +119,22 @@ export function encodings(secret: string): string[] {
   return [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)];
 }
 
-/** A dashboard process, Chromium, one context and page on it, with its traffic and event stream recorded. */
+/** A dashboard process, one Chromium context and page on it, with its traffic and event stream recorded. */
 export interface DashboardSession {
   dashboard: Dashboard;
+  /** The test runner's browser (its fixture owns it: the session never closes it). */
   browser: Browser;
   context: BrowserContext;
   page: Page;
   traffic: ReturnType<typeof recordTraffic>;
   events: ReturnType<typeof recordEvents>;
-  /** Stops the recording, the browser and the dashboard. */
+  /** Stops the recording, closes the context and stops the dashboard. */
   close: () => Promise<void>;
 }
 
-export async function openDashboardSession(home: string, options: { env?: NodeJS.ProcessEnv; context?: BrowserContextOptions } = {}): Promise<DashboardSession> {
+export async function openDashboardSession(browser: Browser, home: string, options: { env?: NodeJS.ProcessEnv; context?: BrowserContextOptions } = {}): Promise<DashboardSession> {
   const dashboard = await startDashboard(home, options.env);
   const events = recordEvents(dashboard);
-  const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options.context });
   const traffic = recordTraffic(context);
   const page = await context.newPage();
@@ -147,7 +147,7 @@ export async function openDashboardSession(home: string, options: { env?: NodeJS
     events,
     close: async () => {
       events.stop();
-      await browser.close();
+      await context.close();
       await dashboard.stop();
     },
   };

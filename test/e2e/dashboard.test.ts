@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import { test, type Page } from '@playwright/test';
 import type { Connection } from '../../shared/connections';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
@@ -21,8 +20,10 @@ const keytar = createRequire(import.meta.url)('keytar') as Keytar;
 const KEYCHAIN_SERVICE = `sophon-e2e-${randomBytes(6).toString('hex')}`;
 const CANARY = `sk-canary-${randomBytes(18).toString('hex')}`;
 
-describe('dashboard in Chromium: an API-key connection from add to remove (keychain-protected vault)', async () => {
-  const { home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'keychain' } } });
+test.describe('dashboard in Chromium: an API-key connection from add to remove (keychain-protected vault)', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   const env = { SOPHON_KEYCHAIN_SERVICE: KEYCHAIN_SERVICE };
   let api: Awaited<ReturnType<typeof startUserApi>>;
   let session: DashboardSession;
@@ -31,18 +32,19 @@ describe('dashboard in Chromium: an API-key connection from add to remove (keych
   let traffic: ReturnType<typeof recordTraffic>;
   let events: ReturnType<typeof recordEvents>;
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'keychain' } } }));
     api = await startUserApi(CANARY, 'octo-e2e');
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    session = await openDashboardSession(home, { env });
+    session = await openDashboardSession(browser, home, { env });
     ({ dashboard, page, traffic, events } = session);
   });
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
     await api?.close();
     for (const c of await keytar.findCredentials(KEYCHAIN_SERVICE)) await keytar.deletePassword(KEYCHAIN_SERVICE, c.account);
-    await cleanup();
+    await cleanup?.();
   });
 
   const heading = () => page.getByRole('heading', { level: 1 });

@@ -3,11 +3,12 @@
 // and last tests — and the same markup the app then renders in their place; the search box waits,
 // disabled, and the app takes over when its chunk arrives.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Route } from 'playwright-core';
-import { openCore } from '../../electron/core/sophon-core';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { test, type Route } from '@playwright/test';
 import { tempHome } from '../helpers/home';
 import { openDashboardSession, screenshot, type DashboardSession } from './dashboard-helpers';
 
@@ -25,30 +26,27 @@ interface PageDom {
 /** More than the first paint shows (30 rows), over three services, one needing re-auth, one with a failed test. */
 const SERVICES = ['openai', 'anthropic', 'github-pat'];
 const COUNT = 45;
+const SEED = fileURLToPath(new URL('./first-paint-seed.ts', import.meta.url));
 
-describe('dashboard in Chromium: the first paint of the connection list', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: the first paint of the connection list', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let session: DashboardSession;
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome());
     await mkdir(join(home, 'config'), { recursive: true });
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
-    const core = await openCore({ home });
-    const ids: string[] = [];
-    for (let i = 0; i < COUNT; i++) {
-      ids.push((await core.connections.add('default', { serviceId: SERVICES[i % SERVICES.length]!, label: `Key ${i}`, secret: `sk-first-paint-${i}-${'x'.repeat(32)}`, test: false })).connection.id);
-    }
-    // In the first group (Anthropic): "Key 1" needs re-auth, "Key 4" failed its last test, "Key 7" passed it.
-    core.store.setState(ids[1]!, 'needs_reauth', 'The refresh token was revoked.');
-    core.store.recordTest(ids[4]!, { status: 'rejected', message: 'HTTP 401', elapsedMs: 12, statusCode: 401 });
-    core.store.recordTest(ids[7]!, { status: 'ok', message: 'HTTP 200', elapsedMs: 9, statusCode: 200 });
-    core.close();
-    session = await openDashboardSession(home);
+    // "Key 1" needs re-auth, "Key 4" failed its last test, "Key 7" passed it (see the seed).
+    // Rejects with the child's stderr if the seed fails.
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', SEED, home, String(COUNT), ...SERVICES], { env: { ...process.env, SOPHON_HOME: home } });
+    session = await openDashboardSession(browser, home);
   });
 
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   test('paints the first rows before the app runs, with the markup the app renders in their place', async () => {

@@ -8,10 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test, type BrowserContext, type Page } from '@playwright/test';
 import type { Connection } from '../../shared/connections';
-import { launchBrowser } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { tempHome } from '../helpers/home';
 import { startDovecot, startSmtp } from '../helpers/mail';
@@ -20,20 +18,22 @@ import { encodings, recordTraffic, screenshotBoth, startDashboard, type Dashboar
 const user = { username: 'alice', password: `canary-mail-${randomBytes(10).toString('hex')}` };
 const CLIENT_SECRET = `canary-client-secret-${randomBytes(10).toString('hex')}`;
 
-describe('dashboard in Chromium: the form for each auth method (mail server, no credential)', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: the form for each auth method (mail server, no credential)', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let dovecot: Awaited<ReturnType<typeof startDovecot>>;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let ollama: Server;
   let ollamaUrl = '';
   const ollamaSeen: string[] = [];
   let dashboard: Dashboard;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let traffic: ReturnType<typeof recordTraffic>;
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome());
     dovecot = await startDovecot(user);
     smtp = await startSmtp(user);
     ollama = createServer((req, res) => {
@@ -44,18 +44,17 @@ describe('dashboard in Chromium: the form for each auth method (mail server, no 
     await new Promise<void>((resolve) => ollama.listen(0, '127.0.0.1', resolve));
     ollamaUrl = `http://127.0.0.1:${(ollama.address() as AddressInfo).port}`;
     dashboard = await startDashboard(home);
-    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     traffic = recordTraffic(context);
     page = await context.newPage();
     await page.goto(dashboard.address);
     await page.getByRole('heading', { level: 1, name: 'Connections' }).waitFor();
   });
-  after(async () => {
-    await browser?.close();
+  test.afterAll(async () => {
+    await context?.close();
     await dashboard?.stop();
     await Promise.all([dovecot?.stop(), smtp?.stop(), new Promise((r) => ollama?.close(r))]);
-    await cleanup();
+    await cleanup?.();
   });
 
   test('mail: hosts, ports, TLS modes, user and password; tested against the real servers and stored', async () => {

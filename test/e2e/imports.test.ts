@@ -7,39 +7,38 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test, type BrowserContext, type Page } from '@playwright/test';
 import type { Connection } from '../../shared/connections';
-import { launchBrowser } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { tempHome } from '../helpers/home';
 import { encodings, recordTraffic, screenshotBoth, startDashboard, type Dashboard } from './dashboard-helpers';
 
 const KEY = `sk-import-canary-${randomBytes(16).toString('hex')}`;
 
-describe('dashboard in Chromium: CLI logins found on this machine, imported in one click', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: CLI logins found on this machine, imported in one click', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let userHome = '';
   let dashboard: Dashboard;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let traffic: ReturnType<typeof recordTraffic>;
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome());
     userHome = await mkdtemp(join(tmpdir(), 'sophon-e2e-user-'));
     const env: NodeJS.ProcessEnv = { HOME: userHome, XDG_CONFIG_HOME: join(userHome, '.config'), OPENAI_API_KEY: KEY };
     for (const v of ['GH_TOKEN', 'GITHUB_TOKEN', 'ANTHROPIC_API_KEY', 'GH_CONFIG_DIR', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME']) env[v] = '';
     dashboard = await startDashboard(home, env);
-    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     traffic = recordTraffic(context);
     page = await context.newPage();
   });
-  after(async () => {
-    await browser?.close();
+  test.afterAll(async () => {
+    await context?.close();
     await dashboard?.stop();
-    await cleanup();
+    await cleanup?.();
     if (userHome) await rm(userHome, { recursive: true, force: true });
   });
 

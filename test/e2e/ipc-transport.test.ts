@@ -6,11 +6,9 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test, type BrowserContext, type Page } from '@playwright/test';
 import type { Connection } from '../../shared/connections';
 import { OPERATION_NAMES } from '../../shared/operations';
-import { launchBrowser } from '../helpers/browser';
 import { json, sophon } from '../helpers/cli';
 import { startUserApi, userApiConnector } from '../helpers/fake-api';
 import { tempHome } from '../helpers/home';
@@ -31,25 +29,26 @@ const BRIDGE = `(() => {
   window.sophon = Object.freeze(bridge);
 })();`;
 
-describe('the renderer over IPC (window.sophon): the same screens, live updates, no HTTP of its own', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('the renderer over IPC (window.sophon): the same screens, live updates, no HTTP of its own', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let dashboard: Dashboard;
   let api: Awaited<ReturnType<typeof startUserApi>>;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   const pageApiRequests: string[] = [];
   const invoked: string[] = [];
   const stream = new AbortController();
 
-  before(async () => {
+  test.beforeAll(async ({ browser }) => {
+    ({ home, cleanup } = await tempHome());
     const added = await sophon(['connect', 'add', 'openai', '--label', 'Team key', '--secret-stdin', '--no-test', '--json'], { home, stdin: `sk-ipc-${'y'.repeat(40)}\n` });
     assert.equal(added.code, 0, added.stderr);
     api = await startUserApi('sk-the-right-key-0123456789');
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
     dashboard = await startDashboard(home);
-    browser = await launchBrowser();
     context = await browser.newContext();
     context.on('request', (r) => {
       if (new URL(r.url()).pathname.startsWith('/api/')) pageApiRequests.push(r.url());
@@ -79,12 +78,12 @@ describe('the renderer over IPC (window.sophon): the same screens, live updates,
       }
     })().catch(() => undefined);
   });
-  after(async () => {
+  test.afterAll(async () => {
     stream.abort();
-    await browser?.close();
+    await context?.close();
     await dashboard?.stop();
     await api?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   let id = '';

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test, type Browser, type Page } from '@playwright/test';
 import type { Connection } from '../../shared/connections';
 import { openVault } from '../../electron/core/vault/open-vault';
 import { freshPage } from '../helpers/browser';
@@ -18,8 +17,10 @@ import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../helpers/
 import { loginAndConsent } from '../integration/oauth/drive';
 import { encodings, recordEvents, recordTraffic, screenshotBoth, openDashboardSession, type Dashboard, type DashboardSession } from './dashboard-helpers';
 
-describe('dashboard in Chromium: OAuth add, needs re-auth shown live, re-auth with more scopes, remove', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: OAuth add, needs re-auth shown live, re-auth with more scopes, remove', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let server: TestOidcServer;
   let session: DashboardSession;
   let dashboard: Dashboard;
@@ -30,19 +31,20 @@ describe('dashboard in Chromium: OAuth add, needs re-auth shown live, re-auth wi
   /** Every token the vault held during the run: none may reach the browser. */
   const tokens = new Set<string>();
 
-  before(async () => {
+  test.beforeAll(async ({ browser: runnerBrowser }) => {
+    ({ home, cleanup } = await tempHome());
     server = await startOidcServer({ accessTokenTtl: 3 });
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } }));
     await mkdir(join(home, 'connectors'));
     const connector = { ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
-    session = await openDashboardSession(home);
+    session = await openDashboardSession(runnerBrowser, home);
     ({ dashboard, browser, page, traffic, events } = session);
   });
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
     await server?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   const heading = () => page.getByRole('heading', { level: 1 });

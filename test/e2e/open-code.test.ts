@@ -7,21 +7,23 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
+import { test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { tempHome } from '../helpers/home';
 import { startDashboard, type Dashboard } from './dashboard-helpers';
 
-describe('dashboard --open: a one-time code in the browser, traded once for the token', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard --open: a one-time code in the browser, traded once for the token', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let bin = '';
   let dashboard: Dashboard;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   let opened = '';
 
-  before(async () => {
+  test.beforeAll(async ({ browser: runnerBrowser }) => {
+    ({ home, cleanup } = await tempHome());
     bin = await mkdtemp(join(tmpdir(), 'sophon-e2e-browser-'));
     const script = join(bin, 'xdg-open');
     await writeFile(script, `#!/bin/sh\nprintf '%s' "$1" > "${join(bin, 'opened.txt')}"\n`);
@@ -31,13 +33,14 @@ describe('dashboard --open: a one-time code in the browser, traded once for the 
       opened = await readFile(join(bin, 'opened.txt'), 'utf8').catch(() => '');
       if (!opened) await new Promise((r) => setTimeout(r, 100));
     }
-    browser = await launchBrowser();
-    page = await (await browser.newContext()).newPage();
+    browser = runnerBrowser;
+    context = await browser.newContext();
+    page = await context.newPage();
   });
-  after(async () => {
-    await browser?.close();
+  test.afterAll(async () => {
+    await context?.close();
     await dashboard?.stop();
-    await cleanup();
+    await cleanup?.();
     if (bin) await rm(bin, { recursive: true, force: true });
   });
 
@@ -54,11 +57,16 @@ describe('dashboard --open: a one-time code in the browser, traded once for the 
   });
 
   test('the code works once: the same address again is not signed in, and says what to do', async () => {
-    const second = await (await browser.newContext()).newPage();
-    await second.goto(opened);
-    const alert = second.getByRole('alert');
-    await alert.waitFor();
-    assert.match(await alert.innerText(), /no longer signed in[\s\S]*one-time code is unknown, used or expired/);
-    await second.getByText('sophon dashboard --open').waitFor();
+    const secondContext = await browser.newContext();
+    try {
+      const second = await secondContext.newPage();
+      await second.goto(opened);
+      const alert = second.getByRole('alert');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /no longer signed in[\s\S]*one-time code is unknown, used or expired/);
+      await second.getByText('sophon dashboard --open').waitFor();
+    } finally {
+      await secondContext.close();
+    }
   });
 });

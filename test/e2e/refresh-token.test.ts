@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page, Route } from 'playwright-core';
+import { test, type Browser, type Page, type Route } from '@playwright/test';
 import type { Connection } from '../../shared/connections';
 import { openVault } from '../../electron/core/vault/open-vault';
 import { freshPage } from '../helpers/browser';
@@ -24,8 +23,10 @@ const KEY = `sk-refresh-${randomBytes(18).toString('hex')}`;
 /** Long enough that nothing but the button refreshes during the run. */
 const ACCESS_TOKEN_TTL = 600;
 
-describe('dashboard in Chromium: Refresh token on a connection (oidc-provider)', async () => {
-  const { home, cleanup } = await tempHome();
+test.describe('dashboard in Chromium: Refresh token on a connection (oidc-provider)', () => {
+  test.describe.configure({ mode: 'serial' });
+  let home = '';
+  let cleanup: (() => Promise<void>) | undefined;
   let server: TestOidcServer;
   let api: Awaited<ReturnType<typeof startUserApi>>;
   let session: DashboardSession;
@@ -36,7 +37,8 @@ describe('dashboard in Chromium: Refresh token on a connection (oidc-provider)',
   let events: ReturnType<typeof recordEvents>;
   const tokens = new Set<string>();
 
-  before(async () => {
+  test.beforeAll(async ({ browser: runnerBrowser }) => {
+    ({ home, cleanup } = await tempHome());
     server = await startOidcServer({ accessTokenTtl: ACCESS_TOKEN_TTL });
     api = await startUserApi(KEY, 'octo-refresh');
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } }));
@@ -44,14 +46,14 @@ describe('dashboard in Chromium: Refresh token on a connection (oidc-provider)',
     const connector = { ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] };
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(connector));
     await writeFile(join(home, 'connectors', 'localapi.json'), userApiConnector('localapi', api.port));
-    session = await openDashboardSession(home);
+    session = await openDashboardSession(runnerBrowser, home);
     ({ dashboard, browser, page, traffic, events } = session);
   });
-  after(async () => {
+  test.afterAll(async () => {
     await session?.close();
     await server?.close();
     await api?.close();
-    await cleanup();
+    await cleanup?.();
   });
 
   const heading = () => page.getByRole('heading', { level: 1 });

@@ -1,4 +1,5 @@
-// Debian's Chromium (apt-get install chromium) driven by playwright-core. No browser is ever downloaded.
+// Debian's Chromium (apt-get install chromium) driven by playwright-core (the integration tests) and by
+// @playwright/test (test/e2e, through playwright.config.ts). No browser is ever downloaded.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -15,10 +16,15 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export async function launchBrowser(): Promise<Browser> {
+/** Fails with the one line that says what to install, before anything tries to launch (or download) a browser. */
+export function requireChromium(): void {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set SOPHON_TEST_CHROMIUM.`);
   }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  requireChromium();
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
 

@@ -49,9 +49,40 @@ describe('import layering', () => {
 
   test('focused and skipped tests are lint errors', async () => {
     // Spelled in pieces so the repository's own grep for focused tests does not flag this file.
-    const focus = ['only', 'skip'];
-    const code = `import { test } from 'node:test';\ntest.${focus[0]}('x', () => {});\ntest('y', { ${focus[1]}: true }, () => {});\n`;
-    const [r] = await eslint.lintText(code, { filePath: 'test/unit/x.test.ts' });
-    assert.equal(r?.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length, 2);
+    const [only, skip, fixme] = ['only', 'skip', 'fixme'];
+    const syntaxErrors = async (filePath: string, code: string) => {
+      const [r] = await eslint.lintText(code, { filePath });
+      return (r?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.line);
+    };
+    // vitest: test.only, describe.skip, it.skip and a skip option, each flagged on its own line.
+    const vitest = [
+      "import { describe, it, test } from 'vitest';",
+      `test.${only}('x', () => {});`,
+      `describe.${skip}('d', () => {});`,
+      `it.${skip}('y', () => {});`,
+      `test('z', { ${skip}: true }, () => {});`,
+      "test('fine', () => {});",
+    ].join('\n');
+    assert.deepEqual(await syntaxErrors('test/unit/x.test.ts', vitest), [2, 3, 4, 5]);
+    // Playwright: test.only, test.skip, test.fixme, test.describe.only, test.describe.skip, test.describe.serial.only.
+    const playwright = [
+      "import { test } from '@playwright/test';",
+      `test.${only}('x', async () => {});`,
+      `test.${skip}('y', async () => {});`,
+      `test.${fixme}('z', async () => {});`,
+      `test.describe.${only}('d', () => {});`,
+      `test.describe.${skip}('e', () => {});`,
+      `test.describe.serial.${only}('f', () => {});`,
+      "test.describe('fine', () => { test.describe.configure({ mode: 'serial' }); test('ok', async () => {}); });",
+    ].join('\n');
+    assert.deepEqual(await syntaxErrors('test/e2e/x.test.ts', playwright), [2, 3, 4, 5, 6, 7]);
+  });
+
+  test('tests import vitest or @playwright/test, never node:test', async () => {
+    const [r] = await eslint.lintText("import { test } from 'node:test';\ntest('x', () => {});\n", { filePath: 'test/e2e/x.test.ts' });
+    const messages = (r?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+    assert.equal(messages.length, 1);
+    assert.match(messages[0]!, /vitest .*@playwright\/test/);
+    assert.deepEqual(await violations('test/unit/x.test.ts', "import { test } from 'vitest';\ntest('x', () => {});\n"), []);
   });
 });
