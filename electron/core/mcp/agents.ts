@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { Database } from '../db/database';
 import { SophonError } from '../errors';
 
+/** The MCP agents' bearer tokens for `sophon mcp --http`, in the config folder (kept apart from the REST API's). */
+export const MCP_TOKEN_FILE = 'mcp-tokens.json';
+
 export const WRITE_POLICIES = ['allow', 'ask', 'deny'] as const;
 export type WritePolicy = (typeof WRITE_POLICIES)[number];
 

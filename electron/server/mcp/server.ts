@@ -10,14 +10,25 @@ import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/too
 export interface McpServerOptions {
   userId: string;
   version: string;
+  /**
+   * The agent this session is, when the door already knows it (the HTTP transport: the bearer token's agent).
+   * Without it (stdio), the agent is named by its client's `initialize`.
+   */
+  agent?: string;
+}
+
+export interface McpSession {
+  server: Server;
+  /** Releases what the session holds (its broker); call once the transport closed. */
+  dispose(): void;
 }
 
 /**
- * The MCP door (the SDK's protocol and transport; the tools' rules are in electron/core/mcp): one MCP session over `transport`, its tools run through the same broker as the proxy
- * (one short-lived broker token per call, bound to the agent, the tool and the one connection).
- * Resolves when the client closes the session.
+ * The MCP door (the SDK's protocol; the tools' rules are in electron/core/mcp): one MCP session, its tools run
+ * through the same broker as the proxy (one short-lived broker token per call, bound to the agent, the tool
+ * and the one connection). Connect it to a transport with `server.connect`.
  */
-export async function serveMcp(core: SophonCore, transport: Transport, options: McpServerOptions): Promise<void> {
+export function createMcpSession(core: SophonCore, options: McpServerOptions): McpSession {
   const server = new Server(
     { name: 'sophon', title: 'Sophon', version: options.version },
     {
@@ -30,10 +41,10 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
   const approvalTimeoutMs = mcpSettings(core.settings, core.paths.settingsFile).ApprovalTimeoutSeconds * 1000;
   const policies = new AgentPolicies(core.db, options.userId);
   let agent: AgentPolicy | undefined;
-  // The agent is named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
+  // The agent is the token's, or named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
   const currentAgent = (): AgentPolicy => {
     const name = server.getClientVersion()?.name;
-    const id = agentIdOf(name);
+    const id = options.agent ?? agentIdOf(name);
     if (!agent || agent.agent !== id) agent = policies.seen(id, name ?? null);
     // Re-read each call: the person may change the policy while the session runs.
     return (agent = policies.get(id) ?? agent);
@@ -55,11 +66,16 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });
+  return { server, dispose: () => broker.close() };
+}
 
+/** One MCP session over `transport` (stdio); resolves when the client closes it. */
+export async function serveMcp(core: SophonCore, transport: Transport, options: McpServerOptions): Promise<void> {
+  const session = createMcpSession(core, options);
   const closed = new Promise<void>((resolve) => {
-    server.onclose = () => resolve();
+    session.server.onclose = () => resolve();
   });
-  await server.connect(transport);
+  await session.server.connect(transport);
   await closed;
-  broker.close();
+  session.dispose();
 }
