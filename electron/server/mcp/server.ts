@@ -6,6 +6,7 @@ import type { SophonCore } from '../../core/sophon-core';
 import { AgentPolicies, agentIdOf, type AgentPolicy } from '../../core/mcp/agents';
 import { mcpSettings } from '../../core/mcp/settings';
 import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
+import { startBrokerServer } from '../broker/server';
 
 export interface McpServerOptions {
   userId: string;
@@ -51,7 +52,15 @@ export function createMcpSession(core: SophonCore, options: McpServerOptions): M
   };
   server.oninitialized = () => void currentAgent();
 
-  const tools = new McpTools({ core, broker, tokens, userId: options.userId, tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds), maxRequestBytes: settings.MaxRequestBytes });
+  const tools = new McpTools({
+    core,
+    broker,
+    tokens,
+    userId: options.userId,
+    tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds),
+    maxRequestBytes: settings.MaxRequestBytes,
+    startProxy: (skillBroker, maxRequestBytes) => startBrokerServer(skillBroker, { maxRequestBytes }),
+  });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const caps = server.getClientCapabilities()?.elicitation;
