@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { BrokerSettingsSchema } from '../electron/core/broker/settings';
 import { firstLine } from '../test/helpers/child';
 
 const CALLS = Number(process.env.SOPHON_BENCH_CALLS ?? 1000);
@@ -96,7 +97,7 @@ try {
   const rest = stats(judged.flatMap((r) => r.rest));
   const mcp = stats(judged.flatMap((r) => r.mcp));
   const warm = { rest: stats(rounds[0]!.rest), mcp: stats(rounds[0]!.mcp) };
-  console.log(`\n## MCP door: a GET as an http_request tool call over stdio vs the same call to the broker's POST /v1/execute (one at a time, interleaved; ${ROUNDS} rounds × ${CALLS} calls each after a warm-up round; upstream, broker and \`sophon mcp\` in their own processes)\n`);
+  console.log(`\n## MCP door: a GET as an http_request tool call over stdio vs the same call to the broker's POST /v1/execute (one at a time, interleaved; ${ROUNDS} rounds × ${CALLS} calls each after a warm-up round; upstream, broker and \`sophon mcp\` in their own processes; the broker serves with Sophon.Broker.Workers = ${BrokerSettingsSchema.parse({}).Workers}, its default)\n`);
   console.log('| path | p50 ms | p99 ms | mean ms | p50 vs /v1/execute | p99 vs /v1/execute | warm-up p50, p99 ms |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [name, r, w] of [['POST /v1/execute (baseline)', rest, warm.rest], ['MCP http_request (stdio)', mcp, warm.mcp]] as const) {
