@@ -21,8 +21,8 @@ const BOB_SECRET = 'mcp-http-bob-secret-fedcba987654';
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 /** A raw POST with the headers given (the SDK client cannot send a foreign Host). */
-function rawPost(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+function rawPost(url: string, headers: Record<string, string>, payload?: string): Promise<{ status: number; body: string }> {
+  const body = payload ?? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
       let out = '';
@@ -137,6 +137,28 @@ describe('sophon mcp --http (Streamable HTTP, an SDK client)', async () => {
     assert.equal(origin.status, 403);
     assert.match(messageOf(origin.body), /Origin "http:\/\/evil\.example" may not call this server/);
     assert.equal(await refusedWith(connectMcpHttp(url, { name: 'x', token, headers: { origin: 'https://attacker.test' } })), 403);
+  });
+
+  test('an oversized or non-JSON message is refused before the protocol reads it', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    // Announced as 5 MiB: the answer comes before any of the body is read (none is sent).
+    const big = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(5 * 1024 * 1024) } }, (res) => {
+        let out = '';
+        res.on('data', (d: Buffer) => (out += d.toString()));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: out });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.equal(big.status, 413);
+    assert.match(messageOf(big.body), /accepts at most 4194304/);
+    const junk = await rawPost(url, auth, '{not json');
+    assert.equal(junk.status, 400);
+    assert.equal(messageOf(junk.body), 'The message is not valid JSON.');
   });
 
   test("another user's token sees none of this user's connections, and cannot take over a session", async () => {
