@@ -132,6 +132,18 @@ export const SourceReportSchema = z.object({ source: z.string(), status: z.enum(
 const ServiceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be a service id (lowercase letters, digits, "-")');
 const IsoTime = z.iso.datetime({ offset: true });
 /** A skill or tool name as a broker token is bound to (the broker's own rule, checked before anyone is asked). */
+/** What an MCP agent may do with calls that change things (anything but GET/HEAD, or a skill tool that may write). */
+export const AGENT_WRITE_POLICIES = ['allow', 'ask', 'deny'] as const;
+const AgentId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be an agent id: 1-64 lowercase letters, digits, ".", "_" or "-"');
+/** An MCP agent and its policy (`sophon mcp agents`). `connections: null`: every connection of the user. */
+export const AgentPolicySchema = z.object({
+  agent: z.string(),
+  clientName: z.string().nullable(),
+  connections: z.array(z.string()).nullable(),
+  writes: z.enum(AGENT_WRITE_POLICIES),
+  createdAt: z.string(),
+  lastSeenAt: z.string().nullable(),
+});
 const SkillName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'must be 1-64 letters, digits, ".", "_" or "-"');
 
 /** One connection a person may pick for a skill's call (never a secret: not even the secretHint). */
@@ -277,6 +289,23 @@ export const OPERATIONS = {
   },
   /** The caller's questions still open (a window opened after a question was asked shows it from here). */
   'broker.questions': { input: Empty, output: z.object({ questions: z.array(ConnectionChoiceSchema) }) },
+  /** The caller's MCP agents (every client seen, or named by a policy) and what each may do, as `sophon mcp agents --json`. */
+  'agents.list': { input: Empty, output: z.object({ agents: z.array(AgentPolicySchema) }) },
+  /**
+   * Changes what one of the caller's MCP agents may do, as `sophon mcp policy` (creating the agent if it has
+   * not connected yet): `connections` (ids or labels; null = every connection) and/or `writes`. Running
+   * sessions follow it at their next call.
+   */
+  'agents.setPolicy': {
+    input: z
+      .strictObject({
+        agent: AgentId,
+        connections: z.array(ConnectionRef).max(200).nullable().optional(),
+        writes: z.enum(AGENT_WRITE_POLICIES).optional(),
+      })
+      .refine((i) => i.connections !== undefined || i.writes !== undefined, { message: 'give connections and/or writes', path: ['connections'] }),
+    output: z.object({ agent: AgentPolicySchema }),
+  },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 /** Events pushed to the UI. Each reaches only the user it concerns. */

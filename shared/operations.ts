@@ -29,6 +29,8 @@ export const OPERATION_NAMES = [
   'broker.mint',
   'broker.choose',
   'broker.questions',
+  'agents.list',
+  'agents.setPolicy',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];

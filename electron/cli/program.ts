@@ -266,7 +266,25 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   const mcp = program
     .command('mcp')
     .description('serve MCP over stdin/stdout for an AI agent (Claude Code, Codex, Cursor, …); subcommands manage agents and clients')
+    .option('--http', 'serve Streamable HTTP on 127.0.0.1 instead, until Ctrl-C (clients need a token: `mcp token create`)')
+    .option('--port <n>', 'with --http: port (default: a free one)', wholeNumber('--port', 0, 65_535))
     .action(run(async () => (await mcpCmd()).mcpServe));
+  const mcpToken = mcp.command('token').description('bearer tokens for `sophon mcp --http`: each is one named agent of --user');
+  mcpToken
+    .command('create')
+    .description('issue a token for an agent (printed once; only its hash is kept)')
+    .requiredOption('--agent <name>', 'the agent it stands for (its name in policies and the audit trail)')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await mcpCmd()).mcpTokenCreate));
+  mcpToken
+    .command('list')
+    .description('the MCP tokens issued (ids, agents, users; never a token)')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await mcpCmd()).mcpTokenList));
+  mcpToken
+    .command('revoke <id>')
+    .description('stop a token from working; its open sessions end')
+    .action(run(async () => (await mcpCmd()).mcpTokenRevoke));
   mcp.command('agents').description('the MCP agents seen and their policies').option('--json', 'machine-readable output').action(run(async () => (await mcpCmd()).mcpAgents));
   mcp
     .command('policy <agent>')

@@ -14,6 +14,7 @@ import type { OperationImpls } from '../core/api/operations';
 import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
 import { watchRevocations } from './revocation-watch';
 import { log, logEnabled, logFailure } from '../core/log/log';
+import { bearerToken, loopbackGuard } from './loopback-guard';
 
 /** Largest JSON body the API accepts (a connection add with its fields is a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -95,8 +96,7 @@ export interface RestServer {
 /** A Vite build's content-hashed asset (`/assets/index-CChtV7cE.js`). */
 const HASHED_ASSET = /^\/assets\/[\w.-]+-[\w-]{8}\.(?:js|css|svg|png|woff2)$/;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
-export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+export { isLoopbackHost } from './loopback-guard';
 
 class HttpRefusal extends Error {
   constructor(
@@ -139,9 +139,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  if (!isLoopbackHost(host)) allowedHosts.add(`${host.includes(':') ? `[${host}]` : host}:${port}`);
-  const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
+  const refusedOrigin = loopbackGuard(host, port);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((err: unknown) => {
@@ -155,17 +153,8 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const hostHeader = (req.headers.host ?? '').toLowerCase();
-      if (!allowedHosts.has(hostHeader)) {
-        throw new HttpRefusal(403, 'forbidden', `Host "${hostHeader.slice(0, 100)}" is not this server (expected 127.0.0.1:${port} or localhost:${port}); refused as a DNS-rebinding defence.`);
-      }
-      const origin = req.headers.origin;
-      if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
-        throw new HttpRefusal(403, 'forbidden', `Origin "${origin.slice(0, 100)}" may not call this server; only pages it serves itself may.`);
-      }
-      // Sec-Fetch-Site is sent by browsers even where Origin is not (same-origin GETs): cross-site is refused.
-      const site = req.headers['sec-fetch-site'];
-      if (site === 'cross-site' || site === 'same-site') throw new HttpRefusal(403, 'forbidden', 'Cross-site requests are refused.');
+      const refused = refusedOrigin(req);
+      if (refused) throw new HttpRefusal(403, 'forbidden', refused);
 
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
       if (url.pathname === '/auth/exchange') {
@@ -234,8 +223,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   async function authenticate(req: IncomingMessage): Promise<ApiCaller> {
     const header = req.headers.authorization;
     if (!header) throw new HttpRefusal(401, 'unauthorized', 'An API token is required: send "Authorization: Bearer <token>" (`sophon dashboard` prints the dashboard address with one; `sophon api-token create` issues more).');
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const caller = m ? await options.tokens.authenticate(m[1]) : null;
+    const caller = await options.tokens.authenticate(bearerToken(req));
     if (!caller) throw new HttpRefusal(401, 'unauthorized', 'The API token is not valid (unknown, revoked, or mistyped).');
     return caller;
   }

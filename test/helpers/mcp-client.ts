@@ -47,6 +47,8 @@ export interface McpSession {
   /** What the elicitation handler was asked. */
   asked: ElicitRequest['params'][];
   close(): Promise<void>;
+  /** Over HTTP: the session id the server gave. */
+  sessionId?: () => string | undefined;
 }
 
 export interface McpSessionOptions {
@@ -74,4 +76,32 @@ export async function startMcp(home: string, options: McpSessionOptions, message
   }
   await client.connect(new RecordingTransport(stdio, messages));
   return { client, messages, stderr: () => stderr, asked, close: () => client.close() };
+}
+
+export interface McpHttpSessionOptions {
+  name: string;
+  /** The bearer token (`sophon mcp token create`); none sends no Authorization header. */
+  token?: string;
+  /** Extra request headers (e.g. a foreign Origin). */
+  headers?: Record<string, string>;
+  elicit?: McpSessionOptions['elicit'];
+}
+
+/** The same SDK client over Streamable HTTP, against `sophon mcp --http` at `url`. */
+export async function connectMcpHttp(url: string, options: McpHttpSessionOptions, messages: string[] = []): Promise<McpSession> {
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const http = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  const client = new Client({ name: options.name, version: '1.0.0' }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
+  const asked: ElicitRequest['params'][] = [];
+  if (options.elicit) {
+    const answer = options.elicit;
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params);
+      return answer(request.params);
+    });
+  }
+  await client.connect(new RecordingTransport(http, messages));
+  return { client, messages, stderr: () => '', asked, close: () => client.close(), sessionId: () => http.sessionId };
 }

@@ -1,8 +1,10 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ApiTokenStore } from '../../core/api-tokens/token-store';
+import { resolveHome, sophonPaths } from '../../core/config/paths';
 import { SophonError } from '../../core/errors';
-import { AgentPolicies, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agents';
+import { AgentPolicies, MCP_TOKEN_FILE, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agents';
 import { MCP_CLIENTS, clientConfig, type Launch } from '../../core/mcp/clients';
 import { applyChange, planInstall, planUninstall, type ConfigChange } from '../../core/mcp/install';
 import { validate } from '../../core/validation/parse';
@@ -10,16 +12,83 @@ import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { table } from '../io';
+import { untilStopped } from '../signals';
+import { VERSION } from '../version';
 
-/** `sophon mcp`: serves MCP over stdin/stdout until the client closes it. Nothing but protocol goes to stdout. */
-export async function mcpServe(ctx: CommandContext): Promise<number> {
+const ServeOptions = z
+  .object({
+    http: z.boolean().optional(),
+    port: z.coerce.number().int().min(0).max(65_535).optional(),
+  })
+  .refine((o) => o.port === undefined || o.http, { message: '--port goes with --http (stdio has no port)', path: ['port'] });
+
+/**
+ * `sophon mcp`: serves MCP over stdin/stdout until the client closes it. Nothing but protocol goes to stdout.
+ * `sophon mcp --http [--port N]`: serves Streamable HTTP on 127.0.0.1 until Ctrl-C (first stdout line: its URL).
+ */
+export async function mcpServe(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(ServeOptions, raw ?? {}, 'mcp options');
+  if (opts.http) return mcpServeHttp(ctx, opts.port ?? 0);
   if (process.stdin.isTTY) ctx.io.err('sophon mcp speaks MCP on stdin/stdout: an AI agent starts it. Add it to one with `sophon mcp install --client <client>`; Ctrl-D ends it.');
   // Loaded here only: every other command starts without the MCP SDK.
   const [{ serveMcp }, { StdioServerTransport }] = await Promise.all([import('../../server/mcp/server'), import('@modelcontextprotocol/sdk/server/stdio.js')]);
   return withCore(ctx, async (core) => {
-    await serveMcp(core, new StdioServerTransport(), { userId: ctx.global.user, version: '0.1.0' });
+    await serveMcp(core, new StdioServerTransport(), { userId: ctx.global.user, version: VERSION });
     return ExitCode.ok;
   });
+}
+
+async function mcpServeHttp(ctx: CommandContext, port: number): Promise<number> {
+  const { startMcpHttp } = await import('../../server/mcp/http');
+  return withCore(ctx, async (core) => {
+    const server = await startMcpHttp(core, { tokens: mcpTokenStore(core.paths.configDir), version: VERSION, port });
+    ctx.io.out(server.url);
+    ctx.io.err(`Sophon's MCP server (Streamable HTTP) at ${server.url}. Each client sends "Authorization: Bearer <token>" with a token from \`sophon mcp token create --agent <name>\`. Ctrl-C stops it.`);
+    await untilStopped();
+    await server.close();
+    return ExitCode.ok;
+  });
+}
+
+const mcpTokenStore = (configDir: string) => new ApiTokenStore(configDir, MCP_TOKEN_FILE);
+
+const TokenCreateOptions = z.object({ agent: z.string({ message: 'name the agent: --agent <name>' }).max(64), json: z.boolean().optional() });
+
+/**
+ * `sophon mcp token create --agent NAME`: a bearer token for `sophon mcp --http`, standing for agent NAME of
+ * this user. Printed once, to stdout only; Sophon keeps its SHA-256. The agent gets the default policy if new.
+ */
+export async function mcpTokenCreate(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(TokenCreateOptions, raw, 'mcp token create options');
+  assertAgentId(opts.agent);
+  return withCore(ctx, async (core) => {
+    const policies = new AgentPolicies(core.db, ctx.global.user);
+    const policy = policies.get(opts.agent) ?? policies.set(opts.agent, {});
+    const { token, entry } = await mcpTokenStore(core.paths.configDir).create(ctx.global.user, { kind: 'mcp', agent: opts.agent });
+    if (opts.json) ctx.io.json({ token, id: entry.id, agent: opts.agent, userId: entry.userId, createdAt: entry.createdAt });
+    else {
+      ctx.io.err(`MCP token ${entry.id} for agent ${opts.agent} (user ${entry.userId}; writes ${policy.writes}). It is shown only now; Sophon keeps only its hash:`);
+      ctx.io.out(token);
+    }
+    return ExitCode.ok;
+  });
+}
+
+/** `sophon mcp token list`: ids, agents and users — never a token. */
+export async function mcpTokenList(ctx: CommandContext, raw: unknown): Promise<number> {
+  const opts = validate(JsonOption, raw, 'mcp token list options');
+  const tokens = (await mcpTokenStore(sophonPaths(resolveHome(ctx.global.home, ctx.env)).configDir).list()).map(({ id, agent, userId, createdAt }) => ({ id, agent: agent ?? null, userId, createdAt }));
+  if (opts.json) ctx.io.json({ tokens });
+  else if (tokens.length === 0) ctx.io.out('No MCP tokens. Create one for an agent: `sophon mcp token create --agent <name>`.');
+  else ctx.io.out(table([['ID', 'AGENT', 'USER', 'CREATED'], ...tokens.map((t) => [t.id, t.agent ?? '-', t.userId, t.createdAt])]));
+  return ExitCode.ok;
+}
+
+/** `sophon mcp token revoke <id>`: the token stops working, and its open sessions end, at once. */
+export async function mcpTokenRevoke(ctx: CommandContext, id: string): Promise<number> {
+  if (!(await mcpTokenStore(sophonPaths(resolveHome(ctx.global.home, ctx.env)).configDir).revoke(id))) throw new SophonError('not_found', `No MCP token ${id.slice(0, 40)} (see \`sophon mcp token list\`).`);
+  ctx.io.out(`Revoked MCP token ${id}.`);
+  return ExitCode.ok;
 }
 
 const JsonOption = z.object({ json: z.boolean().optional() });

@@ -18,13 +18,17 @@ export interface ApiCaller {
   userId: string;
   isAdmin: boolean;
   tokenId: string;
+  /** The MCP agent an MCP token stands for (tokens of `config/mcp-tokens.json` only). */
+  agent?: string;
 }
 
 const TokenEntrySchema = z.object({
   id: z.string().regex(/^[0-9a-f]{8,32}$/),
   userId: z.string(),
   admin: z.boolean(),
-  kind: z.enum(['api', 'dashboard']),
+  kind: z.enum(['api', 'dashboard', 'mcp']),
+  /** For kind mcp: the agent the token is (its name in audit rows and policies). */
+  agent: z.string().max(64).optional(),
   /** hex SHA-256 of the token. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   createdAt: z.string(),
@@ -41,12 +45,16 @@ export class ApiTokenStore {
   private cache: { ino: number; mtimeMs: number; size: number; byHash: Map<string, TokenEntry> } | null = null;
   readonly file: string;
 
-  constructor(private readonly configDir: string) {
-    this.file = join(configDir, 'api-tokens.json');
+  /** `fileName`: the MCP door keeps its agents' tokens apart (`mcp-tokens.json`), so no MCP token opens the REST API. */
+  constructor(
+    private readonly configDir: string,
+    fileName = 'api-tokens.json',
+  ) {
+    this.file = join(configDir, fileName);
   }
 
   /** Issues a new token for `userId`; returns it once (the caller prints it), stores only its hash. */
-  async create(userId: string, options: { admin?: boolean; kind?: TokenEntry['kind'] } = {}): Promise<{ token: string; entry: TokenEntry }> {
+  async create(userId: string, options: { admin?: boolean; kind?: TokenEntry['kind']; agent?: string } = {}): Promise<{ token: string; entry: TokenEntry }> {
     assertValidId('user', userId);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const entry: TokenEntry = {
@@ -56,6 +64,7 @@ export class ApiTokenStore {
       kind: options.kind ?? 'api',
       sha256: sha256(token).toString('hex'),
       createdAt: new Date().toISOString(),
+      ...(options.agent !== undefined ? { agent: options.agent } : {}),
     };
     await this.update((tokens) => [...tokens, entry]);
     return { token, entry };
@@ -86,7 +95,7 @@ export class ApiTokenStore {
     const byHash = await this.load();
     const entry = byHash.get(digest.toString('hex'));
     if (!entry || !timingSafeEqual(Buffer.from(entry.sha256, 'hex'), digest)) return null;
-    return { userId: entry.userId, isAdmin: entry.admin, tokenId: entry.id };
+    return { userId: entry.userId, isAdmin: entry.admin, tokenId: entry.id, ...(entry.agent !== undefined ? { agent: entry.agent } : {}) };
   }
 
   /**

@@ -8,6 +8,7 @@ import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
 import { FileKeyProtector } from '../keys/file-protector';
+import { AgentPolicies, type AgentPolicy } from '../mcp/agents';
 import type { SophonCore } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
@@ -294,7 +295,17 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
     'broker.questions': async (caller) => ({ questions: choices.openFor(caller.userId) }),
+    'agents.list': async (caller) => ({ agents: new AgentPolicies(core.db, caller.userId).list().map(agentView) }),
+    'agents.setPolicy': async (caller, input) => {
+      // Named by id or label, resolved within the caller's own connections (another user's is not found).
+      const connections = input.connections === undefined || input.connections === null ? input.connections : [...new Set(input.connections.map((ref) => core.connections.resolve(caller.userId, ref).id))];
+      return { agent: agentView(new AgentPolicies(core.db, caller.userId).set(input.agent, { connections, writes: input.writes })) };
+    },
   };
+}
+
+function agentView(p: AgentPolicy): Out<'agents.list'>['agents'][number] {
+  return { ...p, createdAt: new Date(p.createdAt).toISOString(), lastSeenAt: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString() };
 }
 
 function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', clientConfigured: boolean): Out<'services.list'>['services'][number] {

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import type { Database } from '../db/database';
+import { AGENT_WRITE_POLICIES } from '../../../shared/contract';
 import { SophonError } from '../errors';
 
-export const WRITE_POLICIES = ['allow', 'ask', 'deny'] as const;
+/** The MCP agents' bearer tokens for `sophon mcp --http`, in the config folder (kept apart from the REST API's). */
+export const MCP_TOKEN_FILE = 'mcp-tokens.json';
+
+export const WRITE_POLICIES = AGENT_WRITE_POLICIES;
 export type WritePolicy = (typeof WRITE_POLICIES)[number];
 
 /** What one MCP client (an agent) may do. `connections: null` means every connection of the user. */

@@ -8,7 +8,10 @@ import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
 import { isSophonError } from '../errors';
 import type { SophonCore } from '../sophon-core';
+import { chooseGrants } from '../skills/plan';
+import { runSkill, type StartProxy } from '../skills/run';
 import type { AgentPolicy } from './agents';
+import { installedSkillTools, type SkillTool } from './skill-tools';
 
 export interface ToolContext {
   agent: AgentPolicy;
@@ -25,6 +28,8 @@ export interface ToolDeps {
   tokenTtlSeconds: number;
   /** Sophon.Broker.MaxRequestBytes: the proxy's cap on a request body, held here too. */
   maxRequestBytes: number;
+  /** Starts the loopback proxy a proxied skill tool calls through (a door's; core starts no server). */
+  startProxy: StartProxy;
 }
 
 /** What the model gets of an answer body as text; the rest is cut with a note (it can ask for less with query/path). */
@@ -119,6 +124,7 @@ export async function TOOL_DEFINITIONS(core: SophonCore, userId: string, agent: 
       },
       annotations: { readOnlyHint: false, openWorldHint: true },
     },
+    ...(await installedSkillTools(core.paths.home)).map((t) => t.definition),
   ];
 }
 
@@ -170,7 +176,15 @@ export class McpTools {
         const { record: _record, method: _method, path: _path, ...structured } = result;
         return { content: [{ type: 'text', text: render(structured) }], structuredContent: structured };
       }
-      throw new ToolRefusal('unknown_tool', `Sophon has no tool "${name.slice(0, 64)}"; it has list_connections and http_request.`);
+      const skillTool = (await installedSkillTools(core.paths.home)).find((t) => t.name === name);
+      if (skillTool) {
+        const result = await this.runSkillTool(skillTool, args, ctx);
+        audit(result.exitCode === 0 ? 'ok' : 'failed', `exit ${result.exitCode}`, result.record);
+        const { record: _record, ...structured } = result;
+        const shown = [result.stdout.slice(0, 4000), result.exitCode !== 0 && result.stderr ? `stderr:\n${result.stderr.slice(0, 2000)}` : '', result.truncated ? '[output truncated]' : ''].filter(Boolean).join('\n');
+        return { ...(result.exitCode !== 0 ? { isError: true } : {}), content: [{ type: 'text', text: `exit ${result.exitCode}\n${shown}` }], structuredContent: structured };
+      }
+      throw new ToolRefusal('unknown_tool', `Sophon has no tool "${name.slice(0, 64)}"; see tools/list (list_connections, http_request, and one per installed skill tool).`);
     } catch (err) {
       const { code, message, record, outcome } = describe(err);
       audit(outcome, `${code}: ${message}`, record);
@@ -282,37 +296,128 @@ export class McpTools {
   }
 
   /** A write the policy does not allow outright: refused, or asked of the person. Every decision is audited. */
-  private async approve(ctx: ToolContext, record: ConnectionRecord, method: string, url: URL, body: unknown): Promise<void> {
+  private approve(ctx: ToolContext, record: ConnectionRecord, method: string, url: URL, body: unknown): Promise<void> {
+    return this.decide(ctx, {
+      tool: 'http_request',
+      record,
+      what: `${method} ${url.host}${url.pathname.slice(0, 160)}`,
+      subject: method,
+      call: `the ${method} call`,
+      changes: `${method} changes things`,
+      nothing: 'nothing was sent',
+      question: `${ctx.agent.agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} ${url.origin}${url.pathname.slice(0, 300)}${url.search ? ' (with a query)' : ''}\nBody: ${summarise(body)}\nAllow this call?`,
+    });
+  }
+
+  private async decide(ctx: ToolContext, d: { tool: string; record: ConnectionRecord | undefined; what: string; subject: string; call: string; changes: string; nothing: string; question: string }): Promise<void> {
     const { core, userId } = this.deps;
+    const { record } = d;
     const agent = ctx.agent.agent;
-    const what = `${method} ${url.host}${url.pathname.slice(0, 160)}`;
     const decided = (outcome: 'ok' | 'denied' | 'aborted', how: string) =>
-      core.audit.record({ userId, action: 'mcp_approval', outcome, skill: agent, tool: 'http_request', connectionId: record.id, serviceId: record.serviceId, detail: `${how}: ${what}`.slice(0, 500) });
+      core.audit.record({ userId, action: 'mcp_approval', outcome, skill: agent, tool: d.tool.slice(0, 64), connectionId: record?.id ?? null, serviceId: record?.serviceId ?? null, detail: `${how}: ${d.what}`.slice(0, 500) });
     if (ctx.agent.writes === 'allow') return decided('ok', 'allowed by policy');
     if (ctx.agent.writes === 'deny') {
       decided('denied', 'denied by policy');
-      throw new ToolRefusal('write_denied', `The agent ${agent}'s policy refuses writes (${method}). The person can change it: \`sophon mcp policy ${agent} --writes ask\` (or allow).`, record);
+      throw new ToolRefusal('write_denied', `The agent ${agent}'s policy refuses writes (${d.subject}). The person can change it: \`sophon mcp policy ${agent} --writes ask\` (or allow).`, record);
     }
     if (!ctx.canAskForm) {
       decided('denied', 'needs approval; the client cannot ask (no elicitation)');
       throw new ToolRefusal(
         'approval_unavailable',
-        `${method} changes things and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation). The person can allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
+        `${d.changes} and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation). The person can allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
         record,
       );
     }
     let answer: ElicitResult;
     try {
-      answer = await ctx.ask(
-        `${agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} ${url.origin}${url.pathname.slice(0, 300)}${url.search ? ' (with a query)' : ''}\nBody: ${summarise(body)}\nAllow this call?`,
-      );
+      answer = await ctx.ask(d.question);
     } catch {
       decided('aborted', 'approval not answered (timeout or client error)');
-      throw new ToolRefusal('approval_timeout', `The person did not answer the approval of ${method} in time; nothing was sent.`, record);
+      throw new ToolRefusal('approval_timeout', `The person did not answer the approval of ${d.subject} in time; ${d.nothing}.`, record);
     }
     if (answer.action === 'accept') return decided('ok', 'approved by the person');
     decided('denied', answer.action === 'decline' ? 'declined by the person' : 'approval cancelled');
-    throw new ToolRefusal(answer.action === 'decline' ? 'write_declined' : 'write_cancelled', `The person ${answer.action === 'decline' ? 'declined' : 'cancelled'} the ${method} call; nothing was sent.`, record);
+    throw new ToolRefusal(answer.action === 'decline' ? 'write_declined' : 'write_cancelled', `The person ${answer.action === 'decline' ? 'declined' : 'cancelled'} ${d.call}; ${d.nothing}.`, record);
+  }
+
+  /**
+   * An installed skill's tool, run as `sophon skill run` runs it (its broker token or injected credential,
+   * a minimal environment, every secret masked in its output), with the connections the agent may use.
+   * A skill that could change things (anything but proxied GET/HEAD) goes through the agent's write policy.
+   */
+  private async runSkillTool(t: SkillTool, raw: unknown, ctx: ToolContext) {
+    const { core, userId } = this.deps;
+    const checked = t.check(raw ?? {});
+    if (!checked.valid) throw new ToolRefusal('invalid_arguments', `${t.name}: ${checked.errorMessage.slice(0, 300)}.`);
+    const input = checked.data;
+    const m = t.skill.manifest;
+    const agent = ctx.agent.agent;
+    const allowed = new Set(usableConnections(core, userId, ctx.agent).map((c) => c.id));
+    const grants = await chooseGrants(core, userId, m, t.tool.name, {
+      connections: [],
+      // Several connections fit: the agent's policy may narrow them to one; otherwise the person decides, never a guess.
+      pick: async (plan) => {
+        const mine = plan.candidates.filter((c) => allowed.has(c.id));
+        if (mine.length === 1) return mine[0]!;
+        const list = (mine.length ? mine : plan.candidates).map((c) => `${c.id} ("${c.label}")`).join(', ');
+        throw new ToolRefusal('connection_ambiguous', `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`);
+      },
+    });
+    for (const g of grants) {
+      if (!allowed.has(g.record.id)) throw new ToolRefusal('connection_not_allowed', `The agent ${agent} may not use ${g.record.id}, which ${t.name} needs. The person can allow it: \`sophon mcp policy ${agent} --connections ${[...(ctx.agent.connections ?? []), g.record.id].join(',')}\`.`, g.record);
+      if (g.record.state === 'needs_reauth') throw new ToolRefusal('needs_reauth', `The connection ${g.record.id} needs the person to sign in again: \`sophon connect reauth ${g.record.id}\`. Then call again.`, g.record);
+    }
+    const args = t.tool.inputSchema ? [] : ((input.args as string[] | undefined) ?? []);
+    if (!t.readOnly) {
+      const uses = grants.map((g) => `${g.record.serviceId} "${g.record.label}" (${g.record.id}, ${g.credential.access === 'proxy' ? 'through the broker' : 'credential in its environment'})`).join(', ') || 'no connection';
+      await this.decide(ctx, {
+        tool: t.name,
+        record: grants[0]?.record,
+        what: `run ${t.name}`,
+        subject: t.name,
+        call: `the run of ${t.name}`,
+        changes: `${t.name} may change things`,
+        nothing: 'nothing was run',
+        question: `${agent} asks Sophon to run the tool "${t.tool.name}" of the skill ${m.name} (${m.id}), which may change things.\nIt uses: ${uses}.\nInput: ${t.tool.inputSchema ? summarise(input) : `${args.length} argument(s)`}\nAllow this run?`,
+      });
+    }
+    const stdout = new CappedText(MAX_BODY_CHARS);
+    const stderr = new CappedText(MAX_BODY_CHARS / 4);
+    const result = await runSkill(core, {
+      userId,
+      skill: t.skill,
+      tool: t.tool.name,
+      args,
+      input: t.tool.inputSchema ? JSON.stringify(input) : undefined,
+      grants,
+      env: process.env,
+      stdout: (b) => stdout.push(b),
+      stderr: (b) => stderr.push(b),
+      startProxy: this.deps.startProxy,
+    });
+    return { record: grants[0]?.record, exitCode: result.exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
+  }
+}
+
+/** A child's output as text, up to a cap; the rest is counted, not kept. */
+class CappedText {
+  private readonly parts: Buffer[] = [];
+  private kept = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  push(b: Buffer): void {
+    const room = this.cap - this.kept;
+    if (b.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const part = b.length > room ? b.subarray(0, room) : b;
+    this.parts.push(part);
+    this.kept += part.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.parts).toString('utf8');
   }
 }
 

@@ -43,6 +43,15 @@ export const SkillToolSchema = z.strictObject({
   description: z.string().max(1000).default(''),
   /** Program and arguments, run in the skill's folder. `node` means the Node that runs Sophon. */
   command: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  /**
+   * The JSON Schema of the tool's input when an MCP agent calls it (`skill__tool`); the arguments then reach
+   * the tool as JSON in SOPHON_TOOL_INPUT. Absent: the agent passes command-line arguments (`args`).
+   */
+  inputSchema: z
+    .record(z.string(), z.unknown())
+    .refine((s) => s.type === 'object', 'must be a JSON Schema of an object ("type": "object")')
+    .refine((s) => JSON.stringify(s).length <= 20_000, 'must be at most 20000 characters of JSON')
+    .optional(),
 });
 
 export const SkillManifestSchema = z

@@ -18,6 +18,8 @@ export interface RunSkillOptions {
   tool: string;
   args: string[];
   grants: ChosenGrant[];
+  /** An MCP agent's arguments (JSON) to a tool that declares an inputSchema: given to it in SOPHON_TOOL_INPUT. */
+  input?: string;
   /** The parent's environment: only PATH and HOME are taken from it. */
   env: NodeJS.ProcessEnv;
   stdout: (bytes: Buffer) => void;
@@ -69,6 +71,7 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
   if (o.env.PATH) env.PATH = o.env.PATH;
   if (o.env.HOME) env.HOME = o.env.HOME;
   if (process.platform === 'win32' && o.env.SystemRoot) env.SystemRoot = o.env.SystemRoot;
+  if (o.input !== undefined) env.SOPHON_TOOL_INPUT = o.input;
 
   let proxy: { url: string; close(): Promise<void> } | null = null;
   let token: string | null = null;

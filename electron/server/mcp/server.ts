@@ -6,18 +6,30 @@ import type { SophonCore } from '../../core/sophon-core';
 import { AgentPolicies, agentIdOf, type AgentPolicy } from '../../core/mcp/agents';
 import { mcpSettings } from '../../core/mcp/settings';
 import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
+import { startBrokerServer } from '../broker/server';
 
 export interface McpServerOptions {
   userId: string;
   version: string;
+  /**
+   * The agent this session is, when the door already knows it (the HTTP transport: the bearer token's agent).
+   * Without it (stdio), the agent is named by its client's `initialize`.
+   */
+  agent?: string;
+}
+
+export interface McpSession {
+  server: Server;
+  /** Releases what the session holds (its broker); call once the transport closed. */
+  dispose(): void;
 }
 
 /**
- * The MCP door (the SDK's protocol and transport; the tools' rules are in electron/core/mcp): one MCP session over `transport`, its tools run through the same broker as the proxy
- * (one short-lived broker token per call, bound to the agent, the tool and the one connection).
- * Resolves when the client closes the session.
+ * The MCP door (the SDK's protocol; the tools' rules are in electron/core/mcp): one MCP session, its tools run
+ * through the same broker as the proxy (one short-lived broker token per call, bound to the agent, the tool
+ * and the one connection). Connect it to a transport with `server.connect`.
  */
-export async function serveMcp(core: SophonCore, transport: Transport, options: McpServerOptions): Promise<void> {
+export function createMcpSession(core: SophonCore, options: McpServerOptions): McpSession {
   const server = new Server(
     { name: 'sophon', title: 'Sophon', version: options.version },
     {
@@ -30,17 +42,25 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
   const approvalTimeoutMs = mcpSettings(core.settings, core.paths.settingsFile).ApprovalTimeoutSeconds * 1000;
   const policies = new AgentPolicies(core.db, options.userId);
   let agent: AgentPolicy | undefined;
-  // The agent is named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
+  // The agent is the token's, or named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
   const currentAgent = (): AgentPolicy => {
     const name = server.getClientVersion()?.name;
-    const id = agentIdOf(name);
+    const id = options.agent ?? agentIdOf(name);
     if (!agent || agent.agent !== id) agent = policies.seen(id, name ?? null);
     // Re-read each call: the person may change the policy while the session runs.
     return (agent = policies.get(id) ?? agent);
   };
   server.oninitialized = () => void currentAgent();
 
-  const tools = new McpTools({ core, broker, tokens, userId: options.userId, tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds), maxRequestBytes: settings.MaxRequestBytes });
+  const tools = new McpTools({
+    core,
+    broker,
+    tokens,
+    userId: options.userId,
+    tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds),
+    maxRequestBytes: settings.MaxRequestBytes,
+    startProxy: (skillBroker, maxRequestBytes) => startBrokerServer(skillBroker, { maxRequestBytes }),
+  });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const caps = server.getClientCapabilities()?.elicitation;
@@ -55,11 +75,16 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });
+  return { server, dispose: () => broker.close() };
+}
 
+/** One MCP session over `transport` (stdio); resolves when the client closes it. */
+export async function serveMcp(core: SophonCore, transport: Transport, options: McpServerOptions): Promise<void> {
+  const session = createMcpSession(core, options);
   const closed = new Promise<void>((resolve) => {
-    server.onclose = () => resolve();
+    session.server.onclose = () => resolve();
   });
-  await server.connect(transport);
+  await session.server.connect(transport);
   await closed;
-  broker.close();
+  session.dispose();
 }

@@ -233,6 +233,8 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'broker.mint': { skill: 'canary-skill', tool: 'probe', connection: connection.id },
       'broker.choose': { request: 'choice-none', connection: null },
       'broker.questions': {},
+      'agents.list': {},
+      'agents.setPolicy': { agent: 'canary-agent', connections: [connection.id], writes: 'deny' },
       'connections.remove': { connection: connection.id },
     };
     const order = [...OPERATION_NAMES].filter((n) => n !== 'connections.remove');
