@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 import { bearerService } from '../../helpers/services';
@@ -22,7 +22,7 @@ describe('REST: agents.list and agents.setPolicy (the MCP agents of the caller)'
   let bobId = '';
   let bobToken = '';
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'res.json'), JSON.stringify(bearerService('res', 'http://127.0.0.1:9')));
@@ -40,7 +40,7 @@ describe('REST: agents.list and agents.setPolicy (the MCP agents of the caller)'
     assert.equal(created.code, 0, created.stderr);
     bobToken = json<{ token: string }>(created).token;
   });
-  after(async () => {
+  afterAll(async () => {
     await d?.stop();
     await cleanup();
   });

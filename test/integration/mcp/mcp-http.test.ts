@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { firstLine } from '../../helpers/child';
@@ -58,7 +58,7 @@ describe('sophon mcp --http (Streamable HTTP, an SDK client)', async () => {
   let bobToken = '';
   const sessions: McpSession[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     api = await startResourceServer((t) => (t === SECRET ? 'octo' : t === BOB_SECRET ? 'bob' : null));
     await mkdir(join(home, 'connectors'));
@@ -83,7 +83,7 @@ describe('sophon mcp --http (Streamable HTTP, an SDK client)', async () => {
     url = await firstLine(server);
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of sessions) await s.close().catch(() => undefined);
     if (server && server.exitCode === null) {
       const exited = new Promise((r) => server!.once('exit', r));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -40,7 +40,7 @@ describe('sophon mcp: one tool per installed skill tool (stdio, an SDK client)',
   let resId = '';
   const sessions: McpSession[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
     api = await startResourceServer((t) => (t === SECRET ? 'octo' : null));
     await mkdir(join(home, 'connectors'));
@@ -77,7 +77,7 @@ describe('sophon mcp: one tool per installed skill tool (stdio, an SDK client)',
     await mkdir(join(skills, 'broken'));
     await writeFile(join(skills, 'broken', 'manifest.json'), '{"id": "broken", "tools": []}');
   });
-  after(async () => {
+  afterAll(async () => {
     for (const s of sessions) await s.close().catch(() => undefined);
     await api?.close();
     await cleanup();
