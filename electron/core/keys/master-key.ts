@@ -113,11 +113,17 @@ export class MasterKeyStore {
 
   /** For `vault status`: what is known about the key, without ever creating one. */
   async state(): Promise<KeyState> {
+    const info = await this.readKeyInfo().catch(() => null);
+    const journal = await readRotationJournal(this.paths).catch(() => null);
+    const dates = { ...(info?.createdAt ? { createdAt: info.createdAt } : {}), ...(info?.rotatedAt ? { rotatedAt: info.rotatedAt } : {}), ...(journal ? { rotationInProgress: true } : {}) };
     try {
+      if (journal && journal.phase !== 'prepare' && this.others) {
+        // Mid-rotation the key in use is the new one, wherever it waits.
+        const key = await this.get();
+        const where = journal.to.protector === this.protector.kind ? this.protector : await this.others.create(journal.to.protector, 'final');
+        return { keyId: key.id, location: where.location(key.id), reachable: true, problem: null, ...dates };
+      }
       const keyId = await this.expectedKeyId();
-      const info = await this.readKeyInfo().catch(() => null);
-      const rotating = (await readRotationJournal(this.paths).catch(() => null)) !== null;
-      const dates = { ...(info?.createdAt ? { createdAt: info.createdAt } : {}), ...(info?.rotatedAt ? { rotatedAt: info.rotatedAt } : {}), ...(rotating ? { rotationInProgress: true } : {}) };
       if (keyId === null) {
         // Nothing stored yet: "reachable" means the store answers, so the first write will succeed.
         await this.protector.probe();
@@ -128,7 +134,7 @@ export class MasterKeyStore {
     } catch (err) {
       if (!isSophonError(err)) throw err;
       const keyId = await this.expectedKeyId().catch(() => null);
-      return { keyId, location: keyId ? this.protector.location(keyId) : null, reachable: false, problem: err.message };
+      return { keyId, location: keyId ? this.protector.location(keyId) : null, reachable: false, problem: err.message, ...dates };
     }
   }
 

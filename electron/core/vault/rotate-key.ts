@@ -5,7 +5,7 @@ import { AuditHeadStore } from '../audit/audit-head';
 import type { SophonPaths } from '../config/paths';
 import { loadSettings } from '../config/settings';
 import { errnoOf, isSophonError, SophonError } from '../errors';
-import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile, writeTemp } from '../fs/secure-fs';
+import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps, writeTemp } from '../fs/secure-fs';
 import { keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from '../keys/key-protector';
 import { writeKeyInfoFile, type KeyInfo } from '../keys/master-key';
 import { createRegisteredKeyProtector, isKeyProtectorKind, KEY_PROTECTOR_KINDS, type KeyProtectorContext } from '../keys/registry';
@@ -27,7 +27,14 @@ export interface RotateKeyOptions extends Pick<OpenVaultOptions, 'home' | 'env' 
   to?: string;
   /** Files re-sealed at once. */
   concurrency?: number;
+  /**
+   * Called after each durable step (tests throw from it to stop the rotation exactly there, leaving the
+   * disk as a crash at that point would).
+   */
+  afterStep?: (step: RotationStep) => void | Promise<void>;
 }
+
+export type RotationStep = 'journal-prepare' | 'key-staged' | 'journal-rewrap' | 'file-resealed' | 'resealed' | 'head-moved' | 'journal-commit' | 'key-moved' | 'keyinfo-written' | 'settings-written' | 'old-key-removed' | 'staging-cleared';
 
 export interface RotateKeyResult {
   from: { keyId: string; protector: string };
@@ -77,9 +84,11 @@ export async function rotateKey(options: RotateKeyOptions = {}): Promise<RotateK
     }
     const resumed = journal !== null;
     const previousPid = journal?.pid;
-    if (!journal) journal = await prepare(opened, options.to, await ctxFor(stagedPaths(paths)));
+    const step = options.afterStep ?? ((): void => undefined);
+    if (!journal) journal = await prepare(opened, options.to, await ctxFor(stagedPaths(paths)), step);
     journal = { ...journal, pid: process.pid };
     await writeRotationJournal(paths, journal);
+    if (!resumed) await step('journal-rewrap');
 
     const result: RotateKeyResult = {
       from: journal.from,
@@ -99,15 +108,18 @@ export async function rotateKey(options: RotateKeyOptions = {}): Promise<RotateK
       }
       // A killed run's own per-file lock would otherwise hold this one up for 10 s.
       const predecessorDead = previousPid !== undefined && previousPid !== process.pid && !processAlive(previousPid);
-      await reseal(paths, from, to, result, options.concurrency ?? 8, predecessorDead);
+      await reseal(paths, from, to, result, options.concurrency ?? 8, predecessorDead, step);
+      await step('resealed');
       // The audit chain's signed head moves to the new key too, or `audit verify` could no longer check it.
       const head = new AuditHeadStore(paths.securityDir);
       const state = head.read(from);
       if (state.state === 'verified') head.advance(to, state.head);
+      await step('head-moved');
       journal = { ...journal, phase: 'commit' };
       await writeRotationJournal(paths, journal);
+      await step('journal-commit');
     }
-    result.oldKeyRemoved = await commit(journal, paths, ctxFor);
+    result.oldKeyRemoved = await commit(journal, paths, ctxFor, step);
     return result;
   } finally {
     await releaseRotation();
@@ -115,7 +127,9 @@ export async function rotateKey(options: RotateKeyOptions = {}): Promise<RotateK
 }
 
 /** A new key, stored where it waits until the commit; the journal names it before it exists anywhere. */
-async function prepare(opened: Awaited<ReturnType<typeof openVault>>, toKind: string | undefined, stagedCtx: KeyProtectorContext): Promise<RotationJournal> {
+type Step = (step: RotationStep) => void | Promise<void>;
+
+async function prepare(opened: Awaited<ReturnType<typeof openVault>>, toKind: string | undefined, stagedCtx: KeyProtectorContext, step: Step): Promise<RotationJournal> {
   const { paths } = opened;
   const state = await opened.keys.state();
   if (state.keyId === null) {
@@ -137,11 +151,13 @@ async function prepare(opened: Awaited<ReturnType<typeof openVault>>, toKind: st
     pid: process.pid,
   };
   await writeRotationJournal(paths, journal);
+  await step('journal-prepare');
   await ensurePrivateDir(stagedPaths(paths).securityDir);
   if (!(await staged.store(journal.to.keyId, key))) {
     throw new SophonError('vault_key_mismatch', `A key is already at ${staged.location(journal.to.keyId)}; move it aside and run \`sophon vault rotate-key\` again.`);
   }
   key.fill(0);
+  await step('key-staged');
   return { ...journal, phase: 'rewrap' };
 }
 
@@ -160,7 +176,7 @@ async function clearStaging(paths: SophonPaths): Promise<void> {
  * Every file sealed with the old key is re-sealed with the new one under its writers' lock, then the
  * folders are synced: only after that may the commit retire the old key.
  */
-async function reseal(paths: SophonPaths, from: MasterKey, to: MasterKey, result: RotateKeyResult, concurrency: number, predecessorDead: boolean): Promise<void> {
+async function reseal(paths: SophonPaths, from: MasterKey, to: MasterKey, result: RotateKeyResult, concurrency: number, predecessorDead: boolean, step: Step): Promise<void> {
   const systemDir = join(paths.vaultDir, SYSTEM_DIR_NAME);
   const files: { file: string; user: string; name: string }[] = [];
   for (const name of await readDirOrEmpty(paths.vaultDir)) {
@@ -171,6 +187,9 @@ async function reseal(paths: SophonPaths, from: MasterKey, to: MasterKey, result
     if (name.endsWith('.vault')) files.push({ file: join(systemDir, name), user: '_system', name: name.slice(0, -'.vault'.length) });
   }
   if (predecessorDead) await clearDeadRotatorLocks([paths.vaultDir, systemDir]);
+  // A killed run's half-written temp files (its own, or any dead writer's) are only clutter.
+  await removeStaleTemps(paths.vaultDir);
+  await removeStaleTemps(systemDir);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
@@ -200,6 +219,7 @@ async function reseal(paths: SophonPaths, from: MasterKey, to: MasterKey, result
           throw err;
         });
         result.resealed++;
+        await step('file-resealed');
       } finally {
         await release();
       }
@@ -214,11 +234,12 @@ async function reseal(paths: SophonPaths, from: MasterKey, to: MasterKey, result
  * Idempotent, so a run killed here is finished by the next: the staged key moves into place, keyinfo.json
  * and the settings name it, the old key is removed, and the journal goes last.
  */
-async function commit(journal: RotationJournal, paths: SophonPaths, ctxFor: (where: SophonPaths) => Promise<KeyProtectorContext>): Promise<boolean> {
+async function commit(journal: RotationJournal, paths: SophonPaths, ctxFor: (where: SophonPaths) => Promise<KeyProtectorContext>, step: Step): Promise<boolean> {
   const staging = stagedPaths(paths).securityDir;
   const moved = (await readDirOrEmpty(staging)).filter((n) => !n.startsWith('.'));
   for (const name of moved) await fsp.rename(join(staging, name), join(paths.securityDir, name));
   if (moved.length) await fsyncDir(paths.securityDir);
+  await step('key-moved');
   const info: KeyInfo = {
     format: 1,
     keyId: journal.to.keyId,
@@ -228,10 +249,14 @@ async function commit(journal: RotationJournal, paths: SophonPaths, ctxFor: (whe
     previousKeyId: journal.from.keyId,
   };
   await writeKeyInfoFile(paths, info);
+  await step('keyinfo-written');
   const ctx = await ctxFor(paths);
   if (ctx.settings.Sophon.Vault.KeyProtector !== journal.to.protector) await setKeyProtector(paths, journal.to.protector);
+  await step('settings-written');
   const removed = await retire(journal, createRegisteredKeyProtector(journal.from.protector, ctx));
+  await step('old-key-removed');
   await clearStaging(paths);
+  await step('staging-cleared');
   await removeRotationJournal(paths);
   return removed;
 }
