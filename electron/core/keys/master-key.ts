@@ -81,6 +81,9 @@ export class MasterKeyStore {
 
   /** The key that opens a file whose header names `keyId`: the current one, or during a rotation the one being retired. */
   async keyFor(keyId?: string | null): Promise<MasterKey> {
+    // A file sealed with a key this process already holds needs no look at the disk: reads stay as fast as before rotations existed.
+    if (keyId && this.cached?.id === keyId) return this.cached;
+    if (keyId && this.retiring?.id === keyId) return this.retiring;
     const current = await this.get();
     if (keyId && keyId !== current.id && this.retiring?.id === keyId) return this.retiring;
     return current;
