@@ -61,7 +61,8 @@ export class MasterKeyStore {
 
   /**
    * The key to seal with. Another process may rotate the key at any time, so the cache holds only while
-   * keyinfo.json and the rotation journal are unchanged (two stats per call).
+   * keyinfo.json and the rotation journal are unchanged (two small reads per call; writes pay it, reads of
+   * a file under a key already held do not, see keyFor).
    */
   async get(): Promise<MasterKey> {
     const signature = await keyStateSignature(this.paths);
@@ -70,7 +71,8 @@ export class MasterKeyStore {
     if (journal && journal.phase !== 'prepare') {
       this.cached = await this.loadRotating(journal.to, 'to');
       // Only files not yet re-sealed need the old key; after the commit it may already be gone.
-      this.retiring = journal.phase === 'rewrap' ? await this.loadRotating(journal.from, 'from') : undefined;
+      // Not fatal when missing: the files still under it then fail to open by name, everything else works.
+      this.retiring = journal.phase === 'rewrap' ? await this.loadRotating(journal.from, 'from').catch(() => undefined) : undefined;
     } else {
       this.cached = await this.findOrCreate();
       this.retiring = undefined;

@@ -68,19 +68,11 @@ export async function removeRotationJournal(paths: SophonPaths): Promise<void> {
 }
 
 /**
- * A cheap fingerprint of the files that decide which key is current (journal and keyinfo.json): both are
- * replaced by rename, so a new inode or mtime means the key may have changed and must be looked up again.
+ * The content of the two small files that decide which key is current (journal and keyinfo.json). Their
+ * content rather than their inode and mtime: a rename can reuse an inode, and mtime has the kernel's
+ * coarse granularity, so two journal phases written within a few ms could look alike.
  */
 export async function keyStateSignature(paths: SophonPaths): Promise<string> {
-  const one = async (file: string): Promise<string> => {
-    try {
-      const st = await fsp.stat(file);
-      return `${st.ino}:${st.mtimeMs}:${st.size}`;
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') return '-';
-      throw err;
-    }
-  };
-  const [journal, info] = await Promise.all([one(rotationJournalFile(paths)), one(paths.keyInfoFile)]);
-  return `${journal}|${info}`;
+  const [journal, info] = await Promise.all([readFileIfExists(rotationJournalFile(paths)), readFileIfExists(paths.keyInfoFile)]);
+  return `${journal?.toString('utf8') ?? '-'}\0${info?.toString('utf8') ?? '-'}`;
 }

@@ -103,6 +103,12 @@ export async function rotateKey(options: RotateKeyOptions = {}): Promise<RotateK
       // Both keys through the store, exactly as every other reader and writer finds them during the rotation.
       const to = await opened.keys.get();
       const from = await opened.keys.keyFor(journal.from.keyId);
+      if (from.id !== journal.from.keyId) {
+        throw new SophonError(
+          'vault_key_missing',
+          `The rotation cannot finish: the old key ${journal.from.keyId} (protector "${journal.from.protector}") is not reachable, and some files may still be sealed with it. Restore that key (see \`sophon vault status\`), then run \`sophon vault rotate-key\` again.`,
+        );
+      }
       if (to.id !== journal.to.keyId || from.id !== journal.from.keyId) {
         throw new SophonError('internal', `The key rotation journal names keys ${journal.from.keyId} → ${journal.to.keyId}, but the vault found ${from.id} → ${to.id}.`);
       }
