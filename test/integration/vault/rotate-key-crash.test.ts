@@ -17,7 +17,7 @@ import { mountTmpfs, type Tmpfs } from '../../helpers/tmpfs';
 // default the kills stop after a time budget (at least MIN_RUNS of them); SOPHON_ROTATE_CRASH_RUNS,
 // SOPHON_ROTATE_CRASH_BUDGET_MS and SOPHON_ROTATE_CRASH_CREDENTIALS set the size.
 const RUNS = Number(process.env.SOPHON_ROTATE_CRASH_RUNS ?? 100);
-const BUDGET_MS = Number(process.env.SOPHON_ROTATE_CRASH_BUDGET_MS ?? 40_000);
+const BUDGET_MS = Number(process.env.SOPHON_ROTATE_CRASH_BUDGET_MS ?? 25_000);
 const MIN_RUNS = Math.min(RUNS, 10);
 const CREDENTIALS = Number(process.env.SOPHON_ROTATE_CRASH_CREDENTIALS ?? 1000);
 const SYSTEM = ['oauth-client-github', 'oauth-client-google'];
