@@ -71,6 +71,16 @@ export const VaultStatusSchema = z.object({
   vaultDir: z.string(),
   provider: z.string(),
   keyProtector: z.object({ kind: z.string(), keyId: z.string().nullable(), location: z.string().nullable(), reachable: z.boolean() }),
+  /** The master key's age (no secret): when it was made and last rotated, and the rotation reminder when it is due. */
+  key: z
+    .object({
+      createdAt: z.string().nullable(),
+      rotatedAt: z.string().nullable(),
+      ageDays: z.number().nullable(),
+      rotationInProgress: z.boolean(),
+      reminder: z.string().nullable(),
+    })
+    .optional(),
   credentials: z.number(),
   problems: z.array(z.string()),
 });

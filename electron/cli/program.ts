@@ -68,6 +68,12 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/vault')).vaultRecover));
   vault
+    .command('rotate-key')
+    .description('a new master key (optionally kept by another protector), every credential re-encrypted under it, then the old key removed; safe to interrupt, and a re-run finishes an interrupted rotation')
+    .option('--to <protector>', `keep the new key with this protector instead of the current one: ${describeKeyProtectorKinds().map((d) => d.split(':')[0]).join(', ')}`)
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/vault')).vaultRotateKey));
+  vault
     .command('backup')
     .description('write every credential and connection (and OAuth client secrets) to one file encrypted under a recovery passphrase; no OS key is needed to restore it')
     .requiredOption('--out <file>', 'the backup file to create (never overwritten)')

@@ -105,7 +105,7 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   };
   const loadCatalog = options.catalog ?? (async (dir: string) => (await import('./catalog/catalog')).loadCatalog(dir));
   const tester: ConnectionTester = options.tester ?? (async (service, material) => (await import('./connections/tester')).testConnection(service, material));
-  const systemSecrets = new SystemSecrets(opened.paths, () => opened.keys.get());
+  const systemSecrets = new SystemSecrets(opened.paths, (keyId) => opened.keys.keyFor(keyId));
   const warnings = await moveClientSecretsIntoVault(opened, systemSecrets);
   const oauthSources = {
     settings: opened.settings,

@@ -14,6 +14,8 @@ interface DoctorReport {
   vault: { provider: string; keyProtector: string; keyReachable: boolean; credentials: number } | null;
   database: { file: string; opens: boolean };
   problems: string[];
+  /** Advice that does not make the check fail (the key's rotation reminder). */
+  reminders: string[];
 }
 
 /**
@@ -26,7 +28,7 @@ export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Pro
   const paths = sophonPaths(home);
   const logFile = logFilePath(home);
   configureLog({ override: ctx.global.debug ? 'debug' : envLogLevel(ctx.env) });
-  const report: DoctorReport = { home, log: { file: logFile, exists: false }, vault: null, database: { file: paths.database, opens: false }, problems: [] };
+  const report: DoctorReport = { home, log: { file: logFile, exists: false }, vault: null, database: { file: paths.database, opens: false }, problems: [], reminders: [] };
   try {
     const core = await openCore({ home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: true });
     try {
@@ -36,6 +38,7 @@ export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Pro
       const v = await operations['vault.status']({ userId: ctx.global.user, isAdmin: true }, {});
       report.vault = { provider: v.provider, keyProtector: v.keyProtector.kind, keyReachable: v.keyProtector.reachable, credentials: v.credentials };
       report.problems.push(...v.problems);
+      if (v.key?.reminder) report.reminders.push(v.key.reminder);
     } finally {
       core.close();
     }
@@ -59,6 +62,7 @@ export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Pro
         ['Database opens', yesNo(report.database.opens)],
       ]),
     );
+    for (const r of report.reminders) ctx.io.out(`${paint(ctx.io, 'yellow', 'reminder:')} ${r}`);
     for (const p of report.problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
   }
   // 6 when the vault's key cannot be reached (as `vault status`), 1 when the database does not open.

@@ -7,6 +7,8 @@ import { ExitCode } from '../exit-codes';
 import { paint, table } from '../io';
 import { readSecret } from '../prompt';
 import { askPin, withCore } from '../core';
+import { rotateKey } from '../../core/vault/rotate-key';
+import { keyAgeDays, keyReminder } from '../../core/keys/key-age';
 
 /** `sophon vault status`: what protects the vault and whether it can be opened. Never creates a key. */
 export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
@@ -19,11 +21,14 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
     if (perm) problems.push(perm);
   }
   const credentials = (await vault.list()).length;
+  if (key.rotationInProgress) problems.push('A key rotation was interrupted; run `sophon vault rotate-key` to finish it (every credential stays readable meanwhile).');
+  const reminder = keyReminder(key, settings);
   const status = {
     home: paths.home,
     vaultDir: paths.vaultDir,
     provider: settings.Sophon.Vault.Provider,
     keyProtector: { kind: protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
+    key: { createdAt: key.createdAt ?? null, rotatedAt: key.rotatedAt ?? null, ageDays: keyAgeDays(key), rotationInProgress: key.rotationInProgress === true, reminder },
     credentials,
     problems,
   };
@@ -37,12 +42,32 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
         ['Key protector', protector.kind],
         ['Key', key.keyId ? `${key.keyId} (${key.location})` : 'none yet (created on the first write)'],
         ['Key reachable', key.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
+        ['Key created', key.createdAt ? `${key.createdAt} (${keyAgeDays(key)} days ago)` : '-'],
+        ['Last rotated', key.rotatedAt ?? 'never'],
         ['Credentials', String(credentials)],
       ]),
     );
+    if (reminder) ctx.io.out(`${paint(ctx.io, 'yellow', 'reminder:')} ${reminder}`);
     for (const p of problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
   }
   return key.reachable ? ExitCode.ok : ExitCode.vault;
+}
+
+/** `sophon vault rotate-key`: see core/vault/rotate-key.ts. Exit 0 once the old key is retired. */
+export async function vaultRotateKey(ctx: CommandContext, opts: { to?: string; json?: boolean }): Promise<number> {
+  const result = await rotateKey({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx), ...(opts.to !== undefined ? { to: opts.to } : {}) });
+  if (opts.json) {
+    ctx.io.json(result);
+  } else {
+    for (const u of result.unreadable) ctx.io.out(`${paint(ctx.io, 'yellow', 'left as it was')} ${u.problem}`);
+    const where = result.from.protector === result.to.protector ? result.to.protector : `${result.from.protector} → ${result.to.protector}`;
+    ctx.io.out(
+      `${result.resumed ? 'Finished an interrupted rotation' : 'Rotated the vault key'}: ${result.from.keyId} → ${result.to.keyId} (${where}). ` +
+        `${result.resealed} file(s) re-encrypted${result.alreadyNew ? `, ${result.alreadyNew} already under the new key` : ''}; ` +
+        `${result.oldKeyRemoved ? 'the old key was removed' : 'the old key is no longer kept'}.`,
+    );
+  }
+  return ExitCode.ok;
 }
 
 /**

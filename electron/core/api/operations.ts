@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { keyAgeDays, keyReminder } from '../keys/key-age';
 import type { EventPayload, OPERATIONS, Out } from '../../../shared/contract';
 import type { EventName, OperationName } from '../../../shared/operations';
 import type { Connection } from '../../../shared/connections';
@@ -255,6 +256,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
         vaultDir: core.paths.vaultDir,
         provider: core.settings.Sophon.Vault.Provider,
         keyProtector: { kind: core.protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
+        key: { createdAt: key.createdAt ?? null, rotatedAt: key.rotatedAt ?? null, ageDays: keyAgeDays(key), rotationInProgress: key.rotationInProgress === true, reminder: keyReminder(key, core.settings) },
         credentials: (await core.vault.list()).length,
         problems,
       };

@@ -5,6 +5,7 @@ import { atomicWriteFile, ensurePrivateDir, readFileIfExists } from '../fs/secur
 import { parseJsonText, validate } from '../validation/parse';
 import { isKeyProtectorKind, KEY_PROTECTOR_KINDS } from './registry';
 import { keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from './key-protector';
+import { keyStateSignature, readRotationJournal, rotationJournalFile, type RotationKeyRef } from './rotation-journal';
 
 /** `security/keyinfo.json`: which key the vault uses and who protects it. No secret in it. */
 const KeyInfoSchema = z.object({
@@ -12,8 +13,11 @@ const KeyInfoSchema = z.object({
   keyId: z.string().regex(/^[0-9a-f]{16}$/),
   protector: z.string().refine((kind: string): boolean => isKeyProtectorKind(kind), { error: (): string => `not a key protector; one of: ${KEY_PROTECTOR_KINDS.join(', ')}` }),
   createdAt: z.string(),
+  /** Set by `sophon vault rotate-key`: when this key replaced `previousKeyId`. */
+  rotatedAt: z.string().optional(),
+  previousKeyId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
 });
-type KeyInfo = z.infer<typeof KeyInfoSchema>;
+export type KeyInfo = z.infer<typeof KeyInfoSchema>;
 
 /** Key ids found in the headers of existing vault files, with how many files use each. */
 export type ExistingKeyIds = () => Promise<Map<string, number>>;
@@ -23,6 +27,18 @@ export interface KeyState {
   location: string | null;
   reachable: boolean;
   problem: string | null;
+  /** From keyinfo.json (no secret): when the current key was made and when it last replaced another. */
+  createdAt?: string;
+  rotatedAt?: string;
+  /** A key rotation was interrupted (security/rotation.json): `sophon vault rotate-key` finishes it. */
+  rotationInProgress?: boolean;
+}
+
+/** Builds protectors other than the configured one, from the settings as they are on disk now (a rotation may have changed them). */
+export interface OtherProtectors {
+  create(kind: string, where: 'final' | 'staged'): Promise<KeyProtector>;
+  /** Sophon.Vault.KeyProtector as the settings file says now. */
+  configuredKind(): Promise<string>;
 }
 
 /**
@@ -32,16 +48,67 @@ export interface KeyState {
  */
 export class MasterKeyStore {
   private cached: MasterKey | undefined;
+  /** During a rotation's rewrap phase: the key being retired, which files not yet re-sealed still need. */
+  private retiring: MasterKey | undefined;
+  private signature: string | undefined;
 
   constructor(
     private readonly paths: SophonPaths,
-    private readonly protector: KeyProtector,
+    private protector: KeyProtector,
     private readonly existingKeyIds: ExistingKeyIds,
+    private readonly others?: OtherProtectors,
   ) {}
 
+  /**
+   * The key to seal with. Another process may rotate the key at any time, so the cache holds only while
+   * keyinfo.json and the rotation journal are unchanged (two small reads per call; writes pay it, reads of
+   * a file under a key already held do not, see keyFor).
+   */
   async get(): Promise<MasterKey> {
-    this.cached ??= await this.findOrCreate();
+    const signature = await keyStateSignature(this.paths);
+    if (this.cached && signature === this.signature) return this.cached;
+    const journal = this.others ? await readRotationJournal(this.paths) : null;
+    if (journal && journal.phase !== 'prepare') {
+      this.cached = await this.loadRotating(journal.to, 'to');
+      // Only files not yet re-sealed need the old key; after the commit it may already be gone.
+      // Not fatal when missing: the files still under it then fail to open by name, everything else works.
+      this.retiring = journal.phase === 'rewrap' ? await this.loadRotating(journal.from, 'from').catch(() => undefined) : undefined;
+    } else {
+      this.cached = await this.findOrCreate();
+      this.retiring = undefined;
+    }
+    this.signature = signature;
     return this.cached;
+  }
+
+  /** The key that opens a file whose header names `keyId`: the current one, or during a rotation the one being retired. */
+  async keyFor(keyId?: string | null): Promise<MasterKey> {
+    // A file sealed with a key this process already holds needs no look at the disk: reads stay as fast as before rotations existed.
+    if (keyId && this.cached?.id === keyId) return this.cached;
+    if (keyId && this.retiring?.id === keyId) return this.retiring;
+    const current = await this.get();
+    if (keyId && keyId !== current.id && this.retiring?.id === keyId) return this.retiring;
+    return current;
+  }
+
+  /** A key named in the rotation journal: a staged new key is found in the staging folder until the commit moves it. */
+  private async loadRotating(ref: RotationKeyRef, which: 'from' | 'to'): Promise<MasterKey> {
+    const others = this.others!;
+    const final = ref.protector === this.protector.kind ? this.protector : await others.create(ref.protector, 'final');
+    const places = which === 'to' ? [await others.create(ref.protector, 'staged'), final] : [final];
+    for (const place of places) {
+      const key = await place.load(ref.keyId).catch((err: unknown) => {
+        // A one-key file that already holds the other key of the rotation: look in the next place.
+        if (isSophonError(err) && err.code === 'vault_key_mismatch') return null;
+        throw err;
+      });
+      if (key) return { id: ref.keyId, key };
+    }
+    throw new SophonError(
+      'vault_key_missing',
+      `A key rotation is in progress (${rotationJournalFile(this.paths)}) but its ${which === 'to' ? 'new' : 'old'} key ${ref.keyId} is not in ${final.location(ref.keyId)}. ` +
+        'Run `sophon vault rotate-key` to finish the rotation, or restore that key from your backup.',
+    );
   }
 
   /** The key if this process has already loaded it; never loads it (for work that only helps when it is there). */
@@ -51,19 +118,28 @@ export class MasterKeyStore {
 
   /** For `vault status`: what is known about the key, without ever creating one. */
   async state(): Promise<KeyState> {
+    const info = await this.readKeyInfo().catch(() => null);
+    const journal = await readRotationJournal(this.paths).catch(() => null);
+    const dates = { ...(info?.createdAt ? { createdAt: info.createdAt } : {}), ...(info?.rotatedAt ? { rotatedAt: info.rotatedAt } : {}), ...(journal ? { rotationInProgress: true } : {}) };
     try {
+      if (journal && journal.phase !== 'prepare' && this.others) {
+        // Mid-rotation the key in use is the new one, wherever it waits.
+        const key = await this.get();
+        const where = journal.to.protector === this.protector.kind ? this.protector : await this.others.create(journal.to.protector, 'final');
+        return { keyId: key.id, location: where.location(key.id), reachable: true, problem: null, ...dates };
+      }
       const keyId = await this.expectedKeyId();
       if (keyId === null) {
         // Nothing stored yet: "reachable" means the store answers, so the first write will succeed.
         await this.protector.probe();
-        return { keyId: null, location: null, reachable: true, problem: null };
+        return { keyId: null, location: null, reachable: true, problem: null, ...dates };
       }
       await this.loadExisting(keyId);
-      return { keyId, location: this.protector.location(keyId), reachable: true, problem: null };
+      return { keyId, location: this.protector.location(keyId), reachable: true, problem: null, ...dates };
     } catch (err) {
       if (!isSophonError(err)) throw err;
       const keyId = await this.expectedKeyId().catch(() => null);
-      return { keyId, location: keyId ? this.protector.location(keyId) : null, reachable: false, problem: err.message };
+      return { keyId, location: keyId ? this.protector.location(keyId) : null, reachable: false, problem: err.message, ...dates };
     }
   }
 
@@ -78,6 +154,11 @@ export class MasterKeyStore {
   private async expectedKeyId(): Promise<string | null> {
     const info = await this.readKeyInfo();
     if (info) {
+      // A rotation in another process may have moved the key to another protector and updated the settings since this one started.
+      if (info.protector !== this.protector.kind && this.others) {
+        const now = await this.others.create(info.protector, 'final').catch(() => null);
+        if (now && (await this.others.configuredKind()) === info.protector) this.protector = now;
+      }
       if (info.protector !== this.protector.kind) {
         throw new SophonError(
           'settings_invalid',
@@ -144,8 +225,11 @@ export class MasterKeyStore {
   }
 
   private async writeKeyInfo(keyId: string): Promise<void> {
-    await ensurePrivateDir(this.paths.securityDir);
-    const info: KeyInfo = { format: 1, keyId, protector: this.protector.kind, createdAt: new Date().toISOString() };
-    await atomicWriteFile(this.paths.keyInfoFile, JSON.stringify(info, null, 2) + '\n');
+    await writeKeyInfoFile(this.paths, { format: 1, keyId, protector: this.protector.kind, createdAt: new Date().toISOString() });
   }
+}
+
+export async function writeKeyInfoFile(paths: SophonPaths, info: KeyInfo): Promise<void> {
+  await ensurePrivateDir(paths.securityDir);
+  await atomicWriteFile(paths.keyInfoFile, JSON.stringify(info, null, 2) + '\n');
 }

@@ -123,7 +123,8 @@ export class LocalVaultBackend implements ICredentialVault {
     const file = this.fileFor(userId, connectionId);
     const data = await readSmallFile(file);
     if (data === null) return null;
-    const key = await this.keys.get();
+    // During a key rotation a file may still be sealed with the key being retired.
+    const key = await this.keys.keyFor(readKeyId(data));
     const plaintext = decryptVaultFile(file, key, userId, connectionId, data);
     let parsed: unknown;
     try {
@@ -158,13 +159,14 @@ export class LocalVaultBackend implements ICredentialVault {
     }
     const ref = { userId, connectionId };
     rememberCredential(credential.data);
-    const key = await this.keys.get();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir);
     await this.dirReady;
     // With sophon.db watching generations, writers of one credential (app and CLI) take turns: a write
     // that read generation n and landed after another's n+1 would make the newer file look put back.
     const release = this.index ? await lockForWrite(file, connectionId) : undefined;
     try {
+      // Asked under the lock: a key rotation re-seals this file under the same lock, so a write never lands after it with the old key.
+      const key = await this.keys.get();
       await this.seal(file, key, ref, credential.data);
     } finally {
       await release?.().catch(() => undefined);

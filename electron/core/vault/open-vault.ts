@@ -3,7 +3,8 @@ import { loadSettings, type Settings } from '../config/settings';
 import { SophonError } from '../errors';
 import type { KeyProtector } from '../keys/key-protector';
 import { createRegisteredKeyProtector, type KeyProtectorContext } from '../keys/registry';
-import { MasterKeyStore } from '../keys/master-key';
+import { MasterKeyStore, type OtherProtectors } from '../keys/master-key';
+import { stagedPaths } from '../keys/rotation-journal';
 import type { TokenRefresher } from './credential';
 import { LocalVaultBackend } from './local-vault';
 
@@ -29,6 +30,14 @@ export function createKeyProtector(paths: SophonPaths, settings: Settings, askSe
   return createRegisteredKeyProtector(settings.Sophon.Vault.KeyProtector, { paths, settings, askSecret });
 }
 
+/** Protectors a key rotation may involve besides the configured one, built from the settings as they are now. */
+function rotationProtectors(paths: SophonPaths, env: NodeJS.ProcessEnv, askSecret?: KeyProtectorContext['askSecret']): OtherProtectors {
+  return {
+    create: async (kind, where) => createRegisteredKeyProtector(kind, { paths: where === 'staged' ? stagedPaths(paths) : paths, settings: await loadSettings(paths.settingsFile, env), askSecret }),
+    configuredKind: async () => (await loadSettings(paths.settingsFile, env)).Sophon.Vault.KeyProtector,
+  };
+}
+
 /** Reads the settings and builds the configured backend. Nothing touches the key until it is needed. */
 export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedVault> {
   const env = options.env ?? process.env;
@@ -43,7 +52,7 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedV
     );
   }
   const protector = createKeyProtector(paths, settings, options.askSecret);
-  const keys = new MasterKeyStore(paths, protector, () => LocalVaultBackend.keyIdsIn(paths.vaultDir));
+  const keys = new MasterKeyStore(paths, protector, () => LocalVaultBackend.keyIdsIn(paths.vaultDir), rotationProtectors(paths, env, options.askSecret));
   const vault = new LocalVaultBackend(paths, keys, options.refresher);
   return { paths, settings, protector, keys, vault };
 }

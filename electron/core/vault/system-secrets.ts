@@ -6,7 +6,7 @@ import { errnoOf, SophonError } from '../errors';
 import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile } from '../fs/secure-fs';
 import type { MasterKey } from '../keys/key-protector';
 import { rememberSecret } from '../log/known-secrets';
-import { decryptVaultFile, encryptVaultFile, VaultFileError } from './format';
+import { decryptVaultFile, encryptVaultFile, readKeyId, VaultFileError } from './format';
 
 /**
  * Secrets Sophon holds for itself rather than for a person's connection (today: OAuth client secrets).
@@ -22,7 +22,8 @@ const NAME_RE = /^[a-z0-9][a-z0-9-]{0,99}$/;
 
 const SystemSecretSchema = z.strictObject({ value: z.string().min(1) });
 
-export type KeySource = () => Promise<MasterKey>;
+/** The key to seal with, or (given the key id in a file's header) the key that opens that file. */
+export type KeySource = (keyId?: string | null) => Promise<MasterKey>;
 
 export function systemDir(paths: SophonPaths): string {
   return join(paths.vaultDir, SYSTEM_DIR_NAME);
@@ -65,7 +66,7 @@ export class SystemSecrets {
     const file = this.fileFor(name);
     const data = await readSmallFile(file);
     if (data === null) return null;
-    const plaintext = decryptVaultFile(file, await this.key(), SYSTEM_USER, name, data);
+    const plaintext = decryptVaultFile(file, await this.key(readKeyId(data)), SYSTEM_USER, name, data);
     let parsed: unknown;
     try {
       parsed = JSON.parse(plaintext.toString('utf8'));
@@ -81,10 +82,21 @@ export class SystemSecrets {
   async put(name: string, value: string): Promise<void> {
     const file = this.fileFor(name);
     rememberSecret(value);
-    const key = await this.key();
     this.dirReady ??= ensurePrivateDir(this.paths.vaultDir).then(() => ensurePrivateDir(systemDir(this.paths)));
     await this.dirReady;
-    await atomicWriteFile(file, encryptVaultFile(key, SYSTEM_USER, name, Buffer.from(JSON.stringify({ value }), 'utf8')));
+    // The same per-file lock as a credential's: a key rotation re-seals this file under it, so neither write is lost.
+    const { default: lockfile } = await import('proper-lockfile');
+    const release = await lockfile
+      .lock(`${file}.write`, { realpath: false, lockfilePath: `${file}.write.lock`, stale: 10_000, update: 2_000, retries: { retries: 200, minTimeout: 5, maxTimeout: 100, factor: 1.3 }, onCompromised: () => undefined })
+      .catch(() => {
+        throw new SophonError('internal', `Another Sophon process has been writing the system secret ${name} for too long; try again.`);
+      });
+    try {
+      const key = await this.key();
+      await atomicWriteFile(file, encryptVaultFile(key, SYSTEM_USER, name, Buffer.from(JSON.stringify({ value }), 'utf8')));
+    } finally {
+      await release().catch(() => undefined);
+    }
   }
 
   /** The sealed bytes of a secret and the file they belong in, for a writer that places them itself (restore). */

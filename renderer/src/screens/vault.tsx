@@ -86,6 +86,15 @@ export function VaultScreen() {
                 </dd>
               </>
             )}
+            {status.value.key?.createdAt && (
+              <>
+                <dt>Key age</dt>
+                <dd data-testid="vault-key-age">
+                  {status.value.key.ageDays} days (made {status.value.key.createdAt.slice(0, 10)}
+                  {status.value.key.rotatedAt ? `, rotated ${status.value.key.rotatedAt.slice(0, 10)}` : ', never rotated'})
+                </dd>
+              </>
+            )}
             <dt>Credentials</dt>
             <dd data-testid="vault-count">{status.value.credentials}</dd>
             <dt>Folder</dt>
@@ -93,6 +102,11 @@ export function VaultScreen() {
               <code>{status.value.vaultDir}</code>
             </dd>
           </dl>
+          {status.value.key?.reminder && (
+            <Note kind="info">
+              <p>{status.value.key.reminder}</p>
+            </Note>
+          )}
           {status.value.problems.length > 0 ? (
             <Note kind="warn">
               <p className="note-title">Problems</p>
