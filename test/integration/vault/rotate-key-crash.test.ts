@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { sophonPaths } from '../../../electron/core/config/paths';
 import { readKeyId } from '../../../electron/core/vault/format';
 import { openVault } from '../../../electron/core/vault/open-vault';
@@ -47,7 +47,7 @@ async function assertAllReadable(home: string, context: string): Promise<void> {
 describe(`kill -9 during vault rotate-key (up to ${RUNS} kills, ${CREDENTIALS} credentials)`, () => {
   let fs: Tmpfs;
   let home = '';
-  before(async () => {
+  beforeAll(async () => {
     fs = await mountTmpfs(64 * 1024);
     home = join(fs.dir, 'home');
     await mkdir(join(home, 'config'), { recursive: true });
@@ -59,7 +59,7 @@ describe(`kill -9 during vault rotate-key (up to ${RUNS} kills, ${CREDENTIALS} c
     const system = new SystemSecrets(paths, (id) => keys.keyFor(id));
     for (const name of SYSTEM) await system.put(name, `secret-${name}`);
   });
-  after(async () => {
+  afterAll(async () => {
     await fs?.cleanup();
   });
 

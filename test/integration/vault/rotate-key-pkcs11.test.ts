@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { readKeyId } from '../../../electron/core/vault/format';
 import { openVault } from '../../../electron/core/vault/open-vault';
 import { json, sophon } from '../../helpers/cli';
@@ -43,13 +43,13 @@ describe('vault rotate-key to and from a PKCS#11 token (SoftHSM 2)', async () =>
     }
   }
 
-  before(async () => {
+  beforeAll(async () => {
     await promisify(execFile)('softhsm2-util', ['--init-token', '--free', '--label', TOKEN, '--so-pin', SO_PIN, '--pin', PIN], { env });
     await keytar.setPassword(SERVICE, `pkcs11-pin:${TOKEN}`, PIN);
     const { vault } = await openVault({ home, env });
     for (let i = 0; i < 20; i++) await vault.put('default', `c-${i}`, { apiKey: `v-${i}` });
   });
-  after(async () => {
+  afterAll(async () => {
     for (const c of await keytar.findCredentials(SERVICE)) await keytar.deletePassword(SERVICE, c.account);
     await cleanup();
     await rm(tokens, { recursive: true, force: true });

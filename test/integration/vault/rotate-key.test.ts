@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import { sophonPaths } from '../../../electron/core/config/paths';
 import { isSophonError } from '../../../electron/core/errors';
 import { FileKeyProtector } from '../../../electron/core/keys/file-protector';
@@ -63,7 +63,7 @@ async function security(h: string): Promise<string[]> {
 }
 
 describe('sophon vault rotate-key', () => {
-  after(async () => {
+  afterAll(async () => {
     for (const c of await keytar.findCredentials(SERVICE)) await keytar.deletePassword(SERVICE, c.account);
     for (const cleanup of homes) await cleanup();
   });

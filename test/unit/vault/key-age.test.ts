@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import { loadSettings } from '../../../electron/core/config/settings';
 import { keyAgeDays, keyReminder, reminderDays } from '../../../electron/core/keys/key-age';
 
