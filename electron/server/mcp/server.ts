@@ -27,7 +27,7 @@ export async function serveMcp(core: SophonCore, transport: Transport, options: 
     },
   );
   const { broker, tokens, settings } = createBroker(core, { userId: options.userId });
-  const approvalTimeoutMs = mcpSettings(core.settings, core.paths.settingsFile).ApprovalTimeoutSeconds * 1000;
+  const approvalTimeoutMs = mcpSettings(core.settings).ApprovalTimeoutSeconds * 1000;
   const policies = new AgentPolicies(core.db, options.userId);
   let agent: AgentPolicy | undefined;
   // The agent is named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
