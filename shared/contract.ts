@@ -74,6 +74,8 @@ export const VaultStatusSchema = z.object({
   keyProtector: z.object({ kind: z.string(), keyId: z.string().nullable(), location: z.string().nullable(), reachable: z.boolean() }),
   credentials: z.number(),
   problems: z.array(z.string()),
+  /** Where Sophon's log is (SOPHON_HOME/logs/sophon.log): a path, never log content. */
+  logFile: z.string(),
 });
 
 export const VaultVerifySchema = z.object({

@@ -2,6 +2,7 @@ import { openVault } from '../../core/vault/open-vault';
 import { SophonError } from '../../core/errors';
 import { FileKeyProtector } from '../../core/keys/file-protector';
 import { Pkcs11Protector } from '../../core/keys/pkcs11-protector';
+import { logFilePath } from '../../core/log/log';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { paint, table } from '../io';
@@ -26,6 +27,7 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
     keyProtector: { kind: protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
     credentials,
     problems,
+    logFile: logFilePath(paths.home),
   };
   if (opts.json) {
     ctx.io.json(status);
@@ -38,6 +40,7 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
         ['Key', key.keyId ? `${key.keyId} (${key.location})` : 'none yet (created on the first write)'],
         ['Key reachable', key.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
         ['Credentials', String(credentials)],
+        ['Log file', status.logFile],
       ]),
     );
     for (const p of problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);

@@ -8,6 +8,7 @@ import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
 import { FileKeyProtector } from '../keys/file-protector';
+import { logFilePath } from '../log/log';
 import type { SophonCore } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
@@ -256,6 +257,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
         keyProtector: { kind: core.protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
         credentials: (await core.vault.list()).length,
         problems,
+        logFile: logFilePath(core.paths.home),
       };
     },
 
