@@ -35,8 +35,7 @@ export async function readSettingsJson(file: string): Promise<JsonObject> {
 
 /**
  * The one writer of config/appsettings.json. Each edit is the smallest text change (jsonc-parser's
- * modify), so every other key, the key order and the file's own indentation stay as the person left
- * them. The result must pass the settings schema (config/settings.ts) or nothing is written: a writer
+ * modify), so every other key, the key order and the file's own layout stay as the person left them. The result must pass the settings schema (config/settings.ts) or nothing is written: a writer
  * never leaves a file that the next start refuses. Atomic (temp file + rename), 0600, folder 0700.
  * Returns the settings as now written.
  */
@@ -47,7 +46,9 @@ export async function writeSettings(file: string, edits: readonly SettingsEdit[]
   if (!isObject(parseJsonText(text, `Settings file ${file}`))) throw new SophonError('settings_invalid', `Settings file ${file} is not a JSON object.`);
   const indent = /\n( +|\t)"/.exec(text)?.[1] ?? '  ';
   const formattingOptions = { insertSpaces: indent[0] !== '\t', tabSize: indent[0] === '\t' ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
-  for (const edit of edits) text = applyEdits(text, modify(text, edit.path, edit.value, { formattingOptions }));
+  // A new key goes first in its object: jsonc-parser re-lays-out the line an insertion starts on, and
+  // after the last key that line is the person's previous value (`[1, 2, 3]` would be spread out).
+  for (const edit of edits) text = applyEdits(text, modify(text, edit.path, edit.value, { formattingOptions, getInsertionIndex: () => 0 }));
   if (!text.endsWith('\n')) text += formattingOptions.eol;
   let settings: Settings;
   try {
