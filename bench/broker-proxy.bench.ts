@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrokerSettingsSchema } from '../electron/core/broker/settings';
+import { SettingsSchema } from '../electron/core/config/settings';
 import { openDatabase } from '../electron/core/db/database';
 import { firstLine } from '../test/helpers/child';
 
@@ -205,7 +205,7 @@ http {
   };
   const nginx = summary('nginx');
   const broker = summary('broker');
-  const serving = workers.Workers ?? BrokerSettingsSchema.parse({}).Workers;
+  const serving = workers.Workers ?? SettingsSchema.parse({}).Sophon.Broker.Workers;
   console.log(`\n## Broker proxy: GET, wrk -t1 -c${CONNECTIONS}, ${ROUNDS} rounds × ${SECONDS} s after a warm-up round (upstream, nginx and broker in their own processes; broker: Sophon.Broker.Workers = ${serving}; reference: nginx, one worker, keepalive 64 to the upstream)\n`);
   console.log('| path | req/s | p50 ms | p99 ms | worst round p99 ms | req/s vs nginx | p99 vs nginx | warm-up req/s, p99 ms | failed |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

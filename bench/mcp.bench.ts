@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { BrokerSettingsSchema } from '../electron/core/broker/settings';
+import { BrokerSettingsSchema } from '../electron/core/config/settings';
 import { firstLine } from '../test/helpers/child';
 
 const CALLS = Number(process.env.SOPHON_BENCH_CALLS ?? 1000);

@@ -1,7 +1,8 @@
 'use strict';
 /* global require, module, __dirname */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS file: require is how it imports */
-// Loads the CLI bundle, dist/cli/sophon.cjs (built by scripts/build.mjs), for bin/sophon.cjs.
+// Loads the CLI bundle, dist/cli/sophon.cjs (built by scripts/build.mjs), for bin/sophon.cjs: fast
+// paths 6, 7 and 8 of the list at the top of bin/sophon.cjs.
 //
 // Compiling the bundle is a large part of every command's start. The build runs a few commands in
 // its own process and saves what V8 compiled for them next to the bundle (sophon.cjs.cache, V8's

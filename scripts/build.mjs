@@ -1,6 +1,8 @@
 // Builds what runs outside the TypeScript toolchain: the `sophon` CLI as one CommonJS bundle (fast
 // start: one file to read and compile, no ES module loader work per file; native modules and large
 // packages that only a few commands use stay external and load only when a command needs them).
+// What the CLI's fast paths are, and why, is one numbered list at the top of bin/sophon.cjs; each
+// measure here says which entry of it it is.
 import { build } from 'esbuild';
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -11,7 +13,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { NATIVE_EXTERNALS } from './build-app.mjs';
 
 const external = NATIVE_EXTERNALS;
-// Large CommonJS packages (or with a CommonJS entry) that only some commands reach: required from
+// Fast path 3 (bin/sophon.cjs). Large CommonJS packages (or with a CommonJS entry) that only some commands reach: required from
 // node_modules when used, so the bundle every command compiles stays small. nodemailer and imapflow
 // (mail tests; with iconv-lite, ~1.1 MB), yaml (importer), @inquirer/prompts (terminal prompts),
 // @modelcontextprotocol/sdk (`sophon mcp` only; it brings its own zod, ajv and more).
@@ -20,7 +22,7 @@ const cliExternal = ['nodemailer', 'imapflow', 'yaml', '@inquirer/prompts', '@mo
 // path), so its dozen files are not resolved, read and compiled one by one at every start.
 const cliExternalNative = external.filter((name) => name !== 'better-sqlite3');
 
-// zod re-exports every locale (over half its size); Sophon's messages are English, so the CLI bundle
+// Fast path 5 (bin/sophon.cjs). zod re-exports every locale (over half its size); Sophon's messages are English, so the CLI bundle
 // carries only `en`. Saves parse and compile time on every command.
 const zodEnglishOnly = {
   name: 'zod-english-only',
@@ -38,7 +40,7 @@ const zodEnglishOnly = {
   },
 };
 
-// Two parts of zod that Sophon never calls but every start would compile and initialise (~45 KB of
+// Fast path 5 (bin/sophon.cjs). Two parts of zod that Sophon never calls but every start would compile and initialise (~45 KB of
 // the bundle): z.compile (a parser compiler; the CLI runs zod jitless) and z.fromJSONSchema. In the
 // CLI bundle they are stand-ins that throw, so a future use fails loudly instead of quietly.
 const zodTrim = {
@@ -63,7 +65,7 @@ const zodTrim = {
   },
 };
 
-// Node built-ins that modules on every command's path import at top level but only some commands
+// Fast path 4 (bin/sophon.cjs). Node built-ins that modules on every command's path import at top level but only some commands
 // use: node:crypto (random temp-file names, vault encryption, connection ids; `connect list` uses
 // none), node:tty (isatty, for colours and prompts; it loads node:net) and node:child_process
 // (commander requires it at load, for executable subcommands, which Sophon has none of), node:os
@@ -122,7 +124,7 @@ for (const dir of ['dist', 'dist/cli'].filter((d) => existsSync(d))) {
 }
 rmSync('dist/cli/sophon.cjs.list.cache', { force: true });
 
-// The list bundle (electron/cli/list-main.ts) leaves out what a `connect list` never runs: OAuth
+// Fast path 8 (bin/sophon.cjs). The list bundle (electron/cli/list-main.ts) leaves out what a `connect list` never runs: OAuth
 // (with openid-client), the importer, the connection testers. Each is a stand-in that throws an error
 // named as list-main.ts expects, so if a list ever reached one, the full CLI would run it instead.
 const LEFT_OUT_OF_LIST = /[\\/]electron[\\/]core[\\/](oauth[\\/][^\\/]+|import[\\/]importer|connections[\\/](tester|http-test|mail-test))\.ts$/;
@@ -136,7 +138,7 @@ const leftOutOfList = {
   },
 };
 
-// CommonJS, not ESM: an ES module costs the loader an async resolve/read/link per file (esbuild's
+// Fast path 2 (bin/sophon.cjs). CommonJS, not ESM: an ES module costs the loader an async resolve/read/link per file (esbuild's
 // code splitting made ~25 chunks for `connect list`), and each ES import of a built-in builds a facade
 // that reads every export (fs's stream getters load node:stream). Dynamic import() of our own modules
 // becomes a lazy init inside the bundle: a command still runs only the modules it uses. One bundle
@@ -175,7 +177,7 @@ async function buildCli(entry, name, plugins) {
   finishBundle(`dist/cli/${name}.cjs`);
 }
 
-// A single non-ASCII character makes Node read the whole bundle as a two-byte string and V8 scan it
+// Fast path 6 (bin/sophon.cjs). A single non-ASCII character makes Node read the whole bundle as a two-byte string and V8 scan it
 // on its slower path (esbuild escapes strings but leaves regex literals as written, e.g. a quote class
 // in powershell-utils). \uXXXX means the same character in strings, templates, regexes and names.
 function finishBundle(file) {
@@ -208,7 +210,7 @@ try {
 await writeCodeCaches();
 
 /**
- * V8's code caches for the bundles (see bin/load.cjs): each bundle is compiled here, commands run once
+ * Fast path 7 (bin/sophon.cjs). V8's code caches for the bundles (see bin/load.cjs): each bundle is compiled here, commands run once
  * in this process in an empty throwaway SOPHON_HOME (settings, vault, database, catalog), and what V8
  * compiled is saved next to it — for the full CLI after `--help` and `connect list` with and without
  * `--available`, for the list bundle after `connect list` in words and in JSON. Compiled code only;

@@ -1,5 +1,9 @@
-/** The auth methods of the catalog (electron/core/catalog/schema.ts AUTH_METHODS), by the name a person knows. */
-const NAMES: Record<string, string> = {
+/**
+ * Every auth method a service may use, by the name a person knows: the one list. The catalog schema
+ * (electron/core/catalog/schema.ts) and the contract (shared/contract.ts) take their enums from it;
+ * shared/ cannot import electron/, so it lives here (docs/architecture.md, "Extension points").
+ */
+const NAMES = {
   oauth2: 'OAuth',
   api_key: 'API key',
   bearer: 'Token',
@@ -7,7 +11,11 @@ const NAMES: Record<string, string> = {
   smtp_imap: 'Mail (SMTP/IMAP)',
   webhook_url: 'Webhook',
   none: 'None',
-};
+} as const satisfies Record<string, string>;
+
+export type AuthMethod = keyof typeof NAMES;
+
+export const AUTH_METHODS = Object.keys(NAMES) as [AuthMethod, ...AuthMethod[]];
 
 /**
  * "OAuth", "API key"… for human output (`--json` keeps the raw method). A bearer token that the service
@@ -15,7 +23,7 @@ const NAMES: Record<string, string> = {
  */
 export function authMethodName(method: string, secretLabel?: string): string {
   if (method === 'bearer' && secretLabel !== undefined && /\bAPI key\b/i.test(secretLabel)) return 'API key';
-  return NAMES[method] ?? method;
+  return Object.hasOwn(NAMES, method) ? NAMES[method as AuthMethod] : method;
 }
 
 /** "a token", "an API key": the article a label takes in a sentence. */

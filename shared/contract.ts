@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUTH_METHODS } from './auth-names';
 import { AuditRowSchema, ConnectionSchema, ConnectionStateSchema } from './connections';
 import { ErrorCodes, type ErrorCode } from './errors';
 import type { EventName, OperationName } from './operations';
@@ -51,7 +52,7 @@ export const ServiceSummarySchema = z.object({
   name: z.string(),
   group: z.string(),
   description: z.string(),
-  authMethod: z.enum(['oauth2', 'api_key', 'bearer', 'basic', 'smtp_imap', 'webhook_url', 'none']),
+  authMethod: z.enum(AUTH_METHODS),
   /** Label of the main secret ("API key", "Personal access token"); null when the method takes none (oauth2, none). */
   secretLabel: z.string().nullable(),
   defaultScopes: z.array(z.string()),
@@ -83,6 +84,8 @@ export const VaultStatusSchema = z.object({
     .optional(),
   credentials: z.number(),
   problems: z.array(z.string()),
+  /** Where Sophon's log is (SOPHON_HOME/logs/sophon.log): a path, never log content. */
+  logFile: z.string(),
 });
 
 export const VaultVerifySchema = z.object({

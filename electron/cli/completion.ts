@@ -1,5 +1,6 @@
 import type { Command, Option } from 'commander';
 import { SophonError } from '../core/errors';
+import { fromChoices } from '../core/import/sources/registry';
 import type { CommandContext } from './context';
 import { withCore } from './core';
 import { ExitCode } from './exit-codes';
@@ -99,7 +100,7 @@ export async function complete(program: Command, words: string[], io: CliIO, env
 
 async function valuesFor(name: string, io: CliIO, env: NodeJS.ProcessEnv, globals: { home?: string; user?: string }): Promise<string[]> {
   if (name === 'shell') return [...SHELLS];
-  if (name === 'from') return ['claude', 'openai', 'gh', 'env'];
+  if (name === 'from') return [...fromChoices().keys()];
   if (name !== 'connection' && name !== 'service') return [];
   // Quiet and never asking: completion runs inside the shell's line editor.
   const quiet: CliIO = { out: () => {}, err: () => {}, json: () => {}, color: false, isTTY: false, columns: undefined };

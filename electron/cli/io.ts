@@ -50,6 +50,7 @@ export function processIO(): CliIO {
 export const PIECE = 16_384;
 
 /**
+ * Fast path 9 (the list at the top of bin/sophon.cjs).
  * Writes straight to the file descriptor. `process.stdout`/`stdin` are streams that Node builds on first
  * use (node:net and node:stream for a pipe, ~25 built-in modules): a command that prints a result
  * should not pay for that at every start. Output stays in order: every write finishes before the next. If the descriptor cannot take

@@ -7,7 +7,7 @@ import { reportError } from './report-error';
 export const LEFT_OUT = 'sophon-left-out-of-list-bundle';
 
 /**
- * Entry of the list bundle, dist/cli/sophon-list.cjs: a plain `connect list [--json]` (the most
+ * Fast path 8 (the list at the top of bin/sophon.cjs). Entry of the list bundle, dist/cli/sophon-list.cjs: a plain `connect list [--json]` (the most
  * frequent command, and one that should start fast) compiled with only what it runs. Every part of
  * Sophon a list never reaches (OAuth, the importer, testers) is a stand-in there, so the bundle, its
  * code cache and what V8 builds from them are smaller than the full CLI's. Returns undefined, having

@@ -10,7 +10,7 @@ import { reportError } from './report-error';
  * never call process.exit.
  */
 export async function main(argv: string[], io: CliIO = processIO(), env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  // A command validates a handful of objects once: zod's eval-compiled parsers cost more than they save.
+  // Fast path 5 (bin/sophon.cjs). A command validates a handful of objects once: zod's eval-compiled parsers cost more than they save.
   (await import('zod')).z.config({ jitless: true });
   try {
     // The most frequent command, in its plain forms, starts without building commander's program

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './context';
 import type { CliIO } from './io';
+import { fromChoices } from '../core/import/sources/registry';
 import { describeKeyProtectorKinds } from '../core/keys/registry';
 import { addHelp } from './help';
 import { collect, wholeNumber } from './option-values';
@@ -159,7 +160,7 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   connect
     .command('import')
     .description('find logins held by gh, Claude Code, Codex and the environment, and import them (linked: never copied, never refreshed)')
-    .option('--from <source>', 'only this source: claude, openai, gh or env')
+    .option('--from <source>', `only this source: ${[...fromChoices().keys()].join(', ')}`)
     .option('--all', 'import every login found that is not imported yet')
     .option('--dry-run', 'only list what was found')
     .option('--copy', 'gh logins: store an independent copy in the vault instead of linking')

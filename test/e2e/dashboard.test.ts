@@ -180,6 +180,8 @@ test.describe('dashboard in Chromium: an API-key connection from add to remove (
     await page.getByTestId('vault-count').waitFor();
     assert.equal(await page.getByTestId('vault-count').innerText(), '1');
     assert.match(await page.locator('.facts').first().innerText(), /keychain/);
+    // Where to look when something went wrong in the background: the path only, never log lines.
+    assert.equal(await page.getByTestId('vault-log-file').innerText(), join(home, 'logs', 'sophon.log'));
     await page.getByRole('button', { name: 'Verify every credential' }).click();
     await page.getByTestId('verify-summary').waitFor();
     assert.equal(await page.getByTestId('verify-summary').innerText(), '1 of 1 credential open correctly.');

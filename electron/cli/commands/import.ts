@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ImportScan, LoginView } from '../../core/import/importer';
-import { FROM_CHOICES, IMPORT_SOURCES, type FromChoice, type ImportSourceKind } from '../../core/import/types';
+import { fromChoices, IMPORT_SOURCES } from '../../core/import/sources/registry';
 import { validate } from '../../core/validation/parse';
 import type { CommandContext } from '../context';
 import { withCore } from '../core';
@@ -10,7 +10,7 @@ import { when } from '../time';
 import { spinner } from '../spinner';
 
 const OptionsSchema = z.object({
-  from: z.enum(Object.keys(FROM_CHOICES) as [FromChoice, ...FromChoice[]]).optional(),
+  from: z.enum([...fromChoices().keys()] as [string, ...string[]]).optional(),
   all: z.boolean().optional(),
   dryRun: z.boolean().optional(),
   copy: z.boolean().optional(),
@@ -57,7 +57,7 @@ async function pick(ctx: CommandContext, candidates: LoginView[]): Promise<strin
  */
 export async function connectImport(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(OptionsSchema, raw, 'Options');
-  const kinds: readonly ImportSourceKind[] = opts.from ? FROM_CHOICES[opts.from] : IMPORT_SOURCES;
+  const kinds: readonly string[] = opts.from ? (fromChoices().get(opts.from) ?? []) : IMPORT_SOURCES;
   return withCore(ctx, async (core) => {
     const importer = await core.imports();
     const scan = await spinner(ctx.io, 'Looking for CLI logins', () => importer.scan(ctx.global.user, kinds, { copy: opts.copy }));

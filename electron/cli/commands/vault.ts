@@ -2,6 +2,7 @@ import { openVault } from '../../core/vault/open-vault';
 import { SophonError } from '../../core/errors';
 import { FileKeyProtector } from '../../core/keys/file-protector';
 import { Pkcs11Protector } from '../../core/keys/pkcs11-protector';
+import { logFilePath } from '../../core/log/log';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { paint, table } from '../io';
@@ -31,6 +32,7 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
     key: { createdAt: key.createdAt ?? null, rotatedAt: key.rotatedAt ?? null, ageDays: keyAgeDays(key), rotationInProgress: key.rotationInProgress === true, reminder },
     credentials,
     problems,
+    logFile: logFilePath(paths.home),
   };
   if (opts.json) {
     ctx.io.json(status);
@@ -45,6 +47,7 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
         ['Key created', key.createdAt ? `${key.createdAt} (${keyAgeDays(key)} days ago)` : '-'],
         ['Last rotated', key.rotatedAt ?? 'never'],
         ['Credentials', String(credentials)],
+        ['Log file', status.logFile],
       ]),
     );
     if (reminder) ctx.io.out(`${paint(ctx.io, 'yellow', 'reminder:')} ${reminder}`);

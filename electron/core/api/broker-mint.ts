@@ -11,17 +11,13 @@ import type { ErrorCode } from '../../../shared/errors';
 import { proxyRefusal } from '../import/broker-policy';
 import { familyMembers, whatHelps } from '../skills/what-helps';
 import type { SophonCore } from '../sophon-core';
-import { validate } from '../validation/parse';
 import type { ConnectionChoices } from './connection-choice';
 
 type MintInput = z.output<(typeof OPERATIONS)['broker.mint']['input']>;
 
 /** `Sophon.Broker.ChooseWaitSeconds`: how long a call waits for the person to pick a connection. */
-const ChooseSettings = z.looseObject({ ChooseWaitSeconds: z.number().int().min(1).max(3_600).default(120) });
-
-export function chooseWaitMs(core: Pick<SophonCore, 'settings' | 'paths'>): number {
-  const raw = (core.settings.Sophon as Record<string, unknown>).Broker ?? {};
-  return validate(ChooseSettings, raw, `Sophon.Broker in ${core.paths.settingsFile}`, 'settings_invalid').ChooseWaitSeconds * 1000;
+export function chooseWaitMs(core: Pick<SophonCore, 'settings'>): number {
+  return brokerSettings(core.settings).ChooseWaitSeconds * 1000;
 }
 
 export interface BrokerMintDeps {
@@ -99,7 +95,7 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
   // A token nobody may receive is never minted.
   if (signal?.aborted) deny('unauthorized', REVOKED_WHILE_WAITING, record, service.id);
   const tokens = new BrokerTokens(core.db);
-  const settings = brokerSettings(core.settings, core.paths.settingsFile);
+  const settings = brokerSettings(core.settings);
   const { token, binding } = mintBrokerToken(tokens, core.audit, {
     userId,
     skill: input.skill,

@@ -9,6 +9,7 @@ import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
 import { FileKeyProtector } from '../keys/file-protector';
+import { logFilePath } from '../log/log';
 import { AgentPolicies, type AgentPolicy } from '../mcp/agents';
 import type { SophonCore } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
@@ -259,6 +260,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
         key: { createdAt: key.createdAt ?? null, rotatedAt: key.rotatedAt ?? null, ageDays: keyAgeDays(key), rotationInProgress: key.rotationInProgress === true, reminder: keyReminder(key, core.settings) },
         credentials: (await core.vault.list()).length,
         problems,
+        logFile: logFilePath(core.paths.home),
       };
     },
 

@@ -25,7 +25,7 @@ export interface CreateBrokerOptions {
 
 /** A broker over an open core: its tokens, connections, vault and (batched) audit trail. */
 export function createBroker(core: SophonCore, options: CreateBrokerOptions): { broker: Broker; tokens: BrokerTokens; settings: BrokerSettings } {
-  const settings = { ...brokerSettings(core.settings, core.paths.settingsFile), ...options.settings };
+  const settings = { ...brokerSettings(core.settings), ...options.settings };
   const tokens = new BrokerTokens(core.db);
   const version = dbVersion(core.db);
   const broker = new Broker({

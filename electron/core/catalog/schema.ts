@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUTH_METHODS } from '../../../shared/auth-names';
 
 /**
  * A service Sophon can connect to. Built-in services and user connector files
@@ -10,8 +11,8 @@ import { z } from 'zod';
  * Nothing else is substituted.
  */
 
-export const AUTH_METHODS = ['oauth2', 'api_key', 'bearer', 'basic', 'smtp_imap', 'webhook_url', 'none'] as const;
-export type AuthMethod = (typeof AUTH_METHODS)[number];
+/** The auth methods are listed once, in shared/ (the contract shares them). */
+export { AUTH_METHODS, type AuthMethod } from '../../../shared/auth-names';
 
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be 1-48 lowercase letters, digits or "-", starting with a letter or digit');
 const httpsUrl = z.url({ protocol: /^https?$/ });

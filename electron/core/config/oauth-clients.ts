@@ -1,9 +1,7 @@
-import { promises as fsp } from 'node:fs';
-import { errnoOf, isSophonError, SophonError } from '../errors';
-import { atomicWriteFile } from '../fs/secure-fs';
-import { parseJsonText } from '../validation/parse';
+import { isSophonError, SophonError } from '../errors';
 import { oauthClientSecretName, type SystemSecrets } from '../vault/system-secrets';
 import type { Settings } from './settings';
+import { readSettingsJson, writeSettings, type SettingsEdit } from './settings-writer';
 
 /**
  * `Sophon.OAuth.<service>` in appsettings.json holds the client id and, when the service's client has a
@@ -21,25 +19,14 @@ type JsonObject = Record<string, unknown>;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Reads appsettings.json as plain JSON (keeping every key, known or not) for an edit. */
-async function readRaw(file: string): Promise<JsonObject> {
-  let text: string | null = null;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw new SophonError('settings_invalid', `Cannot read settings file ${file} (${errnoOf(err) ?? 'error'})`);
-  }
-  const raw = text === null ? {} : parseJsonText(text, `Settings file ${file}`);
-  if (!isObject(raw)) throw new SophonError('settings_invalid', `Settings file ${file} is not a JSON object.`);
-  return raw;
+/** `Sophon.OAuth` of the file as it is now (every key kept, known or not), for an edit. */
+async function oauthSection(file: string): Promise<JsonObject> {
+  const root = await readSettingsJson(file);
+  const sophon = isObject(root.Sophon) ? root.Sophon : {};
+  return isObject(sophon.OAuth) ? sophon.OAuth : {};
 }
 
-function oauthSection(root: JsonObject): JsonObject {
-  const sophon = isObject(root.Sophon) ? root.Sophon : (root.Sophon = {});
-  return isObject(sophon.OAuth) ? sophon.OAuth : (sophon.OAuth = {});
-}
-
-const write = (file: string, root: JsonObject) => atomicWriteFile(file, JSON.stringify(root, null, 2) + '\n');
+const oauthEdit = (serviceId: string, entry: JsonObject | undefined): SettingsEdit => ({ path: ['Sophon', 'OAuth', serviceId], value: entry });
 
 /** Whether a client secret is stored for the service (in the vault, or still in the file awaiting its move). */
 export function clientSecretSet(settings: Settings, serviceId: string): boolean {
@@ -65,7 +52,8 @@ export async function clientSecretFor(settings: Settings, settingsFile: string, 
 }
 
 /**
- * Sets or removes `Sophon.OAuth.<service>`, keeping every other key of the file (atomic write, 0600),
+ * Sets or removes `Sophon.OAuth.<service>`, keeping every other key of the file (the settings writer:
+ * atomic, 0600, validated),
  * then updates the open core's settings so the next sign-in uses it. A new client secret goes into the
  * vault before the file says it is there; a removed one leaves the vault after the file stops saying so,
  * so a crash in between never leaves the file pointing at nothing.
@@ -76,13 +64,13 @@ export async function updateOAuthClients(
   secrets: Pick<SystemSecrets, 'put' | 'delete'>,
   changes: Record<string, OAuthClientChange>,
 ): Promise<void> {
-  const root = await readRaw(settingsFile);
-  const oauth = oauthSection(root);
+  const oauth = await oauthSection(settingsFile);
+  const edits: SettingsEdit[] = [];
   const removed: string[] = [];
   const next: Record<string, Settings['Sophon']['OAuth'][string]> = {};
   for (const [serviceId, change] of Object.entries(changes)) {
     if (change.clientId === null) {
-      delete oauth[serviceId];
+      edits.push(oauthEdit(serviceId, undefined));
       removed.push(serviceId);
       continue;
     }
@@ -94,7 +82,7 @@ export async function updateOAuthClients(
       entry.ClientSecretInVault = true;
     }
     // Otherwise the secret is write-only: changing only the client id keeps whatever secret is stored.
-    oauth[serviceId] = entry;
+    edits.push(oauthEdit(serviceId, entry));
     const current = { ...settings.Sophon.OAuth[serviceId], ClientId: change.clientId };
     if (change.clientSecret !== undefined) {
       delete current.ClientSecret;
@@ -102,7 +90,7 @@ export async function updateOAuthClients(
     }
     next[serviceId] = current;
   }
-  await write(settingsFile, root);
+  await writeSettings(settingsFile, edits);
   Object.assign(settings.Sophon.OAuth, next);
   for (const serviceId of removed) {
     delete settings.Sophon.OAuth[serviceId];
@@ -119,8 +107,8 @@ export async function updateOAuthClients(
 export async function migrateOAuthClientSecrets(settingsFile: string, settings: Settings, secrets: Pick<SystemSecrets, 'put'>): Promise<string[]> {
   const pending = Object.entries(settings.Sophon.OAuth).filter(([, reg]) => reg.ClientSecret !== undefined);
   if (pending.length === 0) return [];
-  const root = await readRaw(settingsFile);
-  const oauth = oauthSection(root);
+  const oauth = await oauthSection(settingsFile);
+  const edits: SettingsEdit[] = [];
   const moved: string[] = [];
   const warnings: string[] = [];
   for (const [serviceId] of pending) {
@@ -137,12 +125,12 @@ export async function migrateOAuthClientSecrets(settingsFile: string, settings: 
       );
       continue;
     }
-    delete entry.ClientSecret;
-    entry.ClientSecretInVault = true;
+    const { ClientSecret: _moved, ...kept } = entry;
+    edits.push(oauthEdit(serviceId, { ...kept, ClientSecretInVault: true }));
     moved.push(serviceId);
   }
   if (moved.length === 0) return warnings;
-  await write(settingsFile, root);
+  await writeSettings(settingsFile, edits);
   for (const serviceId of moved) {
     const reg = settings.Sophon.OAuth[serviceId]!;
     delete reg.ClientSecret;
@@ -157,20 +145,20 @@ export async function migrateOAuthClientSecrets(settingsFile: string, settings: 
  */
 export async function setRestoredOAuthClients(settingsFile: string, settings: Settings, clients: Record<string, { clientId: string; secretInVault: boolean }>): Promise<void> {
   if (Object.keys(clients).length === 0) return;
-  const root = await readRaw(settingsFile);
-  const oauth = oauthSection(root);
+  const oauth = await oauthSection(settingsFile);
+  const edits: SettingsEdit[] = [];
   for (const [serviceId, c] of Object.entries(clients)) {
     const previous = isObject(oauth[serviceId]) ? oauth[serviceId] : {};
     const entry: JsonObject = { ...previous, ClientId: c.clientId };
     delete entry.ClientSecret;
     if (c.secretInVault) entry.ClientSecretInVault = true;
     else delete entry.ClientSecretInVault;
-    oauth[serviceId] = entry;
+    edits.push(oauthEdit(serviceId, entry));
     const current = { ...settings.Sophon.OAuth[serviceId], ClientId: c.clientId };
     delete current.ClientSecret;
     if (c.secretInVault) current.ClientSecretInVault = true;
     else delete current.ClientSecretInVault;
     settings.Sophon.OAuth[serviceId] = current;
   }
-  await write(settingsFile, root);
+  await writeSettings(settingsFile, edits);
 }

@@ -1,6 +1,7 @@
 import type { SophonCore } from '../sophon-core';
 import type { ImportedLogin, LoginView } from './importer';
-import type { ImportSourceKind, SourceReport } from './types';
+import { onStartSources } from './sources/registry';
+import type { SourceReport } from './types';
 
 export interface AutoImportResult {
   /** From `Sophon.Import.Auto`: `off`, `offer` (default) or `import`. */
@@ -10,9 +11,6 @@ export interface AutoImportResult {
   imported: ImportedLogin[];
   sources: SourceReport[];
 }
-
-/** Environment variables belong to whoever started the app, so the start-up look skips them. */
-const ON_START: ImportSourceKind[] = ['gh', 'claude', 'codex', 'openai-file'];
 
 /**
  * What the desktop app runs on start, per `Sophon.Import.Auto`: look for CLI logins and offer the new
@@ -24,7 +22,7 @@ export async function autoImportOnStart(core: SophonCore, userId = 'default'): P
   const mode: AutoImportResult['mode'] = setting === false || setting === 'off' ? 'off' : setting === 'import' ? 'import' : 'offer';
   if (mode === 'off') return { mode, offered: [], imported: [], sources: [] };
   const importer = await core.imports();
-  const scan = await importer.scan(userId, ON_START);
+  const scan = await importer.scan(userId, onStartSources());
   const fresh = scan.logins.filter((l) => l.importedAs === null);
   if (mode === 'offer') return { mode, offered: fresh, imported: [], sources: scan.sources };
   const result = await importer.import(userId, scan, fresh.map((l) => l.key));

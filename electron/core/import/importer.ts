@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
-import { dirname } from 'node:path';
 import type { AuditLog } from '../audit/audit-log';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
@@ -10,20 +9,18 @@ import { SophonError } from '../errors';
 import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { IMPORT_FIELDS, POLICY_CLAUDE_CODE_ONLY } from './broker-policy';
 import { isLinked } from './linked';
-import { readClaudeLinked, scanClaude } from './sources/claude';
-import { readCodexLinked, scanCodex } from './sources/codex';
-import { readOpenAiFileLinked, scanEnv, scanOpenAiFile } from './sources/env';
-import { readGhLinked, scanGh } from './sources/gh';
-import { IMPORT_SOURCES, type FoundLogin, type ImportSourceKind, type LinkedRead, type SourceEnv, type SourceReport } from './types';
+import { IMPORT_SOURCES, loginSource } from './sources/registry';
+import type { FoundLogin, ImportSourceKind, LinkedRead, LoginSource, SourceEnv, SourceReport } from './types';
 
-/** Per source, for people and for the broker: who owns the login and what may be done with it. */
-export const SOURCE_INFO: Record<ImportSourceKind, { name: string; owner: string; refresh: string }> = {
-  gh: { name: 'GitHub CLI (gh)', owner: 'gh', refresh: 'gh tokens do not expire; `gh auth login` to sign in again' },
-  claude: { name: 'Claude Code', owner: 'claude', refresh: 'run `claude` to refresh, or connect with an API key' },
-  codex: { name: 'OpenAI Codex', owner: 'codex', refresh: 'run `codex` to refresh, or connect with an API key' },
-  'openai-file': { name: '~/.openai/credentials', owner: 'the file', refresh: 'edit the file, or connect with an API key' },
-  env: { name: 'environment variable', owner: 'the environment', refresh: 'set the variable again and import' },
-};
+/** The registered source of a login found by this build (scans only ever report registered kinds). */
+function sourceOf(kind: string): LoginSource {
+  const source = loginSource(kind);
+  if (!source) throw new SophonError('internal', `No CLI-login source "${kind.slice(0, 40)}" is registered (import/sources/registry.ts).`);
+  return source;
+}
+
+/** A source's name for people, or the kind itself when this build has no such source. */
+const sourceName = (kind: string): string => loginSource(kind)?.name ?? kind;
 
 /** A found login as every door shows it: never its secret. */
 export interface LoginView {
@@ -73,13 +70,11 @@ export interface ImportServiceDeps {
   now?: () => number;
 }
 
-/** How each source names its login when it has expired (the words its linked check uses too). */
-const EXPIRED_NAME: Record<ImportSourceKind, string> = { gh: 'gh', claude: 'Claude Code', codex: 'Codex ChatGPT', 'openai-file': '~/.openai/credentials', env: 'environment variable' };
-
 /** Why a login that has already expired (by its own expiry field) cannot be used, or null. */
 function expiredReason(login: FoundLogin, now: number): string | null {
   if (login.expiresAt === null || login.expiresAt > now) return null;
-  return `The ${EXPIRED_NAME[login.source]} login expired at ${new Date(login.expiresAt).toISOString()}: ${SOURCE_INFO[login.source].refresh}.`;
+  const source = sourceOf(login.source);
+  return `The ${source.expiredName} login expired at ${new Date(login.expiresAt).toISOString()}: ${source.refresh}.`;
 }
 
 const clean = (s: string | null, max = 200): string | null => (s === null ? null : s.replace(/[\p{Cc}]/gu, '').slice(0, max));
@@ -99,20 +94,13 @@ export class ImportService {
   }
 
   private async scanSources(kinds: readonly ImportSourceKind[]): Promise<{ reports: SourceReport[]; logins: FoundLogin[] }> {
-    const scanners: Record<ImportSourceKind, () => Promise<{ report: SourceReport; logins: FoundLogin[] }>> = {
-      gh: () => scanGh(this.se),
-      claude: () => scanClaude(this.se),
-      codex: () => scanCodex(this.se),
-      'openai-file': () => scanOpenAiFile(this.se),
-      env: async () => scanEnv(this.se),
-    };
     const results = await Promise.all(
       kinds.map(async (k) => {
         try {
-          return await scanners[k]();
+          return await sourceOf(k).scan(this.se);
         } catch (err) {
           // A bug or an unexpected failure in one source never hides the others.
-          const message = err instanceof SophonError ? err.message : `${SOURCE_INFO[k].name} could not be read (${err instanceof Error ? err.name : 'error'}).`;
+          const message = err instanceof SophonError ? err.message : `${sourceName(k)} could not be read (${err instanceof Error ? err.name : 'error'}).`;
           return { report: { source: k, status: 'error' as const, messages: [message] }, logins: [] };
         }
       }),
@@ -133,7 +121,7 @@ export class ImportService {
     return {
       key: login.key,
       source: login.source,
-      sourceName: SOURCE_INFO[login.source].name,
+      sourceName: sourceName(login.source),
       store: login.store,
       storage: login.storage,
       serviceId: login.serviceId,
@@ -163,12 +151,12 @@ export class ImportService {
         userId,
         action: 'import',
         outcome: r.status === 'ok' ? 'ok' : 'failed',
-        detail: `looked in ${SOURCE_INFO[r.source].name}: ${logins.filter((l) => l.source === r.source).length} login(s)${r.messages.length ? `; ${r.messages.join(' ')}` : ''}`.slice(0, 500),
+        detail: `looked in ${sourceName(r.source)}: ${logins.filter((l) => l.source === r.source).length} login(s)${r.messages.length ? `; ${r.messages.join(' ')}` : ''}`.slice(0, 500),
       });
     }
     const imported = this.importedByKey(userId);
     for (const record of imported.values()) {
-      if (kinds.includes(record.fields[IMPORT_FIELDS.source] as ImportSourceKind) && isLinked(record.fields)) await this.check(record);
+      if (kinds.includes(record.fields[IMPORT_FIELDS.source] ?? '') && isLinked(record.fields)) await this.check(record);
     }
     return {
       sources: reports,
@@ -203,7 +191,8 @@ export class ImportService {
   private pickLabel(userId: string, service: ServiceDefinition, login: FoundLogin): string {
     // Short and telling within the service: "octocat via gh", "me@example.com via claude", "$GH_TOKEN".
     const who = clean(login.account, 60);
-    const base = labelText(login.source === 'env' ? login.store : who ? `${who} via ${SOURCE_INFO[login.source].owner}` : `via ${SOURCE_INFO[login.source].name}`, 76) || service.name;
+    const source = sourceOf(login.source);
+    const base = labelText(source.labelFromStore ? login.store : who ? `${who} via ${source.owner}` : `via ${source.name}`, 76) || service.name;
     if (!this.deps.store.labelTaken(userId, service.id, base)) return base;
     for (let n = 2; ; n++) if (!this.deps.store.labelTaken(userId, service.id, `${base} ${n}`)) return `${base} ${n}`;
   }
@@ -260,26 +249,18 @@ export class ImportService {
       outcome: 'ok',
       connectionId: id,
       serviceId: service.id,
-      detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${SOURCE_INFO[login.source].name} (${login.key})${expired ? `; needs re-auth: ${expired}` : ''}`.slice(0, 500),
+      detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${sourceName(login.source)} (${login.key})${expired ? `; needs re-auth: ${expired}` : ''}`.slice(0, 500),
     });
     return { key: login.key, connectionId: id, mode };
   }
 
   private async readLinked(record: ConnectionRecord): Promise<LinkedRead> {
     const f = record.fields;
-    const store = f.importStore ?? '';
-    switch (f[IMPORT_FIELDS.source]) {
-      case 'gh':
-        return readGhLinked(this.se, store, f.importHost ?? '', f.importAccount ?? '');
-      case 'claude':
-        return readClaudeLinked(this.se, store, f.importAccount ?? '');
-      case 'codex':
-        return readCodexLinked(this.se, store, f[IMPORT_FIELDS.key] ?? '');
-      case 'openai-file':
-        return readOpenAiFileLinked(store);
-      default:
-        return { ok: false, reason: `This connection is linked to an unknown source (${String(f[IMPORT_FIELDS.source]).slice(0, 40)}); remove it and import again.` };
+    const source = loginSource(f[IMPORT_FIELDS.source] ?? '');
+    if (!source?.readLinked) {
+      return { ok: false, reason: `This connection is linked to an unknown source (${String(f[IMPORT_FIELDS.source]).slice(0, 40)}); remove it and import again.` };
     }
+    return source.readLinked(this.se, f);
   }
 
   /** Re-reads the store and brings the connection's state in line: needs_reauth with the reason, or active again. */
@@ -320,9 +301,8 @@ export class ImportService {
     for (const record of this.deps.store.list(userId)) {
       if (record.state === 'pending' || !isLinked(record.fields)) continue;
       const store = record.fields.importStore;
-      if (!store) continue;
-      // A folder store (gh, Claude Code, Codex) is watched itself; a file store by its folder.
-      folders.add(record.fields[IMPORT_FIELDS.source] === 'openai-file' ? dirname(store) : store);
+      const folder = store ? loginSource(record.fields[IMPORT_FIELDS.source] ?? '')?.watchedFolder?.(store) : undefined;
+      if (folder) folders.add(folder);
     }
     return [...folders];
   }
@@ -338,7 +318,7 @@ export class ImportService {
       this.deps.audit.record({ userId: record.userId, action: 'use', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: `linked read: ${read.reason}` });
       throw new SophonError('auth_failed', `${record.label}: ${read.reason}`);
     }
-    this.deps.audit.record({ userId: record.userId, action: 'use', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: `read from ${source in SOURCE_INFO ? SOURCE_INFO[source as ImportSourceKind].name : source}` });
+    this.deps.audit.record({ userId: record.userId, action: 'use', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: `read from ${sourceName(source)}` });
     const service = await this.deps.service(record.serviceId);
     const data = credentialFor(service, read.secret, {});
     return { ...data, extra: data.extra ?? {}, ...(read.expiresAt === null ? {} : { expiresAt: read.expiresAt }) };

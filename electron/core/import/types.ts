@@ -1,10 +1,5 @@
-/** The kinds of place a login is found. */
-export const IMPORT_SOURCES = ['gh', 'claude', 'codex', 'openai-file', 'env'] as const;
-export type ImportSourceKind = (typeof IMPORT_SOURCES)[number];
-
-/** `--from` groups: what a person asks for. */
-export const FROM_CHOICES = { gh: ['gh'], claude: ['claude'], openai: ['codex', 'openai-file'], env: ['env'] } as const satisfies Record<string, readonly ImportSourceKind[]>;
-export type FromChoice = keyof typeof FROM_CHOICES;
+/** The kind of place a login is found (`gh`, `claude`, …): a registered source's `kind` (sources/registry.ts). */
+export type ImportSourceKind = string;
 
 /**
  * A login found in a CLI's store or the environment. Everything here may be shown and stored except
@@ -60,4 +55,33 @@ export interface SourceEnv {
   home: string;
   platform: NodeJS.Platform;
   now: () => number;
+}
+
+/**
+ * One place CLI logins are found: one file per source under sources/, registered by one line in
+ * sources/registry.ts. Everything the importer, the CLI (`--from`) and the app's start-up look need
+ * to know about a source is here.
+ */
+export interface LoginSource {
+  /** Its id in reports, in `importSource` on the connections it made, and in `imports.scan`'s answers. */
+  kind: string;
+  /** For people: "GitHub CLI (gh)". */
+  name: string;
+  /** Who owns the login, for labels: "octocat via gh". */
+  owner: string;
+  /** How a person gets a fresh login there, for the expired/needs-re-auth message. */
+  refresh: string;
+  /** How it names its login when it has expired: "The Claude Code login expired at …". */
+  expiredName: string;
+  /** The `--from` choice that includes it (several sources may share one: `openai` is Codex and the file). */
+  from: string;
+  /** Whether the app's start-up look (Sophon.Import.Auto) includes it. */
+  onStart: boolean;
+  /** Labels its connections by where the login was read (`$GH_TOKEN`) rather than by account. */
+  labelFromStore?: boolean;
+  scan(se: SourceEnv): Promise<{ report: SourceReport; logins: FoundLogin[] }>;
+  /** Re-reads a linked login from its store, given the connection's fields; absent for a source whose logins are only copied. */
+  readLinked?(se: SourceEnv, fields: Record<string, string>): Promise<LinkedRead>;
+  /** The folder whose changes can change a linked login read from `store`; absent when there is none to watch. */
+  watchedFolder?(store: string): string;
 }

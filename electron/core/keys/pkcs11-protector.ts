@@ -21,8 +21,11 @@ function loadPkcs11js(): Promise<Pkcs11Lib> {
   return pkcs11Module;
 }
 
-/** `Sophon.Vault.Pkcs11`: which module to load, which token (by label) and which key on it (by label). */
-const Pkcs11SettingsSchema = z.looseObject({
+/**
+ * `Sophon.Vault.Pkcs11`: which module to load, which token (by label) and which key on it (by label).
+ * Part of the one settings schema (config/settings.ts) through this protector's registration.
+ */
+export const Pkcs11SettingsSchema = z.looseObject({
   Module: z.string().min(1).max(4096).optional(),
   Token: z.string().min(1).max(32).optional(),
   KeyLabel: z.string().min(1).max(200).default('sophon-vault-wrap'),

@@ -1,21 +1,18 @@
 import { resolveHome, sophonPaths, type SophonPaths } from '../config/paths';
 import { loadSettings, type Settings } from '../config/settings';
-import { SophonError } from '../errors';
 import type { KeyProtector } from '../keys/key-protector';
 import { createRegisteredKeyProtector, type KeyProtectorContext } from '../keys/registry';
 import { MasterKeyStore, type OtherProtectors } from '../keys/master-key';
 import { stagedPaths } from '../keys/rotation-journal';
 import type { TokenRefresher } from './credential';
-import { LocalVaultBackend } from './local-vault';
-
-export const VAULT_PROVIDERS = ['local'] as const;
+import { vaultProvider, type VaultBackend } from './providers';
 
 export interface OpenedVault {
   paths: SophonPaths;
   settings: Settings;
   protector: KeyProtector;
   keys: MasterKeyStore;
-  vault: LocalVaultBackend;
+  vault: VaultBackend;
 }
 
 export interface OpenVaultOptions {
@@ -43,16 +40,9 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedV
   const env = options.env ?? process.env;
   const paths = sophonPaths(resolveHome(options.home, env));
   const settings = await loadSettings(paths.settingsFile, env);
-  const provider = settings.Sophon.Vault.Provider;
-  if (!(VAULT_PROVIDERS as readonly string[]).includes(provider)) {
-    throw new SophonError(
-      // Nothing is unavailable: the setting names a provider this build does not have, which the setting fixes.
-      'settings_invalid',
-      `Sophon.Vault.Provider is ${JSON.stringify(provider)} in ${paths.settingsFile}, but this version of Sophon has only: ${VAULT_PROVIDERS.join(', ')}.`,
-    );
-  }
+  const provider = vaultProvider(settings.Sophon.Vault.Provider, paths.settingsFile);
   const protector = createKeyProtector(paths, settings, options.askSecret);
-  const keys = new MasterKeyStore(paths, protector, () => LocalVaultBackend.keyIdsIn(paths.vaultDir), rotationProtectors(paths, env, options.askSecret));
-  const vault = new LocalVaultBackend(paths, keys, options.refresher);
+  const keys = new MasterKeyStore(paths, protector, () => provider.keyIdsInUse(paths), rotationProtectors(paths, env, options.askSecret));
+  const vault = provider.create({ paths, keys, refresher: options.refresher });
   return { paths, settings, protector, keys, vault };
 }

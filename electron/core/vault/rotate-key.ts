@@ -1,3 +1,4 @@
+import { writeSettings } from '../config/settings-writer';
 import { randomBytes } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { AuditHeadStore } from '../audit/audit-head';
 import type { SophonPaths } from '../config/paths';
 import { loadSettings } from '../config/settings';
 import { errnoOf, isSophonError, SophonError } from '../errors';
-import { atomicWriteFile, ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps, writeTemp } from '../fs/secure-fs';
+import { ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps, writeTemp } from '../fs/secure-fs';
 import { keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from '../keys/key-protector';
 import { writeKeyInfoFile, type KeyInfo } from '../keys/master-key';
 import { createRegisteredKeyProtector, isKeyProtectorKind, KEY_PROTECTOR_KINDS, type KeyProtectorContext } from '../keys/registry';
@@ -16,7 +17,6 @@ import {
   writeRotationJournal,
   type RotationJournal,
 } from '../keys/rotation-journal';
-import { parseJsonText } from '../validation/parse';
 import { decryptVaultFile, encryptVaultFile, readKeyId } from './format';
 import { parseVaultFileName } from './ids';
 import { openVault, type OpenVaultOptions } from './open-vault';
@@ -280,18 +280,9 @@ async function retire(journal: RotationJournal, protector: KeyProtector): Promis
   return true;
 }
 
-/**
- * `Sophon.Vault.KeyProtector` in appsettings.json, every other key kept as it is.
- * TODO(reg): replace with the one settings writer in config/settings.ts once it lands.
- */
+/** `Sophon.Vault.KeyProtector` in appsettings.json, through the one settings writer (every other key kept). */
 async function setKeyProtector(paths: SophonPaths, kind: string): Promise<void> {
-  const raw = await readSmallFile(paths.settingsFile, 1024 * 1024);
-  const settings = raw === null ? {} : (parseJsonText(raw.toString('utf8'), `Settings file ${paths.settingsFile}`) as Record<string, unknown>);
-  const sophon = (settings.Sophon ??= {}) as Record<string, unknown>;
-  const vault = (sophon.Vault ??= {}) as Record<string, unknown>;
-  vault.KeyProtector = kind;
-  await ensurePrivateDir(paths.configDir);
-  await atomicWriteFile(paths.settingsFile, JSON.stringify(settings, null, 2) + '\n');
+  await writeSettings(paths.settingsFile, [{ path: ['Sophon', 'Vault', 'KeyProtector'], value: kind }]);
 }
 
 const ROTATION_LOCK = 'rotation.lock';

@@ -39,7 +39,7 @@ export function createMcpSession(core: SophonCore, options: McpServerOptions): M
     },
   );
   const { broker, tokens, settings } = createBroker(core, { userId: options.userId });
-  const approvalTimeoutMs = mcpSettings(core.settings, core.paths.settingsFile).ApprovalTimeoutSeconds * 1000;
+  const approvalTimeoutMs = mcpSettings(core.settings).ApprovalTimeoutSeconds * 1000;
   const policies = new AgentPolicies(core.db, options.userId);
   let agent: AgentPolicy | undefined;
   // The agent is the token's, or named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.

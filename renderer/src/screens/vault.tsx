@@ -101,6 +101,10 @@ export function VaultScreen() {
             <dd>
               <code>{status.value.vaultDir}</code>
             </dd>
+            <dt>Log file</dt>
+            <dd>
+              <code data-testid="vault-log-file">{status.value.logFile}</code>
+            </dd>
           </dl>
           {status.value.key?.reminder && (
             <Note kind="info">

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CLAUDE_SUBSCRIPTION_SERVICE_ID, proxyRefusal } from '../broker-policy';
 import { parseStoreJson, readStoreFile, StoreProblem } from '../store-file';
-import type { FoundLogin, LinkedRead, SourceEnv, SourceReport } from '../types';
+import type { FoundLogin, LinkedRead, LoginSource, SourceEnv, SourceReport } from '../types';
 
 /** `.credentials.json` (or the macOS Keychain item): the login Claude Code owns. Unknown keys are ignored. */
 const ClaudeCredentialsSchema = z.looseObject({
@@ -169,3 +169,17 @@ export async function readClaudeLinked(se: SourceEnv, configDir: string, account
   }
   return { ok: true, secret: read.login.accessToken, expiresAt, account: null, scopes: read.login.scopes ?? [] };
 }
+
+/** Claude Code's login (its config folder or the keychain): linked, never refreshed by Sophon. */
+export const claudeSource: LoginSource = {
+  kind: 'claude',
+  name: 'Claude Code',
+  owner: 'claude',
+  refresh: 'run `claude` to refresh, or connect with an API key',
+  expiredName: 'Claude Code',
+  from: 'claude',
+  onStart: true,
+  scan: scanClaude,
+  readLinked: (se, fields) => readClaudeLinked(se, fields.importStore ?? '', fields.importAccount ?? ''),
+  watchedFolder: (store) => store,
+};

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseStoreJson, readStoreFile, StoreProblem } from '../store-file';
 import { secretToolLookup } from './keyring';
-import type { FoundLogin, LinkedRead, SourceEnv, SourceReport } from '../types';
+import type { FoundLogin, LinkedRead, LoginSource, SourceEnv, SourceReport } from '../types';
 
 /** `$CODEX_HOME/auth.json` (AuthDotJson in openai/codex). Unknown keys are ignored. */
 const CodexAuthSchema = z.looseObject({
@@ -168,3 +168,17 @@ export async function readCodexLinked(se: SourceEnv, home: string, key: string):
   }
   return { ok: true, secret: login.secret, expiresAt: login.expiresAt, account: login.account, scopes: [] };
 }
+
+/** OpenAI Codex's login (CODEX_HOME/auth.json or the keyring): linked, never refreshed by Sophon. */
+export const codexSource: LoginSource = {
+  kind: 'codex',
+  name: 'OpenAI Codex',
+  owner: 'codex',
+  refresh: 'run `codex` to refresh, or connect with an API key',
+  expiredName: 'Codex ChatGPT',
+  from: 'openai',
+  onStart: true,
+  scan: scanCodex,
+  readLinked: (se, fields) => readCodexLinked(se, fields.importStore ?? '', fields.importKey ?? ''),
+  watchedFolder: (store) => store,
+};

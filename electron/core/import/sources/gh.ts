@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { readStoreFile, StoreProblem } from '../store-file';
 import { firstLine, runHelper, secretToolLookup, sessionEnv } from './keyring';
-import type { FoundLogin, LinkedRead, SourceEnv, SourceReport } from '../types';
+import type { FoundLogin, LinkedRead, LoginSource, SourceEnv, SourceReport } from '../types';
 
 /** gh's own folder: GH_CONFIG_DIR, else XDG_CONFIG_HOME/gh, else %AppData%\GitHub CLI on Windows, else ~/.config/gh. */
 export function ghConfigDir(se: SourceEnv): string {
@@ -31,6 +30,8 @@ export function ghServiceFor(host: string): { serviceId: string; fields: Record<
 async function readHosts(dir: string): Promise<{ hosts: Map<string, HostEntry>; warnings: string[] } | null> {
   const file = await readStoreFile(join(dir, 'hosts.yml'), "gh's hosts.yml", { secretFile: true });
   if (!file) return null;
+  // Loaded here, not at the top: the source registry (and so the CLI's help) loads this file on every command.
+  const { parse: parseYaml } = await import('yaml');
   let raw: unknown;
   try {
     raw = parseYaml(file.text);
@@ -163,3 +164,18 @@ export async function readGhLinked(se: SourceEnv, dir: string, host: string, use
   if (found.token === null) return { ok: false, reason: found.problem };
   return { ok: true, secret: found.token, expiresAt: null, account: user, scopes: [] };
 }
+
+/** The GitHub CLI's logins (hosts.yml, the keyring): linked, and may be copied. */
+export const ghSource: LoginSource = {
+  kind: 'gh',
+  name: 'GitHub CLI (gh)',
+  owner: 'gh',
+  refresh: 'gh tokens do not expire; `gh auth login` to sign in again',
+  expiredName: 'gh',
+  from: 'gh',
+  onStart: true,
+  scan: scanGh,
+  readLinked: (se, fields) => readGhLinked(se, fields.importStore ?? '', fields.importHost ?? '', fields.importAccount ?? ''),
+  // A folder store is watched itself.
+  watchedFolder: (store) => store,
+};
