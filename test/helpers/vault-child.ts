@@ -23,8 +23,8 @@ if (mode === 'open') {
     if (back?.apiKey !== `${prefix}-value-${i}`) throw new Error(`read back ${prefix}-${i} failed`);
   }
 } else if (mode === 'core-write') {
-  const { openCore } = await import('../../electron/core/sophon-core');
-  const core = await openCore({ home });
+  const { createCore } = await import('../../electron/core/sophon-core');
+  const core = await createCore({ home });
   try {
     for (let i = 0; i < Number(count); i++) {
       await core.vault.put('default', prefix!, { accessToken: `token-${process.pid}-${i}` });

@@ -35,7 +35,7 @@ describe('import layering', () => {
     // The app hosts the broker proxy, as `sophon broker serve` does headless.
     assert.deepEqual(await violations('electron/main/x.ts', "import { startBrokerServer } from '../server/broker/server';\nexport const a = startBrokerServer;\n"), []);
     assert.equal((await violations('electron/main/tray-model.ts', "import { app } from 'electron';\nexport const a = app;\n")).length, 1);
-    assert.equal((await violations('electron/preload/index.ts', "import { openCore } from '../core/sophon-core';\nexport const a = openCore;\n")).length, 1);
+    assert.equal((await violations('electron/preload/index.ts', "import { createCore } from '../core/sophon-core';\nexport const a = createCore;\n")).length, 1);
     assert.equal((await violations('electron/preload/index.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
     assert.deepEqual(await violations('electron/preload/index.ts', "import { ipcRenderer } from 'electron';\nimport { OPERATION_NAMES } from '../../shared/operations';\nexport const a = [ipcRenderer, OPERATION_NAMES];\n"), []);
     assert.equal((await violations('shared/client.ts', "import { OPERATIONS } from './contract';\nexport const a = OPERATIONS;\n")).length, 1);
@@ -43,7 +43,7 @@ describe('import layering', () => {
   });
 
   test('the renderer reaches only the contract', async () => {
-    assert.equal((await violations('renderer/x.ts', "import { openCore } from '../electron/core/sophon-core';\nexport const a = openCore;\n")).length, 1);
+    assert.equal((await violations('renderer/x.ts', "import { createCore } from '../electron/core/sophon-core';\nexport const a = createCore;\n")).length, 1);
     assert.equal((await violations('renderer/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
   });
 

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SophonError } from '../../core/errors';
-import { AgentPolicies, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agents';
+import { WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agent-store';
 import { MCP_CLIENTS, clientConfig, type Launch } from '../../core/mcp/clients';
 import { applyChange, planInstall, planUninstall, type ConfigChange } from '../../core/mcp/install';
 import { validate } from '../../core/validation/parse';
@@ -41,7 +41,7 @@ export async function mcpAgents(ctx: CommandContext, raw: unknown): Promise<numb
   return withCore(
     ctx,
     async (core) => {
-      const agents = new AgentPolicies(core.db, ctx.global.user).list();
+      const agents = core.agentPolicies(ctx.global.user).list();
       if (opts.json) ctx.io.json({ agents: agents.map(describePolicy) });
       else if (agents.length === 0) ctx.io.out('No MCP agent yet. Add Sophon to one: `sophon mcp install --client <client>`.');
       else {
@@ -72,7 +72,7 @@ export async function mcpPolicy(ctx: CommandContext, agent: string, raw: unknown
   const opts = validate(PolicyOptions, raw, 'mcp policy options');
   assertAgentId(agent);
   return withCore(ctx, async (core) => {
-    const policies = new AgentPolicies(core.db, ctx.global.user);
+    const policies = core.agentPolicies(ctx.global.user);
     let connections: string[] | null | undefined;
     if (opts.all) connections = null;
     else if (opts.connections !== undefined) {

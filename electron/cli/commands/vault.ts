@@ -1,6 +1,6 @@
 import { openVault } from '../../core/vault/open-vault';
+import { describeVault } from '../../core/vault/vault-status';
 import { SophonError } from '../../core/errors';
-import { FileKeyProtector } from '../../core/keys/file-protector';
 import { Pkcs11Protector } from '../../core/keys/pkcs11-protector';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
@@ -10,39 +10,24 @@ import { askPin, withCore } from '../core';
 
 /** `sophon vault status`: what protects the vault and whether it can be opened. Never creates a key. */
 export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
-  const { paths, settings, protector, keys, vault } = await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
-  const key = await keys.state();
-  const problems: string[] = [];
-  if (key.problem) problems.push(key.problem);
-  if (protector instanceof FileKeyProtector) {
-    const perm = await protector.permissionProblem();
-    if (perm) problems.push(perm);
-  }
-  const credentials = (await vault.list()).length;
-  const status = {
-    home: paths.home,
-    vaultDir: paths.vaultDir,
-    provider: settings.Sophon.Vault.Provider,
-    keyProtector: { kind: protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
-    credentials,
-    problems,
-  };
+  const status = await describeVault(await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) }));
+  const kp = status.keyProtector;
   if (opts.json) {
     ctx.io.json(status);
   } else {
     ctx.io.out(
       table([
-        ['Data folder', paths.home],
+        ['Data folder', status.home],
         ['Provider', status.provider],
-        ['Key protector', protector.kind],
-        ['Key', key.keyId ? `${key.keyId} (${key.location})` : 'none yet (created on the first write)'],
-        ['Key reachable', key.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
-        ['Credentials', String(credentials)],
+        ['Key protector', kp.kind],
+        ['Key', kp.keyId ? `${kp.keyId} (${kp.location})` : 'none yet (created on the first write)'],
+        ['Key reachable', kp.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
+        ['Credentials', String(status.credentials)],
       ]),
     );
-    for (const p of problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
+    for (const p of status.problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
   }
-  return key.reachable ? ExitCode.ok : ExitCode.vault;
+  return kp.reachable ? ExitCode.ok : ExitCode.vault;
 }
 
 /**
@@ -51,7 +36,7 @@ export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean })
  */
 export async function vaultVerify(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
   // Through the core: sophon.db knows each file's generation (rollback) and which files are listed.
-  const report = await withCore(ctx, (core) => core.vault.verify());
+  const report = await withCore(ctx, (core) => core.verifyVault());
   if (opts.json) {
     ctx.io.json(report);
   } else {

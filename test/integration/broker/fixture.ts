@@ -7,14 +7,14 @@ import { createBroker, type Broker, type BrokerTokens } from '../../../electron/
 import type { Resolver } from '../../../electron/core/broker/addresses';
 import { mintBrokerToken } from '../../../electron/core/broker/mint';
 import type { BrokerSettings } from '../../../electron/core/broker/settings';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { startBrokerServer, type BrokerServer } from '../../../electron/server/broker/server';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
 export interface BrokerFixture {
   home: string;
-  core: SophonCore;
+  core: Core;
   broker: Broker;
   tokens: BrokerTokens;
   server: BrokerServer;
@@ -27,7 +27,7 @@ export async function brokerFixture(
   options: { settings?: Partial<BrokerSettings>; resolver?: Resolver; onlySkill?: string; ca?: string[]; server?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number } } = {},
 ): Promise<BrokerFixture> {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, catalog: catalogOf(...services) });
+  const core = await createCore({ home, catalog: catalogOf(...services) });
   const { broker, tokens, settings } = createBroker(core, { userId: 'default', settings: options.settings, resolver: options.resolver, onlySkill: options.onlySkill, ca: options.ca });
   const server = await startBrokerServer(broker, { maxRequestBytes: settings.MaxRequestBytes, ...options.server });
   return {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createBroker } from '../../../electron/core/broker';
 import { mintBrokerToken } from '../../../electron/core/broker/mint';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { startBrokerServer } from '../../../electron/server/broker/server';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { json, sophon } from '../../helpers/cli';
@@ -32,7 +32,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
   let api: ResourceServer;
   const { home, cleanup } = await tempHome();
   const skills = await mkdtemp(join(tmpdir(), 'sophon-skills-'));
-  let core: SophonCore;
+  let core: Core;
   let ada = '';
   let bob = '';
 
@@ -71,7 +71,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify(service));
     const staticApi = { id: 'static-api', name: 'Static API', group: 'Generic', auth: { method: 'api_key' }, apiBaseUrl: api.url, allowedHosts: [api.host], attach: [{ in: 'query', name: 'api_key', value: '{secret}' }], test: { kind: 'http', path: '/hello' }, local: true };
     await writeFile(join(home, 'connectors', 'static-api.json'), JSON.stringify(staticApi));
-    core = await openCore({ home });
+    core = await createCore({ home });
     ada = (await signIn('ada', (openUrl) => core.connections.add('default', { serviceId: 'oidc', label: 'Ada', oauth: { openUrl } }))).connection.id;
   });
   after(async () => {

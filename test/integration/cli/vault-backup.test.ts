@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { builtinEntries } from '../../../electron/core/catalog/catalog';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon, type CliResult } from '../../helpers/cli';
@@ -86,7 +86,7 @@ describe('issue #17: vault backup and restore (built CLI), into a home with anot
       { ...bearerService('github-pat', ghApi.url), name: 'GitHub (personal access token)' },
       builtinEntries().find((e) => e.service.id === 'email')!.service,
     );
-  const open = (home: string, env: NodeJS.ProcessEnv): Promise<SophonCore> => openCore({ home, env: { ...process.env, ...env }, catalog: catalog() });
+  const open = (home: string, env: NodeJS.ProcessEnv): Promise<Core> => createCore({ home, env: { ...process.env, ...env }, catalog: catalog() });
 
   const ids: Record<'api' | 'oauth' | 'mail' | 'gh', string> = { api: '', oauth: '', mail: '', gh: '' };
 

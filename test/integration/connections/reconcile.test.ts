@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
 const catalog = catalogOf(bearerService('api', 'http://127.0.0.1:9'));
-const open = (home: string) => openCore({ home, catalog });
+const open = (home: string) => createCore({ home, catalog });
 
-async function addUntested(core: SophonCore, label: string) {
+async function addUntested(core: Core, label: string) {
   return (await core.connections.add('alice', { serviceId: 'api', label, secret: `secret-${label}-0123456789`, test: false })).connection;
 }
 

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConnectionService, type RemoveStep } from '../../../electron/core/connections/connection-service';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { encryptVaultFile } from '../../../electron/core/vault/format';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
 const catalog = catalogOf(bearerService('api', 'http://127.0.0.1:9'));
-const open = (home: string, recoverOnStart = false) => openCore({ home, catalog, recoverOnStart });
+const open = (home: string, recoverOnStart = false) => createCore({ home, catalog, recoverOnStart });
 const vaultFile = (home: string, userId: string, id: string) => join(home, 'vault', `${userId}_${id}.vault`);
 
-async function addUntested(core: SophonCore, label: string, userId = 'alice') {
+async function addUntested(core: Core, label: string, userId = 'alice') {
   return (await core.connections.add(userId, { serviceId: 'api', label, secret: `secret-${label}-0123456789`, test: false })).connection;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { cliStores, fakeToken, ghHostsMulti, ghHostsOld, writeStore, type CliStores } from '../../helpers/cli-stores';
 import { startUserApi } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
@@ -14,9 +14,9 @@ import { bearerService, catalogOf } from '../../helpers/services';
 
 const CHILD = fileURLToPath(new URL('./gh-keyring-child.ts', import.meta.url));
 
-async function withCore(stores: CliStores, env: NodeJS.ProcessEnv, fn: (core: SophonCore) => Promise<void>, catalog?: Parameters<typeof openCore>[0] extends infer O ? O extends { catalog?: infer C } ? C : never : never): Promise<void> {
+async function withCore(stores: CliStores, env: NodeJS.ProcessEnv, fn: (core: Core) => Promise<void>, catalog?: Parameters<typeof createCore>[0] extends infer O ? O extends { catalog?: infer C } ? C : never : never): Promise<void> {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, env: { ...stores.env, ...env }, ...(catalog ? { catalog } : {}) });
+  const core = await createCore({ home, env: { ...stores.env, ...env }, ...(catalog ? { catalog } : {}) });
   try {
     await fn(core);
   } finally {

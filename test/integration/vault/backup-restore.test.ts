@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { applyRestore, planRestore, readBackup, writeBackup } from '../../../electron/core/backup/backup';
 import { BACKUP_HEADER_BYTES, KDF_BOUNDS, sealBackup } from '../../../electron/core/backup/backup-format';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { filesUnder } from '../../helpers/canary';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
@@ -14,7 +14,7 @@ import { bearerService, catalogOf } from '../../helpers/services';
 const PASS = 'unit-backup-passphrase';
 /** The cheapest parameters a file may carry: enough to run a derivation per flipped byte. */
 const CHEAP = { memoryKiB: KDF_BOUNDS.memoryKiB[0], passes: 1, lanes: 1 };
-const open = (home: string): Promise<SophonCore> => openCore({ home, catalog: catalogOf(bearerService('api', 'http://127.0.0.1:9')) });
+const open = (home: string): Promise<Core> => createCore({ home, catalog: catalogOf(bearerService('api', 'http://127.0.0.1:9')) });
 
 async function snapshot(home: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

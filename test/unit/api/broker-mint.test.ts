@@ -4,8 +4,8 @@ import type { Envelope, EventPayload, Out } from '../../../shared/contract';
 import { dispatch } from '../../../electron/core/api/dispatch';
 import { EventHub } from '../../../electron/core/api/events';
 import { createOperations, type Caller, type OperationImpls } from '../../../electron/core/api/operations';
-import { BROKER_TOKEN_RE, BrokerTokens } from '../../../electron/core/broker/tokens';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { BROKER_TOKEN_RE, BrokerTokens } from '../../../electron/core/broker/token-store';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
@@ -18,7 +18,7 @@ const SECRETS = ['alice-work-secret-0123456789', 'alice-home-secret-0123456789',
 
 describe('broker.mint over the core: which connection, asked of the person when there are several', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
-  let core: SophonCore;
+  let core: Core;
   let hub: EventHub;
   let ops: OperationImpls;
   let work: string;
@@ -29,7 +29,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
 
   before(async () => {
     home = await tempHome();
-    core = await openCore({
+    core = await createCore({
       home: home.home,
       catalog: catalogOf(
         bearerService('mailapi', 'http://127.0.0.1:9/'),
