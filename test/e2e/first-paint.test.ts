@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Route } from 'playwright-core';
-import { createCore } from '../../electron/core/sophon-core';
+import { openCoreInternals } from '../helpers/internals';
 import { tempHome } from '../helpers/home';
 import { openDashboardSession, screenshot, type DashboardSession } from './dashboard-helpers';
 
@@ -33,7 +33,7 @@ describe('dashboard in Chromium: the first paint of the connection list', async 
   before(async () => {
     await mkdir(join(home, 'config'), { recursive: true });
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
-    const core = await createCore({ home });
+    const core = await openCoreInternals({ home });
     const ids: string[] = [];
     for (let i = 0; i < COUNT; i++) {
       ids.push((await core.connections.add('default', { serviceId: SERVICES[i % SERVICES.length]!, label: `Key ${i}`, secret: `sk-first-paint-${i}-${'x'.repeat(32)}`, test: false })).connection.id);

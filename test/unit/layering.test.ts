@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { ESLint } from 'eslint';
+import { ConnectionStore } from '../../electron/core/connections/connection-store';
+import { createCore } from '../../electron/core/sophon-core';
+import { LocalVaultBackend } from '../../electron/core/vault/local-vault';
+import { tempHome } from '../helpers/home';
 
 // The layering rule is what keeps `electron` out of core and Node out of the contract; prove it bites.
 const eslint = new ESLint({ cwd: process.cwd() });
@@ -53,5 +60,53 @@ describe('import layering', () => {
     const code = `import { test } from 'node:test';\ntest.${focus[0]}('x', () => {});\ntest('y', { ${focus[1]}: true }, () => {});\n`;
     const [r] = await eslint.lintText(code, { filePath: 'test/unit/x.test.ts' });
     assert.equal(r?.messages.filter((m) => m.ruleId === 'no-restricted-syntax').length, 2);
+  });
+});
+
+/** Every TypeScript file under a folder, with its path from the repository root. */
+function sources(dir: string): { file: string; text: string }[] {
+  return (readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f))
+    .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+}
+
+/** Where SQL may be written: a store module (`*-store.ts`) or the database module itself (opening, migrations). */
+const isStore = (file: string): boolean => basename(file).endsWith('-store.ts') || file.startsWith(join('electron', 'core', 'db') + '/');
+
+// A statement prepared on a database handle; a class's own method that happens to be called prepare (`this.prepare(`) is not SQL.
+const PREPARE = /(?<!\bthis)\.prepare\(/;
+
+describe('composition', () => {
+  test('SQL is prepared only in store modules', () => {
+    const outside = sources('electron')
+      .filter((s) => PREPARE.test(s.text) && !isStore(s.file))
+      .map((s) => s.file);
+    assert.deepEqual(outside, []);
+    // The gate sees a statement prepared anywhere else, and lets a store's through.
+    assert.equal(PREPARE.test("const rows = core.db.prepare('SELECT 1').all();"), true);
+    assert.equal(isStore('electron/core/api/operations.ts'), false);
+    assert.equal(isStore('electron/core/audit/audit-store.ts'), true);
+  });
+
+  test('no door reaches the composition\'s parts: composeCore is for tests only', () => {
+    const users = sources('electron')
+      .filter((s) => /\bcomposeCore\b/.test(s.text) && s.file !== join('electron', 'core', 'sophon-core.ts'))
+      .map((s) => s.file);
+    assert.deepEqual(users, []);
+  });
+
+  test('the created core exposes services only: no database, store or vault backend', async (t) => {
+    const { home, cleanup } = await tempHome();
+    const core = await createCore({ home, env: {} });
+    t.after(async () => {
+      core.close();
+      await cleanup();
+    });
+    for (const name of ['db', 'store', 'vault', 'auditHead']) assert.equal(name in core, false, `core.${name} is exposed`);
+    for (const [name, value] of Object.entries(core)) {
+      const raw = value instanceof Database || value instanceof ConnectionStore || value instanceof LocalVaultBackend;
+      assert.equal(raw, false, `core.${name} is a raw storage handle`);
+    }
   });
 });
