@@ -30,15 +30,7 @@ const AuditOptions = z.object({
 export async function audit(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(AuditOptions, raw, 'audit options');
   return withCore(ctx, async (core) => {
-    let connectionId = opts.connection;
-    if (connectionId !== undefined) {
-      // A removed connection still has its history: fall back to the raw id when nothing current matches.
-      try {
-        connectionId = core.connections.resolve(ctx.global.user, connectionId).id;
-      } catch (err) {
-        if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
-      }
-    }
+    const connectionId = opts.connection === undefined ? undefined : core.connections.historyId(ctx.global.user, opts.connection);
     const rows = core.audit.query({
       userId: ctx.global.user,
       connectionId,

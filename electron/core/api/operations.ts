@@ -215,15 +215,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     'audit.query': async (caller, input) => {
       const userId = input.userId ?? caller.userId;
       if (userId !== caller.userId) requireAdmin(caller, "read another user's audit trail");
-      let connectionId = input.connection;
-      if (connectionId !== undefined) {
-        // A removed connection still has its history: fall back to the raw id when nothing current matches.
-        try {
-          connectionId = core.connections.resolve(userId, connectionId).id;
-        } catch (err) {
-          if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
-        }
-      }
+      const connectionId = input.connection === undefined ? undefined : core.connections.historyId(userId, input.connection);
       const filter = {
         userId,
         connectionId,

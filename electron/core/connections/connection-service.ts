@@ -238,6 +238,19 @@ export class ConnectionService {
     return true;
   }
 
+  /**
+   * The connection id whose audit history a reference names: a current connection's (by id or label),
+   * else the reference itself, since a removed connection still has its history.
+   */
+  historyId(userId: string, ref: string): string {
+    try {
+      return this.resolve(userId, ref).id;
+    } catch (err) {
+      if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
+      return ref;
+    }
+  }
+
   /** Every connection that is not being added (of one user, or of all), as sophon.db has it. */
   records(userId?: string): ConnectionRecord[] {
     return this.deps.store.list(userId).filter((r) => r.state !== 'pending');
