@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyChain } from '../electron/core/audit/audit-chain';
+import { verifyChain } from '../electron/core/audit/chain-store';
 import { AuditHeadStore } from '../electron/core/audit/audit-head';
 import { AuditLog, type AuditEntry } from '../electron/core/audit/audit-log';
 import { AuditBatcher } from '../electron/core/broker/audit-batch';

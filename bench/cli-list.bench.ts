@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openCore } from '../electron/core/sophon-core';
+import { createCore } from '../electron/core/sophon-core';
 
 const CONNECTIONS = 1_000;
 const RUNS = 21;
@@ -17,7 +17,7 @@ const home = await mkdtemp(join(tmpdir(), 'sophon-bench-cli-'));
 try {
   await mkdir(join(home, 'config'));
   await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
-  const core = await openCore({ home });
+  const core = await createCore({ home });
   for (let i = 0; i < CONNECTIONS; i++) {
     await core.connections.add('default', { serviceId: 'openai', label: `Key ${i}`, secret: `sk-bench-${i}-${'x'.repeat(40)}`, test: false });
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { openCore } from '../electron/core/sophon-core';
+import { createCore } from '../electron/core/sophon-core';
 import { launchBrowser } from '../test/helpers/browser';
 import { startDashboard } from '../test/e2e/dashboard-helpers';
 
@@ -34,7 +34,7 @@ const blank = createServer((_req, res) => {
 try {
   await mkdir(join(home, 'config'));
   await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
-  const core = await openCore({ home });
+  const core = await createCore({ home });
   const services = ['openai', 'anthropic', 'openrouter', 'github-pat', 'slack-bot'];
   for (let i = 0; i < CONNECTIONS; i++) {
     await core.connections.add('default', { serviceId: services[i % services.length]!, label: `Key ${i}`, secret: `sk-bench-${i}-${'x'.repeat(40)}`, test: false });

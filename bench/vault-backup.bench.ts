@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyRestore, collectBackup, planRestore, readBackup } from '../electron/core/backup/backup';
+import { readBackup } from '../electron/core/backup/backup';
 import { DEFAULT_KDF, deriveBackupKey, sealBackup } from '../electron/core/backup/backup-format';
-import { openCore } from '../electron/core/sophon-core';
+import { openCoreInternals } from '../test/helpers/internals';
 import { encryptVaultFile } from '../electron/core/vault/format';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
@@ -30,7 +30,7 @@ const sourceHome = await home('sophon-bench-backup-src-');
 const targetHome = await home('sophon-bench-backup-dst-');
 try {
   // The source: N rows and their sealed files, written directly (setup, not measured).
-  let core = await openCore({ home: sourceHome });
+  let core = await openCoreInternals({ home: sourceHome });
   const key = await core.keys.get();
   await fsp.mkdir(core.paths.vaultDir, { recursive: true, mode: 0o700 });
   const now = Date.now();
@@ -55,8 +55,8 @@ try {
   for (let i = 0; i < 3; i++) kdf.push((await timed(() => deriveBackupKey(PASS, randomBytes(16), DEFAULT_KDF)))[1]);
   const kdfMs = [...kdf].sort((a, b) => a - b)[1]!;
 
-  core = await openCore({ home: sourceHome });
-  const [body, collectMs] = await timed(() => collectBackup(core));
+  core = await openCoreInternals({ home: sourceHome });
+  const [body, collectMs] = await timed(() => core.backup.collect());
   core.close();
   const json = Buffer.from(JSON.stringify(body));
   const [sealed, sealMs] = await timed(() => sealBackup(PASS, json));
@@ -64,14 +64,14 @@ try {
   await fsp.writeFile(file, sealed, { mode: 0o600 });
 
   const [read, readMs] = await timed(() => readBackup(file, PASS));
-  core = await openCore({ home: targetHome });
-  const [plan, planMs] = await timed(() => planRestore(core, read, 'merge'));
-  const [, applyMs] = await timed(() => applyRestore(core, read, plan));
+  core = await openCoreInternals({ home: targetHome });
+  const [plan, planMs] = await timed(() => core.backup.plan(read, 'merge'));
+  const [, applyMs] = await timed(() => core.backup.apply(read, plan));
   const restored = core.store.count();
   core.close();
   if (restored !== N) throw new Error(`restored ${restored} of ${N}`);
-  core = await openCore({ home: targetHome });
-  const [verify, verifyMs] = await timed(() => core.vault.verify());
+  core = await openCoreInternals({ home: targetHome });
+  const [verify, verifyMs] = await timed(() => core.verifyVault());
   core.close();
   if (verify.ok !== N) throw new Error(`verify: ${verify.ok} of ${N} open`);
 

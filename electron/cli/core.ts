@@ -1,5 +1,5 @@
 import { databaseError } from '../core/fs/storage-errors';
-import { openCore, type SophonCore } from '../core/sophon-core';
+import { createCore, type Core } from '../core/sophon-core';
 import { assertValidId } from '../core/vault/ids';
 import { AmbiguousConnectionError } from '../core/connections/connection-ref';
 import type { CommandContext } from './context';
@@ -11,11 +11,11 @@ import { configureLog, envLogLevel, log } from '../core/log/log';
  * writes nothing, so it works on a read-only SOPHON_HOME. SQLite's errors (a damaged file, a full
  * disk) become one line naming sophon.db.
  */
-export async function withCore<T>(ctx: CommandContext, fn: (core: SophonCore) => Promise<T>, options: { readsOnly?: boolean } = {}): Promise<T> {
+export async function withCore<T>(ctx: CommandContext, fn: (core: Core) => Promise<T>, options: { readsOnly?: boolean } = {}): Promise<T> {
   assertValidId('user', ctx.global.user);
   // `--debug` (or SOPHON_LOG_LEVEL) raises what goes into logs/sophon.log for this command.
   configureLog({ override: ctx.global.debug ? 'debug' : envLogLevel(ctx.env) });
-  const core = await openCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: options.readsOnly });
+  const core = await createCore({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: options.readsOnly });
   for (const warning of core.warnings) ctx.io.err(`warning: ${warning}`);
   log('debug', 'cli.core_opened', { home: core.paths.home, user: ctx.global.user, warnings: core.warnings.length });
   try {
@@ -33,7 +33,7 @@ export function askPin(ctx: CommandContext): (question: string) => Promise<strin
 }
 
 /** A connection reference that fits several connections is asked about on a terminal, and an error elsewhere. */
-export async function resolveRef(ctx: CommandContext, core: SophonCore, ref: string): Promise<string> {
+export async function resolveRef(ctx: CommandContext, core: Core, ref: string): Promise<string> {
   try {
     return core.connections.resolve(ctx.global.user, ref).id;
   } catch (err) {

@@ -4,7 +4,7 @@ import type { ServiceDefinition } from './catalog/schema';
 import { ConnectionService, type CatalogView, type ConnectionTester, type ReconcileReport, type RecoverReport, type Revoker } from './connections/connection-service';
 import { ConnectionStore } from './connections/connection-store';
 import { oauthClientFor } from './connections/oauth-connect';
-import { isReadOnly, openDatabase, type Database } from './db/database';
+import { isReadOnly, openDatabase, walCheckpoints, type Database, type WalCheckpoints } from './db/database';
 import { distributionClientsFile } from './config/distribution-clients';
 import { migrateOAuthClientSecrets } from './config/oauth-clients';
 import { errnoOf, SophonError } from './errors';
@@ -15,17 +15,55 @@ import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher 
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
 import { SystemSecrets } from './vault/system-secrets';
 import { configureLog, logFailure } from './log/log';
+import { authMethodName, withArticle } from '../../shared/auth-names';
+import type { Connection } from '../../shared/connections';
+import type { AuditVerifyReport } from './audit/audit-verify';
+import type { BackupBody, BackupSummary, RestoreMode, RestoreReport } from './backup/backup';
+import type { SealOptions } from './backup/backup-format';
+import type { CreateBrokerOptions, CreatedBroker } from './broker';
+import { BrokerTokens } from './broker/token-store';
+import type { Settings } from './config/settings';
+import type { SophonPaths } from './config/paths';
+import type { KeyProtector } from './keys/key-protector';
+import type { MasterKeyStore } from './keys/master-key';
+import { AgentPolicies } from './mcp/agent-store';
+import type { VerifyReport } from './vault/local-vault';
+import type { VaultStatus } from './vault/vault-status';
 import { rememberCredential } from './log/known-secrets';
 
-export interface SophonCore extends OpenedVault {
-  db: Database;
-  audit: AuditLog;
-  /** The audit chain's signed head, outside sophon.db. */
-  auditHead: AuditHeadStore;
-  store: ConnectionStore;
+/**
+ * What every door (CLI, app, REST server, MCP server) is handed: services only. No database handle,
+ * no store, no vault backend: a door asks a service, and SQL stays in the stores.
+ */
+export interface Core {
+  /** Where this home's files are, and its settings (read once, on opening). */
+  paths: SophonPaths;
+  settings: Settings;
+  /** The vault key and what protects it (keychain, file, PKCS#11). */
+  protector: KeyProtector;
+  keys: MasterKeyStore;
   connections: ConnectionService;
+  audit: AuditLog;
   /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
   refresh(ref: CredentialRef, options?: { force?: boolean }): Promise<void>;
+  /** A manual refresh of one connection (by id or label): OAuth connections only; its state after. */
+  refreshConnection(userId: string, ref: string): Promise<Connection>;
+  /** `vault status`: what protects the vault and whether its key can be reached. */
+  vaultStatus(): Promise<VaultStatus>;
+  /** `vault verify`: opens every credential file (sophon.db tells listed from unlisted files). */
+  verifyVault(): Promise<VerifyReport>;
+  /** `audit verify`: the hash chain and its signed head. */
+  verifyAudit(): Promise<AuditVerifyReport>;
+  /** Broker tokens (sophon.db): minted, checked and revoked. */
+  brokerTokens(): BrokerTokens;
+  /** A broker over this core: its tokens, connections, vault and (batched) audit trail. */
+  createBroker(options: CreateBrokerOptions): Promise<CreatedBroker>;
+  /** One user's MCP agent policies. */
+  agentPolicies(userId: string): AgentPolicies;
+  /** WAL checkpoints of this process's sophon.db connection (`broker serve` moves them to a worker). */
+  walCheckpoints: WalCheckpoints;
+  /** Backups of every connection, sealed with a passphrase, and restores from them. */
+  backup: BackupService;
   /** Secrets Sophon holds for itself (OAuth client secrets), apart from every connection's. */
   systemSecrets: SystemSecrets;
   /** Problems found on opening that did not stop it (a door shows them: stderr, the app's log). */
@@ -39,9 +77,24 @@ export interface SophonCore extends OpenedVault {
   close(): void;
 }
 
+/** Backup and restore over the open core (backup/backup.ts has the format and the rules). */
+export interface BackupService {
+  collect(): Promise<BackupBody>;
+  write(out: string, passphrase: string | null, seal?: SealOptions): Promise<BackupSummary>;
+  plan(body: BackupBody, mode: RestoreMode): Promise<RestoreReport>;
+  apply(body: BackupBody, plan: RestoreReport): Promise<RestoreReport>;
+}
+
+/** What tests of the composition itself may look at (sophon.db, the vault backend); no door takes it. */
+export interface CoreInternals {
+  db: Database;
+  store: ConnectionStore;
+  vault: OpenedVault['vault'];
+}
+
 const ROLLED_BACK = 'Its vault file is an older copy than the one Sophon last wrote (put back from a backup?): restore the newer file, or remove the connection and add it again.';
 
-export interface OpenCoreOptions extends OpenVaultOptions {
+export interface CreateCoreOptions extends OpenVaultOptions {
   /** Stand-ins are for tests of this composition only; every door passes nothing. */
   tester?: ConnectionTester;
   catalog?: (connectorsDir: string) => Promise<CatalogView>;
@@ -62,7 +115,15 @@ export interface OpenCoreOptions extends OpenVaultOptions {
  * The one composition root every door (CLI, app, REST server) opens. Catalog, testers and the OAuth
  * client are loaded on first use, so a command that lists connections does not load them.
  */
-export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCore> {
+export async function createCore(options: CreateCoreOptions = {}): Promise<Core> {
+  return (await composeCore(options)).core;
+}
+
+/**
+ * createCore, with the parts it is built from. For tests that inspect or plant storage on purpose
+ * (test/helpers/internals.ts); the layering test checks that no door imports it.
+ */
+export async function composeCore(options: CreateCoreOptions = {}): Promise<{ core: Core; internals: CoreInternals }> {
   // The refresher needs the vault and the connections, which need the refresher: bound after opening.
   let refresher: Promise<OAuthRefresher> | undefined;
   let makeRefresher: () => Promise<OAuthRefresher> = () => Promise.reject(new SophonError('internal', 'core not open'));
@@ -129,7 +190,7 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
   let importService: Promise<ImportService> | undefined;
   const imports = (): Promise<ImportService> =>
     (importService ??= import('./import/importer').then(
-      ({ ImportService }) => new ImportService({ store, audit, vault: opened.vault, service: (id) => connections.service(id), env: options.env }),
+      ({ ImportService }) => new ImportService({ store, audit, connections, service: (id) => connections.service(id), env: options.env }),
     ));
 
   const connections = new ConnectionService({
@@ -186,16 +247,43 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
     refresher ??= makeRefresher();
     noteGrant(ref, await (await refresher).refresh(ref, options));
   };
-  return {
-    ...opened,
-    db,
+  let tokens: BrokerTokens | undefined;
+  const brokerTokens = (): BrokerTokens => (tokens ??= new BrokerTokens(db));
+  const backupDeps = { store, vault: opened.vault, paths: opened.paths, settings: opened.settings, keys: opened.keys, systemSecrets, audit };
+  const backup = (): Promise<typeof import('./backup/backup')> => import('./backup/backup');
+  const core: Core = {
+    paths: opened.paths,
+    settings: opened.settings,
+    protector: opened.protector,
+    keys: opened.keys,
     audit,
-    auditHead,
-    store,
     connections,
     systemSecrets,
     warnings,
     refresh,
+    refreshConnection: async (userId, ref) => {
+      const before = connections.resolve(userId, ref);
+      if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${withArticle(authMethodName(before.authMethod))}).`);
+      await refresh({ userId, connectionId: before.id }, { force: true });
+      return connections.status(userId, before.id);
+    },
+    vaultStatus: async () => (await import('./vault/vault-status')).describeVault(opened),
+    verifyVault: () => opened.vault.verify(),
+    verifyAudit: () => audit.verify(opened.keys),
+    brokerTokens,
+    createBroker: async (brokerOptions) =>
+      (await import('./broker')).createBroker(
+        { settings: opened.settings, paths: opened.paths, connections, store, vault: opened.vault, audit, tokens: brokerTokens(), db },
+        brokerOptions,
+      ),
+    agentPolicies: (userId) => new AgentPolicies(db, userId),
+    walCheckpoints: walCheckpoints(db),
+    backup: {
+      collect: async () => (await backup()).collectBackup(backupDeps),
+      write: async (out, passphrase, seal) => (await backup()).writeBackup(backupDeps, out, passphrase, seal),
+      plan: async (body, mode) => (await backup()).planRestore(backupDeps, body, mode),
+      apply: async (body, plan) => (await backup()).applyRestore(backupDeps, body, plan),
+    },
     imports,
     startup,
     recovered,
@@ -204,6 +292,7 @@ export async function openCore(options: OpenCoreOptions = {}): Promise<SophonCor
       db.close();
     },
   };
+  return { core, internals: { db, store, vault: opened.vault } };
 }
 
 /** Plaintext OAuth client secrets in appsettings.json go into the vault; a failure is a warning, never a lost secret. */

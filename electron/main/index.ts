@@ -9,7 +9,7 @@ import { dispatch, toErrorInfo } from '../core/api/dispatch';
 import { EventHub, watchConnections } from '../core/api/events';
 import { createOperations, type Caller } from '../core/api/operations';
 import { startMaintenance } from '../core/connections/maintenance';
-import { openCore, type SophonCore } from '../core/sophon-core';
+import { createCore, type Core } from '../core/sophon-core';
 import { appSenderCheck, registerIpc } from './ipc';
 import { APP_ENTRY, APP_SCHEME, appFileFor, deepLinkInArgv, isAppUrl, parseDeepLink, windowOpenDecision } from './policy';
 import { AppTray } from './tray';
@@ -37,7 +37,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standa
 const caller: Caller = { userId: process.env.SOPHON_USER ?? 'default', isAdmin: true };
 let win: BrowserWindow | null = null;
 let tray: AppTray | null = null;
-let core: SophonCore | undefined;
+let core: Core | undefined;
 /** The broker's address once it listens (broker.mint answers it to agent runtimes). */
 let brokerUrl: string | null = null;
 let pendingRoute = parseDeepLink(deepLinkInArgv(process.argv) ?? '')?.route ?? '';
@@ -83,9 +83,8 @@ async function serveApp(request: Request): Promise<Response> {
  * it without a terminal (`sophon broker serve` is the headless equivalent). Its port is
  * Sophon.Broker.Port, or a free one; the address is no secret and is printed for agent runtimes.
  */
-async function startBroker(opened: SophonCore): Promise<void> {
-  const [{ createBroker }, { startBrokerServer }] = await Promise.all([import('../core/broker'), import('../server/broker/server')]);
-  const { broker, settings } = createBroker(opened, { userId: caller.userId });
+async function startBroker(opened: Core): Promise<void> {
+  const [{ broker, settings }, { startBrokerServer }] = await Promise.all([opened.createBroker({ userId: caller.userId }), import('../server/broker/server')]);
   const server = await startBrokerServer(broker, { port: settings.Port, maxRequestBytes: settings.MaxRequestBytes });
   brokerUrl = server.url;
   console.log(`Sophon broker listening on ${server.url}`);
@@ -103,7 +102,7 @@ async function start(): Promise<void> {
   configureLog({ override: process.argv.includes('--debug') ? 'debug' : envLogLevel(process.env) });
   try {
     // A lost or emptied sophon.db is rebuilt from the vault files, which are never deleted for lack of a row.
-    core = await openCore({ recoverOnStart: true });
+    core = await createCore({ recoverOnStart: true });
     for (const warning of core.warnings) {
       console.warn(`Sophon: ${warning}`);
       log('warn', 'open.warning', { message: warning });

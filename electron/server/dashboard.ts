@@ -1,11 +1,11 @@
 import { createOperations } from '../core/api/operations';
 import { EventHub, watchConnections } from '../core/api/events';
 import type { ApiTokenStore } from '../core/api-tokens/token-store';
-import type { SophonCore } from '../core/sophon-core';
+import type { Core } from '../core/sophon-core';
 import { OneTimeCodes, startRestServer, type RestServer } from './rest-server';
 
 export interface DashboardOptions {
-  core: SophonCore;
+  core: Core;
   /** The user the dashboard runs as (`--user`): the only one who may import this machine's logins. */
   ownerUserId: string;
   tokens: ApiTokenStore;

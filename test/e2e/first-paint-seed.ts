@@ -3,12 +3,12 @@
 // states the first paint must show. A child process under tsx, because the core's imports load under tsx
 // and esbuild but not under Playwright's own loader (jsonc-parser's ESM build names its files without
 // extensions).
-import { openCore } from '../../electron/core/sophon-core';
+import { openCoreInternals } from '../helpers/internals';
 
 const [home, count, ...services] = process.argv.slice(2);
 if (!home || !count || services.length === 0) throw new Error('usage: first-paint-seed.ts HOME COUNT SERVICE...');
 
-const core = await openCore({ home });
+const core = await openCoreInternals({ home });
 try {
   const ids: string[] = [];
   for (let i = 0; i < Number(count); i++) {

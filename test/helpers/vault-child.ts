@@ -23,12 +23,12 @@ if (mode === 'open') {
     if (back?.apiKey !== `${prefix}-value-${i}`) throw new Error(`read back ${prefix}-${i} failed`);
   }
 } else if (mode === 'core-write') {
-  const { openCore } = await import('../../electron/core/sophon-core');
-  const core = await openCore({ home });
+  const { openCoreInternals } = await import('./internals');
+  const core = await openCoreInternals({ home });
   try {
     for (let i = 0; i < Number(count); i++) {
       await core.vault.put('default', prefix!, { accessToken: `token-${process.pid}-${i}` });
-      await core.vault.get('default', prefix!);
+      await core.connections.storedCredential({ userId: 'default', connectionId: prefix! });
       say(`ACK ${i}`);
     }
   } finally {

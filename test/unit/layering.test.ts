@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, onTestFinished, test } from 'vitest';
+import Database from 'better-sqlite3';
 import { ESLint } from 'eslint';
+import { ConnectionStore } from '../../electron/core/connections/connection-store';
+import { createCore } from '../../electron/core/sophon-core';
+import { LocalVaultBackend } from '../../electron/core/vault/local-vault';
+import { tempHome } from '../helpers/home';
 
 // The layering rule is what keeps `electron` out of core and Node out of the contract; prove it bites.
 const eslint = new ESLint({ cwd: process.cwd() });
@@ -35,7 +42,7 @@ describe('import layering', () => {
     // The app hosts the broker proxy, as `sophon broker serve` does headless.
     assert.deepEqual(await violations('electron/main/x.ts', "import { startBrokerServer } from '../server/broker/server';\nexport const a = startBrokerServer;\n"), []);
     assert.equal((await violations('electron/main/tray-model.ts', "import { app } from 'electron';\nexport const a = app;\n")).length, 1);
-    assert.equal((await violations('electron/preload/index.ts', "import { openCore } from '../core/sophon-core';\nexport const a = openCore;\n")).length, 1);
+    assert.equal((await violations('electron/preload/index.ts', "import { createCore } from '../core/sophon-core';\nexport const a = createCore;\n")).length, 1);
     assert.equal((await violations('electron/preload/index.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
     assert.deepEqual(await violations('electron/preload/index.ts', "import { ipcRenderer } from 'electron';\nimport { OPERATION_NAMES } from '../../shared/operations';\nexport const a = [ipcRenderer, OPERATION_NAMES];\n"), []);
     assert.equal((await violations('shared/client.ts', "import { OPERATIONS } from './contract';\nexport const a = OPERATIONS;\n")).length, 1);
@@ -43,7 +50,7 @@ describe('import layering', () => {
   });
 
   test('the renderer reaches only the contract', async () => {
-    assert.equal((await violations('renderer/x.ts', "import { openCore } from '../electron/core/sophon-core';\nexport const a = openCore;\n")).length, 1);
+    assert.equal((await violations('renderer/x.ts', "import { createCore } from '../electron/core/sophon-core';\nexport const a = createCore;\n")).length, 1);
     assert.equal((await violations('renderer/x.ts', "import { readFile } from 'node:fs';\nexport const a = readFile;\n")).length, 1);
   });
 
@@ -84,5 +91,53 @@ describe('import layering', () => {
     assert.equal(messages.length, 1);
     assert.match(messages[0]!, /vitest .*@playwright\/test/);
     assert.deepEqual(await violations('test/unit/x.test.ts', "import { test } from 'vitest';\ntest('x', () => {});\n"), []);
+  });
+});
+
+/** Every TypeScript file under a folder, with its path from the repository root. */
+function sources(dir: string): { file: string; text: string }[] {
+  return (readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f))
+    .map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+}
+
+/** Where SQL may be written: a store module (`*-store.ts`) or the database module itself (opening, migrations). */
+const isStore = (file: string): boolean => basename(file).endsWith('-store.ts') || file.startsWith(join('electron', 'core', 'db') + '/');
+
+// A statement prepared on a database handle; a class's own method that happens to be called prepare (`this.prepare(`) is not SQL.
+const PREPARE = /(?<!\bthis)\.prepare\(/;
+
+describe('composition', () => {
+  test('SQL is prepared only in store modules', () => {
+    const outside = sources('electron')
+      .filter((s) => PREPARE.test(s.text) && !isStore(s.file))
+      .map((s) => s.file);
+    assert.deepEqual(outside, []);
+    // The gate sees a statement prepared anywhere else, and lets a store's through.
+    assert.equal(PREPARE.test("const rows = core.db.prepare('SELECT 1').all();"), true);
+    assert.equal(isStore('electron/core/api/operations.ts'), false);
+    assert.equal(isStore('electron/core/audit/audit-store.ts'), true);
+  });
+
+  test('no door reaches the composition\'s parts: composeCore is for tests only', () => {
+    const users = sources('electron')
+      .filter((s) => /\bcomposeCore\b/.test(s.text) && s.file !== join('electron', 'core', 'sophon-core.ts'))
+      .map((s) => s.file);
+    assert.deepEqual(users, []);
+  });
+
+  test('the created core exposes services only: no database, store or vault backend', async () => {
+    const { home, cleanup } = await tempHome();
+    const core = await createCore({ home, env: {} });
+    onTestFinished(async () => {
+      core.close();
+      await cleanup();
+    });
+    for (const name of ['db', 'store', 'vault', 'auditHead']) assert.equal(name in core, false, `core.${name} is exposed`);
+    for (const [name, value] of Object.entries(core)) {
+      const raw = value instanceof Database || value instanceof ConnectionStore || value instanceof LocalVaultBackend;
+      assert.equal(raw, false, `core.${name} is a raw storage handle`);
+    }
   });
 });

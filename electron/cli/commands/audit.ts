@@ -30,15 +30,7 @@ const AuditOptions = z.object({
 export async function audit(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(AuditOptions, raw, 'audit options');
   return withCore(ctx, async (core) => {
-    let connectionId = opts.connection;
-    if (connectionId !== undefined) {
-      // A removed connection still has its history: fall back to the raw id when nothing current matches.
-      try {
-        connectionId = core.connections.resolve(ctx.global.user, connectionId).id;
-      } catch (err) {
-        if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
-      }
-    }
+    const connectionId = opts.connection === undefined ? undefined : core.connections.historyId(ctx.global.user, opts.connection);
     const rows = core.audit.query({
       userId: ctx.global.user,
       connectionId,
@@ -67,8 +59,7 @@ export async function audit(ctx: CommandContext, raw: unknown): Promise<number> 
 export async function auditVerify(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(z.object({ json: z.boolean().optional() }), raw, 'audit verify options');
   return withCore(ctx, async (core) => {
-    const { verifyAuditTrail } = await import('../../core/audit/audit-verify');
-    const report = await verifyAuditTrail({ db: core.db, head: core.auditHead, keys: core.keys });
+    const report = await core.verifyAudit();
     if (opts.json) ctx.io.json(report);
     else {
       if (report.break) ctx.io.out(`${paint(ctx.io, 'red', 'BROKEN')} row ${report.break.rowId} (${report.break.kind}): ${report.break.message}`);
@@ -97,10 +88,7 @@ export async function auditExport(ctx: CommandContext, raw: unknown): Promise<nu
   const opts = validate(ExportOptions, raw, 'audit export options');
   return withCore(ctx, async (core) => {
     const since = opts.since ? parseSince(opts.since) : undefined;
-    const stmt = core.db.prepare(
-      `SELECT id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash FROM audit ${since === undefined ? '' : 'WHERE at >= ?'} ORDER BY id`,
-    );
-    const rows = (since === undefined ? stmt.raw().iterate() : stmt.raw().iterate(since)) as IterableIterator<(string | number | null)[]>;
+    const rows = core.audit.exportRows(since);
     const lines: string[] = [];
     const emit = (line: string): void => {
       lines.push(line);

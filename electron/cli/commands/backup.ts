@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { SophonError } from '../../core/errors';
-import { applyRestore, planRestore, readBackup, writeBackup, type RestoreReport } from '../../core/backup/backup';
+import { readBackup, type RestoreReport } from '../../core/backup/backup';
 import { generateRecoveryPhrase } from '../../core/backup/backup-format';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
@@ -27,7 +27,7 @@ export async function vaultBackup(ctx: CommandContext, opts: { out: string; pass
     passphrase = generateRecoveryPhrase();
     generated = true;
   }
-  const summary = await withCore(ctx, (core) => writeBackup(core, out, passphrase));
+  const summary = await withCore(ctx, (core) => core.backup.write(out, passphrase));
   if (opts.json) {
     ctx.io.json({ ...summary, ...(generated ? { recoveryPhrase: passphrase } : {}) });
   } else {
@@ -53,7 +53,7 @@ export async function vaultRestore(ctx: CommandContext, file: string, opts: { pa
   const passphrase = await readSecret(ctx.io, 'backup passphrase or recovery phrase', opts.passphraseStdin === true, '--passphrase-stdin');
   const body = await readBackup(path, passphrase);
   return withCore(ctx, async (core) => {
-    const plan = await planRestore(core, body, opts.replace ? 'replace' : 'merge');
+    const plan = await core.backup.plan(body, opts.replace ? 'replace' : 'merge');
     if (!opts.json || opts.dryRun) show(ctx, plan, opts.json === true);
     const changes = plan.connections.some((c) => c.action !== 'keep') || [...plan.systemSecrets, ...plan.oauthClients].some((s) => s.action === 'add' || s.action === 'replace');
     if (opts.dryRun || !changes) {
@@ -65,7 +65,7 @@ export async function vaultRestore(ctx: CommandContext, file: string, opts: { pa
       ctx.io.out('Nothing was changed.');
       return ExitCode.ok;
     }
-    const report = await applyRestore(core, body, plan);
+    const report = await core.backup.apply(body, plan);
     if (opts.json) ctx.io.json(report);
     else ctx.io.out(`Restored: ${count(report, 'add')} added, ${count(report, 'replace')} replaced, ${count(report, 'keep')} kept as they were. Run \`sophon connect test <id>\` to check each.`);
     return ExitCode.ok;

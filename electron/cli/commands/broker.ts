@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { announceBroker, runningBroker } from '../broker-address';
 import { when } from '../time';
-import { createBroker } from '../../core/broker';
 import { AmbiguousConnectionError } from '../../core/connections/connection-ref';
-import type { SophonCore } from '../../core/sophon-core';
+import type { Core } from '../../core/sophon-core';
 import { loadSkill } from '../../core/skills/manifest';
 import { chooseGrants } from '../../core/skills/plan';
 import { mintBrokerToken } from '../../core/broker/mint';
@@ -36,7 +35,7 @@ type MintGrant = Parameters<typeof mintBrokerToken>[2]['grants'][number];
  * family the manifest declares for the broker), or the one connection of each declared service, with
  * the manifest's scopes and its methods and paths bound to the token. Refusals are audited.
  */
-async function manifestGrants(ctx: CommandContext, core: SophonCore, folder: string, opts: z.output<typeof MintOptions>): Promise<{ skill: string; grants: MintGrant[] }> {
+async function manifestGrants(ctx: CommandContext, core: Core, folder: string, opts: z.output<typeof MintOptions>): Promise<{ skill: string; grants: MintGrant[] }> {
   const skill = await loadSkill(folder);
   const m = skill.manifest;
   if (opts.skill !== undefined && opts.skill !== m.id) throw new SophonError('usage', `--skill ${opts.skill} is not the skill of ${skill.file} (${m.id}); leave --skill out.`);
@@ -66,13 +65,13 @@ async function manifestGrants(ctx: CommandContext, core: SophonCore, folder: str
 export async function brokerMint(ctx: CommandContext, raw: unknown): Promise<number> {
   const opts = validate(MintOptions, raw, 'broker mint options');
   return withCore(ctx, async (core) => {
-    const { tokens, settings } = createBroker(core, { userId: ctx.global.user });
+    const { tokens, settings } = await core.createBroker({ userId: ctx.global.user });
     let skill = opts.skill!;
     let grants: MintGrant[] = [];
     if (opts.manifest !== undefined) ({ skill, grants } = await manifestGrants(ctx, core, opts.manifest, opts));
     else {
       for (const ref of opts.connection ?? []) {
-        const record = core.store.get(await resolveRef(ctx, core, ref))!;
+        const record = core.connections.resolve(ctx.global.user, await resolveRef(ctx, core, ref));
         grants.push({ record, service: await core.connections.service(record.serviceId), scopes: opts.scopes });
       }
     }
@@ -95,7 +94,7 @@ const RevokeOptions = z.object({ json: z.boolean().optional() });
 export async function brokerRevoke(ctx: CommandContext, id: string, raw: unknown): Promise<number> {
   const opts = validate(RevokeOptions, raw, 'broker revoke options');
   return withCore(ctx, async (core) => {
-    const { tokens } = createBroker(core, { userId: ctx.global.user });
+    const { tokens } = await core.createBroker({ userId: ctx.global.user });
     const revoked = tokens.revoke(ctx.global.user, id);
     if (!revoked) throw new SophonError('not_found', `No live broker token ${id.slice(0, 40)} of user ${ctx.global.user}.`);
     for (const connectionId of revoked.connectionIds) {
@@ -121,7 +120,7 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
   const opts = validate(ServeOptions, raw, 'broker serve options');
   if (isBrokerWorker()) return brokerWorker(ctx, opts.port);
   return withCore(ctx, async (core) => {
-    const { broker, settings } = createBroker(core, { userId: ctx.global.user });
+    const { broker, settings } = await core.createBroker({ userId: ctx.global.user });
     const port = opts.port ?? settings.Port;
     const workers = brokerProcessCount(settings.Workers);
     let forget = async () => {};
@@ -132,10 +131,9 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
     };
     if (workers === 1) {
       // WAL checkpoints (a copy and an fsync every ~1,000 pages of audit rows) run in a worker, not between calls here.
-      const autoCheckpoint = core.db.pragma('wal_autocheckpoint', { simple: true }) as number;
-      core.db.pragma('wal_autocheckpoint = 0');
+      const resumeAuto = core.walCheckpoints.pauseAuto();
       const checkpointer = startCheckpointer();
-      void checkpointer.lost.then(() => core.db.pragma(`wal_autocheckpoint = ${Math.trunc(autoCheckpoint)}`));
+      void checkpointer.lost.then(resumeAuto);
       try {
         const server = await startBrokerServer(broker, { port, maxRequestBytes: settings.MaxRequestBytes });
         await announce(server.url, server.port);
@@ -170,11 +168,11 @@ async function brokerWorker(ctx: CommandContext, portOption: number | undefined)
   try {
     return await withCore(ctx, async (core) => {
       if (brokerWorkerRole() === 'checkpoint') {
-        await checkpointUntilStopped(() => core.db.pragma('wal_checkpoint(PASSIVE)'), stop);
+        await checkpointUntilStopped(core.walCheckpoints.checkpoint, stop);
         return ExitCode.ok;
       }
-      core.db.pragma('wal_autocheckpoint = 0');
-      const { broker, settings } = createBroker(core, { userId: ctx.global.user });
+      core.walCheckpoints.pauseAuto();
+      const { broker, settings } = await core.createBroker({ userId: ctx.global.user });
       const server = await startBrokerServer(broker, { port: portOption ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
       await stop;
       await server.close();

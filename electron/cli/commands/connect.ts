@@ -10,7 +10,7 @@ import { stateBadge } from './connect-list';
 import { when } from '../time';
 import { askSecretField, askText, choose, confirm, readSecret } from '../prompt';
 import { spinner, startSpinner } from '../spinner';
-import { authMethodName, withArticle } from '../../../shared/auth-names';
+import { authMethodName } from '../../../shared/auth-names';
 import type { OAuthInteraction } from '../../core/connections/oauth-connect';
 
 export { connectList } from './connect-list';
@@ -221,10 +221,7 @@ export async function connectReauth(ctx: CommandContext, ref: string, opts: { js
 export async function connectRefresh(ctx: CommandContext, ref: string, opts: { json?: boolean }): Promise<number> {
   return withCore(ctx, async (core) => {
     const id = await resolveRef(ctx, core, ref);
-    const before = await core.connections.status(ctx.global.user, id);
-    if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${withArticle(authMethodName(before.authMethod))}).`);
-    await core.refresh({ userId: ctx.global.user, connectionId: id }, { force: true });
-    const c = await core.connections.status(ctx.global.user, id);
+    const c = await core.refreshConnection(ctx.global.user, id);
     if (opts.json) ctx.io.json(c);
     else ctx.io.out(`Refreshed ${c.label} (${c.id}).`);
     return ExitCode.ok;
@@ -265,9 +262,7 @@ export async function connectRemove(ctx: CommandContext, ref: string, opts: { js
 export async function connectUpdate(ctx: CommandContext, ref: string, opts: { secretStdin?: boolean; test?: boolean; json?: boolean }): Promise<number> {
   return withCore(ctx, async (core) => {
     const id = await resolveRef(ctx, core, ref);
-    const before = await core.connections.status(ctx.global.user, id);
-    const service = await core.connections.service(before.serviceId);
-    if (service.auth.method === 'oauth2') throw new SophonError('usage', `${before.label} signs in with OAuth: use \`sophon connect reauth ${id}\`.`);
+    const { service } = await core.connections.updatable(ctx.global.user, id);
     const secret = await readSecret(ctx.io, `New ${service.auth.secretLabel}`, opts.secretStdin === true);
     const testing = opts.test !== false;
     const { connection, test } = await withProgress(ctx, testing && !opts.json, () => core.connections.update(ctx.global.user, id, { secret, test: testing }));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createOperations } from '../../core/api/operations';
 import { resolveHome, sophonPaths } from '../../core/config/paths';
 import { configureLog, envLogLevel, logFilePath } from '../../core/log/log';
-import { openCore } from '../../core/sophon-core';
+import { createCore } from '../../core/sophon-core';
 import type { CommandContext } from '../context';
 import { askPin } from '../core';
 import { ExitCode } from '../exit-codes';
@@ -30,7 +30,7 @@ export async function doctor(ctx: CommandContext, opts: { json?: boolean }): Pro
   configureLog({ override: ctx.global.debug ? 'debug' : envLogLevel(ctx.env) });
   const report: DoctorReport = { home, log: { file: logFile, exists: false }, vault: null, database: { file: paths.database, opens: false }, problems: [], reminders: [] };
   try {
-    const core = await openCore({ home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: true });
+    const core = await createCore({ home, env: ctx.env, askSecret: askPin(ctx), readOnlyFallback: true });
     try {
       report.database.opens = true;
       report.problems.push(...core.warnings);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiTokenStore } from '../../core/api-tokens/token-store';
 import { resolveHome, sophonPaths } from '../../core/config/paths';
 import { SophonError } from '../../core/errors';
-import { AgentPolicies, MCP_TOKEN_FILE, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agents';
+import { MCP_TOKEN_FILE, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agent-store';
 import { MCP_CLIENTS, clientConfig, type Launch } from '../../core/mcp/clients';
 import { applyChange, planInstall, planUninstall, type ConfigChange } from '../../core/mcp/install';
 import { validate } from '../../core/validation/parse';
@@ -62,7 +62,7 @@ export async function mcpTokenCreate(ctx: CommandContext, raw: unknown): Promise
   const opts = validate(TokenCreateOptions, raw, 'mcp token create options');
   assertAgentId(opts.agent);
   return withCore(ctx, async (core) => {
-    const policies = new AgentPolicies(core.db, ctx.global.user);
+    const policies = core.agentPolicies(ctx.global.user);
     const policy = policies.get(opts.agent) ?? policies.set(opts.agent, {});
     const { token, entry } = await mcpTokenStore(core.paths.configDir).create(ctx.global.user, { kind: 'mcp', agent: opts.agent });
     if (opts.json) ctx.io.json({ token, id: entry.id, agent: opts.agent, userId: entry.userId, createdAt: entry.createdAt });
@@ -110,7 +110,7 @@ export async function mcpAgents(ctx: CommandContext, raw: unknown): Promise<numb
   return withCore(
     ctx,
     async (core) => {
-      const agents = new AgentPolicies(core.db, ctx.global.user).list();
+      const agents = core.agentPolicies(ctx.global.user).list();
       if (opts.json) ctx.io.json({ agents: agents.map(describePolicy) });
       else if (agents.length === 0) ctx.io.out('No MCP agent yet. Add Sophon to one: `sophon mcp install --client <client>`.');
       else {
@@ -141,7 +141,7 @@ export async function mcpPolicy(ctx: CommandContext, agent: string, raw: unknown
   const opts = validate(PolicyOptions, raw, 'mcp policy options');
   assertAgentId(agent);
   return withCore(ctx, async (core) => {
-    const policies = new AgentPolicies(core.db, ctx.global.user);
+    const policies = core.agentPolicies(ctx.global.user);
     let connections: string[] | null | undefined;
     if (opts.all) connections = null;
     else if (opts.connections !== undefined) {

@@ -1,59 +1,38 @@
 import { openVault } from '../../core/vault/open-vault';
+import { describeVault } from '../../core/vault/vault-status';
 import { SophonError } from '../../core/errors';
-import { FileKeyProtector } from '../../core/keys/file-protector';
 import { Pkcs11Protector } from '../../core/keys/pkcs11-protector';
-import { logFilePath } from '../../core/log/log';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { paint, table } from '../io';
 import { readSecret } from '../prompt';
 import { askPin, withCore } from '../core';
 import { rotateKey } from '../../core/vault/rotate-key';
-import { keyAgeDays, keyReminder } from '../../core/keys/key-age';
 
 /** `sophon vault status`: what protects the vault and whether it can be opened. Never creates a key. */
 export async function vaultStatus(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
-  const { paths, settings, protector, keys, vault } = await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) });
-  const key = await keys.state();
-  const problems: string[] = [];
-  if (key.problem) problems.push(key.problem);
-  if (protector instanceof FileKeyProtector) {
-    const perm = await protector.permissionProblem();
-    if (perm) problems.push(perm);
-  }
-  const credentials = (await vault.list()).length;
-  if (key.rotationInProgress) problems.push('A key rotation was interrupted; run `sophon vault rotate-key` to finish it (every credential stays readable meanwhile).');
-  const reminder = keyReminder(key, settings);
-  const status = {
-    home: paths.home,
-    vaultDir: paths.vaultDir,
-    provider: settings.Sophon.Vault.Provider,
-    keyProtector: { kind: protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
-    key: { createdAt: key.createdAt ?? null, rotatedAt: key.rotatedAt ?? null, ageDays: keyAgeDays(key), rotationInProgress: key.rotationInProgress === true, reminder },
-    credentials,
-    problems,
-    logFile: logFilePath(paths.home),
-  };
+  const status = await describeVault(await openVault({ home: ctx.global.home, env: ctx.env, askSecret: askPin(ctx) }));
+  const kp = status.keyProtector;
   if (opts.json) {
     ctx.io.json(status);
   } else {
     ctx.io.out(
       table([
-        ['Data folder', paths.home],
+        ['Data folder', status.home],
         ['Provider', status.provider],
-        ['Key protector', protector.kind],
-        ['Key', key.keyId ? `${key.keyId} (${key.location})` : 'none yet (created on the first write)'],
-        ['Key reachable', key.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
-        ['Key created', key.createdAt ? `${key.createdAt} (${keyAgeDays(key)} days ago)` : '-'],
-        ['Last rotated', key.rotatedAt ?? 'never'],
-        ['Credentials', String(credentials)],
-        ['Log file', status.logFile],
+        ['Key protector', kp.kind],
+        ['Key', kp.keyId ? `${kp.keyId} (${kp.location})` : 'none yet (created on the first write)'],
+        ['Key reachable', kp.reachable ? paint(ctx.io, 'green', 'yes') : paint(ctx.io, 'red', 'no')],
+        ['Key created', status.key?.createdAt ? `${status.key.createdAt} (${status.key.ageDays} days ago)` : '-'],
+        ['Last rotated', status.key?.rotatedAt ?? 'never'],
+        ['Credentials', String(status.credentials)],
+        ['Log file', status.logFile ?? '-'],
       ]),
     );
-    if (reminder) ctx.io.out(`${paint(ctx.io, 'yellow', 'reminder:')} ${reminder}`);
-    for (const p of problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
+    if (status.key?.reminder) ctx.io.out(`${paint(ctx.io, 'yellow', 'reminder:')} ${status.key.reminder}`);
+    for (const p of status.problems) ctx.io.out(`${paint(ctx.io, 'red', 'problem:')} ${p}`);
   }
-  return key.reachable ? ExitCode.ok : ExitCode.vault;
+  return kp.reachable ? ExitCode.ok : ExitCode.vault;
 }
 
 /** `sophon vault rotate-key`: see core/vault/rotate-key.ts. Exit 0 once the old key is retired. */
@@ -79,7 +58,7 @@ export async function vaultRotateKey(ctx: CommandContext, opts: { to?: string; j
  */
 export async function vaultVerify(ctx: CommandContext, opts: { json?: boolean }): Promise<number> {
   // Through the core: sophon.db knows each file's generation (rollback) and which files are listed.
-  const report = await withCore(ctx, (core) => core.vault.verify());
+  const report = await withCore(ctx, (core) => core.verifyVault());
   if (opts.json) {
     ctx.io.json(report);
   } else {

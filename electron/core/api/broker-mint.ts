@@ -3,25 +3,24 @@ import { z } from 'zod';
 import type { OPERATIONS, Out } from '../../../shared/contract';
 import { mintBrokerToken } from '../broker/mint';
 import { brokerSettings } from '../broker/settings';
-import { BrokerTokens } from '../broker/tokens';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
 import { SophonError } from '../errors';
 import type { ErrorCode } from '../../../shared/errors';
 import { proxyRefusal } from '../import/broker-policy';
 import { familyMembers, whatHelps } from '../skills/what-helps';
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import type { ConnectionChoices } from './connection-choice';
 
 type MintInput = z.output<(typeof OPERATIONS)['broker.mint']['input']>;
 
 /** `Sophon.Broker.ChooseWaitSeconds`: how long a call waits for the person to pick a connection. */
-export function chooseWaitMs(core: Pick<SophonCore, 'settings'>): number {
+export function chooseWaitMs(core: Pick<Core, 'settings'>): number {
   return brokerSettings(core.settings).ChooseWaitSeconds * 1000;
 }
 
 export interface BrokerMintDeps {
-  core: SophonCore;
+  core: Core;
   choices: ConnectionChoices;
   /** Overrides Sophon.Broker.ChooseWaitSeconds (tests). */
   chooseTimeoutMs?: number;
@@ -73,7 +72,7 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
     const asked = found!;
     // Any connection of the service's family will do (GitHub: OAuth app, personal access token, imported gh login).
     const members = new Map(familyMembers(entries, asked).map((s) => [s.id, s]));
-    const candidates = core.store.list(userId).filter((r) => members.has(r.serviceId) && r.state !== 'pending');
+    const candidates = core.connections.records(userId).filter((r) => members.has(r.serviceId));
     if (candidates.length === 0) {
       deny('auth_failed', `${who} needs ${withArticle(asked.name)} connection and you have none: ${whatHelps(entries, asked)} (or Add connection in the app).`, undefined, serviceId);
     }
@@ -94,7 +93,7 @@ export async function mintForCaller(deps: BrokerMintDeps, userId: string, input:
 
   // A token nobody may receive is never minted.
   if (signal?.aborted) deny('unauthorized', REVOKED_WHILE_WAITING, record, service.id);
-  const tokens = new BrokerTokens(core.db);
+  const tokens = core.brokerTokens();
   const settings = brokerSettings(core.settings);
   const { token, binding } = mintBrokerToken(tokens, core.audit, {
     userId,
@@ -154,7 +153,7 @@ async function askPerson(
       return deny('forbidden', `You declined: ${who} may not use ${withArticle(service.name)} connection for this call.`, undefined, service.id);
     case 'picked': {
       // It may have been removed while the question was open.
-      const picked = core.store.list(userId).find((r) => r.id === outcome.connectionId && r.state !== 'pending');
+      const picked = core.connections.records(userId).find((r) => r.id === outcome.connectionId);
       if (!picked) return deny('not_found', `The connection ${outcome.connectionId} was removed while you were choosing.`, undefined, service.id);
       return picked;
     }

@@ -1,6 +1,6 @@
 import type { EventPayload } from '../../../shared/contract';
 import type { EventName } from '../../../shared/operations';
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import { errorFields, log, logFailure } from '../log/log';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -45,11 +45,7 @@ export class EventHub {
  * needs_reauth): every `intervalMs` it reads a per-user fingerprint of the connection rows (count, sum
  * of update times, last use) from sophon.db, and sends the new list to users whose fingerprint moved.
  */
-export function watchConnections(core: Pick<SophonCore, 'db' | 'connections'>, hub: EventHub, intervalMs = 1000): { poke: () => void; stop: () => void } {
-  const fingerprint = core.db.prepare(
-    `SELECT user_id AS userId, count(*) || ':' || total(updated_at) || ':' || max(coalesce(last_used_at, 0)) || ':' || group_concat(state) AS fp
-     FROM connections GROUP BY user_id`,
-  );
+export function watchConnections(core: Pick<Core, 'connections'>, hub: EventHub, intervalMs = 1000): { poke: () => void; stop: () => void } {
   const last = new Map<string, string>();
   let running = false;
   let again = false;
@@ -62,7 +58,7 @@ export function watchConnections(core: Pick<SophonCore, 'db' | 'connections'>, h
     try {
       do {
         again = false;
-        const now = new Map((fingerprint.all() as { userId: string; fp: string }[]).map((r) => [r.userId, r.fp]));
+        const now = core.connections.fingerprints();
         for (const userId of hub.users()) {
           const fp = now.get(userId) ?? 'none';
           if (!last.has(userId)) {

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { keyAgeDays, keyReminder } from '../keys/key-age';
 import type { EventPayload, OPERATIONS, Out } from '../../../shared/contract';
 import type { EventName, OperationName } from '../../../shared/operations';
 import type { Connection } from '../../../shared/connections';
@@ -8,10 +7,8 @@ import type { ServiceDefinition } from '../catalog/schema';
 import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
-import { FileKeyProtector } from '../keys/file-protector';
-import { logFilePath } from '../log/log';
-import { AgentPolicies, type AgentPolicy } from '../mcp/agents';
-import type { SophonCore } from '../sophon-core';
+import type { AgentPolicy } from '../mcp/agent-store';
+import type { Core } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
 
@@ -24,7 +21,7 @@ export type OperationImpl<K extends OperationName> = (caller: Caller, input: Inp
 export type OperationImpls = { [K in OperationName]: OperationImpl<K> };
 
 export interface OperationContext {
-  core: SophonCore;
+  core: Core;
   /**
    * The user this door runs as: `sophon dashboard --user U` (default $SOPHON_USER, else "default"), or
    * the desktop app's person. Only callers of this user may use operations that read this machine's own
@@ -190,14 +187,11 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     },
 
     'connections.refresh': async (caller, input) => {
-      const before = await core.connections.status(caller.userId, input.connection);
-      if (before.authMethod !== 'oauth2') throw new SophonError('usage', `${before.label} has no token to refresh (it uses ${before.authMethod}).`);
       try {
-        await core.refresh({ userId: caller.userId, connectionId: before.id }, { force: true });
+        return { connection: await core.refreshConnection(caller.userId, input.connection) };
       } finally {
         changed();
       }
-      return { connection: await core.connections.status(caller.userId, before.id) };
     },
 
     'imports.scan': async (caller) => {
@@ -222,15 +216,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     'audit.query': async (caller, input) => {
       const userId = input.userId ?? caller.userId;
       if (userId !== caller.userId) requireAdmin(caller, "read another user's audit trail");
-      let connectionId = input.connection;
-      if (connectionId !== undefined) {
-        // A removed connection still has its history: fall back to the raw id when nothing current matches.
-        try {
-          connectionId = core.connections.resolve(userId, connectionId).id;
-        } catch (err) {
-          if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
-        }
-      }
+      const connectionId = input.connection === undefined ? undefined : core.connections.historyId(userId, input.connection);
       const filter = {
         userId,
         connectionId,
@@ -240,40 +226,23 @@ export function createOperations(ctx: OperationContext): OperationImpls {
         until: input.until === undefined ? undefined : Date.parse(input.until),
       };
       const rows = core.audit.query({ ...filter, limit: input.limit ?? 100, offset: input.offset ?? 0 });
-      return { rows, total: countAudit(core, filter) };
+      return { rows, total: core.audit.count(filter) };
     },
 
     'vault.status': async (caller) => {
       requireAdmin(caller, 'see the vault status (it covers every user)');
-      const key = await core.keys.state();
-      const problems: string[] = [];
-      if (key.problem) problems.push(key.problem);
-      if (core.protector instanceof FileKeyProtector) {
-        const perm = await core.protector.permissionProblem();
-        if (perm) problems.push(perm);
-      }
-      return {
-        home: core.paths.home,
-        vaultDir: core.paths.vaultDir,
-        provider: core.settings.Sophon.Vault.Provider,
-        keyProtector: { kind: core.protector.kind, keyId: key.keyId, location: key.location, reachable: key.reachable },
-        key: { createdAt: key.createdAt ?? null, rotatedAt: key.rotatedAt ?? null, ageDays: keyAgeDays(key), rotationInProgress: key.rotationInProgress === true, reminder: keyReminder(key, core.settings) },
-        credentials: (await core.vault.list()).length,
-        problems,
-        logFile: logFilePath(core.paths.home),
-      };
+      return core.vaultStatus();
     },
 
     'vault.verify': async (caller) => {
       requireAdmin(caller, 'verify the vault (it opens every user\'s credentials)');
-      const report = await core.vault.verify();
+      const report = await core.verifyVault();
       return { ...report, failures: report.failures.map((f) => ({ userId: f.userId, connectionId: f.connectionId, file: f.file, code: f.code, problem: f.problem })) };
     },
 
     'audit.verify': async (caller) => {
       requireAdmin(caller, 'verify the audit trail (it holds every user\'s rows)');
-      const { verifyAuditTrail } = await import('../audit/audit-verify');
-      return verifyAuditTrail({ db: core.db, head: core.auditHead, keys: core.keys });
+      return core.verifyAudit();
     },
 
     'settings.get': async () => ({ settings: settingsView() }),
@@ -288,9 +257,8 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       requireAdmin(caller, 'list the connections of every user');
       const catalog = await core.connections.catalog();
       const services = new Map(catalog.entries.map((e) => [e.service.id, e.service]));
-      const connections: Connection[] = core.store
-        .list()
-        .filter((r) => r.state !== 'pending')
+      const connections: Connection[] = core.connections
+        .records()
         .map((r) => ({ ...toConnection(r, services.get(r.serviceId)), secretHint: null }));
       return { connections };
     },
@@ -299,11 +267,11 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
     'broker.questions': async (caller) => ({ questions: choices.openFor(caller.userId) }),
-    'agents.list': async (caller) => ({ agents: new AgentPolicies(core.db, caller.userId).list().map(agentView) }),
+    'agents.list': async (caller) => ({ agents: core.agentPolicies(caller.userId).list().map(agentView) }),
     'agents.setPolicy': async (caller, input) => {
       // Named by id or label, resolved within the caller's own connections (another user's is not found).
       const connections = input.connections === undefined || input.connections === null ? input.connections : [...new Set(input.connections.map((ref) => core.connections.resolve(caller.userId, ref).id))];
-      return { agent: agentView(new AgentPolicies(core.db, caller.userId).set(input.agent, { connections, writes: input.writes })) };
+      return { agent: agentView(core.agentPolicies(caller.userId).set(input.agent, { connections, writes: input.writes })) };
     },
   };
 }
@@ -337,21 +305,4 @@ function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', 
     source,
     docsUrl: service.docsUrl ?? null,
   };
-}
-
-function countAudit(core: SophonCore, f: { userId: string; connectionId?: string; skill?: string; action?: string; since?: number; until?: number }): number {
-  const where = ['user_id = @userId'];
-  const params: Record<string, string | number> = { userId: f.userId };
-  const add = (sql: string, key: string, value: string | number | undefined) => {
-    if (value === undefined) return;
-    where.push(sql);
-    params[key] = value;
-  };
-  add('connection_id = @connectionId', 'connectionId', f.connectionId);
-  add('skill = @skill', 'skill', f.skill);
-  add('action = @action', 'action', f.action);
-  add('at >= @since', 'since', f.since);
-  add('at <= @until', 'until', f.until);
-  const row = core.db.prepare(`SELECT count(*) AS n FROM audit WHERE ${where.join(' AND ')}`).get(params) as { n: number };
-  return row.n;
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { MasterKey } from '../keys/key-protector';
 import { DIR_MODE, FILE_MODE } from '../fs/secure-fs';
-import type { TrustedHead } from './audit-chain';
+import type { TrustedHead } from './chain-store';
 
 /**
  * `security/audit-head.json`: the last (row id, hash) of the audit chain known to a writer that held the

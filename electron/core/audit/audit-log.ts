@@ -1,9 +1,13 @@
 import type { AuditRow } from '../../../shared/connections';
-import type { Statement, Transaction } from 'better-sqlite3';
+import type { Transaction } from 'better-sqlite3';
 import type { Database } from '../db/database';
 import type { MasterKey } from '../keys/key-protector';
-import { chainTail, rowHash, type ChainFields, type TrustedHead } from './audit-chain';
+import type { KeyState } from '../keys/master-key';
+import { chainTail, rowHash, type ChainFields, type TrustedHead } from './chain-store';
 import type { AuditHeadStore } from './audit-head';
+import { SophonError } from '../errors';
+import { AUDIT_CHUNK, AuditStore, type AuditExportRow, type AuditFilter } from './audit-store';
+import type { AuditVerifyReport } from './audit-verify';
 
 /** What was done with a credential. Each is one row; no row ever carries a secret. */
 export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'update', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'mcp_call', 'mcp_approval', 'backup', 'restore'] as const;
@@ -23,34 +27,8 @@ export interface AuditEntry {
   at?: number;
 }
 
-export interface AuditFilter {
-  userId?: string;
-  connectionId?: string;
-  skill?: string;
-  action?: string;
-  since?: number;
-  until?: number;
-  limit?: number;
-  offset?: number;
-}
+export type { AuditFilter } from './audit-store';
 
-interface AuditDbRow {
-  id: number;
-  at: number;
-  user_id: string;
-  connection_id: string | null;
-  service_id: string | null;
-  skill: string | null;
-  tool: string | null;
-  action: string;
-  outcome: string;
-  detail: string | null;
-}
-
-/** Rows per multi-row INSERT of recordMany (12 values each, far below SQLite's limit on bound values). */
-const CHUNK = 64;
-const COLUMNS = 'INSERT INTO audit (id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash) VALUES ';
-const ONE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** At most one head write a second per process. */
 const HEAD_INTERVAL_MS = 1_000;
 
@@ -61,9 +39,12 @@ export interface AuditHeadWriter {
   key: () => MasterKey | undefined;
 }
 
+/**
+ * The audit trail: rows appended to one hash chain (audit-store.ts holds the SQL), its signed head kept
+ * outside the database, and the reads every door shows.
+ */
 export class AuditLog {
-  private readonly insertOne: Statement;
-  private insertChunk: Statement | undefined;
+  private readonly store: AuditStore;
   private readonly append: Transaction<(batch: readonly AuditEntry[]) => TrustedHead>;
   private headPending: { key: MasterKey; head: TrustedHead } | undefined;
   private headTimer: NodeJS.Timeout | undefined;
@@ -73,7 +54,7 @@ export class AuditLog {
     private readonly db: Database,
     private readonly head?: AuditHeadWriter,
   ) {
-    this.insertOne = db.prepare(COLUMNS + ONE_ROW);
+    const store = (this.store = new AuditStore(db));
     // Each row links to the row before it, read in the same write transaction: SQLite lets one writer in at
     // a time, so the chain stays one line whatever the number of processes writing. One statement per CHUNK
     // rows: a busy broker's batch costs a few statement runs, not one per row.
@@ -88,18 +69,17 @@ export class AuditLog {
         hash = next;
       };
       let i = 0;
-      if (batch.length >= CHUNK) {
-        this.insertChunk ??= db.prepare(COLUMNS + Array.from({ length: CHUNK }, () => ONE_ROW).join(', '));
-        for (; i + CHUNK <= batch.length; i += CHUNK) {
+      if (batch.length >= AUDIT_CHUNK) {
+        for (; i + AUDIT_CHUNK <= batch.length; i += AUDIT_CHUNK) {
           values.length = 0;
-          for (let j = i; j < i + CHUNK; j++) push(batch[j]!);
-          this.insertChunk.run(values);
+          for (let j = i; j < i + AUDIT_CHUNK; j++) push(batch[j]!);
+          store.insertChunk(values);
         }
       }
       for (; i < batch.length; i++) {
         values.length = 0;
         push(batch[i]!);
-        this.insertOne.run(values);
+        store.insertRow(values);
       }
       return { rowId: id, hash };
     });
@@ -121,16 +101,12 @@ export class AuditLog {
    */
   tryRecordMany(entries: readonly AuditEntry[]): boolean {
     if (entries.length === 0) return true;
-    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
     let head: TrustedHead;
     try {
-      head = this.append.immediate(entries);
+      head = this.store.withoutBusyWait(() => this.append.immediate(entries));
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;
-    } finally {
-      this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
     }
     this.committed(head);
     return true;
@@ -169,36 +145,27 @@ export class AuditLog {
 
   /** Newest first. */
   query(filter: AuditFilter = {}): AuditRow[] {
-    const where: string[] = [];
-    const params: Record<string, string | number> = {};
-    const add = (sql: string, key: string, value: string | number | undefined) => {
-      if (value === undefined) return;
-      where.push(sql);
-      params[key] = value;
-    };
-    add('user_id = @userId', 'userId', filter.userId);
-    add('connection_id = @connectionId', 'connectionId', filter.connectionId);
-    add('skill = @skill', 'skill', filter.skill);
-    add('action = @action', 'action', filter.action);
-    add('at >= @since', 'since', filter.since);
-    add('at <= @until', 'until', filter.until);
-    params.limit = filter.limit ?? 100;
-    params.offset = filter.offset ?? 0;
-    const rows = this.db
-      .prepare(`SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`)
-      .all(params) as AuditDbRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      at: new Date(r.at).toISOString(),
-      userId: r.user_id,
-      connectionId: r.connection_id,
-      serviceId: r.service_id,
-      skill: r.skill,
-      tool: r.tool,
-      action: r.action,
-      outcome: r.outcome,
-      detail: r.detail,
-    }));
+    return this.store.query(filter);
+  }
+
+  /** How many rows match (limit and offset aside). */
+  count(filter: Omit<AuditFilter, 'limit' | 'offset'> = {}): number {
+    return this.store.count(filter);
+  }
+
+  /** Every row with its chain hashes, in id order, from `since` on (`sophon audit export`). */
+  exportRows(since?: number): IterableIterator<AuditExportRow> {
+    return this.store.exportRows(since);
+  }
+
+  /**
+   * `audit verify`: the chain inside sophon.db, then its end against the signed head (checked with the
+   * vault key when it can be had; without it the head is "unavailable", not a failure).
+   */
+  async verify(keys: { state(): Promise<KeyState>; get(): Promise<MasterKey> }): Promise<AuditVerifyReport> {
+    if (!this.head) throw new SophonError('internal', 'This audit log was opened without its head.');
+    const { verifyAuditTrail } = await import('./audit-verify');
+    return verifyAuditTrail({ db: this.db, head: this.head.store, keys });
   }
 }
 

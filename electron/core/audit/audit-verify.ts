@@ -2,7 +2,7 @@ import { isSophonError } from '../errors';
 import type { Database } from '../db/database';
 import type { MasterKey } from '../keys/key-protector';
 import type { KeyState } from '../keys/master-key';
-import { verifyChain, type ChainBreak } from './audit-chain';
+import { verifyChain, type ChainBreak } from './chain-store';
 import type { AuditHeadStore, HeadState } from './audit-head';
 
 export interface AuditVerifyReport {

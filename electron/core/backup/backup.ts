@@ -1,7 +1,12 @@
 import { linkSync, promises as fsp, renameSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { SophonCore } from '../sophon-core';
+import type { AuditLog } from '../audit/audit-log';
+import type { SophonPaths } from '../config/paths';
+import type { Settings } from '../config/settings';
+import type { ConnectionStore } from '../connections/connection-store';
+import type { MasterKeyStore } from '../keys/master-key';
+import type { LocalVaultBackend } from '../vault/local-vault';
 import { errnoOf, isSophonError, SophonError } from '../errors';
 import { storageWriteError } from '../fs/storage-errors';
 import { createFileExclusive, ensurePrivateDir, fsyncDir, readFileIfExists, tempPathFor, writeTemp } from '../fs/secure-fs';
@@ -10,6 +15,20 @@ import { CredentialDataSchema, type StoredCredential } from '../vault/credential
 import { encryptVaultFile } from '../vault/format';
 import { isValidId, vaultFileName } from '../vault/ids';
 import { oauthClientSecretName, SystemSecrets, systemDir } from '../vault/system-secrets';
+
+/**
+ * What a backup and a restore work on, given by the composition (`deps.backup`): a restore writes
+ * rows and vault files together, below the connection service's one-at-a-time rules.
+ */
+export interface BackupDeps {
+  store: ConnectionStore;
+  vault: LocalVaultBackend;
+  paths: SophonPaths;
+  settings: Settings;
+  keys: MasterKeyStore;
+  systemSecrets: SystemSecrets;
+  audit: AuditLog;
+}
 import { setRestoredOAuthClients } from '../config/oauth-clients';
 import { BackupFileError, openBackup, sealBackup, type SealOptions } from './backup-format';
 
@@ -60,14 +79,14 @@ export interface BackupSummary {
 }
 
 /** Every connection (all users), its credential, and Sophon's own secrets, in one body to seal. */
-export async function collectBackup(core: SophonCore): Promise<BackupBody> {
-  const rows = core.store.list().filter((r) => r.state !== 'pending');
+export async function collectBackup(deps: BackupDeps): Promise<BackupBody> {
+  const rows = deps.store.list().filter((r) => r.state !== 'pending');
   const entry = async (r: (typeof rows)[number]): Promise<ConnectionEntry> => {
     const linked = isLinked(r.fields);
     let credential: StoredCredential | null = null;
     if (!linked) {
       // Through get(), so a file put back (rolled back) or damaged stops the backup instead of being copied.
-      credential = await core.vault.get(r.userId, r.id);
+      credential = await deps.vault.get(r.userId, r.id);
       if (!credential) {
         throw new SophonError('vault_file_corrupt', `Connection ${r.id} (${r.label}) has no credential in the vault, so no backup was written. Remove it or add it again, then back up.`);
       }
@@ -84,7 +103,7 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
       secretHint: r.secretHint,
       createdAt: r.createdAt,
       expiresAt: r.expiresAt,
-      generation: core.store.vaultGeneration(r.id, r.userId) ?? 0,
+      generation: deps.store.vaultGeneration(r.id, r.userId) ?? 0,
       linked,
       credential,
     };
@@ -93,13 +112,13 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
   // A few files at a time: one by one, reading 10,000 of them is most of a large backup's time.
   for (let i = 0; i < rows.length; i += 32) connections.push(...(await Promise.all(rows.slice(i, i + 32).map(entry))));
   const systemSecrets: BackupBody['systemSecrets'] = [];
-  for (const file of await SystemSecrets.fileNames(core.paths)) {
+  for (const file of await SystemSecrets.fileNames(deps.paths)) {
     const name = file.slice(0, -'.vault'.length);
-    const value = await core.systemSecrets.get(name);
+    const value = await deps.systemSecrets.get(name);
     if (value !== null) systemSecrets.push({ name, value });
   }
   const oauthClients: BackupBody['oauthClients'] = {};
-  for (const [serviceId, reg] of Object.entries(core.settings.Sophon.OAuth)) {
+  for (const [serviceId, reg] of Object.entries(deps.settings.Sophon.OAuth)) {
     if (!/^[a-z0-9][a-z0-9-]{0,99}$/.test(serviceId) || typeof reg.ClientId !== 'string' || !reg.ClientId) continue;
     oauthClients[serviceId] = { clientId: reg.ClientId, secretInVault: systemSecrets.some((s) => s.name === oauthClientSecretName(serviceId)) };
   }
@@ -107,15 +126,15 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
 }
 
 /** Writes a new backup file (0600); an existing file is never overwritten. */
-export async function writeBackup(core: SophonCore, out: string, passphrase: string | null, seal: SealOptions = {}): Promise<BackupSummary> {
-  const body = await collectBackup(core);
+export async function writeBackup(deps: BackupDeps, out: string, passphrase: string | null, seal: SealOptions = {}): Promise<BackupSummary> {
+  const body = await collectBackup(deps);
   const data = await sealBackup(passphrase === null ? null : normalizePassphrase(passphrase), Buffer.from(JSON.stringify(body), 'utf8'), seal);
   if (!(await createFileExclusive(out, data))) {
     throw new SophonError('invalid_input', `${out} already exists; Sophon does not overwrite a file with a backup. Choose another name, or remove it first.`);
   }
   const userIds = new Set(body.connections.map((c) => c.userId));
   for (const userId of userIds.size ? userIds : new Set(['default'])) {
-    core.audit.record({ userId, action: 'backup', outcome: 'ok', detail: `backed up ${body.connections.filter((c) => c.userId === userId).length} connection(s) to ${out}` });
+    deps.audit.record({ userId, action: 'backup', outcome: 'ok', detail: `backed up ${body.connections.filter((c) => c.userId === userId).length} connection(s) to ${out}` });
   }
   return { file: out, connections: body.connections.length, linked: body.connections.filter((c) => c.linked).length, systemSecrets: body.systemSecrets.length, bytes: data.length };
 }
@@ -169,12 +188,12 @@ export interface RestoreReport {
 }
 
 /** What a restore would do here, conflict by conflict; changes nothing. */
-export async function planRestore(core: SophonCore, body: BackupBody, mode: RestoreMode): Promise<RestoreReport> {
+export async function planRestore(deps: BackupDeps, body: BackupBody, mode: RestoreMode): Promise<RestoreReport> {
   const items: RestoreItem[] = [];
-  const takenLabels = new Set(core.store.list().map((r) => labelKey(r.userId, r.serviceId, r.label)));
-  const onDisk = new Set((await core.vault.list()).map((f) => `${f.userId}_${f.connectionId}`));
+  const takenLabels = new Set(deps.store.list().map((r) => labelKey(r.userId, r.serviceId, r.label)));
+  const onDisk = new Set((await deps.vault.list()).map((f) => `${f.userId}_${f.connectionId}`));
   for (const c of body.connections) {
-    const existing = core.store.get(c.id);
+    const existing = deps.store.get(c.id);
     const linkNote = c.linked ? 'imported CLI login, linked: its secret is not in the backup; the same CLI must be signed in on this machine' : null;
     const item: RestoreItem = { id: c.id, userId: c.userId, serviceId: c.serviceId, label: c.label, action: 'add', note: linkNote, linked: c.linked };
     if (existing && existing.userId !== c.userId) {
@@ -199,7 +218,7 @@ export async function planRestore(core: SophonCore, body: BackupBody, mode: Rest
   }
   const systemSecrets: RestoreReport['systemSecrets'] = [];
   for (const s of body.systemSecrets) {
-    const here = await core.systemSecrets.get(s.name).catch(() => undefined);
+    const here = await deps.systemSecrets.get(s.name).catch(() => undefined);
     if (here === null) systemSecrets.push({ name: s.name, action: 'add', note: null });
     else if (here === s.value) systemSecrets.push({ name: s.name, action: 'same', note: null });
     else if (mode === 'replace') systemSecrets.push({ name: s.name, action: 'replace', note: 'differs here (or cannot be read): replaced by the backup\'s' });
@@ -207,7 +226,7 @@ export async function planRestore(core: SophonCore, body: BackupBody, mode: Rest
   }
   const oauthClients: RestoreReport['oauthClients'] = [];
   for (const [serviceId, c] of Object.entries(body.oauthClients)) {
-    const here = core.settings.Sophon.OAuth[serviceId];
+    const here = deps.settings.Sophon.OAuth[serviceId];
     const secretHere = here?.ClientSecretInVault === true || here?.ClientSecret !== undefined;
     const secretAction = systemSecrets.find((s) => s.name === oauthClientSecretName(serviceId))?.action;
     const action = !here?.ClientId
@@ -252,10 +271,10 @@ interface Placement {
  * file already renamed as an unlisted, never-deleted file that `sophon vault recover` lists again
  * from its sealed metadata; a replaced file's newer generation makes it the one read.
  */
-export async function applyRestore(core: SophonCore, body: BackupBody, plan: RestoreReport): Promise<RestoreReport> {
+export async function applyRestore(deps: BackupDeps, body: BackupBody, plan: RestoreReport): Promise<RestoreReport> {
   const byId = new Map(body.connections.map((c) => [c.id, c]));
-  const key = await core.keys.get();
-  await ensurePrivateDir(core.paths.vaultDir);
+  const key = await deps.keys.get();
+  await ensurePrivateDir(deps.paths.vaultDir);
   const placements: Placement[] = [];
   const rows: { item: RestoreItem; entry: ConnectionEntry; generation: number }[] = [];
   const cleanup = () => {
@@ -267,20 +286,20 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
   for (const item of plan.connections) {
     if (item.action === 'keep') continue;
     const entry = byId.get(item.id)!;
-    const recorded = core.store.vaultGeneration(item.id, item.userId) ?? 0;
+    const recorded = deps.store.vaultGeneration(item.id, item.userId) ?? 0;
     // Above both: a replaced file must never look older than the row it replaces, or than the backup's.
     const generation = Math.max(recorded, entry.generation) + 1;
     rows.push({ item, entry, generation });
     if (entry.linked || !entry.credential) continue;
     const meta = { generation, serviceId: entry.serviceId, label: item.label, authMethod: entry.authMethod, fields: entry.fields, scopes: entry.scopes, createdAt: entry.createdAt, secretHint: entry.secretHint, account: entry.account };
     const { meta: _old, ...credential } = entry.credential;
-    jobs.push({ final: join(core.paths.vaultDir, vaultFileName(item.userId, item.id)), data: () => encryptVaultFile(key, item.userId, item.id, Buffer.from(JSON.stringify({ ...credential, meta }), 'utf8')) });
+    jobs.push({ final: join(deps.paths.vaultDir, vaultFileName(item.userId, item.id)), data: () => encryptVaultFile(key, item.userId, item.id, Buffer.from(JSON.stringify({ ...credential, meta }), 'utf8')) });
   }
   const secrets = plan.systemSecrets.filter((s) => s.action === 'add' || s.action === 'replace');
-  if (secrets.length) await ensurePrivateDir(systemDir(core.paths));
+  if (secrets.length) await ensurePrivateDir(systemDir(deps.paths));
   for (const s of secrets) {
     const value = body.systemSecrets.find((x) => x.name === s.name)!.value;
-    const { file, data } = core.systemSecrets.sealed(s.name, value, key);
+    const { file, data } = deps.systemSecrets.sealed(s.name, value, key);
     jobs.push({ final: file, data: () => data });
   }
   // Many at a time: each temp is fsynced, and one by one that is most of a large restore's time. On a
@@ -309,10 +328,10 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
   const now = Date.now();
   const renamed: Placement[] = [];
   try {
-    core.store.transaction(() => {
+    deps.store.transaction(() => {
       for (const { item, entry, generation } of rows) {
-        if (item.action === 'replace') core.store.delete(item.id);
-        const inserted = core.store.insertRecovered(
+        if (item.action === 'replace') deps.store.delete(item.id);
+        const inserted = deps.store.insertRecovered(
           {
             id: item.id,
             userId: item.userId,
@@ -331,7 +350,7 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
           now,
         );
         if (!inserted) throw new SophonError('internal', `Connection ${item.id} appeared here during the restore; nothing was changed. Run the restore again.`);
-        core.audit.record({ userId: item.userId, action: 'restore', outcome: 'ok', connectionId: item.id, serviceId: entry.serviceId, detail: item.action === 'replace' ? 'replaced from a backup' : 'restored from a backup' });
+        deps.audit.record({ userId: item.userId, action: 'restore', outcome: 'ok', connectionId: item.id, serviceId: entry.serviceId, detail: item.action === 'replace' ? 'replaced from a backup' : 'restored from a backup' });
       }
       for (const p of placements) {
         try {
@@ -362,7 +381,7 @@ export async function applyRestore(core: SophonCore, body: BackupBody, plan: Res
     const secret = plan.systemSecrets.find((s) => s.name === oauthClientSecretName(c.serviceId));
     clients[c.serviceId] = { clientId: c.clientId, secretInVault: body.oauthClients[c.serviceId]!.secretInVault && secret !== undefined && secret.action !== 'keep' };
   }
-  await setRestoredOAuthClients(core.paths.settingsFile, core.settings, clients);
+  await setRestoredOAuthClients(deps.paths.settingsFile, deps.settings, clients);
   return { ...plan, applied: true };
 }
 

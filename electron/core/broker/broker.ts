@@ -19,7 +19,7 @@ import { decompressUndeclared } from './compressed-body';
 import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
-import type { BrokerBinding, BrokerTokens, TokenCheck } from './tokens';
+import type { BrokerBinding, BrokerTokens, TokenCheck } from './token-store';
 import { UpstreamPools } from './upstream-pools';
 
 /** One API call a skill asks for, from the HTTP proxy form or the function-call form alike. */

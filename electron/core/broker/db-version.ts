@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { Database } from '../db/database';
+import { commitCounter, type Database } from '../db/database';
 
 /** The wal-index header's version field (in the machine's byte order) for every SQLite since 3.7.0 (https://sqlite.org/walformat.html). */
 const WAL_INDEX_VERSION = 3007000;
@@ -32,9 +32,7 @@ export function dbVersion(db: Database): DbVersion {
   const start = (): (() => number) => {
     shm = openShm(db);
     if (shm === undefined) {
-      const dataVersion = db.prepare('PRAGMA data_version').pluck();
-      const ownChanges = db.prepare('SELECT total_changes()').pluck();
-      return () => (dataVersion.get() as number) * 2 ** 32 + (ownChanges.get() as number);
+      return commitCounter(db);
     }
     const fd = shm;
     const last = Buffer.alloc(HEADER_BYTES);

@@ -1,16 +1,22 @@
 import { join } from 'node:path';
-import type { SophonCore } from '../sophon-core';
+import type { AuditLog } from '../audit/audit-log';
+import type { SophonPaths } from '../config/paths';
+import type { Settings } from '../config/settings';
+import type { ConnectionService } from '../connections/connection-service';
+import type { ConnectionStore } from '../connections/connection-store';
+import type { Database } from '../db/database';
+import type { LocalVaultBackend } from '../vault/local-vault';
 import { vaultFileName } from '../vault/ids';
 import type { Resolver } from './addresses';
 import { AuditBatcher } from './audit-batch';
 import { Broker } from './broker';
 import { dbVersion } from './db-version';
 import { brokerSettings, type BrokerSettings } from './settings';
-import { BrokerTokens } from './tokens';
+import { BrokerTokens } from './token-store';
 
 export { Broker, type ApiCall, type ApiResult } from './broker';
 export { BrokerRefusal } from './request-guard';
-export { BrokerTokens, type BrokerBinding } from './tokens';
+export { BrokerTokens, type BrokerBinding } from './token-store';
 export { brokerSettings, type BrokerSettings } from './settings';
 
 export interface CreateBrokerOptions {
@@ -23,18 +29,37 @@ export interface CreateBrokerOptions {
   ca?: string[];
 }
 
-/** A broker over an open core: its tokens, connections, vault and (batched) audit trail. */
-export function createBroker(core: SophonCore, options: CreateBrokerOptions): { broker: Broker; tokens: BrokerTokens; settings: BrokerSettings } {
-  const settings = { ...brokerSettings(core.settings), ...options.settings };
-  const tokens = new BrokerTokens(core.db);
-  const version = dbVersion(core.db);
+/** What a broker is built from: given by the composition (sophon-parts.ts), which alone holds these parts. */
+export interface BrokerParts {
+  settings: Settings;
+  paths: SophonPaths;
+  connections: ConnectionService;
+  store: ConnectionStore;
+  vault: LocalVaultBackend;
+  audit: AuditLog;
+  tokens: BrokerTokens;
+  /** Only to tell, per request, whether sophon.db changed (db-version.ts). */
+  db: Database;
+}
+
+export interface CreatedBroker {
+  broker: Broker;
+  tokens: BrokerTokens;
+  settings: BrokerSettings;
+}
+
+/** A broker over an open core (`core.createBroker`): its tokens, connections, vault and (batched) audit trail. */
+export function createBroker(parts: BrokerParts, options: CreateBrokerOptions): CreatedBroker {
+  const settings = { ...brokerSettings(parts.settings), ...options.settings };
+  const tokens = parts.tokens;
+  const version = dbVersion(parts.db);
   const broker = new Broker({
     userId: options.userId,
     tokens,
-    connections: core.connections,
-    store: core.store,
-    vault: core.vault,
-    audit: new AuditBatcher(core.audit),
+    connections: parts.connections,
+    store: parts.store,
+    vault: parts.vault,
+    audit: new AuditBatcher(parts.audit),
     settings,
     resolver: options.resolver,
     onlySkill: options.onlySkill,
@@ -42,7 +67,7 @@ export function createBroker(core: SophonCore, options: CreateBrokerOptions): { 
     ca: options.ca,
     dbVersion: version.read,
     release: version.close,
-    vaultFile: (userId, connectionId) => join(core.paths.vaultDir, vaultFileName(userId, connectionId)),
+    vaultFile: (userId, connectionId) => join(parts.paths.vaultDir, vaultFileName(userId, connectionId)),
   });
   return { broker, tokens, settings };
 }

@@ -4,7 +4,7 @@ import type { ConnectionRecord } from '../connections/connection-store';
 import type { AuditLog } from '../audit/audit-log';
 import { SophonError } from '../errors';
 import type { CallLimits } from './call-limits';
-import type { BrokerBinding, BrokerTokens } from './tokens';
+import type { BrokerBinding, BrokerTokens } from './token-store';
 
 export interface MintRequest {
   userId: string;

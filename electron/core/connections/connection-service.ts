@@ -1,15 +1,15 @@
 import { withArticle } from '../../../shared/auth-names';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../../../shared/connections';
-import type { AuditLog } from '../audit/audit-log';
+import type { AuditEntry, AuditLog } from '../audit/audit-log';
 import type { CatalogEntry, ServiceDefinition } from '../catalog/schema';
 import { SophonError } from '../errors';
 import { assertValidId } from '../vault/ids';
-import type { CredentialRef, ICredentialVault, StoredCredential, VaultMeta } from '../vault/credential';
+import type { CredentialData, CredentialRef, ICredentialVault, StoredCredential, VaultMeta } from '../vault/credential';
 import type { OAuthClient } from '../oauth/client';
 import { signIn, type OAuthInteraction } from './oauth-connect';
 import { resolveConnectionRef } from './connection-ref';
-import type { ConnectionRecord, ConnectionStore } from './connection-store';
+import type { ConnectionRecord, ConnectionStore, NewConnection } from './connection-store';
 import { credentialFor, secretHint, secretOf } from './credential-mapping';
 import { cleanLabel, labelText } from './label';
 import { assertSingleLine, validateFields } from './fields';
@@ -60,6 +60,9 @@ export interface RecoverReport {
   /** Files that already had their connection. */
   alreadyListed: number;
 }
+
+/** A new connection's row, as `storeNew` inserts it (pending). */
+type NewRow = NewConnection & { account?: string | null };
 
 /** An add that has not finished after this long crashed: its pending row and any credential are cleared. */
 const ABANDONED_ADD_MS = 10 * 60_000;
@@ -150,7 +153,7 @@ export class ConnectionService {
   async add(userId: string, input: AddConnectionInput): Promise<{ connection: Connection; test: TestOutcome | null }> {
     assertValidId('user', userId);
     const service = await this.service(input.serviceId);
-    let grant: { credential: import('../vault/credential').CredentialData; scopes: string[]; expiresAt: number | null; account: string | null } | null = null;
+    let grant: { credential: CredentialData; scopes: string[]; expiresAt: number | null; account: string | null } | null = null;
     if (service.auth.method === 'oauth2') grant = await this.authorize(service, input.oauth ?? {});
     const secret = grant ? grant.credential.accessToken : input.secret === undefined ? undefined : input.secret.replace(/\r?\n$/, '');
     if (NEEDS_SECRET.has(service.auth.method)) {
@@ -172,31 +175,103 @@ export class ConnectionService {
     const id = `${service.id}-${randomBytes(5).toString('hex')}`;
     const account = grant?.account ?? outcome?.account;
     const finalLabel = input.label === undefined && account ? this.pickLabel(userId, service, `${service.name} (${labelText(account, 60)})`) : label;
-    // Row first (pending), then the secret, then active: a crash leaves a pending row, never an orphan secret.
-    this.deps.store.insertPending({
-      id,
-      userId,
-      serviceId: service.id,
-      label: finalLabel,
-      authMethod: service.auth.method,
-      scopes: grant ? grant.scopes : [...service.defaultScopes],
-      fields: fields.plain,
-      secretHint: grant ? null : secretHint(service, secret),
-      expiresAt: grant?.expiresAt ?? null,
-      // Known before the secret is written, so its vault file carries it too (for recovery).
-      account: account ?? null,
-    }, this.now());
-    try {
-      await this.deps.vault.put(userId, id, grant ? { ...grant.credential, extra: { ...grant.credential.extra, ...fields.secret } } : credentialFor(service, secret, fields.secret));
-    } catch (err) {
-      this.deps.store.delete(id);
-      throw err;
-    }
-    this.deps.store.setState(id, 'active', null, this.now());
-    if (grant) this.deps.store.updateGrant(id, grant, this.now());
-    if (outcome) this.deps.store.recordTest(id, outcome, this.now());
-    this.deps.audit.record({ userId, action: 'add', outcome: 'ok', connectionId: id, serviceId: service.id, detail: outcome ? `test: ${outcome.status}` : 'stored untested' });
+    await this.storeNew({
+      row: {
+        id,
+        userId,
+        serviceId: service.id,
+        label: finalLabel,
+        authMethod: service.auth.method,
+        scopes: grant ? grant.scopes : [...service.defaultScopes],
+        fields: fields.plain,
+        secretHint: grant ? null : secretHint(service, secret),
+        expiresAt: grant?.expiresAt ?? null,
+        // Known before the secret is written, so its vault file carries it too (for recovery).
+        account: account ?? null,
+      },
+      credential: grant ? { ...grant.credential, extra: { ...grant.credential.extra, ...fields.secret } } : credentialFor(service, secret, fields.secret),
+      finish: (now) => {
+        this.deps.store.setState(id, 'active', null, now);
+        if (grant) this.deps.store.updateGrant(id, grant, now);
+        if (outcome) this.deps.store.recordTest(id, outcome, now);
+      },
+      audit: { userId, action: 'add', outcome: 'ok', connectionId: id, serviceId: service.id, detail: outcome ? `test: ${outcome.status}` : 'stored untested' },
+    });
     return { connection: await this.status(userId, id), test: outcome };
+  }
+
+  /**
+   * The one way a new connection is stored (an add, an import): its row first (pending), then its secret
+   * (none for a login linked to another program), then its finished state, then one audit row. A crash
+   * leaves a pending row (cleared by the next reconcile), never a secret without a row; a failed write
+   * removes the row. `claim`, run in the transaction that inserts the row, may refuse it (an import of a
+   * login another process imported meanwhile): then nothing is stored and the answer is false.
+   */
+  async storeNew(add: {
+    /** A function when the row (its label) must be chosen inside the inserting transaction. */
+    row: NewRow | (() => NewRow);
+    credential: CredentialData | null;
+    claim?: () => boolean;
+    finish: (now: number) => void;
+    audit: AuditEntry;
+  }): Promise<boolean> {
+    const row = this.deps.store.transaction(() => {
+      if (add.claim && !add.claim()) return null;
+      const r = typeof add.row === 'function' ? add.row() : add.row;
+      assertValidId('user', r.userId);
+      this.deps.store.insertPending(r, this.now());
+      return r;
+    });
+    if (!row) return false;
+    if (add.credential) {
+      try {
+        await this.deps.vault.put(row.userId, row.id, add.credential);
+      } catch (err) {
+        this.deps.store.delete(row.id);
+        throw err;
+      }
+    }
+    const now = this.now();
+    // One transaction: no reader sees the row half finished (an expired import shown as active).
+    this.deps.store.transaction(() => add.finish(now));
+    this.deps.audit.record(add.audit);
+    return true;
+  }
+
+  /**
+   * The connection id whose audit history a reference names: a current connection's (by id or label),
+   * else the reference itself, since a removed connection still has its history.
+   */
+  historyId(userId: string, ref: string): string {
+    try {
+      return this.resolve(userId, ref).id;
+    } catch (err) {
+      if (!(err instanceof SophonError) || err.code !== 'not_found') throw err;
+      return ref;
+    }
+  }
+
+  /** Every connection that is not being added (of one user, or of all), as sophon.db has it. */
+  records(userId?: string): ConnectionRecord[] {
+    return this.deps.store.list(userId).filter((r) => r.state !== 'pending');
+  }
+
+  /** Whether a connection of this service already has this label (labels are unique per user and service). */
+  labelTaken(userId: string, serviceId: string, label: string): boolean {
+    return this.deps.store.labelTaken(userId, serviceId, label);
+  }
+
+  /**
+   * What the vault holds for a connection, as stored: not refreshed, and nothing for a linked login
+   * (its owner's store has it). For backups and the secrets a skill's output is redacted of.
+   */
+  storedCredential(ref: CredentialRef): Promise<StoredCredential | null> {
+    return this.deps.vault.get(ref.userId, ref.connectionId);
+  }
+
+  /** Per user, a fingerprint that moves whenever any process changed that user's connections. */
+  fingerprints(): Map<string, string> {
+    return this.deps.store.fingerprints();
   }
 
   async test(userId: string, ref: string): Promise<{ connection: Connection; outcome: TestOutcome }> {
@@ -314,7 +389,11 @@ export class ConnectionService {
    * history stay. The new secret is tested first unless `test` is false; a rejected one changes nothing.
    * Written through the vault's put, as add and reauth do.
    */
-  async update(userId: string, ref: string, input: { secret: string; secretFields?: Record<string, string>; test?: boolean }): Promise<{ connection: Connection; test: TestOutcome | null }> {
+  /**
+   * The connection whose secret `update` would replace, and its service; a usage error when it has none
+   * to replace (OAuth, a linked login). A door asks before prompting for the new secret.
+   */
+  async updatable(userId: string, ref: string): Promise<{ record: ConnectionRecord; service: ServiceDefinition }> {
     const record = this.resolve(userId, ref);
     const service = await this.service(record.serviceId);
     if (this.isLinked(record)) {
@@ -323,6 +402,11 @@ export class ConnectionService {
     if (!NEEDS_SECRET.has(service.auth.method)) {
       throw new SophonError('usage', service.auth.method === 'oauth2' ? `${record.label} signs in with OAuth: use \`sophon connect reauth ${record.id}\`.` : `${record.label} has no secret to replace.`);
     }
+    return { record, service };
+  }
+
+  async update(userId: string, ref: string, input: { secret: string; secretFields?: Record<string, string>; test?: boolean }): Promise<{ connection: Connection; test: TestOutcome | null }> {
+    const { record, service } = await this.updatable(userId, ref);
     const secret = input.secret.replace(/\r?\n$/, '');
     if (!secret) throw new SophonError('invalid_input', `${service.name} needs ${withArticle(service.auth.secretLabel)}.`);
     assertSingleLine(`The ${service.auth.secretLabel}`, secret);

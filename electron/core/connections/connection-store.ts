@@ -151,6 +151,20 @@ export class ConnectionStore {
     );
   }
 
+  /**
+   * Per user, a fingerprint of their connection rows (count, sum of update times, last use, states):
+   * it moves whenever any process changed one of them, so a door can tell its list is stale.
+   */
+  fingerprints(): Map<string, string> {
+    const rows = this.db
+      .prepare(
+        `SELECT user_id AS userId, count(*) || ':' || total(updated_at) || ':' || max(coalesce(last_used_at, 0)) || ':' || group_concat(state) AS fp
+         FROM connections GROUP BY user_id`,
+      )
+      .all() as { userId: string; fp: string }[];
+    return new Map(rows.map((r) => [r.userId, r.fp]));
+  }
+
   count(): number {
     return this.db.prepare('SELECT COUNT(*) FROM connections').pluck().get() as number;
   }

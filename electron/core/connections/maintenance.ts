@@ -1,4 +1,4 @@
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import { SophonError } from '../errors';
 import { logFailure } from '../log/log';
 
@@ -24,14 +24,14 @@ export interface MaintenanceReport {
  * One pass of the desktop app's scheduler. A failure of one connection is recorded (state, audit) and
  * never stops the others.
  */
-export async function runMaintenance(core: Pick<SophonCore, 'store' | 'vault' | 'connections' | 'refresh'>, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+export async function runMaintenance(core: Pick<Core, 'connections' | 'refresh'>, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
   const now = options.now ?? Date.now();
   const report: MaintenanceReport = { refreshed: [], retested: [], failed: [] };
-  for (const c of core.store.list()) {
-    if (c.state === 'pending' || c.state === 'needs_reauth') continue;
+  for (const c of core.connections.records()) {
+    if (c.state === 'needs_reauth') continue;
     try {
       if (c.authMethod === 'oauth2') {
-        const credential = await core.vault.get(c.userId, c.id);
+        const credential = await core.connections.storedCredential({ userId: c.userId, connectionId: c.id });
         const obtainedAt = typeof credential?.obtainedAt === 'number' ? credential.obtainedAt : 0;
         const idle = now - Math.max(c.lastUsedAt ?? 0, obtainedAt) >= (options.idleRefreshMs ?? DAY);
         const expiring = credential?.expiresAt !== undefined && credential.expiresAt - now <= (options.aheadMs ?? 5 * 60_000);

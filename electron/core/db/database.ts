@@ -150,3 +150,32 @@ export function migrate(db: Database, migrations: readonly Migration[], file: st
     }
   }).immediate();
 }
+
+/**
+ * A number that moves whenever any process committed to the database (data_version) or this connection
+ * did (total_changes): what the broker falls back to where it cannot read the wal-index (db-version.ts).
+ */
+export function commitCounter(db: Database): () => number {
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const ownChanges = db.prepare('SELECT total_changes()').pluck();
+  return () => (dataVersion.get() as number) * 2 ** 32 + (ownChanges.get() as number);
+}
+
+/** WAL checkpoints taken out of this connection's commits (the broker runs them in a worker instead). */
+export interface WalCheckpoints {
+  /** Stops automatic checkpoints on this connection; the returned function puts the setting back. */
+  pauseAuto(): () => void;
+  /** One passive checkpoint now (never waits for readers or writers). */
+  checkpoint(): void;
+}
+
+export function walCheckpoints(db: Database): WalCheckpoints {
+  return {
+    pauseAuto: () => {
+      const before = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      db.pragma('wal_autocheckpoint = 0');
+      return () => void db.pragma(`wal_autocheckpoint = ${Math.trunc(before)}`);
+    },
+    checkpoint: () => void db.pragma('wal_checkpoint(PASSIVE)'),
+  };
+}

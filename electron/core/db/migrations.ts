@@ -2,7 +2,7 @@
  * Schema history of sophon.db. Append only: a shipped migration is never edited, because databases
  * out there already ran it. Migration N brings user_version from N-1 to N.
  */
-import { chainExistingRows } from '../audit/audit-chain';
+import { chainExistingRows } from '../audit/chain-store';
 import type { Database } from './database';
 
 /** SQL, or a step in code for what SQL cannot do (hashing); each runs inside the migration's transaction. */

@@ -1,4 +1,4 @@
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import type { ImportedLogin, LoginView } from './importer';
 import { onStartSources } from './sources/registry';
 import type { SourceReport } from './types';
@@ -17,7 +17,7 @@ export interface AutoImportResult {
  * ones, or import them (linked) when the setting is `"import"`. Linked connections whose login
  * disappeared are flipped to needs_reauth by the same look.
  */
-export async function autoImportOnStart(core: SophonCore, userId = 'default'): Promise<AutoImportResult> {
+export async function autoImportOnStart(core: Core, userId = 'default'): Promise<AutoImportResult> {
   const setting = core.settings.Sophon.Import.Auto;
   const mode: AutoImportResult['mode'] = setting === false || setting === 'off' ? 'off' : setting === 'import' ? 'import' : 'offer';
   if (mode === 'off') return { mode, offered: [], imported: [], sources: [] };

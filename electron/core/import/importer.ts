@@ -6,7 +6,8 @@ import type { ConnectionRecord, ConnectionStore } from '../connections/connectio
 import { credentialFor, secretHint } from '../connections/credential-mapping';
 import { labelText } from '../connections/label';
 import { SophonError } from '../errors';
-import type { ICredentialVault, StoredCredential } from '../vault/credential';
+import type { StoredCredential } from '../vault/credential';
+import type { ConnectionService } from '../connections/connection-service';
 import { IMPORT_FIELDS, POLICY_CLAUDE_CODE_ONLY } from './broker-policy';
 import { isLinked } from './linked';
 import { IMPORT_SOURCES, loginSource } from './sources/registry';
@@ -64,7 +65,8 @@ export interface ImportResult extends ImportScan {
 export interface ImportServiceDeps {
   store: ConnectionStore;
   audit: AuditLog;
-  vault: ICredentialVault;
+  /** Stores an imported login the way every connection is added (see ConnectionService.storeNew). */
+  connections: Pick<ConnectionService, 'storeNew'>;
   service: (serviceId: string) => Promise<ServiceDefinition>;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
@@ -209,48 +211,38 @@ export class ImportService {
       ...(login.policy ? { [IMPORT_FIELDS.policy]: POLICY_CLAUDE_CODE_ONLY } : {}),
     };
     const now = this.se.now();
-    // Check and insert in one transaction: two processes importing at once still import it once.
-    const inserted = this.deps.store.transaction(() => {
-      if (this.importedByKey(userId).has(login.key)) return false;
-      this.deps.store.insertPending(
-        {
-          id,
-          userId,
-          serviceId: service.id,
-          label: this.pickLabel(userId, service, login),
-          authMethod: service.auth.method,
-          scopes: login.scopes,
-          fields,
-          secretHint: mode === 'copy' ? secretHint(service, login.secret) : null,
-          expiresAt: login.expiresAt,
-        },
-        now,
-      );
-      return true;
-    });
-    if (!inserted) return null;
-    if (mode === 'copy') {
-      try {
-        await this.deps.vault.put(userId, id, credentialFor(service, login.secret, {}));
-      } catch (err) {
-        this.deps.store.delete(id);
-        throw err;
-      }
-    }
     const expired = expiredReason(login, now);
-    // One transaction: no reader ever sees an expired login as active.
-    this.deps.store.transaction(() => {
-      this.deps.store.updateGrant(id, { scopes: login.scopes, expiresAt: login.expiresAt, account: clean(login.account) }, now);
-      if (expired) this.deps.store.setState(id, 'needs_reauth', expired, now);
+    // Connections' one add sequence; the check runs in the inserting transaction, so two processes
+    // importing at once still import it once.
+    const stored = await this.deps.connections.storeNew({
+      claim: () => !this.importedByKey(userId).has(login.key),
+      row: () => ({
+        id,
+        userId,
+        serviceId: service.id,
+        label: this.pickLabel(userId, service, login),
+        authMethod: service.auth.method,
+        scopes: login.scopes,
+        fields,
+        secretHint: mode === 'copy' ? secretHint(service, login.secret) : null,
+        expiresAt: login.expiresAt,
+      }),
+      // A linked login stays in its owner's store: nothing goes into the vault.
+      credential: mode === 'copy' ? credentialFor(service, login.secret, {}) : null,
+      finish: () => {
+        this.deps.store.updateGrant(id, { scopes: login.scopes, expiresAt: login.expiresAt, account: clean(login.account) }, now);
+        if (expired) this.deps.store.setState(id, 'needs_reauth', expired, now);
+      },
+      audit: {
+        userId,
+        action: 'import',
+        outcome: 'ok',
+        connectionId: id,
+        serviceId: service.id,
+        detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${sourceName(login.source)} (${login.key})${expired ? `; needs re-auth: ${expired}` : ''}`.slice(0, 500),
+      },
     });
-    this.deps.audit.record({
-      userId,
-      action: 'import',
-      outcome: 'ok',
-      connectionId: id,
-      serviceId: service.id,
-      detail: `${mode === 'linked' ? 'linked to' : 'copied from'} ${sourceName(login.source)} (${login.key})${expired ? `; needs re-auth: ${expired}` : ''}`.slice(0, 500),
-    });
+    if (!stored) return null;
     return { key: login.key, connectionId: id, mode };
   }
 

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import { errorFields, log, logFailure } from '../log/log';
 
 /**
@@ -8,7 +8,7 @@ import { errorFields, log, logFailure } from '../log/log';
  * state and expiry shown are current without waiting for a call. Never refreshes anything. Returns a
  * function that stops watching; call it again after importing to pick up new folders.
  */
-export async function watchImportedStores(core: Pick<SophonCore, 'imports'>, options: { userId?: string; debounceMs?: number; onChecked?: (ids: string[]) => void } = {}): Promise<() => void> {
+export async function watchImportedStores(core: Pick<Core, 'imports'>, options: { userId?: string; debounceMs?: number; onChecked?: (ids: string[]) => void } = {}): Promise<() => void> {
   const importer = await core.imports();
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;

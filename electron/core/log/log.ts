@@ -39,7 +39,7 @@ let file: RotatingFile | undefined;
 /**
  * Fast path 10 (the list at the top of bin/sophon.cjs). Says where the log goes and how much it records. Nothing is loaded or opened here: pino and the file
  * come with the first line actually logged, so a command that logs nothing (`connect list`) starts as
- * fast as before. The first home set wins (openCore sets it for every door); a level `override`
+ * fast as before. The first home set wins (createCore sets it for every door); a level `override`
  * (`--debug`, SOPHON_LOG_LEVEL) wins over the `setting` (Sophon.Log.Level).
  */
 export function configureLog(options: { home?: string; override?: LogLevel; setting?: LogLevel; maxBytes?: number; keep?: number }): void {

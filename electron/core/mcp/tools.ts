@@ -7,10 +7,10 @@ import { expandTemplate, joinUrl } from '../catalog/templates';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
 import { isSophonError } from '../errors';
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import { chooseGrants } from '../skills/plan';
 import { runSkill, type StartProxy } from '../skills/run';
-import type { AgentPolicy } from './agents';
+import type { AgentPolicy } from './agent-store';
 import { installedSkillTools, type SkillTool } from './skill-tools';
 
 export interface ToolContext {
@@ -21,7 +21,7 @@ export interface ToolContext {
 }
 
 export interface ToolDeps {
-  core: SophonCore;
+  core: Core;
   broker: Broker;
   tokens: BrokerTokens;
   userId: string;
@@ -69,7 +69,7 @@ const ConnectionOut = {
 } as const;
 
 /** The tools this agent sees; http_request's description names the connections it may use, so the model picks the right one. */
-export async function TOOL_DEFINITIONS(core: SophonCore, userId: string, agent: AgentPolicy): Promise<Tool[]> {
+export async function TOOL_DEFINITIONS(core: Core, userId: string, agent: AgentPolicy): Promise<Tool[]> {
   const usable = usableConnections(core, userId, agent);
   const names = await serviceNames(core, usable);
   const listed = usable
@@ -128,7 +128,7 @@ export async function TOOL_DEFINITIONS(core: SophonCore, userId: string, agent: 
   ];
 }
 
-async function serviceNames(core: SophonCore, records: ConnectionRecord[]): Promise<Map<string, string>> {
+async function serviceNames(core: Core, records: ConnectionRecord[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const id of new Set(records.map((r) => r.serviceId))) {
     // A service gone from the catalog keeps its id as its name.
@@ -138,8 +138,8 @@ async function serviceNames(core: SophonCore, records: ConnectionRecord[]): Prom
 }
 
 /** Connections the agent's policy lets it use (pending ones never). */
-function usableConnections(core: SophonCore, userId: string, agent: AgentPolicy): ConnectionRecord[] {
-  const all = core.store.list(userId).filter((c) => c.state !== 'pending');
+function usableConnections(core: Core, userId: string, agent: AgentPolicy): ConnectionRecord[] {
+  const all = core.connections.records(userId);
   return agent.connections === null ? all : all.filter((c) => agent.connections!.includes(c.id));
 }
 
@@ -269,7 +269,7 @@ export class McpTools {
   /** The one connection the call names, within the agent's policy; never a guess between several. */
   private pick(connection: string | undefined, service: string | undefined, agent: AgentPolicy): ConnectionRecord {
     const { core, userId } = this.deps;
-    const all = core.store.list(userId).filter((c) => c.state !== 'pending');
+    const all = core.connections.records(userId);
     const allowed = usableConnections(core, userId, agent);
     const policyHint = (id: string) => `\`sophon mcp policy ${agent.agent} --connections ${[...(agent.connections ?? []), id].join(',')}\``;
     if (connection !== undefined) {

@@ -4,7 +4,7 @@ import { familyOf, type ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
 import { SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import type { SkillCredential, SkillManifest } from './manifest';
 import { whatHelps } from './what-helps';
 
@@ -36,9 +36,9 @@ export function overallRisk(plans: { risk: Risk }[]): Risk {
 }
 
 /** What each credential of a manifest would use, without deciding between several connections. */
-export async function planCredentials(core: SophonCore, userId: string, manifest: SkillManifest): Promise<CredentialPlan[]> {
+export async function planCredentials(core: Core, userId: string, manifest: SkillManifest): Promise<CredentialPlan[]> {
   const catalog = await core.connections.catalog();
-  const records = core.store.list(userId).filter((r) => r.state !== 'pending');
+  const records = core.connections.records(userId);
   const byId = new Map(catalog.entries.map((e) => [e.service.id, e.service]));
   return manifest.credentials.map((credential) => {
     const service = byId.get(credential.service) ?? null;
@@ -66,7 +66,7 @@ export interface ChosenGrant {
  * never attach. Each refusal carries the fix and is audited.
  */
 export async function chooseGrants(
-  core: SophonCore,
+  core: Core,
   userId: string,
   manifest: SkillManifest,
   tool: string,

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createBroker, type Broker, type BrokerTokens } from '../broker';
+import type { Broker, BrokerTokens } from '../broker';
 import { mintBrokerToken } from '../broker/mint';
 import { Redactor, StreamRedactor } from '../broker/redact';
 import { secretOf } from '../connections/credential-mapping';
 import { SophonError } from '../errors';
 import { IMPORT_FIELDS } from '../import/broker-policy';
-import type { SophonCore } from '../sophon-core';
+import type { Core } from '../sophon-core';
 import type { LoadedSkill } from './manifest';
 import type { ChosenGrant } from './plan';
 
@@ -45,7 +45,7 @@ export function injectedEnvName(serviceId: string): string {
  * the manifest opted into), masks every secret Sophon holds for its connections in its stdout and
  * stderr, and records the run. The token is revoked when the skill exits.
  */
-export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<SkillRunResult> {
+export async function runSkill(core: Core, o: RunSkillOptions): Promise<SkillRunResult> {
   const { manifest, folder } = o.skill;
   const tool = manifest.tools.find((t) => t.name === o.tool);
   if (!tool) throw new SophonError('usage', `Skill ${manifest.id} has no tool "${o.tool}"; it has: ${manifest.tools.map((t) => t.name).join(', ')}.`);
@@ -63,7 +63,7 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
     if (changed) redactor = new Redactor(secrets);
   };
   for (const g of o.grants) {
-    const c = await core.vault.get(o.userId, g.record.id);
+    const c = await core.connections.storedCredential({ userId: o.userId, connectionId: g.record.id });
     if (c) addSecrets([c.accessToken, c.refreshToken, c.apiKey, ...Object.values(c.extra)]);
   }
 
@@ -80,7 +80,7 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
   const proxied = o.grants.filter((g) => g.credential.access === 'proxy');
   try {
     if (proxied.length) {
-      const created = createBroker(core, { userId: o.userId, onlySkill: manifest.id, onSecrets: addSecrets });
+      const created = await core.createBroker({ userId: o.userId, onlySkill: manifest.id, onSecrets: addSecrets });
       broker = created.broker;
       tokens = created.tokens;
       token = mintBrokerToken(created.tokens, core.audit, {
@@ -106,7 +106,7 @@ export async function runSkill(core: SophonCore, o: RunSkillOptions): Promise<Sk
       const secret =
         throughConnections
           ? await core.connections.accessToken(o.userId, g.record.id, { waitMs: 60_000 })
-          : secretOf(g.service, (await core.vault.get(o.userId, g.record.id)) ?? { extra: {} });
+          : secretOf(g.service, (await core.connections.storedCredential({ userId: o.userId, connectionId: g.record.id })) ?? { extra: {} });
       if (!secret) throw new SophonError('vault_file_corrupt', `The credential of ${g.record.id} is missing from the vault.`);
       addSecrets([secret]);
       // Named for the service the manifest asked for, whichever service of its family answered.

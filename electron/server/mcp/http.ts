@@ -5,7 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { ApiCaller, ApiTokenStore } from '../../core/api-tokens/token-store';
 import { errnoOf, SophonError } from '../../core/errors';
 import { log } from '../../core/log/log';
-import type { SophonCore } from '../../core/sophon-core';
+import type { Core } from '../../core/sophon-core';
 import { bearerToken, loopbackGuard } from '../loopback-guard';
 import { watchRevocations } from '../revocation-watch';
 import { createMcpSession } from './server';
@@ -42,7 +42,7 @@ interface OpenSession {
  * the token is the agent, for its user. A session belongs to the token that opened it: another token
  * presenting its id is told it does not exist. A revoked token's sessions end at once.
  */
-export async function startMcpHttp(core: SophonCore, options: McpHttpOptions): Promise<McpHttpServer> {
+export async function startMcpHttp(core: Core, options: McpHttpOptions): Promise<McpHttpServer> {
   const host = '127.0.0.1';
   const server = createServer();
   const sessions = new Map<string, OpenSession>();
@@ -104,7 +104,7 @@ export async function startMcpHttp(core: SophonCore, options: McpHttpOptions): P
   }
 
   async function openSession(caller: ApiCaller & { agent: string }, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    const session = createMcpSession(core, { userId: caller.userId, agent: caller.agent, version: options.version });
+    const session = await createMcpSession(core, { userId: caller.userId, agent: caller.agent, version: options.version });
     let untrack = () => undefined as void;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

@@ -1,9 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createBroker } from '../../core/broker';
-import type { SophonCore } from '../../core/sophon-core';
-import { AgentPolicies, agentIdOf, type AgentPolicy } from '../../core/mcp/agents';
+import type { Core } from '../../core/sophon-core';
+import { agentIdOf, type AgentPolicy } from '../../core/mcp/agent-store';
 import { mcpSettings } from '../../core/mcp/settings';
 import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
 import { startBrokerServer } from '../broker/server';
@@ -29,7 +28,7 @@ export interface McpSession {
  * through the same broker as the proxy (one short-lived broker token per call, bound to the agent, the tool
  * and the one connection). Connect it to a transport with `server.connect`.
  */
-export function createMcpSession(core: SophonCore, options: McpServerOptions): McpSession {
+export async function createMcpSession(core: Core, options: McpServerOptions): Promise<McpSession> {
   const server = new Server(
     { name: 'sophon', title: 'Sophon', version: options.version },
     {
@@ -38,9 +37,9 @@ export function createMcpSession(core: SophonCore, options: McpServerOptions): M
         'Sophon calls the person\'s services (APIs) for you with their real credentials; you never see a secret. Call list_connections to see what you may use, then http_request with a connection id.',
     },
   );
-  const { broker, tokens, settings } = createBroker(core, { userId: options.userId });
+  const { broker, tokens, settings } = await core.createBroker({ userId: options.userId });
   const approvalTimeoutMs = mcpSettings(core.settings).ApprovalTimeoutSeconds * 1000;
-  const policies = new AgentPolicies(core.db, options.userId);
+  const policies = core.agentPolicies(options.userId);
   let agent: AgentPolicy | undefined;
   // The agent is the token's, or named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
   const currentAgent = (): AgentPolicy => {
@@ -79,8 +78,8 @@ export function createMcpSession(core: SophonCore, options: McpServerOptions): M
 }
 
 /** One MCP session over `transport` (stdio); resolves when the client closes it. */
-export async function serveMcp(core: SophonCore, transport: Transport, options: McpServerOptions): Promise<void> {
-  const session = createMcpSession(core, options);
+export async function serveMcp(core: Core, transport: Transport, options: McpServerOptions): Promise<void> {
+  const session = await createMcpSession(core, options);
   const closed = new Promise<void>((resolve) => {
     session.server.onclose = () => resolve();
   });

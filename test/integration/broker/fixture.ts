@@ -3,18 +3,18 @@
 // refuse or normalise.
 import { connect } from 'node:net';
 import type { ServiceDefinitionInput } from '../../../electron/core/catalog/schema';
-import { createBroker, type Broker, type BrokerTokens } from '../../../electron/core/broker';
+import type { Broker, BrokerTokens } from '../../../electron/core/broker';
 import type { Resolver } from '../../../electron/core/broker/addresses';
 import { mintBrokerToken } from '../../../electron/core/broker/mint';
 import type { BrokerSettings } from '../../../electron/core/broker/settings';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { startBrokerServer, type BrokerServer } from '../../../electron/server/broker/server';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
 export interface BrokerFixture {
   home: string;
-  core: SophonCore;
+  core: CoreWithInternals;
   broker: Broker;
   tokens: BrokerTokens;
   server: BrokerServer;
@@ -27,8 +27,8 @@ export async function brokerFixture(
   options: { settings?: Partial<BrokerSettings>; resolver?: Resolver; onlySkill?: string; ca?: string[]; server?: { headersTimeoutMs?: number; requestTimeoutMs?: number; checkIntervalMs?: number } } = {},
 ): Promise<BrokerFixture> {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, catalog: catalogOf(...services) });
-  const { broker, tokens, settings } = createBroker(core, { userId: 'default', settings: options.settings, resolver: options.resolver, onlySkill: options.onlySkill, ca: options.ca });
+  const core = await openCoreInternals({ home, catalog: catalogOf(...services) });
+  const { broker, tokens, settings } = await core.createBroker({ userId: 'default', settings: options.settings, resolver: options.resolver, onlySkill: options.onlySkill, ca: options.ca });
   const server = await startBrokerServer(broker, { maxRequestBytes: settings.MaxRequestBytes, ...options.server });
   return {
     home,

@@ -163,9 +163,8 @@ describe('broker proxy: the attack suite', async () => {
     const r = await call(`/v1/proxy/${resId}/user`, { headers: { 'x-sophon-skill': 'skill-b' } });
     assert.equal(r.status, 403);
     assert.equal(errorCode(r.body), 'skill_mismatch');
-    const { createBroker } = await import('../../../electron/core/broker');
     const { startBrokerServer } = await import('../../../electron/server/broker/server');
-    const { broker } = createBroker(fx.core, { userId: 'default', onlySkill: 'skill-b' });
+    const { broker } = await fx.core.createBroker({ userId: 'default', onlySkill: 'skill-b' });
     const onlyB = await startBrokerServer(broker, { maxRequestBytes: 1024 });
     try {
       const res = await fetch(`${onlyB.url}/v1/proxy/${resId}/user`, { headers: { authorization: `Bearer ${token}` } });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
-import { GENESIS_HASH, rowHash } from '../../../electron/core/audit/audit-chain';
+import { GENESIS_HASH, rowHash } from '../../../electron/core/audit/chain-store';
 import { forms } from '../../helpers/canary';
 import { json, sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';

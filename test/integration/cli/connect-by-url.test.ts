@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { registrationTokenName } from '../../../electron/core/vault/system-secrets';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -95,7 +95,7 @@ describe('connect add --url (RFC 9728) and --issuer: discovered, registered, sig
     const r = await sophon(['connect', 'refresh', apiConnection], { home });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(server.tokenRequests('refresh_token'), before + 1);
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       const token = await core.connections.accessToken('default', apiConnection, { waitMs: 0 });
       const res = await fetch(api.url, { headers: { authorization: `Bearer ${token}` } });
@@ -117,7 +117,7 @@ describe('connect add --url (RFC 9728) and --issuer: discovered, registered, sig
   });
 
   test('no registration access token or OAuth token is stored outside the vault', async () => {
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     const secrets: string[] = [];
     try {
       for (const id of [await core.connections.status('default', apiConnection).then((c) => c.serviceId), 'my-issuer']) {
@@ -126,7 +126,7 @@ describe('connect add --url (RFC 9728) and --issuer: discovered, registered, sig
         secrets.push(rat);
       }
       for (const c of await core.connections.list('default')) {
-        const cred = await core.vault.get('default', c.id);
+        const cred = await core.connections.storedCredential({ userId: 'default', connectionId: c.id });
         for (const s of [cred?.accessToken, cred?.refreshToken]) if (s) secrets.push(s);
       }
     } finally {

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Connection } from '../../../shared/connections';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { json, sophon } from '../../helpers/cli';
 import { userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
@@ -31,7 +31,7 @@ describe('connect list: the plain form and the commander form agree', () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(connector('localgh'), userApiConnector('localgh', 1));
     await writeFile(connector('gone'), userApiConnector('gone', 2));
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       for (const [serviceId, label] of [['openai', 'Work'], ['github-pat', 'Home'], ['localgh', 'Mine'], ['gone', 'Old']] as const) {
         await core.connections.add('default', { serviceId, label, secret: `secret-${label}-0123456789abcdef`, test: false });

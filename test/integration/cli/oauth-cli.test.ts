@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, onTestFinished, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Connection } from '../../../shared/connections';
 import { openVault } from '../../../electron/core/vault/open-vault';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { runMaintenance } from '../../../electron/core/connections/maintenance';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { json, sophon, type CliResult } from '../../helpers/cli';
@@ -82,7 +82,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
   });
 
   test('the scheduler refreshes a token about to expire, and one unused for a day', async () => {
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     const before = server.tokenRequests('refresh_token');
     assert.deepEqual((await runMaintenance(core, { aheadMs: 60_000 })).refreshed, [id], 'the 3-second token is refreshed ahead');
     assert.deepEqual((await runMaintenance(core, { aheadMs: 0 })).refreshed, [], 'a just-refreshed, recently used connection is left alone');
@@ -147,7 +147,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
 
   test('the scheduler\'s refresh against a failing token endpoint is logged as a background failure, without a token', async () => {
     server.failTokenRequests(4, { status: 503, error: 'temporarily_unavailable', grantType: 'refresh_token' });
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     const report = await runMaintenance(core, { now: Date.now() + 25 * 3_600_000 });
     core.close();
     assert.deepEqual(report.failed.map((f) => f.id), [id]);
@@ -186,14 +186,14 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
   });
 
   test('with re-auth needed, a call gives up after its bound with a clear message', async () => {
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     await assert.rejects(core.connections.accessToken('default', id, { waitMs: 300, pollMs: 50 }), /needs you to sign in again .*connect reauth/);
     core.close();
   });
 
   test('a call held while re-auth is needed completes once the person re-authenticates in another process', async () => {
     const label = json<Connection>(await sophon(['connect', 'status', id, '--json'], { home })).label;
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     let settled = false;
     const held = core.connections.accessToken('default', id, { waitMs: 60_000, pollMs: 100 }).finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 500));
@@ -201,7 +201,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const r = await signInVia(['connect', 'reauth', id, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const token = await held;
-    assert.equal(token, (await core.vault.get('default', id))?.accessToken, 'the held call got the new token');
+    assert.equal(token, (await core.connections.storedCredential({ userId: 'default', connectionId: id }))?.accessToken, 'the held call got the new token');
     core.close();
     const c = json<Connection>(r);
     assert.deepEqual([c.id, c.label, c.state], [id, label, 'active']);

@@ -4,7 +4,7 @@ import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 
@@ -20,7 +20,7 @@ describe('the CLI starts with only what a command needs', () => {
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     ({ home, cleanup } = await tempHome());
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       for (let i = 0; i < CONNECTIONS; i++) {
         await core.connections.add('default', { serviceId: 'openai', label: `Key ${i}`, secret: `sk-startup-${i}-${'x'.repeat(40)}`, test: false });

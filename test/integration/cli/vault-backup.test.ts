@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { builtinEntries } from '../../../electron/core/catalog/catalog';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon, type CliResult } from '../../helpers/cli';
@@ -86,7 +86,7 @@ describe('issue #17: vault backup and restore (built CLI), into a home with anot
       { ...bearerService('github-pat', ghApi.url), name: 'GitHub (personal access token)' },
       builtinEntries().find((e) => e.service.id === 'email')!.service,
     );
-  const open = (home: string, env: NodeJS.ProcessEnv): Promise<SophonCore> => openCore({ home, env: { ...process.env, ...env }, catalog: catalog() });
+  const open = (home: string, env: NodeJS.ProcessEnv): Promise<Core> => createCore({ home, env: { ...process.env, ...env }, catalog: catalog() });
 
   const ids: Record<'api' | 'oauth' | 'mail' | 'gh', string> = { api: '', oauth: '', mail: '', gh: '' };
 
@@ -161,7 +161,7 @@ describe('issue #17: vault backup and restore (built CLI), into a home with anot
     const core = await open(target.home, targetEnv);
     try {
       assert.equal(core.protector.kind, 'keychain');
-      assert.equal((await core.vault.verify()).ok, 3);
+      assert.equal((await core.verifyVault()).ok, 3);
       for (const [what, id] of Object.entries(ids)) {
         const t = await core.connections.test('default', id);
         assert.equal(t.outcome.status, 'ok', `${what}: ${t.outcome.message}`);
@@ -201,7 +201,7 @@ describe('issue #17: vault backup and restore (built CLI), into a home with anot
     assert.ok(report.connections.every((c) => /replaced by the backup's copy/.test(c.note ?? '')), JSON.stringify(report.connections));
     const core = await open(target.home, targetEnv);
     try {
-      const verify = await core.vault.verify();
+      const verify = await core.verifyVault();
       assert.deepEqual([verify.ok, verify.failures.length, verify.unlisted.length, verify.strays.length], [3, 0, 0, 0]);
       assert.equal((await core.connections.list('default')).length, 4);
       assert.equal((await core.connections.test('default', ids.api)).outcome.status, 'ok');

@@ -107,8 +107,8 @@ describe('issue #12: a rolled-back vault file and removals (built CLI)', async (
     const saved = join(home, 'saved.vault');
     await copyFile(file, saved);
     // A second write of the same credential, as an OAuth refresh would make (no CLI command rewrites a bearer token).
-    const { openCore } = await import('../../../electron/core/sophon-core');
-    const core = await openCore({ home });
+    const { openCoreInternals } = await import('../../helpers/internals');
+    const core = await openCoreInternals({ home });
     await core.vault.put('default', id, { accessToken: TOKEN });
     core.close();
     await copyFile(saved, file);

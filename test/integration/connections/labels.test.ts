@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { tempHome } from '../../helpers/home';
 import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
@@ -20,7 +20,7 @@ async function refusal(p: Promise<unknown>): Promise<Error & { code: string }> {
 
 describe('connection labels: one normal form, no look-alike characters', async () => {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, catalog });
+  const core = await createCore({ home, catalog });
   afterAll(async () => {
     core.close();
     await cleanup();
@@ -94,7 +94,7 @@ describe('a label Sophon derives from a sign-in account: look-alike characters d
   });
 
   test('an account name with a right-to-left override and a zero-width space', async () => {
-    const core = await openCore({ home: (await home).home, catalog: catalogOf({ ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] }) });
+    const core = await createCore({ home: (await home).home, catalog: catalogOf({ ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] }) });
     const { context, page } = await freshPage(browser);
     try {
       const opener = browserOpener(page, { login: 'ev\u202eli\u200bm' });

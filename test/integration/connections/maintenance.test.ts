@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
 import { runMaintenance } from '../../../electron/core/connections/maintenance';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
 
@@ -18,7 +18,7 @@ describe('scheduled maintenance of API-key connections', async () => {
   test('a connection whose last test is a day old is tested again; a broken one shows up as an error', async () => {
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'api.json'), userApiConnector('api', api.port));
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     const ok = (await core.connections.add('default', { serviceId: 'api', label: 'Good', secret: 'good-token-0123456789' })).connection;
     const bad = (await core.connections.add('default', { serviceId: 'api', label: 'Bad', secret: 'revoked-token-0123456789', test: false })).connection;
     const seen = api.seen.length;

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { tempHome } from '../../helpers/home';
 import { PUBLIC_CLIENT, startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
@@ -15,7 +15,7 @@ import { browserOpener } from '../oauth/drive';
 describe('needs re-auth: connect test and the account name', async () => {
   let server: TestOidcServer;
   let browser: Browser;
-  let core: SophonCore;
+  let core: CoreWithInternals;
   const { home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { oidc: { ClientId: PUBLIC_CLIENT } } } });
   let id = '';
 
@@ -36,7 +36,7 @@ describe('needs re-auth: connect test and the account name', async () => {
     browser = await launchBrowser();
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'oidc.json'), JSON.stringify({ ...server.service({ id: 'oidc' }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] }));
-    core = await openCore({ home });
+    core = await openCoreInternals({ home });
     id = (await withBrowser('ada', (openUrl) => core.connections.add('default', { serviceId: 'oidc', oauth: { openUrl } }))).connection.id;
   });
   afterAll(async () => {
@@ -60,7 +60,7 @@ describe('needs re-auth: connect test and the account name', async () => {
   });
 
   test('once the old token has expired, connect test does not repeat the refused refresh', async () => {
-    const cred = await core.vault.get('default', id);
+    const cred = await core.connections.storedCredential({ userId: 'default', connectionId: id });
     assert.ok(cred);
     await core.vault.put('default', id, { ...cred, expiresAt: Date.now() - 1_000 });
     const refreshes = server.tokenRequests('refresh_token');

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { ConnectionService, type RemoveStep } from '../../../electron/core/connections/connection-service';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { encryptVaultFile } from '../../../electron/core/vault/format';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
 const catalog = catalogOf(bearerService('api', 'http://127.0.0.1:9'));
-const open = (home: string, recoverOnStart = false) => openCore({ home, catalog, recoverOnStart });
+const open = (home: string, recoverOnStart = false) => openCoreInternals({ home, catalog, recoverOnStart });
 const vaultFile = (home: string, userId: string, id: string) => join(home, 'vault', `${userId}_${id}.vault`);
 
-async function addUntested(core: SophonCore, label: string, userId = 'alice') {
+async function addUntested(core: CoreWithInternals, label: string, userId = 'alice') {
   return (await core.connections.add(userId, { serviceId: 'api', label, secret: `secret-${label}-0123456789`, test: false })).connection;
 }
 
@@ -103,10 +103,10 @@ describe('a lost sophon.db is rebuilt from the vault, never the other way round'
 
       core = await open(home);
       assert.deepEqual(core.startup.abandonedAdds, ['api-stale2']);
-      assert.equal(await core.vault.get('alice', 'api-stale2'), null);
-      assert.equal((await core.vault.get('bob', 'api-stale2'))?.accessToken, 'bobs-unlisted-secret');
-      assert.equal((await core.vault.get('alice', 'api-loose1'))?.accessToken, 'unlisted-secret');
-      assert.notEqual(await core.vault.get('alice', kept.id), null);
+      assert.equal(await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-stale2' }), null);
+      assert.equal((await core.connections.storedCredential({ userId: 'bob', connectionId: 'api-stale2' }))?.accessToken, 'bobs-unlisted-secret');
+      assert.equal((await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-loose1' }))?.accessToken, 'unlisted-secret');
+      assert.notEqual(await core.connections.storedCredential({ userId: 'alice', connectionId: kept.id }), null);
       core.close();
     }));
 
@@ -157,11 +157,11 @@ describe('a vault file put back from an older copy is refused', () => {
         await copyFile(`${file}.bak`, file);
         await rm(`${file}.bak`);
 
-        await assert.rejects(core.vault.get('alice', c.id), rejectsWith('vault_file_rolled_back'));
+        await assert.rejects(core.connections.storedCredential({ userId: 'alice', connectionId: c.id }), rejectsWith('vault_file_rolled_back'));
         await assert.rejects(core.vault.getAccessToken(c.id, 'alice'), rejectsWith('vault_file_rolled_back'));
         await assert.rejects(core.connections.test('alice', c.id), rejectsWith('vault_file_rolled_back'));
         await assert.rejects(core.connections.accessToken('alice', c.id, { waitMs: 0 }), rejectsWith('vault_file_rolled_back'));
-        const report = await core.vault.verify();
+        const report = await core.verifyVault();
         assert.deepEqual(report.failures.map((f) => [f.connectionId, f.code]), [[c.id, 'vault_file_rolled_back']]);
         assert.doesNotMatch(JSON.stringify(report), /secret-Rolled|newer-secret/);
       } finally {
@@ -176,7 +176,7 @@ describe('a vault file put back from an older copy is refused', () => {
         const c = await addUntested(core, 'Ahead');
         await core.vault.put('alice', c.id, { accessToken: 'written-before-the-crash' });
         core.db.prepare('UPDATE connections SET vault_generation = 1 WHERE id = ?').run(c.id);
-        assert.equal((await core.vault.get('alice', c.id))?.accessToken, 'written-before-the-crash');
+        assert.equal((await core.connections.storedCredential({ userId: 'alice', connectionId: c.id }))?.accessToken, 'written-before-the-crash');
         assert.equal(core.store.vaultGeneration(c.id, 'alice'), 2);
       } finally {
         core.close();

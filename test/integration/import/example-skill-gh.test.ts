@@ -8,7 +8,7 @@ import { isSophonError } from '../../../electron/core/errors';
 import { loadSkill } from '../../../electron/core/skills/manifest';
 import { chooseGrants } from '../../../electron/core/skills/plan';
 import { runSkill } from '../../../electron/core/skills/run';
-import { openCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals } from '../../helpers/internals';
 import { startBrokerServer } from '../../../electron/server/broker/server';
 import { cliStores, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
 import { startUserApi } from '../../helpers/fake-api';
@@ -30,7 +30,7 @@ describe('the shipped example skill with a GitHub login imported from gh (the re
     const api = await startUserApi(octo, 'octocat');
     await writeStore(join(stores.ghDir, 'hosts.yml'), ghHostsOld({ 'github.com': { user: 'octocat', token: octo } }));
     const { home, cleanup } = await tempHome();
-    const core = await openCore({ home, env: stores.env, catalog: catalogOf(...localGithub(api.url)) });
+    const core = await openCoreInternals({ home, env: stores.env, catalog: catalogOf(...localGithub(api.url)) });
     try {
       const skill = await loadSkill(EXAMPLE);
       const pick = () => assert.fail('one connection: nobody is asked');

@@ -2,7 +2,7 @@
 // plants gh's keyring items as gh ≥ 2.26 writes them, imports, and prints what it saw — no secret.
 import { join } from 'node:path';
 import { codexKeyringAccount } from '../../../electron/core/import/sources/codex';
-import { openCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals } from '../../helpers/internals';
 import { clearKeyringItem, cliStores, codexApiKeyAuth, fakeToken, ghHostsMulti, plantKeyringItem, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ try {
   await plantKeyringItem({ service: 'gh:github.com', username: '' }, active);
   await plantKeyringItem({ service: 'gh:github.com', username: 'hubot' }, hubot);
   await writeStore(join(stores.ghDir, 'hosts.yml'), ghHostsMulti({ 'github.com': { active: 'monalisa', users: { monalisa: null, hubot: null } } }));
-  const core = await openCore({ home, env: { ...stores.env, GH_TOKEN: inherited } });
+  const core = await openCoreInternals({ home, env: { ...stores.env, GH_TOKEN: inherited } });
   const imports = await core.imports();
   const scan = await imports.scan('default', ['gh']);
   out.sources = scan.sources;

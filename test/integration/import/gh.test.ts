@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'vitest';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { cliStores, fakeToken, ghHostsMulti, ghHostsOld, writeStore, type CliStores } from '../../helpers/cli-stores';
 import { startUserApi } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
@@ -14,9 +14,9 @@ import { bearerService, catalogOf } from '../../helpers/services';
 
 const CHILD = fileURLToPath(new URL('./gh-keyring-child.ts', import.meta.url));
 
-async function withCore(stores: CliStores, env: NodeJS.ProcessEnv, fn: (core: SophonCore) => Promise<void>, catalog?: Parameters<typeof openCore>[0] extends infer O ? O extends { catalog?: infer C } ? C : never : never): Promise<void> {
+async function withCore(stores: CliStores, env: NodeJS.ProcessEnv, fn: (core: CoreWithInternals) => Promise<void>, catalog?: Parameters<typeof openCoreInternals>[0] extends infer O ? O extends { catalog?: infer C } ? C : never : never): Promise<void> {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, env: { ...stores.env, ...env }, ...(catalog ? { catalog } : {}) });
+  const core = await openCoreInternals({ home, env: { ...stores.env, ...env }, ...(catalog ? { catalog } : {}) });
   try {
     await fn(core);
   } finally {
@@ -96,7 +96,7 @@ describe('GitHub CLI logins, read with the real gh binary', () => {
       const hubotId = copied.imported[0]!.connectionId;
       const monaId = linked.imported[0]!.connectionId;
       assert.equal(copied.imported[0]!.mode, 'copy');
-      assert.equal((await core.vault.get('default', hubotId))?.accessToken, hubot, 'the copy is in the vault');
+      assert.equal((await core.connections.storedCredential({ userId: 'default', connectionId: hubotId }))?.accessToken, hubot, 'the copy is in the vault');
       assert.equal((await core.connections.status('default', hubotId)).fields.importMode, 'copy');
 
       await writeStore(join(stores.ghDir, 'hosts.yml'), ghHostsMulti({ 'github.com': { active: 'hubot', users: { monalisa: mona, hubot } } }));

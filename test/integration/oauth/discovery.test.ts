@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ServiceDefinition } from '../../../electron/core/catalog/schema';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { registrationTokenName } from '../../../electron/core/vault/system-secrets';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -58,7 +58,7 @@ function suite(name: string, options: OidcServerOptions, body: (ctx: { server: (
   });
 }
 
-async function addWithBrowser(browser: Browser, core: SophonCore, serviceId: string, login = 'ada') {
+async function addWithBrowser(browser: Browser, core: Core, serviceId: string, login = 'ada') {
   const { context, page } = await freshPage(browser);
   try {
     const opener = browserOpener(page, { login });
@@ -74,7 +74,7 @@ suite('an issuer-only connector at a server with open registration', { registrat
   test('discovery, dynamic registration, PKCE sign-in, refresh, a second connection on the same registration, revocation; no registration secret outside the vault', async () => {
     const service = issuerOnly(server(), 'dyn');
     const { home, cleanup } = await homeWith(service);
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       const { connection, test: outcome } = await addWithBrowser(browser(), core, 'dyn');
       assert.equal(connection.state, 'active');
@@ -106,7 +106,7 @@ suite('an issuer-only connector at a server with open registration', { registrat
 
       const rat = await core.systemSecrets.get(registrationTokenName('dyn'));
       assert.ok(rat && rat.length > 10, 'the registration access token is in the vault');
-      const credential = await core.vault.get('default', connection.id);
+      const credential = await core.connections.storedCredential({ userId: 'default', connectionId: connection.id });
       assert.ok(credential?.refreshToken);
       for (const secret of [rat, credential.accessToken, credential.refreshToken].map(String)) {
         assert.deepEqual(await filesHolding(home, secret), [], 'no registration token or OAuth token in plain text under SOPHON_HOME');
@@ -126,7 +126,7 @@ suite('an issuer-only connector at a server without registration', { registratio
   test('the error says the server offers no registration and how to register by hand; nothing is stored', async () => {
     const service = issuerOnly(server(), 'noreg');
     const { home, cleanup } = await homeWith(service);
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       const err = await core.connections.add('default', { serviceId: 'noreg', oauth: { openUrl: async () => assert.fail('no browser without a client') } }).then(
         () => null,
@@ -149,7 +149,7 @@ suite('an issuer-only connector at a server that refuses anonymous registration'
   test('the fallback to setting a client id by hand quotes the server\u2019s answer', async () => {
     const service = issuerOnly(server(), 'closed');
     const { home, cleanup } = await homeWith(service);
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       const err = await core.connections.add('default', { serviceId: 'closed', oauth: { openUrl: async () => assert.fail('no browser without a client') } }).then(
         () => null,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { ServiceDefinition } from '../../../electron/core/catalog/schema';
 import { distributionClientsFile } from '../../../electron/core/config/distribution-clients';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { distributionSecretName } from '../../../electron/core/vault/system-secrets';
 import { freshPage, launchBrowser } from '../../helpers/browser';
 import { filesUnder, forms } from '../../helpers/canary';
@@ -43,7 +43,7 @@ describe('OAuth client registrations shipped in the distribution file', () => {
 
   test('with no user setting, sign-in uses the shipped client; its secret moves into the vault and appears in no file under SOPHON_HOME', async () => {
     const { home, cleanup, env } = await setup({ Sophon: { Vault: { KeyProtector: 'file' } } });
-    const core = await openCore({ home, env });
+    const core = await createCore({ home, env });
     try {
       const { context, page } = await freshPage(browser);
       const opener = browserOpener(page, { login: 'ada' });
@@ -56,7 +56,7 @@ describe('OAuth client registrations shipped in the distribution file', () => {
       assert.equal(server.tokenRequests('authorization_code') > 0, true);
       assert.equal(await core.systemSecrets.get(distributionSecretName('shipped')), SHIPPED_SECRET);
       assert.doesNotMatch(await readFile(join(home, 'config', 'appsettings.json'), 'utf8'), /ClientId|ClientSecret/);
-      const credential = await core.vault.get('default', connection.id);
+      const credential = await core.connections.storedCredential({ userId: 'default', connectionId: connection.id });
       const leaks: string[] = [];
       for (const file of await filesUnder(home)) {
         if (file.endsWith('dist-oauth-clients.json')) continue; // the shipped file itself, placed here by the test
@@ -72,7 +72,7 @@ describe('OAuth client registrations shipped in the distribution file', () => {
 
   test('the person\u2019s own setting wins over the shipped registration', async () => {
     const { home, cleanup, env } = await setup({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { shipped: { ClientId: PUBLIC_CLIENT } } } });
-    const core = await openCore({ home, env });
+    const core = await createCore({ home, env });
     try {
       // A public client with clientSecretRequired: the person's setting has no secret, so the shipped one must not be used.
       const err = await core.connections.add('default', { serviceId: 'shipped', oauth: { openUrl: async () => assert.fail('must not sign in') } }).then(
@@ -90,7 +90,7 @@ describe('OAuth client registrations shipped in the distribution file', () => {
   test('a malformed distribution file is an error naming the file and the field', async () => {
     const { home, cleanup, env } = await setup({ Sophon: { Vault: { KeyProtector: 'file' } } });
     await writeFile(env.SOPHON_OAUTH_CLIENTS_FILE, JSON.stringify({ shipped: { clientID: 'x' } }));
-    const core = await openCore({ home, env });
+    const core = await createCore({ home, env });
     try {
       const err = await core.connections.add('default', { serviceId: 'shipped', oauth: {} }).then(
         () => null,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ApiTokenStore } from '../../../electron/core/api-tokens/token-store';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { startDashboard } from '../../../electron/server/dashboard';
 import { sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
@@ -93,7 +93,7 @@ describe('sophon dashboard', () => {
 
   test('a one-time code (what --open gives the browser instead of the token) is traded once for the token', async () => {
     const other = await tempHome();
-    const core = await openCore({ home: other.home, env: {} });
+    const core = await createCore({ home: other.home, env: {} });
     const tokens = new ApiTokenStore(core.paths.configDir);
     const server = await startDashboard({ core, ownerUserId: 'default', tokens, rendererDir: join(other.home, 'no-renderer') });
     try {

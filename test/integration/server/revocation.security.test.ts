@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { EventHub } from '../../../electron/core/api/events';
 import { createOperations } from '../../../electron/core/api/operations';
 import { ApiTokenStore } from '../../../electron/core/api-tokens/token-store';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { startRestServer, type RestServer } from '../../../electron/server/rest-server';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
@@ -33,13 +33,13 @@ function stream(port: number, token: string) {
 
 describe('REST: a revoked token hears no event, even before the next revocation sweep', () => {
   let home: { home: string; cleanup: () => Promise<void> };
-  let core: SophonCore;
+  let core: Core;
   let hub: EventHub;
   let server: RestServer;
 
   beforeAll(async () => {
     home = await tempHome();
-    core = await openCore({ home: home.home, env: {} });
+    core = await createCore({ home: home.home, env: {} });
     hub = new EventHub();
     const operations = createOperations({ core, ownerUserId: 'default', emit: (userId, event, payload) => hub.emit(userId, event, payload) });
     // A sweep interval far beyond the test: only the check at delivery can stop the event.

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
-import { applyRestore, planRestore, readBackup, writeBackup } from '../../../electron/core/backup/backup';
+import { readBackup } from '../../../electron/core/backup/backup';
 import { BACKUP_HEADER_BYTES, KDF_BOUNDS, sealBackup } from '../../../electron/core/backup/backup-format';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { filesUnder } from '../../helpers/canary';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
@@ -14,7 +14,7 @@ import { bearerService, catalogOf } from '../../helpers/services';
 const PASS = 'unit-backup-passphrase';
 /** The cheapest parameters a file may carry: enough to run a derivation per flipped byte. */
 const CHEAP = { memoryKiB: KDF_BOUNDS.memoryKiB[0], passes: 1, lanes: 1 };
-const open = (home: string): Promise<SophonCore> => openCore({ home, catalog: catalogOf(bearerService('api', 'http://127.0.0.1:9')) });
+const open = (home: string): Promise<CoreWithInternals> => openCoreInternals({ home, catalog: catalogOf(bearerService('api', 'http://127.0.0.1:9')) });
 
 async function snapshot(home: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -32,7 +32,7 @@ describe('issue #17: the backup file and an all-or-nothing restore', async () =>
     const core = await open(source.home);
     try {
       for (const label of ['One', 'Two']) ids.push((await core.connections.add('default', { serviceId: 'api', label, secret: `secret-${label}-0123456789`, test: false })).connection.id);
-      await writeBackup(core, file, PASS, { params: CHEAP });
+      await core.backup.write(file, PASS, { params: CHEAP });
     } finally {
       core.close();
     }
@@ -79,12 +79,12 @@ describe('issue #17: the backup file and an all-or-nothing restore', async () =>
       core = await open(target.home);
       try {
         const body = await readBackup(file, PASS);
-        const plan = await planRestore(core, body, 'replace');
+        const plan = await core.backup.plan(body, 'replace');
         // The second is "replace" too: a vault-file name is taken (by the folder).
         assert.deepEqual(plan.connections.map((c) => c.action), ['replace', 'replace']);
-        await assert.rejects(applyRestore(core, body, plan), (err: unknown) => isSophonError(err, 'internal') && /could not put .* in place \(E[A-Z]+\); nothing was changed/.test(err.message));
+        await assert.rejects(core.backup.apply(body, plan), (err: unknown) => isSophonError(err, 'internal') && /could not put .* in place \(E[A-Z]+\); nothing was changed/.test(err.message));
         assert.deepEqual(core.store.list('default').map((r) => r.label), ['Here']);
-        assert.equal((await core.vault.get('default', ids[0]!))?.accessToken, 'the-one-here');
+        assert.equal((await core.connections.storedCredential({ userId: 'default', connectionId: ids[0]! }))?.accessToken, 'the-one-here');
       } finally {
         core.close();
       }

@@ -7,7 +7,8 @@ import type { Envelope, Out } from '../../../shared/contract';
 import { dispatch } from '../../../electron/core/api/dispatch';
 import { createOperations, type Caller } from '../../../electron/core/api/operations';
 import { clientSecretFor } from '../../../electron/core/config/oauth-clients';
-import { openCore, type OpenCoreOptions, type SophonCore } from '../../../electron/core/sophon-core';
+import { type CreateCoreOptions } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { launchBrowser, freshPage } from '../../helpers/browser';
 import { filesUnder, forms } from '../../helpers/canary';
 import { tempHome } from '../../helpers/home';
@@ -29,7 +30,7 @@ async function filesHolding(home: string, secret: string): Promise<string[]> {
   return hits;
 }
 
-function operations(core: SophonCore) {
+function operations(core: CoreWithInternals) {
   const ops = createOperations({ core, ownerUserId: admin.userId, emit: () => undefined });
   return async <T>(name: string, input: unknown): Promise<{ value: T; text: string }> => {
     const envelope: Envelope = await dispatch(ops, admin, name, input);
@@ -53,7 +54,7 @@ describe('OAuth client secrets live in the vault, never in appsettings.json or a
     await server?.close();
   });
   const catalog = () => catalogOf({ ...server.service({ id: 'oidc', clientSecretRequired: true }), attach: [{ in: 'header', name: 'Authorization', value: 'Bearer {secret}' }] }, bearerService('api', 'http://127.0.0.1:9'));
-  const open = (home: string, extra: Partial<OpenCoreOptions> = {}) => openCore({ home, catalog: catalog(), ...extra });
+  const open = (home: string, extra: Partial<CreateCoreOptions> = {}) => openCoreInternals({ home, catalog: catalog(), ...extra });
 
   test('settings.set: only "set" in the file and in settings.get; the secret authenticates the real token exchange', async () => {
     const { home, cleanup } = await tempHome();
@@ -103,7 +104,7 @@ describe('OAuth client secrets live in the vault, never in appsettings.json or a
       core = await open(home);
       assert.deepEqual((await core.connections.list('default')).map((c) => c.label), ['Ada']);
       assert.equal((await core.vault.list()).length, 1);
-      const verify = await core.vault.verify();
+      const verify = await core.verifyVault();
       assert.deepEqual(verify.strays, []);
       assert.equal(verify.failures.length, 0);
       assert.equal(await core.systemSecrets.get('oauth-client-oidc'), CLIENT_SECRET);

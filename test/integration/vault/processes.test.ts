@@ -49,18 +49,18 @@ describe('the vault across processes', async () => {
 
   test('three processes writing one credential through the core: every write gets its own generation, none looks rolled back', async () => {
     const home = await fresh();
-    const { openCore } = await import('../../../electron/core/sophon-core');
-    let core = await openCore({ home });
+    const { openCoreInternals } = await import('../../helpers/internals');
+    let core = await openCoreInternals({ home });
     const { connection } = await core.connections.add('default', { serviceId: 'openai', secret: 'sk-processes-0123456789', test: false });
     core.close();
     const runs = await Promise.all(['a', 'b', 'c'].map(() => vaultChild(['core-write', home, connection.id, '20']).done));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    core = await openCore({ home });
+    core = await openCoreInternals({ home });
     try {
       assert.equal(core.store.vaultGeneration(connection.id, 'default'), 1 + 3 * 20);
       assert.equal((await core.vault.inspect('default', connection.id))?.meta?.generation, 1 + 3 * 20);
-      assert.match((await core.vault.get('default', connection.id))?.accessToken ?? '', /^token-\d+-19$/);
-      assert.deepEqual((await core.vault.verify()).failures, []);
+      assert.match((await core.connections.storedCredential({ userId: 'default', connectionId: connection.id }))?.accessToken ?? '', /^token-\d+-19$/);
+      assert.deepEqual((await core.verifyVault()).failures, []);
     } finally {
       core.close();
     }

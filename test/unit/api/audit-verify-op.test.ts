@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { afterAll, test } from 'vitest';
 import { createOperations } from '../../../electron/core/api/operations';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { OPERATIONS } from '../../../shared/contract';
 import { tempHome } from '../../helpers/home';
 
 test('audit.verify: admins only; the report fits the contract, checks the head with the vault key, and names a break', async () => {
   const { home, cleanup } = await tempHome();
   afterAll(cleanup);
-  const core = await openCore({ home });
+  const core = await createCore({ home });
   try {
     // A process that used the vault key (as the broker does) signs the head as it writes.
     await core.keys.get();

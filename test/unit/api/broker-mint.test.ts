@@ -4,8 +4,8 @@ import type { Envelope, EventPayload, Out } from '../../../shared/contract';
 import { dispatch } from '../../../electron/core/api/dispatch';
 import { EventHub } from '../../../electron/core/api/events';
 import { createOperations, type Caller, type OperationImpls } from '../../../electron/core/api/operations';
-import { BROKER_TOKEN_RE, BrokerTokens } from '../../../electron/core/broker/tokens';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { BROKER_TOKEN_RE } from '../../../electron/core/broker/token-store';
+import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { tempHome } from '../../helpers/home';
 import { bearerService, catalogOf } from '../../helpers/services';
 
@@ -18,7 +18,7 @@ const SECRETS = ['alice-work-secret-0123456789', 'alice-home-secret-0123456789',
 
 describe('broker.mint over the core: which connection, asked of the person when there are several', () => {
   let home: Awaited<ReturnType<typeof tempHome>>;
-  let core: SophonCore;
+  let core: Core;
   let hub: EventHub;
   let ops: OperationImpls;
   let work: string;
@@ -29,7 +29,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
 
   beforeAll(async () => {
     home = await tempHome();
-    core = await openCore({
+    core = await createCore({
       home: home.home,
       catalog: catalogOf(
         bearerService('mailapi', 'http://127.0.0.1:9/'),
@@ -83,7 +83,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
     const m = ok<Minted>(await call(alice, 'broker.mint', { skill: 'solo-skill', tool: 'run', service: 'soloapi' }));
     assert.match(m.token, BROKER_TOKEN_RE);
     assert.deepEqual([m.connectionId, m.serviceId, m.chosenBy, m.brokerUrl], [solo, 'soloapi', 'only', null]);
-    const check = new BrokerTokens(core.db).check(m.token);
+    const check = core.brokerTokens().check(m.token);
     assert.ok(check.ok);
     assert.deepEqual([check.binding.userId, check.binding.skill, check.binding.tool, check.binding.connectionIds], ['alice', 'solo-skill', 'run', [solo]]);
     const row = lastAudit('solo-skill');
@@ -126,7 +126,7 @@ describe('broker.mint over the core: which connection, asked of the person when 
     assert.deepEqual(ok(await call(alice, 'broker.choose', { request: c.request, connection: homeConn })), { request: c.request, outcome: 'picked' });
     const m = ok<Minted>(await pending);
     assert.deepEqual([m.connectionId, m.chosenBy], [homeConn, 'person']);
-    const check = new BrokerTokens(core.db).check(m.token);
+    const check = core.brokerTokens().check(m.token);
     assert.ok(check.ok && check.binding.connectionIds.length === 1 && check.binding.connectionIds[0] === homeConn);
     assert.equal(ui.seen.at(-1)?.phase, 'closed');
     ui.stop();

@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, test } from 'vitest';
-import { GENESIS_HASH, rowHash, verifyChain } from '../../../electron/core/audit/audit-chain';
+import { GENESIS_HASH, rowHash, verifyChain } from '../../../electron/core/audit/chain-store';
 import { AuditHeadStore } from '../../../electron/core/audit/audit-head';
 import { AuditLog, type AuditEntry } from '../../../electron/core/audit/audit-log';
 import { verifyAuditTrail, type AuditVerifyReport } from '../../../electron/core/audit/audit-verify';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterAll, describe, test } from 'vitest';
 import { AuditBatcher } from '../../../electron/core/broker/audit-batch';
-import { BrokerTokens, hashBrokerToken } from '../../../electron/core/broker/tokens';
+import { BrokerTokens, hashBrokerToken } from '../../../electron/core/broker/token-store';
 import { AuditLog } from '../../../electron/core/audit/audit-log';
 import { openDatabase } from '../../../electron/core/db/database';
 import { tempHome } from '../../helpers/home';

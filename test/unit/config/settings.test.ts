@@ -11,7 +11,7 @@ import { isSophonError } from '../../../electron/core/errors';
 import { keyProtectorSettingsShape } from '../../../electron/core/keys/registry';
 import { logFilePath } from '../../../electron/core/log/log';
 import { mcpSettings } from '../../../electron/core/mcp/settings';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { OPERATIONS } from '../../../shared/contract';
 import { tempHome } from '../../helpers/home';
 
@@ -79,7 +79,7 @@ describe('one settings writer: small edits, validated, atomic, 0600', async () =
 
   test('settings.set adds an OAuth client and changes nothing else of the file, its layout included', async () => {
     await writeFile(file, mine, { mode: 0o644 });
-    const core = await openCore({ home });
+    const core = await createCore({ home });
     try {
       const ops = createOperations({ core, ownerUserId: 'default', emit: () => undefined });
       const out = OPERATIONS['settings.set'].output.parse(await ops['settings.set'](admin, { oauthClients: { github: { clientId: 'Iv1.abc' } } }));
@@ -149,7 +149,7 @@ describe('one settings writer: small edits, validated, atomic, 0600', async () =
 test('vault.status says where the log is (a path, no log content), as the Vault page shows it', async () => {
   const { home, cleanup } = await tempHome();
   afterAll(cleanup);
-  const core = await openCore({ home });
+  const core = await createCore({ home });
   try {
     const ops = createOperations({ core, ownerUserId: 'default', emit: () => undefined });
     const status = OPERATIONS['vault.status'].output.parse(await ops['vault.status'](admin, {}));

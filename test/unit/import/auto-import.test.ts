@@ -4,14 +4,14 @@ import { describe, test } from 'vitest';
 import { autoImportOnStart } from '../../../electron/core/import/auto-import';
 import { CLAUDE_SUBSCRIPTION_SERVICE_ID, proxyRefusal } from '../../../electron/core/import/broker-policy';
 import { isSophonError } from '../../../electron/core/errors';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { claudeCredentials, cliStores, codexApiKeyAuth, fakeToken, writeStore, type CliStores } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
 
 async function withStart(stores: CliStores, auto: unknown, fn: (result: Awaited<ReturnType<typeof autoImportOnStart>>, list: () => Promise<{ serviceId: string; state: string; stateReason: string | null }[]>) => Promise<void>): Promise<void> {
   const settings = { Sophon: { Vault: { KeyProtector: 'file' }, ...(auto === undefined ? {} : { Import: { Auto: auto } }) } };
   const { home, cleanup } = await tempHome(settings);
-  const core = await openCore({ home, env: { ...stores.env, OPENAI_API_KEY: fakeToken('sk-env') } });
+  const core = await createCore({ home, env: { ...stores.env, OPENAI_API_KEY: fakeToken('sk-env') } });
   try {
     await fn(await autoImportOnStart(core), () => core.connections.list('default'));
   } finally {
@@ -46,14 +46,14 @@ describe('Sophon.Import.Auto: the look the desktop app makes on start', () => {
       const settings = { Sophon: { Vault: { KeyProtector: 'file' }, Import: { Auto: 'import' } } };
       const { home, cleanup } = await tempHome(settings);
       try {
-        let core = await openCore({ home, env: stores.env });
+        let core = await createCore({ home, env: stores.env });
         const first = await autoImportOnStart(core);
         assert.equal(first.mode, 'import');
         assert.equal(first.imported.length, 1);
         assert.equal(first.imported[0]!.mode, 'linked');
         core.close();
         await writeStore(claudeFile, JSON.stringify({ mcpOAuth: {} }));
-        core = await openCore({ home, env: stores.env });
+        core = await createCore({ home, env: stores.env });
         const second = await autoImportOnStart(core);
         assert.deepEqual(second.imported, []);
         assert.deepEqual(second.offered, []);
@@ -86,7 +86,7 @@ describe('Sophon.Import.Auto: the look the desktop app makes on start', () => {
   test('any other value is a settings error naming Sophon.Import.Auto', async () => {
     const { home, cleanup } = await tempHome({ Sophon: { Import: { Auto: 'always' } } });
     try {
-      await assert.rejects(openCore({ home }), (err: unknown) => isSophonError(err, 'settings_invalid') && /Sophon\.Import\.Auto/.test(err.message));
+      await assert.rejects(createCore({ home }), (err: unknown) => isSophonError(err, 'settings_invalid') && /Sophon\.Import\.Auto/.test(err.message));
     } finally {
       await cleanup();
     }

@@ -3,16 +3,16 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { proxyRefusal } from '../../../electron/core/import/broker-policy';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { isSophonError } from '../../../electron/core/errors';
 import { claudeAccount, claudeCredentials, cliStores, codexApiKeyAuth, codexChatgptAuth, countingTokenEndpoint, fakeToken, writeStore, type CliStores } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
 
 const HOUR = 3600_000;
 
-async function open(stores: CliStores, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ core: SophonCore; home: string; cleanup: () => Promise<void> }> {
+async function open(stores: CliStores, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ core: CoreWithInternals; home: string; cleanup: () => Promise<void> }> {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, env: { ...stores.env, ...extraEnv } });
+  const core = await openCoreInternals({ home, env: { ...stores.env, ...extraEnv } });
   return { core, home, cleanup: async () => (core.close(), await cleanup()) };
 }
 
@@ -278,14 +278,14 @@ describe('importing Claude Code and Codex logins (linked, never refreshed)', () 
     await writeStore(join(stores.home, '.claude.json'), claudeAccount('acc-h', 'home@example.com'));
     const { home, cleanup } = await tempHome();
     try {
-      const withVar = await openCore({ home, env: { ...stores.env, CLAUDE_CONFIG_DIR: custom } });
+      const withVar = await openCoreInternals({ home, env: { ...stores.env, CLAUDE_CONFIG_DIR: custom } });
       const imports = await withVar.imports();
       const scan = await imports.scan('default', ['claude']);
       assert.equal(scan.logins[0]!.account, 'work@example.com');
       assert.equal(scan.logins[0]!.key, `claude:${custom}:acc-w`);
       await imports.import('default', scan, [scan.logins[0]!.key]);
       withVar.close();
-      const without = await openCore({ home, env: stores.env });
+      const without = await openCoreInternals({ home, env: stores.env });
       try {
         const [conn] = await without.connections.list('default');
         assert.equal(await without.connections.accessToken('default', conn!.id), token);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'vitest';
-import { openCore, type SophonCore } from '../../../electron/core/sophon-core';
+import { openCoreInternals, type CoreWithInternals } from '../../helpers/internals';
 import { claudeCredentials, cliStores, codexChatgptAuth, fakeToken, writeStore, type CliStores } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
 
 const HOUR = 3600_000;
 
-async function withCore(stores: CliStores, fn: (core: SophonCore) => Promise<void>): Promise<void> {
+async function withCore(stores: CliStores, fn: (core: CoreWithInternals) => Promise<void>): Promise<void> {
   const { home, cleanup } = await tempHome();
-  const core = await openCore({ home, env: stores.env });
+  const core = await openCoreInternals({ home, env: stores.env });
   try {
     await fn(core);
   } finally {
@@ -20,7 +20,7 @@ async function withCore(stores: CliStores, fn: (core: SophonCore) => Promise<voi
 }
 
 /** Imports every login of one source and returns the connection rows exactly as stored, before anything re-checks them. */
-async function importAll(core: SophonCore, source: 'claude' | 'codex') {
+async function importAll(core: CoreWithInternals, source: 'claude' | 'codex') {
   const imports = await core.imports();
   const scan = await imports.scan('default', [source]);
   const result = await imports.import('default', scan, scan.logins.map((l) => l.key));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { watchImportedStores } from '../../../electron/core/import/watch';
-import { openCore } from '../../../electron/core/sophon-core';
+import { createCore } from '../../../electron/core/sophon-core';
 import { claudeCredentials, cliStores, fakeToken, ghHostsOld, writeStore } from '../../helpers/cli-stores';
 import { tempHome } from '../../helpers/home';
 
@@ -21,7 +21,7 @@ describe('watching the stores of linked connections (desktop app)', () => {
     const creds = join(stores.claudeDir, '.credentials.json');
     await writeStore(creds, claudeCredentials({ accessToken: fakeToken('sk-ant-oat01-'), expiresAt: Date.now() + 3600_000 }));
     await writeStore(join(stores.ghDir, 'hosts.yml'), ghHostsOld({ 'github.com': { user: 'octocat', token: fakeToken('gho_') } }));
-    const core = await openCore({ home, env: stores.env });
+    const core = await createCore({ home, env: stores.env });
     const stop = await (async () => {
       const imports = await core.imports();
       const scan = await imports.scan('default', ['claude', 'gh']);
