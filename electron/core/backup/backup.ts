@@ -66,8 +66,8 @@ export async function collectBackup(core: SophonCore): Promise<BackupBody> {
     const linked = isLinked(r.fields);
     let credential: StoredCredential | null = null;
     if (!linked) {
-      // Through get(), so a file put back (rolled back) or damaged stops the backup instead of being copied.
-      credential = await core.vault.get(r.userId, r.id);
+      // Read as stored (never refreshed), checked against sophon.db: a file put back (rolled back) or damaged stops the backup instead of being copied.
+      credential = await core.credentials.read({ userId: r.userId, connectionId: r.id });
       if (!credential) {
         throw new SophonError('vault_file_corrupt', `Connection ${r.id} (${r.label}) has no credential in the vault, so no backup was written. Remove it or add it again, then back up.`);
       }

@@ -1,6 +1,4 @@
-import { join } from 'node:path';
 import type { SophonCore } from '../sophon-core';
-import { vaultFileName } from '../vault/ids';
 import type { Resolver } from './addresses';
 import { AuditBatcher } from './audit-batch';
 import { Broker } from './broker';
@@ -23,7 +21,7 @@ export interface CreateBrokerOptions {
   ca?: string[];
 }
 
-/** A broker over an open core: its tokens, connections, vault and (batched) audit trail. */
+/** A broker over an open core: its tokens, connections, credentials and (batched) audit trail. */
 export function createBroker(core: SophonCore, options: CreateBrokerOptions): { broker: Broker; tokens: BrokerTokens; settings: BrokerSettings } {
   const settings = { ...brokerSettings(core.settings, core.paths.settingsFile), ...options.settings };
   const tokens = new BrokerTokens(core.db);
@@ -32,8 +30,8 @@ export function createBroker(core: SophonCore, options: CreateBrokerOptions): { 
     userId: options.userId,
     tokens,
     connections: core.connections,
+    credentials: core.credentials,
     store: core.store,
-    vault: core.vault,
     audit: new AuditBatcher(core.audit),
     settings,
     resolver: options.resolver,
@@ -42,7 +40,6 @@ export function createBroker(core: SophonCore, options: CreateBrokerOptions): { 
     ca: options.ca,
     dbVersion: version.read,
     release: version.close,
-    vaultFile: (userId, connectionId) => join(core.paths.vaultDir, vaultFileName(userId, connectionId)),
   });
   return { broker, tokens, settings };
 }

@@ -4,7 +4,6 @@ import { SophonError } from '../errors';
 import type { KeyProtector } from '../keys/key-protector';
 import { createRegisteredKeyProtector, type KeyProtectorContext } from '../keys/registry';
 import { MasterKeyStore } from '../keys/master-key';
-import type { TokenRefresher } from './credential';
 import { LocalVaultBackend } from './local-vault';
 
 export const VAULT_PROVIDERS = ['local'] as const;
@@ -20,7 +19,6 @@ export interface OpenedVault {
 export interface OpenVaultOptions {
   home?: string;
   env?: NodeJS.ProcessEnv;
-  refresher?: TokenRefresher;
   /** A terminal prompt for a protector that needs a secret to reach its key (a PKCS#11 token's PIN). */
   askSecret?: KeyProtectorContext['askSecret'];
 }
@@ -44,6 +42,6 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedV
   }
   const protector = createKeyProtector(paths, settings, options.askSecret);
   const keys = new MasterKeyStore(paths, protector, () => LocalVaultBackend.keyIdsIn(paths.vaultDir));
-  const vault = new LocalVaultBackend(paths, keys, options.refresher);
+  const vault = new LocalVaultBackend(paths, keys);
   return { paths, settings, protector, keys, vault };
 }
