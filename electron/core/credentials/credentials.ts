@@ -218,17 +218,17 @@ export class Credentials {
   }
 
   private async stored(ref: CredentialRef, epoch: object | undefined): Promise<StoredCredential | null> {
-    const stampOf = this.deps.vault.changeStamp?.bind(this.deps.vault);
-    if (!epoch || !stampOf) return this.deps.vault.get(ref.userId, ref.connectionId);
+    const vault = this.deps.vault;
+    if (!epoch || !vault.changeStamp) return vault.get(ref.userId, ref.connectionId);
     const key = `${ref.userId}/${ref.connectionId}`;
     const cached = this.cached.get(key);
     if (cached && cached.epoch === epoch) return cached.credential;
-    const stamp = stampOf(ref.userId, ref.connectionId);
+    const stamp = vault.changeStamp(ref.userId, ref.connectionId);
     if (stamp && cached?.stamp === stamp) {
       cached.epoch = epoch;
       return cached.credential;
     }
-    const credential = await this.deps.vault.get(ref.userId, ref.connectionId);
+    const credential = await vault.get(ref.userId, ref.connectionId);
     if (credential && stamp) this.cached.set(key, { stamp, credential, epoch });
     else this.cached.delete(key);
     return credential;

@@ -209,7 +209,7 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     assert.deepEqual(refreshed, [true], 'a manual refresh is told as forced');
   });
 
-  test('200 concurrent getAccessToken calls in each of two processes on an expired token make exactly one refresh', async () => {
+  test('200 concurrent resolves in each of two processes on an expired token make exactly one refresh', async () => {
     const { ref, tokens } = await connection(longClient);
     const stored = await opened.vault.get(ref.userId, ref.connectionId);
     assert.ok(stored);
