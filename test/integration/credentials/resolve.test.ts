@@ -75,7 +75,8 @@ describe('credentials.resolve: the one credential path (oidc-provider, two proce
     const stored = await core.vault.get(USER, id);
     assert.ok(stored?.accessToken);
     // Still valid at the server, but within the margin: every door must get a new one, and only one refresh may happen.
-    await core.vault.put(USER, id, { ...stored, expiresAt: Date.now() + REFRESH_MARGIN_MS / 2 });
+    // A 10-minute token with half the margin left (obtainedAt too: a token's half-life also counts).
+    await core.vault.put(USER, id, { ...stored, obtainedAt: Date.now() - 600_000 + REFRESH_MARGIN_MS / 2, expiresAt: Date.now() + REFRESH_MARGIN_MS / 2 });
     const before = server.tokenRequests('refresh_token');
     const results = await Promise.all([...Array.from({ length: 20 }, () => resolve(core)), ...Array.from({ length: 20 }, () => resolve(other))]);
     assert.equal(server.tokenRequests('refresh_token') - before, 1, 'exactly one refresh_token grant');
