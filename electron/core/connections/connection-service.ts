@@ -70,8 +70,6 @@ const NEEDS_SECRET = new Set(['api_key', 'bearer', 'basic', 'smtp_imap', 'webhoo
 /** Revokes tokens at the service when a connection is removed; OAuth plugs in here. */
 export type Revoker = (record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential | null) => Promise<'not_applicable' | 'revoked'>;
 
-export type { LinkedCredentials };
-
 /** The vault as recovery needs it: a credential together with what its file says about itself. */
 export interface InspectableVault extends ICredentialVault {
   inspect(userId: string, connectionId: string): Promise<{ credential: StoredCredential; meta: VaultMeta | null } | null>;
