@@ -5,7 +5,7 @@ import type { ServiceDefinition } from '../catalog/schema';
 import { expandTemplate, joinUrl, resolveAllowedHosts, isUrlAllowed } from '../catalog/templates';
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
 import type { ConnectionService } from '../connections/connection-service';
-import { CredentialMissingError, type Attachment, type Credentials } from '../credentials';
+import { CredentialMissingError, type Attachment, type Credentials, type ResolvedCredential } from '../credentials';
 import { errnoOf, SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
 import { isLinked } from '../import/linked';
@@ -293,7 +293,7 @@ export class Broker {
    * the decrypted credential is reused without touching its file.
    */
   private async attachment(record: ConnectionRecord, service: ServiceDefinition): Promise<Attachment> {
-    let resolved;
+    let resolved: ResolvedCredential;
     try {
       resolved = await this.deps.credentials.resolve({
         userId: record.userId,
