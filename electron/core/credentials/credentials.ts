@@ -4,7 +4,7 @@ import { secretOf } from '../connections/credential-mapping';
 import { SophonError } from '../errors';
 import type { OAuthRefresher, RefreshOptions, RefreshStore } from '../oauth/refresh';
 import type { CredentialData, CredentialRef, StoredCredential } from '../vault/credential';
-import { attachmentFor, type Attachment } from './attach';
+import { attachmentFor, secretValues, type Attachment } from './attach';
 import { needsRefresh } from './freshness';
 
 /**
@@ -104,6 +104,8 @@ interface Cached {
 }
 
 interface Prepared {
+  /** The values it was computed from (secrets and fields), for when the objects are new but the same. */
+  key: string;
   credential: StoredCredential;
   fields: Record<string, string>;
   service: ServiceDefinition;
@@ -207,13 +209,22 @@ export class Credentials {
     return { credential, secret, service, source, attachment: () => this.attachment(record, service, credential, secret) };
   }
 
-  /** Reused while the credential, the connection's fields, the service and the secret are the same objects. */
+  /**
+   * Reused while the credential, the connection's fields, the service and the secret are the same objects,
+   * or else hold the same values: the broker re-reads a connection's row at every change of sophon.db (each
+   * audit flush), and building the redactor again each time would cost more than the call.
+   */
   private attachment(record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential, secret: string | undefined): Attachment {
-    const key = `${record.userId}/${record.id}`;
-    const last = this.prepared.get(key);
+    const id = `${record.userId}/${record.id}`;
+    const last = this.prepared.get(id);
     if (last && last.credential === credential && last.fields === record.fields && last.service === service && last.secret === secret) return last.attachment;
+    const key = `${[secret, ...secretValues(credential)].join('\0')}\0${JSON.stringify(record.fields)}`;
+    if (last && last.key === key && last.service === service) {
+      Object.assign(last, { credential, fields: record.fields, secret });
+      return last.attachment;
+    }
     const attachment = attachmentFor(service, record.fields, credential, secret);
-    this.prepared.set(key, { credential, fields: record.fields, service, secret, attachment });
+    this.prepared.set(id, { key, credential, fields: record.fields, service, secret, attachment });
     return attachment;
   }
 
