@@ -88,7 +88,7 @@ describe('credentials.resolve: the one credential path (oidc-provider, two proce
     assert.equal(after?.accessToken, fresh);
     assert.ok(after?.expiresAt !== undefined && after.expiresAt - Date.now() > REFRESH_MARGIN_MS);
     // The connection's row was told of the new expiry.
-    assert.equal(core.store.get(id)?.expiresAt, after.expiresAt);
+    assert.equal((await core.connections.status(USER, id)).expiresAt, new Date(after.expiresAt).toISOString());
     // And a resolve now finds it fresh.
     assert.equal((await resolve(core)).source, 'vault');
     assert.equal(server.tokenRequests('refresh_token') - before, 1);
@@ -103,7 +103,7 @@ describe('credentials.resolve: the one credential path (oidc-provider, two proce
     const before = server.tokenRequests('refresh_token');
 
     await assert.rejects(resolve(core), (err: unknown) => isSophonError(err, 'auth_failed') && /sign in again/.test(err.message));
-    assert.equal(core.store.get(id)?.state, 'needs_reauth');
+    assert.equal((await core.connections.status(USER, id)).state, 'needs_reauth');
     assert.equal(server.tokenRequests('refresh_token') - before, 1);
 
     let settled = false;
