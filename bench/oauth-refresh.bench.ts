@@ -5,9 +5,11 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOAuthClient } from '../electron/core/oauth/client';
+import type { ConnectionRecord } from '../electron/core/connections/connection-store';
+import { Credentials, needsRefresh, refreshStore } from '../electron/core/credentials';
 import { createOAuthRefresher } from '../electron/core/oauth/refresh';
 import { credentialFromTokens } from '../electron/core/oauth/tokens';
-import { openVault, type OpenedVault } from '../electron/core/vault/open-vault';
+import { openVault } from '../electron/core/vault/open-vault';
 import { launchBrowser } from '../test/helpers/browser';
 import { PUBLIC_CLIENT, startOidcServer } from '../test/helpers/oidc-server';
 import { signInWithBrowser } from '../test/integration/oauth/drive';
@@ -20,11 +22,11 @@ try {
   await mkdir(join(home, 'config'));
   await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' } } }));
   const client = await createOAuthClient(server.service(), { clientId: PUBLIC_CLIENT });
-  // The refresher needs the vault it is handed to: bound once the vault is open.
-  const bound: { opened?: OpenedVault } = {};
-  const r = createOAuthRefresher({ vault: () => bound.opened!.vault, vaultDir: join(home, 'vault'), clientFor: async () => client });
-  const opened = await openVault({ home, refresher: r.refresher });
-  bound.opened = opened;
+  const opened = await openVault({ home });
+  const r = createOAuthRefresher({ store: refreshStore(opened.vault), needsRefresh, clientFor: async () => client });
+  // No sophon.db here: the connection's row is an active OAuth connection of the service.
+  const row: ConnectionRecord = { id: 'oidc-1', userId: 'default', serviceId: client.service.id, label: 'oidc-1', authMethod: 'oauth2', scopes: [], fields: {}, state: 'active', stateReason: null, account: null, secretHint: null, createdAt: 0, updatedAt: 0, lastUsedAt: null, expiresAt: null, lastTestAt: null, lastTestStatus: null, lastTestMessage: null };
+  const credentials = new Credentials({ vault: opened.vault, connection: () => row, service: async () => client.service, refresher: async () => r });
   await opened.vault.put('default', 'oidc-1', credentialFromTokens(await signInWithBrowser(browser, client)));
 
   let responseAt = 0;
@@ -35,7 +37,7 @@ try {
   const done: number[] = [];
   const tokens = await Promise.all(
     Array.from({ length: CALLERS }, () =>
-      opened.vault.getAccessToken('oidc-1', 'default').then((t) => {
+      credentials.resolve({ userId: 'default', connection: row, purpose: 'proxy' }).then(({ secret: t }) => {
         done.push(performance.now());
         return t;
       }),

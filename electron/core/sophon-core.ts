@@ -11,7 +11,8 @@ import { errnoOf, SophonError } from './errors';
 import type { ImportService } from './import/importer';
 import { isLinked } from './import/linked';
 import type { OAuthRefresher } from './oauth/refresh';
-import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from './vault/credential';
+import { Credentials, refreshStore } from './credentials';
+import type { CredentialRef } from './vault/credential';
 import { openVault, type OpenedVault, type OpenVaultOptions } from './vault/open-vault';
 import { SystemSecrets } from './vault/system-secrets';
 import { configureLog, logFailure } from './log/log';
@@ -44,6 +45,8 @@ export interface Core {
   keys: MasterKeyStore;
   connections: ConnectionService;
   audit: AuditLog;
+  /** The one place a credential is resolved (fresh, linked, or after a re-auth): every door asks it. */
+  credentials: Credentials;
   /** Refreshes an OAuth connection now; `force` refreshes even a fresh token and skips the cooldown. */
   refresh(ref: CredentialRef, options?: { force?: boolean }): Promise<void>;
   /** A manual refresh of one connection (by id or label): OAuth connections only; its state after. */
@@ -56,7 +59,7 @@ export interface Core {
   verifyAudit(): Promise<AuditVerifyReport>;
   /** Broker tokens (sophon.db): minted, checked and revoked. */
   brokerTokens(): BrokerTokens;
-  /** A broker over this core: its tokens, connections, vault and (batched) audit trail. */
+  /** A broker over this core: its tokens, connections, credentials and (batched) audit trail. */
   createBroker(options: CreateBrokerOptions): Promise<CreatedBroker>;
   /** One user's MCP agent policies. */
   agentPolicies(userId: string): AgentPolicies;
@@ -124,18 +127,7 @@ export async function createCore(options: CreateCoreOptions = {}): Promise<Core>
  * (test/helpers/internals.ts); the layering test checks that no door imports it.
  */
 export async function composeCore(options: CreateCoreOptions = {}): Promise<{ core: Core; internals: CoreInternals }> {
-  // The refresher needs the vault and the connections, which need the refresher: bound after opening.
-  let refresher: Promise<OAuthRefresher> | undefined;
-  let makeRefresher: () => Promise<OAuthRefresher> = () => Promise.reject(new SophonError('internal', 'core not open'));
-  // A refresh brings a new expiry (and maybe fewer scopes); the connection row shows them, so it is told.
-  let noteGrant: (ref: CredentialRef, credential: StoredCredential) => void = () => undefined;
-  const lazyRefresher: TokenRefresher = async (ref, current) => {
-    refresher ??= makeRefresher();
-    const next = await (await refresher).refresher(ref, current);
-    if (next !== current) noteGrant(ref, next);
-    return next;
-  };
-  const opened = await openVault({ ...options, refresher: options.refresher ?? lazyRefresher });
+  const opened = await openVault(options);
   // Where this process logs (the first home opened) and the level the settings ask for; nothing is opened yet.
   configureLog({ home: opened.paths.home, setting: opened.settings.Sophon.Log?.Level });
   const db = await openDatabase(opened.paths.database, undefined, { readOnlyFallback: options.readOnlyFallback });
@@ -160,10 +152,6 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
       audit.record({ userId: r.userId, action: 'reconcile', outcome: 'failed', connectionId: r.id, serviceId: r.serviceId, detail: 'vault file rolled back to an older copy' });
     },
   });
-  noteGrant = (ref, credential) => {
-    const record = store.get(ref.connectionId);
-    if (record) store.updateGrant(record.id, { scopes: credential.scopes ?? record.scopes, expiresAt: credential.expiresAt ?? null, account: null });
-  };
   const loadCatalog = options.catalog ?? (async (dir: string) => (await import('./catalog/catalog')).loadCatalog(dir));
   const tester: ConnectionTester = options.tester ?? (async (service, material) => (await import('./connections/tester')).testConnection(service, material));
   const systemSecrets = new SystemSecrets(opened.paths, (keyId) => opened.keys.keyFor(keyId));
@@ -193,16 +181,12 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
       ({ ImportService }) => new ImportService({ store, audit, connections, service: (id) => connections.service(id), env: options.env }),
     ));
 
-  const connections = new ConnectionService({
-    store,
-    audit,
+  // The refresher is loaded on first need: a command that lists connections never loads openid-client.
+  let refresher: Promise<OAuthRefresher> | undefined;
+  const credentials: Credentials = new Credentials({
     vault: opened.vault,
-    catalog: () => loadCatalog(opened.paths.connectorsDir),
-    // Listing needs only names: built-in ones without building the catalog (a stand-in catalog answers itself).
-    serviceNames: options.catalog ? undefined : async (ids) => (await import('./catalog/service-names')).serviceNames(opened.paths.connectorsDir, ids),
-    tester,
-    revoker,
-    oauthClient,
+    connection: (id) => store.get(id),
+    service: (id): Promise<ServiceDefinition> => connections.service(id),
     // Imported CLI logins: re-read from the program that owns them, never from the vault.
     linked: {
       isLinked: (record) => isLinked(record.fields),
@@ -213,13 +197,34 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
         return credential;
       },
     },
+    refresher: () => (refresher ??= makeRefresher()),
+    // A refresh brings a new expiry (and maybe fewer scopes); the connection row shows them.
+    onRefreshed: (ref, credential) => {
+      const record = store.get(ref.connectionId);
+      if (record) store.updateGrant(record.id, { scopes: credential.scopes ?? record.scopes, expiresAt: credential.expiresAt ?? null, account: null });
+    },
+    onUsed: (record) => store.touchUsed(record.id),
   });
 
-  makeRefresher = async () => {
-    const { createOAuthRefresher } = await import('./oauth/refresh');
+  const connections: ConnectionService = new ConnectionService({
+    store,
+    audit,
+    vault: opened.vault,
+    credentials,
+    catalog: () => loadCatalog(opened.paths.connectorsDir),
+    // Listing needs only names: built-in ones without building the catalog (a stand-in catalog answers itself).
+    serviceNames: options.catalog ? undefined : async (ids) => (await import('./catalog/service-names')).serviceNames(opened.paths.connectorsDir, ids),
+    tester,
+    revoker,
+    oauthClient,
+    linked: { isLinked: (record) => isLinked(record.fields) },
+  });
+
+  const makeRefresher = async (): Promise<OAuthRefresher> => {
+    const [{ createOAuthRefresher }, { needsRefresh }] = await Promise.all([import('./oauth/refresh'), import('./credentials/freshness')]);
     return createOAuthRefresher({
-      vault: (): Pick<ICredentialVault, 'get' | 'put'> => opened.vault,
-      vaultDir: opened.paths.vaultDir,
+      store: refreshStore(opened.vault),
+      needsRefresh,
       clientFor: async (ref: CredentialRef) => {
         const record = store.get(ref.connectionId);
         if (!record) throw new SophonError('not_found', `No connection ${ref.connectionId}.`);
@@ -244,12 +249,11 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
   const startup = isReadOnly(db) ? emptyReconcileReport() : await connections.reconcile();
   const recovered = options.recoverOnStart && !isReadOnly(db) && startup.unlisted.length > 0 && store.count() === 0 ? await connections.recover() : null;
   const refresh = async (ref: CredentialRef, options: { force?: boolean } = {}) => {
-    refresher ??= makeRefresher();
-    noteGrant(ref, await (await refresher).refresh(ref, options));
+    await credentials.refresh(ref, options);
   };
   let tokens: BrokerTokens | undefined;
   const brokerTokens = (): BrokerTokens => (tokens ??= new BrokerTokens(db));
-  const backupDeps = { store, vault: opened.vault, paths: opened.paths, settings: opened.settings, keys: opened.keys, systemSecrets, audit };
+  const backupDeps = { store, vault: opened.vault, credentials, paths: opened.paths, settings: opened.settings, keys: opened.keys, systemSecrets, audit };
   const backup = (): Promise<typeof import('./backup/backup')> => import('./backup/backup');
   const core: Core = {
     paths: opened.paths,
@@ -258,6 +262,7 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
     keys: opened.keys,
     audit,
     connections,
+    credentials,
     systemSecrets,
     warnings,
     refresh,
@@ -273,7 +278,7 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
     brokerTokens,
     createBroker: async (brokerOptions) =>
       (await import('./broker')).createBroker(
-        { settings: opened.settings, paths: opened.paths, connections, store, vault: opened.vault, audit, tokens: brokerTokens(), db },
+        { settings: opened.settings, paths: opened.paths, connections, credentials, store, audit, tokens: brokerTokens(), db },
         brokerOptions,
       ),
     agentPolicies: (userId) => new AgentPolicies(db, userId),

@@ -28,7 +28,7 @@ if (mode === 'open') {
   try {
     for (let i = 0; i < Number(count); i++) {
       await core.vault.put('default', prefix!, { accessToken: `token-${process.pid}-${i}` });
-      await core.connections.storedCredential({ userId: 'default', connectionId: prefix! });
+      await core.credentials.read({ userId: 'default', connectionId: prefix! });
       say(`ACK ${i}`);
     }
   } finally {

@@ -23,12 +23,15 @@ import { oauthClientSecretName, SystemSecrets, systemDir } from '../vault/system
 export interface BackupDeps {
   store: ConnectionStore;
   vault: LocalVaultBackend;
+  /** Reads of what is stored, checked against sophon.db (rollback): the one read path. */
+  credentials: Pick<Credentials, 'read'>;
   paths: SophonPaths;
   settings: Settings;
   keys: MasterKeyStore;
   systemSecrets: SystemSecrets;
   audit: AuditLog;
 }
+import type { Credentials } from '../credentials';
 import { setRestoredOAuthClients } from '../config/oauth-clients';
 import { BackupFileError, openBackup, sealBackup, type SealOptions } from './backup-format';
 
@@ -85,8 +88,8 @@ export async function collectBackup(deps: BackupDeps): Promise<BackupBody> {
     const linked = isLinked(r.fields);
     let credential: StoredCredential | null = null;
     if (!linked) {
-      // Through get(), so a file put back (rolled back) or damaged stops the backup instead of being copied.
-      credential = await deps.vault.get(r.userId, r.id);
+      // Read as stored (never refreshed), checked against sophon.db: a file put back (rolled back) or damaged stops the backup instead of being copied.
+      credential = await deps.credentials.read({ userId: r.userId, connectionId: r.id });
       if (!credential) {
         throw new SophonError('vault_file_corrupt', `Connection ${r.id} (${r.label}) has no credential in the vault, so no backup was written. Remove it or add it again, then back up.`);
       }

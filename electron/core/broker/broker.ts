@@ -1,22 +1,18 @@
-import { statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ServiceDefinition } from '../catalog/schema';
-import { expandTemplate, joinUrl, resolveAllowedHosts, isUrlAllowed, type TemplateValues } from '../catalog/templates';
+import { expandTemplate, joinUrl, resolveAllowedHosts, isUrlAllowed } from '../catalog/templates';
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store';
 import type { ConnectionService } from '../connections/connection-service';
-import { secretOf } from '../connections/credential-mapping';
-import { attachCredential } from '../connections/http-test';
+import { CredentialMissingError, type Attachment, type Credentials, type ResolvedCredential } from '../credentials';
 import { errnoOf, SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
 import { isLinked } from '../import/linked';
-import type { ICredentialVault, StoredCredential } from '../vault/credential';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
 import type { AuditBatcher } from './audit-batch';
 import { callRefusal } from './call-limits';
 import { decompressUndeclared } from './compressed-body';
-import { Redactor } from './redact';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
 import type { BrokerSettings } from './settings';
 import type { BrokerBinding, BrokerTokens, TokenCheck } from './token-store';
@@ -47,9 +43,10 @@ export interface BrokerDeps {
   /** The user this broker serves (audit rows of requests without a valid token are theirs). */
   userId: string;
   tokens: BrokerTokens;
-  connections: Pick<ConnectionService, 'accessToken' | 'service'>;
+  connections: Pick<ConnectionService, 'service'>;
+  /** Where the credential of each call comes from, fresh (refreshed, re-read, or after a re-auth wait). */
+  credentials: Pick<Credentials, 'resolve'>;
   store: Pick<ConnectionStore, 'get' | 'touchUsed'>;
-  vault: Pick<ICredentialVault, 'get'>;
   audit: AuditBatcher;
   settings: BrokerSettings;
   resolver?: Resolver;
@@ -67,26 +64,10 @@ export interface BrokerDeps {
   dbVersion?: () => number;
   /** Called once by close(): what the broker's dependencies hold open for it. */
   release?: () => void;
-  /** Where a connection's vault file is: a decrypted credential is reused while that file is unchanged. */
-  vaultFile?: (userId: string, connectionId: string) => string;
   now?: () => number;
 }
 
-interface Prepared {
-  key: string;
-  /** What it was computed from (compared by identity first: the cached credential and row are reused objects). */
-  credential: StoredCredential;
-  record: ConnectionRecord;
-  service: ServiceDefinition;
-  secret: string | undefined;
-  attachHeaders: [string, string][];
-  attachHeaderNames: string[];
-  attachQuery: [string, string][];
-  redactor: Redactor;
-}
-
-type Cache = ReturnType<typeof newCache>;
-
+/** The memory caches of one generation; the object itself is the epoch credentials/ reuses a decrypted credential within. */
 function newCache(version: number, generation: number, at: number) {
   return {
     version,
@@ -111,11 +92,11 @@ const TOUCH_EVERY_MS = 60_000;
  */
 export class Broker {
   private readonly upstreams: UpstreamPools;
-  private readonly prepared = new Map<string, Prepared>();
+  /** Attachments whose headers were checked and whose secrets the runner was told of. */
+  private readonly told = new WeakSet<Attachment>();
   private readonly touched = new Map<string, number>();
   private readonly now: () => number;
   private cache = newCache(-1, -1, 0);
-  private readonly credentials = new Map<string, { stamp: string; credential: StoredCredential; checked: Cache }>();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
@@ -268,13 +249,12 @@ export class Broker {
       throw new BrokerRefusal(403, 'host_not_allowed', `The request would leave the hosts ${record.serviceId} declares.`);
     }
 
-    const { secret, credential } = await this.credential(record, service);
-    const prepared = this.prepare(record, service, credential, secret);
-    const headers = forwardableHeaders(call.headers, prepared.attachHeaderNames);
-    for (const [name, value] of prepared.attachQuery) url.searchParams.set(name, value);
-    for (const [name, value] of prepared.attachHeaders) headers[name] = value;
+    const attachment = await this.attachment(record, service);
+    const headers = forwardableHeaders(call.headers, attachment.headerNames);
+    for (const [name, value] of attachment.query) url.searchParams.set(name, value);
+    for (const [name, value] of attachment.headers) headers[name] = value;
     headers['accept-encoding'] = 'identity';
-    const redactor = prepared.redactor;
+    const redactor = attachment.redactor;
 
     const decision = await chooseAddress(url.hostname, service.local, this.deps.resolver ?? systemResolver);
     if (!decision.ok) throw new BrokerRefusal(403, 'address_refused', decision.reason);
@@ -307,61 +287,40 @@ export class Broker {
     return { status, headers: out, body };
   }
 
-  /** The secret to attach (an OAuth access token refreshed first, or the call held while re-auth is needed) and the whole credential. */
-  private async credential(record: ConnectionRecord, service: ServiceDefinition): Promise<{ secret: string | undefined; credential: StoredCredential }> {
-    if (isLinked(record.fields)) {
-      // An imported CLI login (gh's) has no vault file: it is read now from its owner's store, never refreshed.
-      let token: string;
-      try {
-        token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
-      } catch (err) {
-        if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', err.message, 'failed');
-        throw err;
-      }
-      this.cache.records.delete(record.id);
-      return { secret: token, credential: { accessToken: token, extra: {} } };
-    }
-    let credential = await this.storedCredential(record);
-    if (service.auth.method !== 'oauth2') return { secret: secretOf(service, credential), credential };
-    // A token good for two more minutes is used as is; otherwise through the connection service, which
-    // refreshes it (once, across processes) or holds the call while the connection needs re-auth.
-    const fresh = record.state === 'active' && credential.accessToken && (credential.expiresAt === undefined || credential.expiresAt > this.now() + 120_000);
-    if (fresh) return { secret: credential.accessToken, credential };
-    let token: string;
+  /**
+   * The credential, resolved by credentials/ (which refreshes it, re-reads a linked login, or holds the
+   * call while the connection needs re-auth), and how it goes on the request. Within one cache generation
+   * the decrypted credential is reused without touching its file.
+   */
+  private async attachment(record: ConnectionRecord, service: ServiceDefinition): Promise<Attachment> {
+    let resolved: ResolvedCredential;
     try {
-      token = await this.deps.connections.accessToken(record.userId, record.id, { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 });
+      resolved = await this.deps.credentials.resolve({
+        userId: record.userId,
+        connection: record,
+        purpose: 'proxy',
+        service,
+        waitForReauth: { waitMs: this.deps.settings.ReauthWaitSeconds * 1000, pollMs: 250 },
+        epoch: this.cache,
+      });
     } catch (err) {
-      if (err instanceof SophonError && err.code === 'auth_failed') throw new BrokerRefusal(503, 'connection_needs_reauth', `${record.id} needs the person to sign in again (\`sophon connect reauth ${record.id}\`).`, 'failed');
+      if (err instanceof CredentialMissingError) throw new BrokerRefusal(502, 'credential_missing', `The credential of ${record.id} is missing from the vault.`, 'failed');
+      if (err instanceof SophonError && err.code === 'auth_failed') {
+        // A linked login says itself what went wrong with it (logged out, another account).
+        const message = isLinked(record.fields) ? err.message : `${record.id} needs the person to sign in again (\`sophon connect reauth ${record.id}\`).`;
+        throw new BrokerRefusal(503, 'connection_needs_reauth', message, 'failed');
+      }
       throw err;
     }
-    this.cache.records.delete(record.id);
-    credential = await this.storedCredential(record);
-    return { secret: token, credential };
-  }
-
-  /**
-   * The decrypted credential, reused from memory while its vault file is the same file (same inode, size
-   * and time). The file is looked at once per cache generation, not per call: every change of a credential
-   * by Sophon (add, reauth, refresh, import) is followed by a commit to sophon.db (the connection row or the
-   * audit row), which starts a new generation, so the next call after that commit sees the new file.
-   */
-  private async storedCredential(record: ConnectionRecord): Promise<StoredCredential> {
-    const cached = this.credentials.get(record.id);
-    if (cached && cached.checked === this.cache) return cached.credential;
-    const file = this.deps.vaultFile?.(record.userId, record.id);
-    let stamp: string | undefined;
-    if (file) {
-      const st = statSync(file, { throwIfNoEntry: false });
-      stamp = st ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
-      if (stamp && cached?.stamp === stamp) {
-        cached.checked = this.cache;
-        return cached.credential;
-      }
+    // A refresh, a re-read login or a re-auth may have changed the connection's row (expiry, state).
+    if (resolved.source !== 'vault') this.cache.records.delete(record.id);
+    const attachment = resolved.attachment();
+    if (!this.told.has(attachment)) {
+      for (const [name, value] of attachment.headers) assertHeaderValue(name, value);
+      this.told.add(attachment);
+      this.deps.onSecrets?.(attachment.secrets);
     }
-    const credential = await this.deps.vault.get(record.userId, record.id);
-    if (!credential) throw new BrokerRefusal(502, 'credential_missing', `The credential of ${record.id} is missing from the vault.`, 'failed');
-    if (stamp) this.credentials.set(record.id, { stamp, credential, checked: this.cache });
-    return credential;
+    return attachment;
   }
 
   /** The service's base URL and hosts for this connection's fields (remembered with the connection row). */
@@ -371,56 +330,6 @@ export class Broker {
     const where = { base: expandTemplate(service.apiBaseUrl, { fields: record.fields }), hosts: resolveAllowedHosts(service, record.fields) };
     this.cache.where.set(record.id, where);
     return where;
-  }
-
-  /**
-   * What the catalog's attach rules put on a request for this credential (computed with attachCredential,
-   * once per credential), and the redactor of every secret held for the connection.
-   */
-  private prepare(record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential, secret: string | undefined): Prepared {
-    const last = this.prepared.get(record.id);
-    // The same objects as last call (the cached credential and connection row): nothing to recompute.
-    if (last && last.credential === credential && last.record === record && last.service === service && last.secret === secret) return last;
-    const secrets = [secret, credential.accessToken, credential.refreshToken, credential.apiKey, ...Object.values(credential.extra)].filter((s): s is string => !!s);
-    const key = `${secrets.join('\0')}\0${JSON.stringify(record.fields)}`;
-    if (last && last.key === key && last.service === service) {
-      Object.assign(last, { credential, record, secret });
-      return last;
-    }
-
-    const values: TemplateValues = { secret, fields: { ...record.fields, ...credential.extra } };
-    const probe = new URL('http://attach.invalid/');
-    const headers = new Headers();
-    attachCredential(service.attach, values, probe, headers);
-    const attachHeaders: [string, string][] = [];
-    headers.forEach((value, name) => {
-      assertHeaderValue(name, value);
-      attachHeaders.push([name, value]);
-    });
-    // What the attach rules put on the wire (e.g. the user:password pair whose base64 is the Basic header).
-    for (const [, value] of attachHeaders) secrets.push(value, value.replace(/^(Bearer|Basic|Token|Bot)\s+/i, ''));
-    for (const a of service.attach) {
-      if (a.in !== 'basic') continue;
-      try {
-        secrets.push(`${expandTemplate(a.username, values)}:${expandTemplate(a.password, values)}`);
-      } catch {
-        /* a rule that cannot expand attached nothing */
-      }
-    }
-    const prepared: Prepared = {
-      key,
-      credential,
-      record,
-      service,
-      secret,
-      attachHeaders,
-      attachHeaderNames: [...service.attach.flatMap((a) => (a.in === 'header' ? [a.name] : a.in === 'basic' ? ['authorization'] : [])), ...attachHeaders.map(([n]) => n)],
-      attachQuery: [...probe.searchParams],
-      redactor: new Redactor(secrets),
-    };
-    this.prepared.set(record.id, prepared);
-    this.deps.onSecrets?.(secrets);
-    return prepared;
   }
 
   private touch(id: string): void {

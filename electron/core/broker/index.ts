@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import type { AuditLog } from '../audit/audit-log';
 import type { SophonPaths } from '../config/paths';
 import type { Settings } from '../config/settings';
 import type { ConnectionService } from '../connections/connection-service';
 import type { ConnectionStore } from '../connections/connection-store';
 import type { Database } from '../db/database';
-import type { LocalVaultBackend } from '../vault/local-vault';
-import { vaultFileName } from '../vault/ids';
+import type { Credentials } from '../credentials';
 import type { Resolver } from './addresses';
 import { AuditBatcher } from './audit-batch';
 import { Broker } from './broker';
@@ -35,7 +33,7 @@ export interface BrokerParts {
   paths: SophonPaths;
   connections: ConnectionService;
   store: ConnectionStore;
-  vault: LocalVaultBackend;
+  credentials: Credentials;
   audit: AuditLog;
   tokens: BrokerTokens;
   /** Only to tell, per request, whether sophon.db changed (db-version.ts). */
@@ -58,7 +56,7 @@ export function createBroker(parts: BrokerParts, options: CreateBrokerOptions): 
     tokens,
     connections: parts.connections,
     store: parts.store,
-    vault: parts.vault,
+    credentials: parts.credentials,
     audit: new AuditBatcher(parts.audit),
     settings,
     resolver: options.resolver,
@@ -67,7 +65,6 @@ export function createBroker(parts: BrokerParts, options: CreateBrokerOptions): 
     ca: options.ca,
     dbVersion: version.read,
     release: version.close,
-    vaultFile: (userId, connectionId) => join(parts.paths.vaultDir, vaultFileName(userId, connectionId)),
   });
   return { broker, tokens, settings };
 }

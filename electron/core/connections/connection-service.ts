@@ -7,6 +7,7 @@ import { SophonError } from '../errors';
 import { assertValidId } from '../vault/ids';
 import type { CredentialData, CredentialRef, ICredentialVault, StoredCredential, VaultMeta } from '../vault/credential';
 import type { OAuthClient } from '../oauth/client';
+import type { Credentials, LinkedCredentials } from '../credentials';
 import { signIn, type OAuthInteraction } from './oauth-connect';
 import { resolveConnectionRef } from './connection-ref';
 import type { ConnectionRecord, ConnectionStore, NewConnection } from './connection-store';
@@ -72,13 +73,6 @@ const NEEDS_SECRET = new Set(['api_key', 'bearer', 'basic', 'smtp_imap', 'webhoo
 /** Revokes tokens at the service when a connection is removed; OAuth plugs in here. */
 export type Revoker = (record: ConnectionRecord, service: ServiceDefinition, credential: StoredCredential | null) => Promise<'not_applicable' | 'revoked'>;
 
-/** Credentials re-read from another program's store (imported CLI logins) instead of the vault. */
-export interface LinkedCredentials {
-  isLinked(record: ConnectionRecord): boolean;
-  /** The current credential; an auth_failed error (with the connection set to needs_reauth) when it cannot be used. */
-  credential(record: ConnectionRecord): Promise<StoredCredential>;
-}
-
 /** The vault as recovery needs it: a credential together with what its file says about itself. */
 export interface InspectableVault extends ICredentialVault {
   inspect(userId: string, connectionId: string): Promise<{ credential: StoredCredential; meta: VaultMeta | null } | null>;
@@ -91,6 +85,8 @@ export interface ConnectionServiceDeps {
   store: ConnectionStore;
   audit: AuditLog;
   vault: InspectableVault;
+  /** Where every credential is read and kept fresh (the vault is only written and listed here). */
+  credentials: Pick<Credentials, 'resolve' | 'read'>;
   catalog: () => Promise<CatalogView>;
   /**
    * The catalog's names of these service ids (an id not in it: absent), for listing without building
@@ -101,7 +97,7 @@ export interface ConnectionServiceDeps {
   revoker?: Revoker;
   /** The OAuth client Sophon is registered as at a service (from settings). */
   oauthClient?: (service: ServiceDefinition) => Promise<OAuthClient>;
-  linked?: LinkedCredentials;
+  linked?: Pick<LinkedCredentials, 'isLinked'>;
   now?: () => number;
   /** Tests only: called after each step of a removal. */
   afterRemoveStep?: (step: RemoveStep) => void;
@@ -261,14 +257,6 @@ export class ConnectionService {
     return this.deps.store.labelTaken(userId, serviceId, label);
   }
 
-  /**
-   * What the vault holds for a connection, as stored: not refreshed, and nothing for a linked login
-   * (its owner's store has it). For backups and the secrets a skill's output is redacted of.
-   */
-  storedCredential(ref: CredentialRef): Promise<StoredCredential | null> {
-    return this.deps.vault.get(ref.userId, ref.connectionId);
-  }
-
   /** Per user, a fingerprint that moves whenever any process changed that user's connections. */
   fingerprints(): Map<string, string> {
     return this.deps.store.fingerprints();
@@ -282,8 +270,8 @@ export class ConnectionService {
     // A linked login that cannot be read has already been set to needs_reauth, with the reason.
     let unreadable = false;
     if (linked) {
-      outcome = await this.deps.linked!.credential(record).then(
-        (c) => this.deps.tester(service, { secret: secretOf(service, c), fields: { ...record.fields, ...c.extra } }),
+      outcome = await this.deps.credentials.resolve({ userId, connection: record, purpose: 'test', service }).then(
+        ({ credential: c }) => this.deps.tester(service, { secret: secretOf(service, c), fields: { ...record.fields, ...c.extra } }),
         (err: unknown): TestOutcome => {
           if (!(err instanceof SophonError) || err.code !== 'auth_failed') throw err;
           unreadable = true;
@@ -291,7 +279,7 @@ export class ConnectionService {
         },
       );
     } else {
-      const credential = await this.deps.vault.get(userId, record.id);
+      const credential = await this.deps.credentials.read({ userId, connectionId: record.id });
       if (!credential) {
         this.markMissing(record);
         throw new SophonError('vault_file_corrupt', `The credential of ${record.id} is missing from the vault; remove the connection and add it again.`);
@@ -330,8 +318,8 @@ export class ConnectionService {
     }
     if (record.authMethod === 'oauth2') {
       try {
-        // Through the vault, so an expired token is refreshed first (and a revoked grant is noticed).
-        secret = await this.deps.vault.getAccessToken(record.id, record.userId);
+        // Resolved, so an expired token is refreshed first (and a revoked grant is noticed).
+        secret = (await this.deps.credentials.resolve({ userId: record.userId, connection: record, purpose: 'test', service })).secret;
       } catch (err) {
         if (!(err instanceof SophonError) || err.code !== 'auth_failed') throw err;
         return { status: 'rejected', message: err.message, elapsedMs: 0 };
@@ -347,41 +335,14 @@ export class ConnectionService {
    * or retrying in a loop.
    */
   async accessToken(userId: string, ref: string, options: { waitMs?: number; pollMs?: number } = {}): Promise<string> {
-    const id = this.resolve(userId, ref).id;
-    const deadline = this.now() + (options.waitMs ?? 5 * 60_000);
-    for (;;) {
-      const record = this.deps.store.get(id);
-      if (!record) throw new SophonError('not_found', `Connection ${id} was removed while a call waited for it.`);
-      // A linked login is re-read every time: the program that owns it may have refreshed it meanwhile.
-      const linked = this.isLinked(record);
-      let linkedError: SophonError | undefined;
-      if (linked || record.state !== 'needs_reauth') {
-        try {
-          const token = linked ? await this.linkedToken(record) : await this.deps.vault.getAccessToken(id, userId);
-          this.deps.store.touchUsed(id, this.now());
-          return token;
-        } catch (err) {
-          if (!(err instanceof SophonError) || err.code !== 'auth_failed' || this.deps.store.get(id)?.state !== 'needs_reauth') throw err;
-          if (linked) linkedError = err;
-        }
-      }
-      if (this.now() >= deadline) {
-        if (linkedError) throw linkedError;
-        throw new SophonError('auth_failed', `${record.label} needs you to sign in again (\`sophon connect reauth ${id}\`); the call waited and gave up.`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-    }
+    const record = this.resolve(userId, ref);
+    const { secret } = await this.deps.credentials.resolve({ userId, connection: record, purpose: 'inject', waitForReauth: { waitMs: options.waitMs ?? 5 * 60_000, pollMs: options.pollMs } });
+    if (secret === undefined) throw new SophonError('not_found', `Connection ${record.id} has no access token or API key stored.`);
+    return secret;
   }
 
   private isLinked(record: ConnectionRecord): boolean {
     return this.deps.linked?.isLinked(record) === true;
-  }
-
-  private async linkedToken(record: ConnectionRecord): Promise<string> {
-    const c = await this.deps.linked!.credential(record);
-    const token = c.accessToken ?? c.apiKey;
-    if (token === undefined) throw new SophonError('not_found', `Connection ${record.id} has no access token or API key.`);
-    return token;
   }
 
   /**
@@ -410,7 +371,7 @@ export class ConnectionService {
     const secret = input.secret.replace(/\r?\n$/, '');
     if (!secret) throw new SophonError('invalid_input', `${service.name} needs ${withArticle(service.auth.secretLabel)}.`);
     assertSingleLine(`The ${service.auth.secretLabel}`, secret);
-    const old = await this.deps.vault.get(userId, record.id);
+    const old = await this.deps.credentials.read({ userId, connectionId: record.id });
     const extra = { ...(old?.extra ?? {}), ...(input.secretFields ?? {}) };
     let outcome: TestOutcome | null = null;
     if (input.test !== false) {
@@ -443,7 +404,7 @@ export class ConnectionService {
       this.deps.audit.record({ userId, action: 'reauth', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: err instanceof SophonError ? err.message : 'sign-in failed' });
       throw err;
     }
-    const old = await this.deps.vault.get(userId, record.id);
+    const old = await this.deps.credentials.read({ userId, connectionId: record.id });
     await this.deps.vault.put(userId, record.id, { ...grant.credential, extra: { ...(old?.extra ?? {}), ...grant.credential.extra } });
     // One rule for the account name: set when the connection is added, kept while the same person (the
     // same `sub`) signs in again, however many claims this sign-in's scopes reveal; replaced only when
@@ -489,7 +450,7 @@ export class ConnectionService {
     if (service && this.deps.revoker && service.auth.method === 'oauth2' && !this.isLinked(record)) {
       let credential: StoredCredential | null = null;
       try {
-        credential = await this.deps.vault.get(userId, record.id);
+        credential = await this.deps.credentials.read({ userId, connectionId: record.id });
       } catch (err) {
         revocation = 'failed';
         revocationMessage = `its stored tokens could not be read (${err instanceof SophonError ? err.message : 'unexpected error'}), so Sophon could not revoke them`;
@@ -545,7 +506,7 @@ export class ConnectionService {
         this.deps.audit.record({ userId: r.userId, action: 'reconcile', outcome: 'ok', connectionId: r.id, serviceId: r.serviceId, detail: 'cleared an add that never finished' });
         report.abandonedAdds.push(r.id);
       } else if (!haveFile.has(key)) {
-        if (r.state !== 'error' && !this.linkedId(r.id) && (await this.deps.vault.get(r.userId, r.id).catch(() => null)) === null) {
+        if (r.state !== 'error' && !this.linkedId(r.id) && (await this.deps.credentials.read({ userId: r.userId, connectionId: r.id }).catch(() => null)) === null) {
           this.markMissing(r);
           report.missingCredential.push(r.id);
         }
@@ -559,7 +520,7 @@ export class ConnectionService {
     }
     for (const r of toMigrate) {
       try {
-        const credential = await this.deps.vault.get(r.userId, r.id);
+        const credential = await this.deps.credentials.read({ userId: r.userId, connectionId: r.id });
         // Rewriting seals the row's metadata and generation 1 into the file.
         if (credential) await this.deps.vault.put(r.userId, r.id, credential);
         report.migrated.push(r.id);

@@ -1,19 +1,8 @@
-import type { AttachRule, ServiceDefinition } from '../catalog/schema';
+import type { ServiceDefinition } from '../catalog/schema';
+import { attachCredential } from '../credentials/attach';
 import { expandTemplate, testCallUrl, type TemplateValues } from '../catalog/templates';
 import { errnoOf } from '../errors';
 import type { TestOutcome } from './test-outcome';
-
-/** Applies the catalog's attach rules: the credential goes exactly where the service says, nowhere else. */
-export function attachCredential(rules: readonly AttachRule[], values: TemplateValues, url: URL, headers: Headers): void {
-  for (const rule of rules) {
-    if (rule.in === 'header') headers.set(rule.name, expandTemplate(rule.value, values));
-    else if (rule.in === 'query') url.searchParams.set(rule.name, expandTemplate(rule.value, values));
-    else {
-      const pair = `${expandTemplate(rule.username, values)}:${expandTemplate(rule.password, values)}`;
-      headers.set('Authorization', `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`);
-    }
-  }
-}
 
 const ACCOUNT_FIELDS = ['login', 'email', 'emailAddress', 'username', 'user', 'name'] as const;
 

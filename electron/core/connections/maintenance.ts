@@ -24,19 +24,19 @@ export interface MaintenanceReport {
  * One pass of the desktop app's scheduler. A failure of one connection is recorded (state, audit) and
  * never stops the others.
  */
-export async function runMaintenance(core: Pick<Core, 'connections' | 'refresh'>, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+export async function runMaintenance(core: Pick<Core, 'credentials' | 'connections' | 'refresh'>, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
   const now = options.now ?? Date.now();
   const report: MaintenanceReport = { refreshed: [], retested: [], failed: [] };
   for (const c of core.connections.records()) {
     if (c.state === 'needs_reauth') continue;
     try {
       if (c.authMethod === 'oauth2') {
-        const credential = await core.connections.storedCredential({ userId: c.userId, connectionId: c.id });
+        const credential = await core.credentials.read({ userId: c.userId, connectionId: c.id });
         const obtainedAt = typeof credential?.obtainedAt === 'number' ? credential.obtainedAt : 0;
         const idle = now - Math.max(c.lastUsedAt ?? 0, obtainedAt) >= (options.idleRefreshMs ?? DAY);
         const expiring = credential?.expiresAt !== undefined && credential.expiresAt - now <= (options.aheadMs ?? 5 * 60_000);
         if (!idle && !expiring) continue;
-        // The scheduler has decided; the refresher's own freshness rule would skip a token with time left.
+        // The scheduler refreshes ahead of the freshness rule (so no call waits for a refresh): forced.
         await core.refresh({ userId: c.userId, connectionId: c.id }, { force: true });
         report.refreshed.push(c.id);
       } else if (now - (c.lastTestAt ?? 0) >= (options.retestMs ?? DAY)) {

@@ -1,4 +1,4 @@
-import { REDACTED, secretForms } from '../broker/redact';
+import { REDACTED, secretForms } from '../credentials/redact';
 import { knownSecrets } from './known-secrets';
 
 /**

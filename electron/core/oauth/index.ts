@@ -4,6 +4,6 @@ export { authorizeWithBrowser, beginAuthorization, completeAuthorization, defaul
 export { startDeviceAuthorization, type DeviceAuthorization, type DeviceOptions } from './device';
 export { isOAuthError, OAuthError, type OAuthFailure } from './errors';
 export { startLoopback, type CallbackPage, type LoopbackCallback, type LoopbackListener, type LoopbackOptions } from './loopback';
-export { createOAuthRefresher, isFresh, type OAuthRefresher, type RefresherOptions, type RefreshOptions } from './refresh';
+export { createOAuthRefresher, type OAuthRefresher, type RefreshStore, type RefresherOptions, type RefreshOptions } from './refresh';
 export { revokeTokens, type RevocationResult } from './revoke';
 export { accountLabel, credentialFromTokens, type OAuthIdentity, type OAuthTokenSet } from './tokens';

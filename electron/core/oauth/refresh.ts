@@ -1,19 +1,28 @@
-import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { SophonError } from '../errors';
-import type { CredentialRef, ICredentialVault, StoredCredential, TokenRefresher } from '../vault/credential';
-import { vaultFileName } from '../vault/ids';
-import { REFRESH_MARGIN_MS } from '../vault/local-vault';
-import { acquireRefreshLock, RefreshLockBusyError } from '../vault/refresh-lock';
+import type { CredentialData, CredentialRef, StoredCredential } from '../vault/credential';
 import { resourceParams, type OAuthClient } from './client';
 import { OAuthError, toOAuthError } from './errors';
 import { tokenSetFrom } from './tokens';
 
+/**
+ * Where the refresher reads and writes the tokens it refreshes, and how it takes turns with other
+ * processes. The credentials module gives it the vault's records; the refresher knows nothing of files.
+ */
+export interface RefreshStore {
+  read(ref: CredentialRef): Promise<StoredCredential | null>;
+  write(ref: CredentialRef, data: CredentialData): Promise<void>;
+  /**
+   * Holds one connection's refresh exclusively across processes (a holder that died is taken over at
+   * once); resolves to the release, or to null when a live holder kept it for `waitMs`.
+   */
+  lock(ref: CredentialRef, waitMs: number): Promise<(() => Promise<void>) | null>;
+}
+
 export interface RefresherOptions {
-  /** The vault to re-read and write; a getter because the vault is usually built with this refresher in hand. */
-  vault: () => Pick<ICredentialVault, 'get' | 'put'>;
-  /** The vault folder (`SophonPaths.vaultDir`): each connection's refresh lock sits next to its vault file. */
-  vaultDir: string;
+  store: RefreshStore;
+  /** The one freshness rule (credentials/freshness): re-checked once the lock is held, so a token another process just refreshed is used. */
+  needsRefresh: (credential: StoredCredential, at: number) => boolean;
   /** The OAuth client of a connection: the connection layer maps connection → service → client id. */
   clientFor: (ref: CredentialRef) => Promise<OAuthClient>;
   /** Told when a refresh shows the person must sign in again (invalid_grant, or no refresh token). */
@@ -38,8 +47,11 @@ export interface RefreshOptions {
 }
 
 export interface OAuthRefresher {
-  /** Give this to `openVault({ refresher })`: `getAccessToken` calls it when a token is about to expire. */
-  readonly refresher: TokenRefresher;
+  /**
+   * Refreshes a token the caller found stale (`seen`), once per connection across callers and processes:
+   * if another refreshed it meanwhile, theirs is returned. Inside the cooldown after a failure, that failure.
+   */
+  refreshStale(ref: CredentialRef, seen: StoredCredential): Promise<StoredCredential>;
   /** Refreshes a connection's tokens now (e.g. "Refresh" in the UI) and returns the stored credential. */
   refresh(ref: CredentialRef, options?: RefreshOptions): Promise<StoredCredential>;
 }
@@ -50,9 +62,9 @@ interface Failure {
 }
 
 /**
- * Keeps OAuth tokens fresh. One refresh per connection at a time: callers in this process share one promise,
- * and processes take a lock file next to the vault file (vault/refresh-lock: one whose owner died is taken
- * over at once), then re-read the credential, so a refresh that
+ * Refreshes OAuth tokens; when is decided by credentials/ (the one freshness rule). One refresh per
+ * connection at a time: callers in this process share one promise, and processes take the store's lock
+ * (one whose owner died is taken over at once), then re-read the credential, so a refresh that
  * another process has just done is reused and a rotated refresh token is never sent twice. The new tokens are
  * in the vault before the lock is released.
  */
@@ -89,23 +101,16 @@ export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher 
   async function refreshLocked(ref: CredentialRef, seen: StoredCredential, force: boolean): Promise<StoredCredential> {
     const key = keyOf(ref);
     const client = await options.clientFor(ref);
-    const file = join(options.vaultDir, vaultFileName(ref.userId, ref.connectionId));
-    let release: () => Promise<void>;
-    try {
-      release = await acquireRefreshLock(file, lockWaitMs);
-    } catch (err) {
-      if (err instanceof RefreshLockBusyError) {
-        throw new OAuthError('unreachable', `Another Sophon process has been refreshing connection ${ref.connectionId} for over ${Math.round(lockWaitMs / 1000)} s; try again.`);
-      }
-      throw err;
+    const release = await options.store.lock(ref, lockWaitMs);
+    if (!release) {
+      throw new OAuthError('unreachable', `Another Sophon process has been refreshing connection ${ref.connectionId} for over ${Math.round(lockWaitMs / 1000)} s; try again.`);
     }
     try {
-      const vault = options.vault();
-      const stored = await vault.get(ref.userId, ref.connectionId);
+      const stored = await options.store.read(ref);
       if (!stored) throw new SophonError('not_found', `No credential is stored for connection ${ref.connectionId} of user ${ref.userId}.`);
       // Someone (another process, or an earlier caller here) refreshed since the caller read it: use theirs.
       if (stored.accessToken !== seen.accessToken) return stored;
-      if (!force && isFresh(stored, now())) return stored;
+      if (!force && !options.needsRefresh(stored, now())) return stored;
       const refreshToken = stored.refreshToken;
       if (!refreshToken) {
         throw new OAuthError('invalid_grant', `Connection ${ref.connectionId} has no refresh token; sign in to ${client.service.name} again.`);
@@ -123,7 +128,7 @@ export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher 
       if (tokens.tokenType) next.tokenType = tokens.tokenType;
       if (tokens.expiresAt !== undefined) next.expiresAt = Math.floor(tokens.expiresAt);
       else delete next.expiresAt;
-      await vault.put(ref.userId, ref.connectionId, next);
+      await options.store.write(ref, next);
       failures.delete(key);
       options.onRefreshed?.(ref, force);
       return next;
@@ -153,23 +158,12 @@ export function createOAuthRefresher(options: RefresherOptions): OAuthRefresher 
   }
 
   return {
-    refresher: (ref, current) => (isFresh(current, now()) ? Promise.resolve(current) : run(ref, current, false)),
+    refreshStale: (ref, seen) => run(ref, seen, false),
     async refresh(ref, refreshOptions = {}) {
-      const current = await options.vault().get(ref.userId, ref.connectionId);
+      const current = await options.store.read(ref);
       if (!current) throw new SophonError('not_found', `No credential is stored for connection ${ref.connectionId} of user ${ref.userId}.`);
       return run(ref, current, refreshOptions.force ?? false);
     },
   };
 }
 
-/**
- * Fresh enough not to refresh: more than a minute left, or, for tokens that live only minutes, more than half
- * their life. (The vault asks at one minute; a 10-minute token refreshed at one minute is fine, a 30-second
- * token would otherwise be refreshed on every use.)
- */
-export function isFresh(credential: StoredCredential, at: number): boolean {
-  if (credential.expiresAt === undefined) return true;
-  const obtainedAt = typeof credential.obtainedAt === 'number' ? credential.obtainedAt : undefined;
-  const margin = obtainedAt !== undefined && obtainedAt < credential.expiresAt ? Math.min(REFRESH_MARGIN_MS, (credential.expiresAt - obtainedAt) / 2) : REFRESH_MARGIN_MS;
-  return credential.expiresAt - margin > at;
-}

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { Broker, BrokerTokens } from '../broker';
 import { mintBrokerToken } from '../broker/mint';
-import { Redactor, StreamRedactor } from '../broker/redact';
-import { secretOf } from '../connections/credential-mapping';
+import { secretValues } from '../credentials/attach';
+import { Redactor, StreamRedactor } from '../credentials/redact';
 import { SophonError } from '../errors';
-import { IMPORT_FIELDS } from '../import/broker-policy';
 import type { Core } from '../sophon-core';
 import type { LoadedSkill } from './manifest';
 import type { ChosenGrant } from './plan';
@@ -63,8 +62,8 @@ export async function runSkill(core: Core, o: RunSkillOptions): Promise<SkillRun
     if (changed) redactor = new Redactor(secrets);
   };
   for (const g of o.grants) {
-    const c = await core.connections.storedCredential({ userId: o.userId, connectionId: g.record.id });
-    if (c) addSecrets([c.accessToken, c.refreshToken, c.apiKey, ...Object.values(c.extra)]);
+    const c = await core.credentials.read({ userId: o.userId, connectionId: g.record.id });
+    if (c) addSecrets(secretValues(c));
   }
 
   const env: Record<string, string> = {};
@@ -100,13 +99,9 @@ export async function runSkill(core: Core, o: RunSkillOptions): Promise<SkillRun
       env.SOPHON_BROKER_TOKEN = token;
     }
     for (const g of o.grants.filter((x) => x.credential.access === 'injected')) {
-      // OAuth tokens may need a refresh, and a linked CLI login (e.g. Claude Code's, for a skill that runs
-      // `claude`) lives in its CLI's store, not the vault: both come through the connection service.
-      const throughConnections = g.service.auth.method === 'oauth2' || g.record.fields[IMPORT_FIELDS.mode] === 'linked';
-      const secret =
-        throughConnections
-          ? await core.connections.accessToken(o.userId, g.record.id, { waitMs: 60_000 })
-          : secretOf(g.service, (await core.connections.storedCredential({ userId: o.userId, connectionId: g.record.id })) ?? { extra: {} });
+      // Resolved: an OAuth token is refreshed first, and a linked CLI login (e.g. Claude Code's, for a skill
+      // that runs `claude`) is read from its CLI's store, not the vault.
+      const { secret } = await core.credentials.resolve({ userId: o.userId, connection: g.record, purpose: 'inject', service: g.service, waitForReauth: { waitMs: 60_000 } });
       if (!secret) throw new SophonError('vault_file_corrupt', `The credential of ${g.record.id} is missing from the vault.`);
       addSecrets([secret]);
       // Named for the service the manifest asked for, whichever service of its family answered.

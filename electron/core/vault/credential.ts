@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * One credential as the vault stores it. Unknown fields are kept, so a file written by a newer Sophon
+ * One credential as the vault stores it. The vault only stores: when a token is fresh, and how it is
+ * refreshed, is credentials/'s to decide. Unknown fields are kept, so a file written by a newer Sophon
  * that is rewritten by this one loses nothing.
  */
 export const CredentialDataSchema = z.looseObject({
@@ -24,17 +25,12 @@ export interface CredentialRef {
   connectionId: string;
 }
 
-/** Called by getAccessToken when the token is about to expire; later issues plug OAuth refresh in here. */
-export type TokenRefresher = (ref: CredentialRef, current: StoredCredential) => Promise<StoredCredential>;
-
 export interface ICredentialVault {
   get(userId: string, connectionId: string): Promise<StoredCredential | null>;
   put(userId: string, connectionId: string, data: CredentialData): Promise<void>;
   /** True when a credential was there to delete. */
   delete(userId: string, connectionId: string): Promise<boolean>;
   list(userId?: string): Promise<CredentialRef[]>;
-  /** A usable access token (or API key), refreshed first when it is about to expire. */
-  getAccessToken(connectionId: string, userId: string): Promise<string>;
 }
 
 /**

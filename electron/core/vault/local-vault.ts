@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SophonPaths } from '../config/paths';
 import { errnoOf, isSophonError, SophonError } from '../errors';
@@ -11,7 +11,6 @@ import {
   type CredentialRef,
   type ICredentialVault,
   type StoredCredential,
-  type TokenRefresher,
   type VaultIndex,
   type VaultMeta,
   VaultMetaSchema,
@@ -19,11 +18,8 @@ import {
 import { decryptVaultFile, encryptVaultFile, HEADER_BYTES, readKeyId, VaultFileError } from './format';
 import { parseVaultFileName, vaultFileName } from './ids';
 import { SYSTEM_DIR_NAME } from './system-secrets';
-import { settleRefreshLock } from './refresh-lock';
+import { acquireRefreshLock, RefreshLockBusyError, settleRefreshLock } from './refresh-lock';
 import { rememberCredential } from '../log/known-secrets';
-
-/** Refresh this long before expiry, so a token is never handed out seconds before it dies. */
-export const REFRESH_MARGIN_MS = 60_000;
 
 export interface VerifyFailure extends CredentialRef {
   file: string;
@@ -54,7 +50,6 @@ export class LocalVaultBackend implements ICredentialVault {
   constructor(
     private readonly paths: SophonPaths,
     private readonly keys: MasterKeyStore,
-    private readonly refresher?: TokenRefresher,
   ) {}
 
   /** Key ids in use by existing files: what the key store needs when keyinfo.json is gone. */
@@ -213,19 +208,28 @@ export class LocalVaultBackend implements ICredentialVault {
     return refs;
   }
 
-  async getAccessToken(connectionId: string, userId: string): Promise<string> {
-    const credential = await this.get(userId, connectionId);
-    if (!credential) throw new SophonError('not_found', `No credential is stored for connection ${connectionId} of user ${userId}.`);
-    let current = credential;
-    if (current.expiresAt !== undefined && current.expiresAt - REFRESH_MARGIN_MS <= Date.now()) {
-      if (!this.refresher) {
-        throw new SophonError('auth_failed', `The access token of connection ${connectionId} has expired and it cannot be refreshed here; re-authenticate it.`);
-      }
-      current = await this.refresher({ userId, connectionId }, current);
+  /**
+   * What identifies the stored copy of a credential (its file's inode, size and time), or undefined when
+   * there is none: a reader may keep a decrypted credential while this stays the same. Synchronous and a
+   * single stat, so it is cheap enough for every request.
+   */
+  changeStamp(userId: string, connectionId: string): string | undefined {
+    const st = statSync(this.fileFor(userId, connectionId), { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
+  }
+
+  /**
+   * Holds one credential exclusively across processes for a read-then-write (a token refresh), with a
+   * lock file next to its file that verify knows; a holder that died is taken over at once. Resolves to
+   * the release, or null when a live holder kept it for `waitMs`.
+   */
+  async holdExclusive(ref: CredentialRef, waitMs: number): Promise<(() => Promise<void>) | null> {
+    try {
+      return await acquireRefreshLock(this.fileFor(ref.userId, ref.connectionId), waitMs);
+    } catch (err) {
+      if (err instanceof RefreshLockBusyError) return null;
+      throw err;
     }
-    const token = current.accessToken ?? current.apiKey;
-    if (token === undefined) throw new SophonError('not_found', `Connection ${connectionId} has no access token or API key stored.`);
-    return token;
   }
 
   /** Opens every file; one bad file is reported by name and never hides the others. */

@@ -4,7 +4,6 @@ import type { KeyProtector } from '../keys/key-protector';
 import { createRegisteredKeyProtector, type KeyProtectorContext } from '../keys/registry';
 import { MasterKeyStore, type OtherProtectors } from '../keys/master-key';
 import { stagedPaths } from '../keys/rotation-journal';
-import type { TokenRefresher } from './credential';
 import { vaultProvider, type VaultBackend } from './providers';
 
 export interface OpenedVault {
@@ -18,7 +17,6 @@ export interface OpenedVault {
 export interface OpenVaultOptions {
   home?: string;
   env?: NodeJS.ProcessEnv;
-  refresher?: TokenRefresher;
   /** A terminal prompt for a protector that needs a secret to reach its key (a PKCS#11 token's PIN). */
   askSecret?: KeyProtectorContext['askSecret'];
 }
@@ -43,6 +41,6 @@ export async function openVault(options: OpenVaultOptions = {}): Promise<OpenedV
   const provider = vaultProvider(settings.Sophon.Vault.Provider, paths.settingsFile);
   const protector = createKeyProtector(paths, settings, options.askSecret);
   const keys = new MasterKeyStore(paths, protector, () => provider.keyIdsInUse(paths), rotationProtectors(paths, env, options.askSecret));
-  const vault = provider.create({ paths, keys, refresher: options.refresher });
+  const vault = provider.create({ paths, keys });
   return { paths, settings, protector, keys, vault };
 }

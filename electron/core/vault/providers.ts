@@ -1,14 +1,13 @@
 import type { SophonPaths } from '../config/paths';
 import { SophonError } from '../errors';
 import type { MasterKeyStore } from '../keys/master-key';
-import type { ICredentialVault, TokenRefresher } from './credential';
+import type { ICredentialVault } from './credential';
 import { LocalVaultBackend } from './local-vault';
 
-/** What a vault provider is built from: the data folder, the master key store, and the token refresher. */
+/** What a vault provider is built from: the data folder and the master key store (storage only: no OAuth). */
 export interface VaultProviderContext {
   paths: SophonPaths;
   keys: MasterKeyStore;
-  refresher?: TokenRefresher;
 }
 
 interface Registration<Backend extends ICredentialVault> {
@@ -30,7 +29,7 @@ const REGISTRY = {
   local: entry({
     description: 'one AES-256-GCM file per credential in SOPHON_HOME/vault',
     keyIdsInUse: (paths) => LocalVaultBackend.keyIdsIn(paths.vaultDir),
-    create: ({ paths, keys, refresher }) => new LocalVaultBackend(paths, keys, refresher),
+    create: ({ paths, keys }) => new LocalVaultBackend(paths, keys),
   }),
 };
 

@@ -88,7 +88,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
     const r = await run(['skill', 'run', dir, '--tool', 'whoami']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { login: 'ada' });
-    const real = (await core.connections.storedCredential({ userId: 'default', connectionId: ada }))!;
+    const real = (await core.credentials.read({ userId: 'default', connectionId: ada }))!;
     const seen = api.seen.slice(before);
     assert.equal(seen.length, 1);
     assert.equal(seen[0]!.headers.authorization, `Bearer ${real.accessToken}`, 'the real access token reached the resource server');
@@ -118,7 +118,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
     assert.match(out.env.SOPHON_BROKER_URL!, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.deepEqual(out.argv, ['one', 'two']);
     assert.equal(out.escape, 400);
-    const real = (await core.connections.storedCredential({ userId: 'default', connectionId: ada }))!;
+    const real = (await core.credentials.read({ userId: 'default', connectionId: ada }))!;
     for (const s of [real.accessToken!, real.refreshToken!, PARENT_SECRET]) assert.ok(!r.stdout.includes(s), 'no secret of Sophon or of the parent reached the skill');
     assert.match(out.echo, /\[REDACTED\]/, 'the hostile echo came back redacted');
     const audit = json<Audit>(await run(['audit', '--skill', 'envdump', '--json']));
@@ -146,7 +146,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
     assert.equal(inspect.credentials[0]!.envVar, 'SOPHON_CREDENTIAL_OIDC');
     const r = await run(['skill', 'run', dir, '--tool', 'leak']);
     assert.equal(r.code, 0, r.stderr);
-    const real = (await core.connections.storedCredential({ userId: 'default', connectionId: ada }))!.accessToken!;
+    const real = (await core.credentials.read({ userId: 'default', connectionId: ada }))!.accessToken!;
     assert.match(r.stdout, /^plain:\[REDACTED\]$/m, 'a secret split across two writes is still masked');
     assert.match(r.stdout, /^b64:\[REDACTED\]$/m);
     assert.match(r.stdout, /^url:\[REDACTED\]$/m);
@@ -211,7 +211,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
       const { token, expiresAt } = json<{ token: string; expiresAt: string }>(minted);
       assert.match(token, /^sbt_/);
       assert.ok(Date.parse(expiresAt) - Date.now() <= 60_000, expiresAt);
-      const real = (await core.connections.storedCredential({ userId: 'default', connectionId: ada }))!;
+      const real = (await core.credentials.read({ userId: 'default', connectionId: ada }))!;
       assert.ok(!minted.stdout.includes(real.accessToken!), 'no credential printed');
       const res = await fetch(`${url}/v1/proxy/${ada}/user`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(res.status, 200);
@@ -244,7 +244,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
       const first = await fetch(`${server.url}/v1/proxy/${ada}/user`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(first.status, 200);
       // The grant is revoked at the server and the connection flips, as a refused refresh would flip it.
-      const old = (await core.connections.storedCredential({ userId: 'default', connectionId: ada }))!;
+      const old = (await core.credentials.read({ userId: 'default', connectionId: ada }))!;
       await fetch(`${oidc.issuer}/token/revocation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: old.refreshToken!, client_id: PUBLIC_CLIENT }) });
       core.store.setState(ada, 'needs_reauth', 'grant revoked at the service');
       let settled = false;
@@ -255,7 +255,7 @@ describe('skills end to end: OAuth connection (oidc-provider in Chromium), a res
       const res = await held;
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), { login: 'ada' });
-      const renewed = (await core.connections.storedCredential({ userId: 'default', connectionId: ada }))!.accessToken;
+      const renewed = (await core.credentials.read({ userId: 'default', connectionId: ada }))!.accessToken;
       assert.notEqual(renewed, old.accessToken);
       assert.equal(api.seen.at(-1)!.headers.authorization, `Bearer ${renewed}`, 'the held call went out with the new token');
     } finally {

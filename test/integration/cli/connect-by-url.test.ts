@@ -126,7 +126,7 @@ describe('connect add --url (RFC 9728) and --issuer: discovered, registered, sig
         secrets.push(rat);
       }
       for (const c of await core.connections.list('default')) {
-        const cred = await core.connections.storedCredential({ userId: 'default', connectionId: c.id });
+        const cred = await core.credentials.read({ userId: 'default', connectionId: c.id });
         for (const s of [cred?.accessToken, cred?.refreshToken]) if (s) secrets.push(s);
       }
     } finally {

@@ -201,7 +201,7 @@ describe('OAuth through the CLI: connect in Chromium, refresh, revoke at the ser
     const r = await signInVia(['connect', 'reauth', id, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const token = await held;
-    assert.equal(token, (await core.connections.storedCredential({ userId: 'default', connectionId: id }))?.accessToken, 'the held call got the new token');
+    assert.equal(token, (await core.credentials.read({ userId: 'default', connectionId: id }))?.accessToken, 'the held call got the new token');
     core.close();
     const c = json<Connection>(r);
     assert.deepEqual([c.id, c.label, c.state], [id, label, 'active']);

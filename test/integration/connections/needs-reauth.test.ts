@@ -60,7 +60,7 @@ describe('needs re-auth: connect test and the account name', async () => {
   });
 
   test('once the old token has expired, connect test does not repeat the refused refresh', async () => {
-    const cred = await core.connections.storedCredential({ userId: 'default', connectionId: id });
+    const cred = await core.credentials.read({ userId: 'default', connectionId: id });
     assert.ok(cred);
     await core.vault.put('default', id, { ...cred, expiresAt: Date.now() - 1_000 });
     const refreshes = server.tokenRequests('refresh_token');

@@ -37,12 +37,12 @@ describe('reconciling sophon.db with the vault after a crash', async () => {
     core.close();
 
     core = await open(home);
-    assert.equal((await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-orphan1' }))?.apiKey, 'orphaned-secret-value');
+    assert.equal((await core.credentials.read({ userId: 'alice', connectionId: 'api-orphan1' }))?.apiKey, 'orphaned-secret-value');
     assert.deepEqual(core.startup.unlisted, [{ userId: 'alice', connectionId: 'api-orphan1' }]);
     assert.deepEqual(core.audit.query({ connectionId: 'api-orphan1' }), []);
     core.close();
     core = await open(home);
-    assert.notEqual(await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-orphan1' }), null);
+    assert.notEqual(await core.credentials.read({ userId: 'alice', connectionId: 'api-orphan1' }), null);
     await core.vault.delete('alice', 'api-orphan1');
     core.close();
   });
@@ -59,8 +59,8 @@ describe('reconciling sophon.db with the vault after a crash', async () => {
     core.close();
 
     core = await open(home);
-    assert.equal(await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-stale1' }), null);
-    assert.notEqual(await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-fresh1' }), null);
+    assert.equal(await core.credentials.read({ userId: 'alice', connectionId: 'api-stale1' }), null);
+    assert.notEqual(await core.credentials.read({ userId: 'alice', connectionId: 'api-fresh1' }), null);
     const ids = (await core.connections.list('alice')).map((c) => c.id);
     assert.ok(!ids.includes('api-stale1') && !ids.includes('api-fresh1'), 'pending adds are never listed');
     core.close();

@@ -33,6 +33,7 @@ describe('ConnectionService.storeNew: pending row, secret, finished state, audit
         store: core.store,
         audit: core.audit,
         vault: Object.assign(Object.create(core.vault) as typeof core.vault, { put: () => Promise.reject(refused) }),
+        credentials: core.credentials,
         catalog,
         tester: () => Promise.reject(new Error('not used')),
       });
@@ -76,7 +77,7 @@ describe('ConnectionService.storeNew: pending row, secret, finished state, audit
         }),
         true,
       );
-      assert.equal((await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-0000000004' }))?.apiKey, 'secret-value-0123456789');
+      assert.equal((await core.credentials.read({ userId: 'alice', connectionId: 'api-0000000004' }))?.apiKey, 'secret-value-0123456789');
       assert.equal((await core.connections.status('alice', 'api-0000000004')).state, 'active');
       assert.equal(core.audit.query({ connectionId: 'api-0000000004' }).length, 1);
     }));

@@ -57,7 +57,7 @@ describe('a lost sophon.db is rebuilt from the vault, never the other way round'
         const recovered = await core.connections.list('alice');
         const shape = (cs: typeof before) => cs.map((c) => [c.id, c.label, c.serviceId, c.authMethod, c.createdAt, c.secretHint, c.state]);
         assert.deepEqual(shape(recovered), shape(before));
-        assert.equal(await core.vault.getAccessToken(a.id, 'alice'), 'secret-Work-0123456789');
+        assert.equal(await core.connections.accessToken('alice', a.id, { waitMs: 0 }), 'secret-Work-0123456789');
         const summary = core.audit.query({ userId: 'alice' }).find((r) => /recovered 2 connection/.test(r.detail ?? ''));
         assert.match(summary?.detail ?? '', /audit history from before this is lost/);
 
@@ -103,10 +103,10 @@ describe('a lost sophon.db is rebuilt from the vault, never the other way round'
 
       core = await open(home);
       assert.deepEqual(core.startup.abandonedAdds, ['api-stale2']);
-      assert.equal(await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-stale2' }), null);
-      assert.equal((await core.connections.storedCredential({ userId: 'bob', connectionId: 'api-stale2' }))?.accessToken, 'bobs-unlisted-secret');
-      assert.equal((await core.connections.storedCredential({ userId: 'alice', connectionId: 'api-loose1' }))?.accessToken, 'unlisted-secret');
-      assert.notEqual(await core.connections.storedCredential({ userId: 'alice', connectionId: kept.id }), null);
+      assert.equal(await core.credentials.read({ userId: 'alice', connectionId: 'api-stale2' }), null);
+      assert.equal((await core.credentials.read({ userId: 'bob', connectionId: 'api-stale2' }))?.accessToken, 'bobs-unlisted-secret');
+      assert.equal((await core.credentials.read({ userId: 'alice', connectionId: 'api-loose1' }))?.accessToken, 'unlisted-secret');
+      assert.notEqual(await core.credentials.read({ userId: 'alice', connectionId: kept.id }), null);
       core.close();
     }));
 
@@ -139,7 +139,7 @@ describe('a lost sophon.db is rebuilt from the vault, never the other way round'
       assert.deepEqual(await readFile(vaultFile(home, 'alice', c.id)), bytes);
       core.db.prepare('DELETE FROM connections').run();
       assert.deepEqual((await core.connections.recover()).recovered.map((r) => r.id), [c.id]);
-      assert.equal(await core.vault.getAccessToken(c.id, 'alice'), 'old-format-secret');
+      assert.equal(await core.connections.accessToken('alice', c.id, { waitMs: 0 }), 'old-format-secret');
       core.close();
     }));
 });
@@ -157,8 +157,8 @@ describe('a vault file put back from an older copy is refused', () => {
         await copyFile(`${file}.bak`, file);
         await rm(`${file}.bak`);
 
-        await assert.rejects(core.connections.storedCredential({ userId: 'alice', connectionId: c.id }), rejectsWith('vault_file_rolled_back'));
-        await assert.rejects(core.vault.getAccessToken(c.id, 'alice'), rejectsWith('vault_file_rolled_back'));
+        await assert.rejects(core.credentials.read({ userId: 'alice', connectionId: c.id }), rejectsWith('vault_file_rolled_back'));
+        await assert.rejects(core.credentials.resolve({ userId: 'alice', connection: core.connections.resolve('alice', c.id), purpose: 'proxy' }), rejectsWith('vault_file_rolled_back'));
         await assert.rejects(core.connections.test('alice', c.id), rejectsWith('vault_file_rolled_back'));
         await assert.rejects(core.connections.accessToken('alice', c.id, { waitMs: 0 }), rejectsWith('vault_file_rolled_back'));
         const report = await core.verifyVault();
@@ -176,7 +176,7 @@ describe('a vault file put back from an older copy is refused', () => {
         const c = await addUntested(core, 'Ahead');
         await core.vault.put('alice', c.id, { accessToken: 'written-before-the-crash' });
         core.db.prepare('UPDATE connections SET vault_generation = 1 WHERE id = ?').run(c.id);
-        assert.equal((await core.connections.storedCredential({ userId: 'alice', connectionId: c.id }))?.accessToken, 'written-before-the-crash');
+        assert.equal((await core.credentials.read({ userId: 'alice', connectionId: c.id }))?.accessToken, 'written-before-the-crash');
         assert.equal(core.store.vaultGeneration(c.id, 'alice'), 2);
       } finally {
         core.close();
@@ -195,6 +195,7 @@ describe('connect remove: a kill at any step leaves the whole connection or noth
           store: core.store,
           audit: core.audit,
           vault: core.vault,
+          credentials: core.credentials,
           catalog,
           tester: () => Promise.reject(new Error('not used')),
           afterRemoveStep: (s) => {

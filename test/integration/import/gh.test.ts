@@ -96,7 +96,7 @@ describe('GitHub CLI logins, read with the real gh binary', () => {
       const hubotId = copied.imported[0]!.connectionId;
       const monaId = linked.imported[0]!.connectionId;
       assert.equal(copied.imported[0]!.mode, 'copy');
-      assert.equal((await core.connections.storedCredential({ userId: 'default', connectionId: hubotId }))?.accessToken, hubot, 'the copy is in the vault');
+      assert.equal((await core.credentials.read({ userId: 'default', connectionId: hubotId }))?.accessToken, hubot, 'the copy is in the vault');
       assert.equal((await core.connections.status('default', hubotId)).fields.importMode, 'copy');
 
       await writeStore(join(stores.ghDir, 'hosts.yml'), ghHostsMulti({ 'github.com': { active: 'hubot', users: { monalisa: mona, hubot } } }));

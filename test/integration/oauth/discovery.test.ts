@@ -106,7 +106,7 @@ suite('an issuer-only connector at a server with open registration', { registrat
 
       const rat = await core.systemSecrets.get(registrationTokenName('dyn'));
       assert.ok(rat && rat.length > 10, 'the registration access token is in the vault');
-      const credential = await core.connections.storedCredential({ userId: 'default', connectionId: connection.id });
+      const credential = await core.credentials.read({ userId: 'default', connectionId: connection.id });
       assert.ok(credential?.refreshToken);
       for (const secret of [rat, credential.accessToken, credential.refreshToken].map(String)) {
         assert.deepEqual(await filesHolding(home, secret), [], 'no registration token or OAuth token in plain text under SOPHON_HOME');

@@ -56,7 +56,7 @@ describe('OAuth client registrations shipped in the distribution file', () => {
       assert.equal(server.tokenRequests('authorization_code') > 0, true);
       assert.equal(await core.systemSecrets.get(distributionSecretName('shipped')), SHIPPED_SECRET);
       assert.doesNotMatch(await readFile(join(home, 'config', 'appsettings.json'), 'utf8'), /ClientId|ClientSecret/);
-      const credential = await core.connections.storedCredential({ userId: 'default', connectionId: connection.id });
+      const credential = await core.credentials.read({ userId: 'default', connectionId: connection.id });
       const leaks: string[] = [];
       for (const file of await filesUnder(home)) {
         if (file.endsWith('dist-oauth-clients.json')) continue; // the shipped file itself, placed here by the test

@@ -11,6 +11,8 @@ import type { Browser } from 'playwright-core';
 import { createOAuthClient, type OAuthClient } from '../../../electron/core/oauth/client';
 import { isOAuthError, type OAuthError } from '../../../electron/core/oauth/errors';
 import { createOAuthRefresher, type OAuthRefresher, type RefresherOptions } from '../../../electron/core/oauth/refresh';
+import { Credentials, needsRefresh, refreshStore } from '../../../electron/core/credentials';
+import type { ConnectionRecord } from '../../../electron/core/connections/connection-store';
 import { revokeTokens } from '../../../electron/core/oauth/revoke';
 import { credentialFromTokens, type OAuthTokenSet } from '../../../electron/core/oauth/tokens';
 import type { CredentialRef } from '../../../electron/core/vault/credential';
@@ -50,6 +52,8 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
   let home: string;
   let cleanup: () => Promise<void>;
   let opened: OpenedVault;
+  let credentials: Credentials;
+  const rows = new Map<string, ConnectionRecord>();
   let nextId = 0;
 
   beforeAll(async () => {
@@ -65,22 +69,40 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     await cleanup?.();
   });
 
-  /** A vault with its own refresher (as one Sophon process has), and a connection signed in for real. */
+  /**
+   * A vault with its own refresher and credentials resolver (as one Sophon process has), and a connection
+   * signed in for real. The connection's row is an active OAuth connection (no sophon.db here).
+   */
   async function connection(client: OAuthClient, options: Partial<RefresherOptions> = {}): Promise<{ ref: CredentialRef; tokens: OAuthTokenSet; refresher: OAuthRefresher; reauth: OAuthError[] }> {
     const reauth: OAuthError[] = [];
+    opened = await openVault({ home });
     const refresher = createOAuthRefresher({
-      vault: () => opened.vault,
-      vaultDir: `${home}/vault`,
+      store: refreshStore(opened.vault),
+      needsRefresh,
       clientFor: async () => client,
       onNeedsReauth: (_ref, err) => reauth.push(err),
       backoffMs: 10,
       ...options,
     });
-    opened = await openVault({ home, refresher: refresher.refresher });
+    credentials = new Credentials({ vault: opened.vault, connection: (id) => rows.get(id) ?? null, service: async () => client.service, refresher: async () => refresher });
     const ref = { userId: USER, connectionId: `test-oidc-${++nextId}` };
+    rows.set(ref.connectionId, activeRow(ref.connectionId, client));
     const tokens = await signInWithBrowser(browser, client);
     await opened.vault.put(ref.userId, ref.connectionId, credentialFromTokens(tokens));
     return { ref, tokens, refresher, reauth };
+  }
+
+  function activeRow(id: string, client: OAuthClient): ConnectionRecord {
+    return { id, userId: USER, serviceId: client.service.id, label: id, authMethod: 'oauth2', scopes: [], fields: {}, state: 'active', stateReason: null, account: null, secretHint: null, createdAt: 0, updatedAt: 0, lastUsedAt: null, expiresAt: null, lastTestAt: null, lastTestStatus: null, lastTestMessage: null };
+  }
+
+  /** The access token as every door gets it: resolved by credentials/. */
+  async function accessToken(ref: CredentialRef): Promise<string> {
+    const row = rows.get(ref.connectionId);
+    assert.ok(row);
+    const { secret } = await credentials.resolve({ userId: ref.userId, connection: row, purpose: 'proxy' });
+    assert.ok(secret);
+    return secret;
   }
 
   test('an expired access token is refreshed on use; the rotated refresh token replaces the old one, which the server then refuses', async () => {
@@ -91,13 +113,13 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     assert.equal(await userinfoStatus(server, tokens.accessToken), 401);
 
     const before = server.tokenRequests('refresh_token');
-    const fresh = await opened.vault.getAccessToken(ref.connectionId, ref.userId);
+    const fresh = await accessToken(ref);
     assert.equal(server.tokenRequests('refresh_token') - before, 1);
     assert.notEqual(fresh, tokens.accessToken);
     assert.equal(await userinfoStatus(server, fresh), 200);
     assert.deepEqual(refreshed, [false], 'told once, of a refresh on use');
     // A second use finds the fresh token: nothing refreshed, nothing told.
-    assert.equal(await opened.vault.getAccessToken(ref.connectionId, ref.userId), fresh);
+    assert.equal(await accessToken(ref), fresh);
     assert.deepEqual(refreshed, [false]);
 
     const stored = await opened.vault.get(ref.userId, ref.connectionId);
@@ -144,7 +166,7 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     const stored = await opened.vault.get(ref.userId, ref.connectionId);
     assert.ok(stored);
     await opened.vault.put(ref.userId, ref.connectionId, { ...stored, expiresAt: Date.now() - 1000 });
-    const again = await failure(opened.vault.getAccessToken(ref.connectionId, ref.userId));
+    const again = await failure(accessToken(ref));
     assert.ok(isOAuthError(again, 'invalid_grant'));
     assert.equal(server.tokenRequests('refresh_token') - before, 1);
     // Nothing was overwritten by the failures.
@@ -187,7 +209,7 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     assert.deepEqual(refreshed, [true], 'a manual refresh is told as forced');
   });
 
-  test('200 concurrent getAccessToken calls in each of two processes on an expired token make exactly one refresh', async () => {
+  test('200 concurrent resolves in each of two processes on an expired token make exactly one refresh', async () => {
     const { ref, tokens } = await connection(longClient);
     const stored = await opened.vault.get(ref.userId, ref.connectionId);
     assert.ok(stored);
@@ -211,7 +233,7 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
 
     const before = server.tokenRequests('refresh_token');
     child.stdin.write('go\n');
-    const mine = await Promise.all(Array.from({ length: 200 }, () => opened.vault.getAccessToken(ref.connectionId, ref.userId)));
+    const mine = await Promise.all(Array.from({ length: 200 }, () => accessToken(ref)));
     const theirs = JSON.parse(String((await lines.next()).value)) as string[];
     child.stdin.end();
     const [code] = await exited;
@@ -276,7 +298,7 @@ describe('token refresh against oidc-provider (rotation, revocation, failures, o
     await killMidRefresh();
     const before = server.tokenRequests('refresh_token');
     const started = Date.now();
-    const fresh = await opened.vault.getAccessToken(ref.connectionId, ref.userId);
+    const fresh = await accessToken(ref);
     const took = Date.now() - started;
     // Before, a dead owner's lock stalled this refresh until it went stale (30 s).
     assert.ok(took < 5000, `the refresh waited ${took} ms for a dead process's lock`);

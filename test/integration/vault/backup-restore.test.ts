@@ -84,7 +84,7 @@ describe('issue #17: the backup file and an all-or-nothing restore', async () =>
         assert.deepEqual(plan.connections.map((c) => c.action), ['replace', 'replace']);
         await assert.rejects(core.backup.apply(body, plan), (err: unknown) => isSophonError(err, 'internal') && /could not put .* in place \(E[A-Z]+\); nothing was changed/.test(err.message));
         assert.deepEqual(core.store.list('default').map((r) => r.label), ['Here']);
-        assert.equal((await core.connections.storedCredential({ userId: 'default', connectionId: ids[0]! }))?.accessToken, 'the-one-here');
+        assert.equal((await core.credentials.read({ userId: 'default', connectionId: ids[0]! }))?.accessToken, 'the-one-here');
       } finally {
         core.close();
       }

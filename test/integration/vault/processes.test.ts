@@ -59,7 +59,7 @@ describe('the vault across processes', async () => {
     try {
       assert.equal(core.store.vaultGeneration(connection.id, 'default'), 1 + 3 * 20);
       assert.equal((await core.vault.inspect('default', connection.id))?.meta?.generation, 1 + 3 * 20);
-      assert.match((await core.connections.storedCredential({ userId: 'default', connectionId: connection.id }))?.accessToken ?? '', /^token-\d+-19$/);
+      assert.match((await core.credentials.read({ userId: 'default', connectionId: connection.id }))?.accessToken ?? '', /^token-\d+-19$/);
       assert.deepEqual((await core.verifyVault()).failures, []);
     } finally {
       core.close();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { compressionOf, decompressUndeclared } from '../../../electron/core/broker/compressed-body';
-import { MIN_ENCODED_LENGTH, REDACTED, Redactor, StreamRedactor, secretForms } from '../../../electron/core/broker/redact';
+import { MIN_ENCODED_LENGTH, REDACTED, Redactor, StreamRedactor, secretForms } from '../../../electron/core/credentials/redact';
 
 const SECRET = 'sk-live/ab+cd=ef"gh\\ij é';
 
