@@ -180,7 +180,7 @@ test.describe('dashboard in Chromium: Refresh token on a connection (oidc-provid
       body: JSON.stringify({ connection: value.connection.id }),
     });
     assert.equal(res.status, 400);
-    assert.match(((await res.json()) as { error: { message: string } }).error.message, /Plain key has no token to refresh \(it uses bearer\)/);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /Plain key has no token to refresh \(it uses a Token\)\./);
   });
 
   test('canary: no access or refresh token of the run is in any HTTP response body or event', async () => {
