@@ -1,4 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { errnoOf, SophonError } from '../core/errors';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -31,4 +33,32 @@ export function loopbackGuard(host: string, port: number): (req: IncomingMessage
 export function bearerToken(req: IncomingMessage): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return m?.[1];
+}
+
+/**
+ * Starts `server` listening on host:port (no port: a free one), with the mistakes a person can fix (a
+ * port in use or below 1024, a host that is not this machine's) said as such. Its open sockets are
+ * tracked, so closing the server can end kept-alive connections at once.
+ */
+export async function listenLocally(server: Server, host: string, port: number | undefined): Promise<{ port: number; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: unknown) => {
+      const code = errnoOf(err);
+      if (code === 'EADDRINUSE') reject(new SophonError('usage', `Port ${port} on ${host} is in use: choose another --port (or none, for a free one).`));
+      else if (code === 'EACCES') reject(new SophonError('usage', `Not allowed to listen on ${host}:${port}: choose a port above 1024.`));
+      else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') reject(new SophonError('usage', `${host} is not an address of this machine.`));
+      else reject(err);
+    };
+    server.once('error', failed);
+    server.listen(port ?? 0, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  return { port: (server.address() as AddressInfo).port, sockets };
 }

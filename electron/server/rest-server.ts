@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Envelope } from '../../shared/contract';
 import type { ErrorCode } from '../../shared/errors';
 import { APP_CSP } from '../../shared/security';
 import { HTTP_STATUS_OF_CODE } from '../../shared/operations';
 import { dispatch } from '../core/api/dispatch';
-import { errnoOf, SophonError } from '../core/errors';
+import { SophonError } from '../core/errors';
 import type { EventHub } from '../core/api/events';
 import type { OperationImpls } from '../core/api/operations';
 import type { ApiCaller, ApiTokenStore } from '../core/api-tokens/token-store';
 import { watchRevocations } from './revocation-watch';
 import { log, logEnabled, logFailure } from '../core/log/log';
-import { bearerToken, loopbackGuard } from './loopback-guard';
+import { bearerToken, listenLocally, loopbackGuard } from './loopback-guard';
 
 /** Largest JSON body the API accepts (a connection add with its fields is a few KB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -119,26 +118,7 @@ export async function startRestServer(options: RestServerOptions): Promise<RestS
   const host = options.host ?? '127.0.0.1';
   const server = createServer();
   const revocations = watchRevocations(options.tokens, options.revocationCheckMs);
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: unknown) => {
-      const code = errnoOf(err);
-      if (code === 'EADDRINUSE') reject(new SophonError('usage', `Port ${options.port} on ${host} is in use: choose another --port (or none, for a free one).`));
-      else if (code === 'EACCES') reject(new SophonError('usage', `Not allowed to listen on ${host}:${options.port}: choose a port above 1024.`));
-      else if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') reject(new SophonError('usage', `${host} is not an address of this machine.`));
-      else reject(err);
-    };
-    server.once('error', failed);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, sockets } = await listenLocally(server, host, options.port);
   const refusedOrigin = loopbackGuard(host, port);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

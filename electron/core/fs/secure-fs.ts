@@ -112,7 +112,8 @@ async function linkNewFile(path: string, data: Uint8Array | string): Promise<boo
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,7 +6,7 @@ import { AuditHeadStore } from '../audit/audit-head';
 import type { SophonPaths } from '../config/paths';
 import { loadSettings } from '../config/settings';
 import { errnoOf, isSophonError, SophonError } from '../errors';
-import { ensurePrivateDir, fsyncDir, readSmallFile, removeStaleTemps, writeTemp } from '../fs/secure-fs';
+import { ensurePrivateDir, fsyncDir, processAlive, readSmallFile, removeStaleTemps, writeTemp } from '../fs/secure-fs';
 import { keyIdOf, MASTER_KEY_BYTES, type KeyProtector, type MasterKey } from '../keys/key-protector';
 import { writeKeyInfoFile, type KeyInfo } from '../keys/master-key';
 import { createRegisteredKeyProtector, isKeyProtectorKind, KEY_PROTECTOR_KINDS, type KeyProtectorContext } from '../keys/registry';
@@ -309,15 +309,6 @@ async function lockRotation(paths: SophonPaths): Promise<() => Promise<void>> {
     await fsp.unlink(file).catch(() => undefined);
   }
   throw new SophonError('internal', `Could not take the key rotation lock ${file}; try again.`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoOf(err) === 'EPERM';
-  }
 }
 
 /**

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { ApiCaller, ApiTokenStore } from '../../core/api-tokens/token-store';
-import { errnoOf, SophonError } from '../../core/errors';
 import { log } from '../../core/log/log';
 import type { Core } from '../../core/sophon-core';
-import { bearerToken, loopbackGuard } from '../loopback-guard';
+import { bearerToken, listenLocally, loopbackGuard } from '../loopback-guard';
 import { watchRevocations } from '../revocation-watch';
 import { createMcpSession } from './server';
 
@@ -47,25 +45,7 @@ export async function startMcpHttp(core: Core, options: McpHttpOptions): Promise
   const server = createServer();
   const sessions = new Map<string, OpenSession>();
   const revocations = watchRevocations(options.tokens, options.revocationCheckMs);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: unknown) => {
-      const code = errnoOf(err);
-      if (code === 'EADDRINUSE') reject(new SophonError('usage', `Port ${options.port} on ${host} is in use: choose another --port (or none, for a free one).`));
-      else if (code === 'EACCES') reject(new SophonError('usage', `Not allowed to listen on ${host}:${options.port}: choose a port above 1024.`));
-      else reject(err);
-    };
-    server.once('error', failed);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, sockets } = await listenLocally(server, host, options.port);
   const refusedOrigin = loopbackGuard(host, port);
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
