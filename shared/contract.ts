@@ -175,6 +175,42 @@ export const ConnectionChoiceSchema = z.object({
   expiresAt: z.string(),
 });
 
+/**
+ * A call of an MCP agent that waits for the person's approval in the app (its client cannot ask them; event
+ * `agent.approval`): what would be sent — method, host, path, a summary of the body (its size or field
+ * names, never a value) — or, for a skill tool, what it runs. Never a secret, never a query's values.
+ */
+export const AgentApprovalSchema = z.object({
+  request: z.string(),
+  phase: z.enum(['open', 'closed']),
+  agent: z.string(),
+  tool: z.string(),
+  /** One line: `POST api.github.com/repos/x/y/issues`, or `run notes__append`. */
+  summary: z.string(),
+  connection: z.object({ id: z.string(), label: z.string(), serviceId: z.string() }).nullable(),
+  method: z.string().nullable(),
+  host: z.string().nullable(),
+  path: z.string().nullable(),
+  /** The request had a query (its values are not shown). */
+  hasQuery: z.boolean(),
+  body: z.string(),
+  expiresAt: z.string(),
+});
+
+export const MCP_CLIENT_IDS = ['claude-code', 'claude-desktop', 'codex', 'cursor', 'vscode'] as const;
+
+/** The MCP HTTP server the app (or dashboard) runs: the setting, and whether it listens now. */
+export const McpHttpStatusSchema = z.object({
+  /** Sophon.Mcp.Http.Enabled: started with the app. */
+  enabled: z.boolean(),
+  running: z.boolean(),
+  /** `http://127.0.0.1:PORT/mcp` while it runs. */
+  url: z.string().nullable(),
+  port: z.number().nullable(),
+  /** Why it is not running although enabled (a port in use), else null. */
+  problem: z.string().nullable(),
+});
+
 /** Every operation: name → input and output schema. Keys are exactly OPERATION_NAMES. */
 export const OPERATIONS = {
   /** Who the caller is: the token's (or the desktop app's) user, and whether it is an admin. */
@@ -319,6 +355,49 @@ export const OPERATIONS = {
       .refine((i) => i.connections !== undefined || i.writes !== undefined, { message: 'give connections and/or writes', path: ['connections'] }),
     output: z.object({ agent: AgentPolicySchema }),
   },
+  /** The caller's MCP calls waiting for their approval (a window opened after one was asked shows it from here). */
+  'agents.approvals': { input: Empty, output: z.object({ approvals: z.array(AgentApprovalSchema) }) },
+  /** The person's answer to an `agent.approval` of their own: approve sends the call, decline refuses it (the agent gets write_declined). */
+  'agents.approve': {
+    input: z.strictObject({ request: z.string().min(1).max(100), approve: z.boolean() }),
+    output: z.object({ request: z.string(), outcome: z.enum(['approved', 'declined']) }),
+  },
+  /** The caller's bearer tokens for the MCP HTTP door (ids and agents; never a token), as `sophon mcp token list`. */
+  'agents.tokens': { input: Empty, output: z.object({ tokens: z.array(z.object({ id: z.string(), agent: z.string(), createdAt: z.string() })) }) },
+  /**
+   * A bearer token for the MCP HTTP door standing for one agent of the caller (the agent gets the default policy
+   * if new), as `sophon mcp token create`. The token is returned this once; Sophon keeps its SHA-256. It opens
+   * only the MCP door, for the caller's own connections through the agent's policy.
+   */
+  'agents.createToken': {
+    input: z.strictObject({ agent: AgentId }),
+    output: z.object({ token: z.string(), id: z.string(), agent: z.string(), createdAt: z.string() }),
+  },
+  /** Revokes one of the caller's MCP tokens; its open sessions end. */
+  'agents.revokeToken': { input: z.strictObject({ id: z.string().min(1).max(100) }), output: z.object({ id: z.string() }) },
+  /**
+   * Adds Sophon to (or, with `uninstall`, removes it from) an MCP client's configuration on this machine, as
+   * `sophon mcp install|uninstall --client`. `dryRun` shows the change and writes nothing. Only the user this
+   * Sophon runs as (the files are theirs).
+   */
+  'agents.install': {
+    input: z.strictObject({ client: z.enum(MCP_CLIENT_IDS), dryRun: z.boolean().optional(), uninstall: z.boolean().optional() }),
+    output: z.object({
+      client: z.enum(MCP_CLIENT_IDS),
+      clientName: z.string(),
+      file: z.string(),
+      action: z.enum(['created', 'updated', 'removed', 'unchanged']),
+      dryRun: z.boolean(),
+      /** Sophon's entry as written (install): the program, its arguments, its environment (paths; no secret). */
+      entry: z.record(z.string(), z.unknown()).nullable(),
+      backup: z.string().nullable(),
+      note: z.string(),
+    }),
+  },
+  /** Whether this door runs the MCP HTTP server (Sophon.Mcp.Http), and at which address. */
+  'agents.httpServer': { input: Empty, output: McpHttpStatusSchema },
+  /** Starts or stops the MCP HTTP server and saves the choice (Sophon.Mcp.Http.Enabled; its port is kept in Sophon.Mcp.Http.Port). Only the user this Sophon runs as. */
+  'agents.setHttpServer': { input: z.strictObject({ enabled: z.boolean() }), output: McpHttpStatusSchema },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 /** Events pushed to the UI. Each reaches only the user it concerns. */
@@ -342,6 +421,11 @@ export const EVENTS = {
    * (in any window), cancelled or timed out, so every window drops the question.
    */
   'connection.choose': ConnectionChoiceSchema,
+  /**
+   * An MCP agent's call needs the person's approval and its client cannot ask them: `open` asks (answer with
+   * `agents.approve` before `expiresAt`); `closed` once answered (in any window), timed out or abandoned.
+   */
+  'agent.approval': AgentApprovalSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type In<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;

@@ -31,11 +31,19 @@ export const OPERATION_NAMES = [
   'broker.questions',
   'agents.list',
   'agents.setPolicy',
+  'agents.approvals',
+  'agents.approve',
+  'agents.tokens',
+  'agents.createToken',
+  'agents.revokeToken',
+  'agents.install',
+  'agents.httpServer',
+  'agents.setHttpServer',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
 
-export const EVENT_NAMES = ['connections.changed', 'oauth.progress', 'connection.choose'] as const;
+export const EVENT_NAMES = ['connections.changed', 'oauth.progress', 'connection.choose', 'agent.approval'] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
 

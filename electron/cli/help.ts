@@ -29,6 +29,14 @@ const EXAMPLES: Record<string, string[]> = {
   'broker serve': ['sophon broker serve', 'sophon broker serve --port 7421 --json'],
   'skill run': ['sophon skill run ./skills/notes --tool search -- "meeting notes"'],
   'skill inspect': ['sophon skill inspect ./skills/notes'],
+  mcp: ['sophon mcp                      # what an agent launches (stdio)', 'sophon mcp --http --port 7422', 'sophon mcp install --client claude-code'],
+  'mcp token create': ['sophon mcp token create --agent cursor', 'sophon mcp token create --agent my-bot --json'],
+  'mcp token list': ['sophon mcp token list', 'sophon mcp token list --json'],
+  'mcp token revoke': ['sophon mcp token revoke tok_1a2b3c'],
+  'mcp agents': ['sophon mcp agents', 'sophon mcp agents --json'],
+  'mcp policy': ['sophon mcp policy claude-code', 'sophon mcp policy claude-code --connections Work,github-1a2b3c --writes ask', 'sophon mcp policy cursor --all --writes deny'],
+  'mcp install': ['sophon mcp install --client claude-code', 'sophon mcp install --client codex --dry-run'],
+  'mcp uninstall': ['sophon mcp uninstall --client cursor', 'sophon mcp uninstall --client vscode --dry-run'],
   completion: ['eval "$(sophon completion bash)"      # in ~/.bashrc', 'sophon completion zsh > "${fpath[1]}/_sophon"', 'sophon completion fish > ~/.config/fish/completions/sophon.fish'],
 };
 

@@ -1,7 +1,10 @@
 import { createOperations } from '../core/api/operations';
 import { EventHub, watchConnections } from '../core/api/events';
 import type { ApiTokenStore } from '../core/api-tokens/token-store';
+import type { Launch } from '../core/mcp/clients';
+import { startApprovalDesk } from '../core/mcp/approval-queue';
 import type { Core } from '../core/sophon-core';
+import { mcpHttpControl } from './mcp/http-control';
 import { OneTimeCodes, startRestServer, type RestServer } from './rest-server';
 
 export interface DashboardOptions {
@@ -17,6 +20,10 @@ export interface DashboardOptions {
   /** How often other processes' changes to connections are looked for (default 1 s). */
   pollMs?: number;
   oauthTimeoutMs?: number;
+  /** Sophon's version (the MCP HTTP server's serverInfo). */
+  version?: string;
+  /** How an MCP client launches `sophon mcp` here (agents.install); absent: that operation is refused. */
+  mcpLaunch?: (userId: string) => Promise<Launch | null>;
 }
 
 /** The headless app: the core's operations over REST, events to each user's streams, the built renderer. */
@@ -24,6 +31,9 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
   const events = new EventHub();
   const codes = new OneTimeCodes();
   const watcher = watchConnections(options.core, events, options.pollMs ?? 1000);
+  // MCP calls waiting for the approval of a person who has a dashboard tab open (the MCP server runs elsewhere).
+  const approvals = startApprovalDesk({ home: options.core.paths.home, users: () => events.users(), emit: (userId, payload) => events.emit(userId, 'agent.approval', payload) });
+  const mcpHttp = mcpHttpControl(options.core, options.version ?? '0.0.0');
   const operations = createOperations({
     core: options.core,
     ownerUserId: options.ownerUserId,
@@ -31,6 +41,9 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
     openExternal: options.openExternal,
     changed: watcher.poke,
     oauthTimeoutMs: options.oauthTimeoutMs,
+    approvals,
+    mcpHttp,
+    mcpLaunch: options.mcpLaunch,
   });
   const server = await startRestServer({
     operations,
@@ -40,14 +53,19 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
     host: options.host,
     port: options.port,
     codes,
-    onSubscribe: () => watcher.poke(),
+    onSubscribe: () => {
+      watcher.poke();
+      approvals.poke();
+    },
   });
+  await mcpHttp.startIfEnabled();
   return {
     ...server,
     events,
     codes,
     close: async () => {
       watcher.stop();
+      await Promise.all([approvals.stop(), mcpHttp.close()]);
       await server.close();
     },
   };

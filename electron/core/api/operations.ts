@@ -8,9 +8,20 @@ import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
 import type { AgentPolicy } from '../mcp/agent-store';
+import type { ApprovalDesk } from '../mcp/approval-queue';
+import { clientConfig, type Launch } from '../mcp/clients';
+import { mcpTokenStore } from '../mcp/tokens';
 import type { Core } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
+
+export type McpHttpStatus = Out<'agents.httpServer'>;
+
+/** The MCP HTTP server a door runs (electron/server/mcp/http-control.ts): its state, and the person's on/off. */
+export interface McpHttpControl {
+  status(): McpHttpStatus;
+  setEnabled(enabled: boolean): Promise<McpHttpStatus>;
+}
 
 /** Who is calling: a REST token's user, or the desktop app's local person. */
 export type Caller = Pick<ApiCaller, 'userId' | 'isAdmin'>;
@@ -43,6 +54,17 @@ export interface OperationContext {
   chooseTimeoutMs?: number;
   /** The broker proxy this door runs (the desktop app's), returned with each minted token; absent: null. */
   brokerUrl?: () => string | null;
+  /** Where MCP approvals for clients that cannot ask are answered (this door's windows); absent: none are listed. */
+  approvals?: ApprovalDesk;
+  /** The MCP HTTP server this door runs; absent: agents.httpServer says it is off, setHttpServer refuses. */
+  mcpHttp?: McpHttpControl;
+  /**
+   * How an MCP client launches `sophon mcp` from this machine (agents.install), for `userId`; null when this door
+   * cannot tell (the app with no `sophon` command on PATH). Absent: agents.install is refused.
+   */
+  mcpLaunch?: (userId: string) => Promise<Launch | null>;
+  /** The owner's home folder and environment, where MCP clients keep their configuration (default: this process's). */
+  clientHome?: { home: string; env: NodeJS.ProcessEnv };
 }
 
 const requireAdmin = (caller: Caller, what: string) => {
@@ -272,6 +294,51 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       // Named by id or label, resolved within the caller's own connections (another user's is not found).
       const connections = input.connections === undefined || input.connections === null ? input.connections : [...new Set(input.connections.map((ref) => core.connections.resolve(caller.userId, ref).id))];
       return { agent: agentView(core.agentPolicies(caller.userId).set(input.agent, { connections, writes: input.writes })) };
+    },
+    'agents.approvals': async (caller) => ({ approvals: (await ctx.approvals?.openFor(caller.userId)) ?? [] }),
+    'agents.approve': async (caller, input) => {
+      if (!ctx.approvals) throw new SophonError('not_found', `No open approval "${input.request.slice(0, 100)}".`);
+      return { request: input.request, outcome: await ctx.approvals.answer(caller.userId, input.request, input.approve) };
+    },
+    'agents.tokens': async (caller) => ({
+      tokens: (await mcpTokenStore(core.paths.configDir).list()).filter((t) => t.userId === caller.userId && t.agent !== undefined).map((t) => ({ id: t.id, agent: t.agent!, createdAt: t.createdAt })),
+    }),
+    'agents.createToken': async (caller, input) => {
+      const policies = core.agentPolicies(caller.userId);
+      if (!policies.get(input.agent)) policies.set(input.agent, {});
+      const { token, entry } = await mcpTokenStore(core.paths.configDir).create(caller.userId, { kind: 'mcp', agent: input.agent });
+      return { token, id: entry.id, agent: input.agent, createdAt: entry.createdAt };
+    },
+    'agents.revokeToken': async (caller, input) => {
+      const store = mcpTokenStore(core.paths.configDir);
+      // Another user's token is reported as absent: its id tells the caller nothing.
+      const own = (await store.list()).some((t) => t.id === input.id && t.userId === caller.userId);
+      if (!own || !(await store.revoke(input.id))) throw new SophonError('not_found', `No MCP token ${input.id.slice(0, 40)} of yours (see the Agents page or \`sophon mcp token list\`).`);
+      return { id: input.id };
+    },
+    'agents.install': async (caller, input) => {
+      requireOwner(caller, ctx.ownerUserId, "change this machine's MCP client configurations");
+      const where = ctx.clientHome ?? { home: process.env.HOME ?? process.env.USERPROFILE ?? '', env: process.env };
+      const config = clientConfig(input.client, { home: where.home, platform: process.platform, env: where.env });
+      const { applyChange, planInstall, planUninstall } = await import('../mcp/install');
+      let change;
+      if (input.uninstall) change = await planUninstall(config);
+      else {
+        const launch = await ctx.mcpLaunch?.(caller.userId);
+        if (!launch) {
+          throw new SophonError('not_found', `Sophon cannot tell how ${config.name} should start \`sophon mcp\` here: no \`sophon\` command is on the PATH. Install the command line, or run \`sophon mcp install --client ${input.client}\` in a terminal.`);
+        }
+        change = await planInstall(config, launch);
+      }
+      const dryRun = input.dryRun === true;
+      if (!dryRun) await applyChange(change);
+      return { client: input.client, clientName: config.name, file: change.file, action: change.action, dryRun, entry: change.entry, backup: dryRun ? null : change.backup, note: config.note };
+    },
+    'agents.httpServer': async () => ctx.mcpHttp?.status() ?? { enabled: core.settings.Sophon.Mcp.Http.Enabled, running: false, url: null, port: null, problem: 'This door does not run the MCP HTTP server (the desktop app and `sophon dashboard` do).' },
+    'agents.setHttpServer': async (caller, input) => {
+      requireOwner(caller, ctx.ownerUserId, 'start or stop the MCP HTTP server of this machine');
+      if (!ctx.mcpHttp) throw new SophonError('not_found', 'This door does not run the MCP HTTP server (the desktop app and `sophon dashboard` do); `sophon mcp --http` runs one in a terminal.');
+      return ctx.mcpHttp.setEnabled(input.enabled);
     },
   };
 }

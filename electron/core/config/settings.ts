@@ -75,6 +75,12 @@ export const BrokerSettingsSchema = z.looseObject({
 const McpSettingsSchema = z.looseObject({
   /** How long a write approval waits for the person's answer before the call is refused (approval_timeout). */
   ApprovalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
+  /**
+   * The MCP HTTP server the desktop app (and `sophon dashboard`) runs: off until the person turns it on (stdio is
+   * what most agents launch; a listening port is one more door). Port 0: a free one, then kept here so a
+   * client's configured URL stays valid across restarts.
+   */
+  Http: z.looseObject({ Enabled: z.boolean().default(false), Port: z.number().int().min(0).max(65_535).default(0) }).default({ Enabled: false, Port: 0 }),
 });
 
 /** A section whose every value has a default: absent, it is its defaults. */

@@ -11,6 +11,7 @@ import type { Core } from '../sophon-core';
 import { chooseGrants } from '../skills/plan';
 import { runSkill, type StartProxy } from '../skills/run';
 import type { AgentPolicy } from './agent-store';
+import type { ApprovalOutcome, ApprovalQuestion } from './approval-queue';
 import { installedSkillTools, type SkillTool } from './skill-tools';
 
 export interface ToolContext {
@@ -18,6 +19,11 @@ export interface ToolContext {
   /** Whether the client declared form-mode elicitation (it can ask the person to approve a write). */
   canAskForm: boolean;
   ask(message: string): Promise<ElicitResult>;
+  /**
+   * For a client that cannot elicit: asks the person in the desktop app or dashboard (`unattended` when no
+   * window of theirs is open, and the call is refused as before).
+   */
+  askInApp?(question: ApprovalQuestion): Promise<ApprovalOutcome>;
 }
 
 export interface ToolDeps {
@@ -306,10 +312,14 @@ export class McpTools {
       changes: `${method} changes things`,
       nothing: 'nothing was sent',
       question: `${ctx.agent.agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} ${url.origin}${url.pathname.slice(0, 300)}${url.search ? ' (with a query)' : ''}\nBody: ${summarise(body)}\nAllow this call?`,
+      inApp: { method, host: url.host, path: url.pathname.slice(0, 300), hasQuery: url.search !== '', body: summarise(body) },
     });
   }
 
-  private async decide(ctx: ToolContext, d: { tool: string; record: ConnectionRecord | undefined; what: string; subject: string; call: string; changes: string; nothing: string; question: string }): Promise<void> {
+  private async decide(
+    ctx: ToolContext,
+    d: { tool: string; record: ConnectionRecord | undefined; what: string; subject: string; call: string; changes: string; nothing: string; question: string; inApp: Pick<ApprovalQuestion, 'method' | 'host' | 'path' | 'hasQuery' | 'body'> },
+  ): Promise<void> {
     const { core, userId } = this.deps;
     const { record } = d;
     const agent = ctx.agent.agent;
@@ -320,11 +330,30 @@ export class McpTools {
       decided('denied', 'denied by policy');
       throw new ToolRefusal('write_denied', `The agent ${agent}'s policy refuses writes (${d.subject}). The person can change it: \`sophon mcp policy ${agent} --writes ask\` (or allow).`, record);
     }
+    if (!ctx.canAskForm && ctx.askInApp) {
+      const outcome = await ctx.askInApp({
+        agent,
+        tool: d.tool.slice(0, 64),
+        summary: d.what,
+        connection: record ? { id: record.id, label: record.label, serviceId: record.serviceId } : null,
+        ...d.inApp,
+      });
+      if (outcome === 'approved') return decided('ok', 'approved by the person in the app');
+      if (outcome === 'declined') {
+        decided('denied', 'declined by the person in the app');
+        throw new ToolRefusal('write_declined', `The person declined ${d.call} in the Sophon app; ${d.nothing}.`, record);
+      }
+      if (outcome === 'timeout' || outcome === 'aborted') {
+        decided('aborted', outcome === 'timeout' ? 'approval in the app not answered in time' : 'approval in the app abandoned (the call was cancelled)');
+        throw new ToolRefusal('approval_timeout', `The person did not answer the approval of ${d.subject} in the Sophon app in time; ${d.nothing}.`, record);
+      }
+      // unattended: no window of theirs is open to ask; refused as for a client that cannot ask.
+    }
     if (!ctx.canAskForm) {
-      decided('denied', 'needs approval; the client cannot ask (no elicitation)');
+      decided('denied', 'needs approval; the client cannot ask (no elicitation) and no Sophon window is open');
       throw new ToolRefusal(
         'approval_unavailable',
-        `${d.changes} and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation). The person can allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
+        `${d.changes} and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation) and no Sophon app or dashboard window is open to ask in. The person can open one (\`sophon dashboard --open\`) and call again, or allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
         record,
       );
     }
@@ -379,6 +408,7 @@ export class McpTools {
         changes: `${t.name} may change things`,
         nothing: 'nothing was run',
         question: `${agent} asks Sophon to run the tool "${t.tool.name}" of the skill ${m.name} (${m.id}), which may change things.\nIt uses: ${uses}.\nInput: ${t.tool.inputSchema ? summarise(input) : `${args.length} argument(s)`}\nAllow this run?`,
+        inApp: { method: null, host: null, path: null, hasQuery: false, body: `uses ${uses}; input: ${t.tool.inputSchema ? summarise(input) : `${args.length} argument(s)`}`.slice(0, 1000) },
       });
     }
     const stdout = new CappedText(MAX_BODY_CHARS);

@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Core } from '../../core/sophon-core';
 import { agentIdOf, type AgentPolicy } from '../../core/mcp/agent-store';
+import { askInApp } from '../../core/mcp/approval-queue';
 import { mcpSettings } from '../../core/mcp/settings';
 import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
 import { startBrokerServer } from '../broker/server';
@@ -71,6 +72,8 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
           { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
           { timeout: approvalTimeoutMs, signal: extra.signal },
         ),
+      // The app or dashboard may run in another process: they meet in SOPHON_HOME/run (approval-queue.ts).
+      askInApp: (question) => askInApp(core.paths.home, options.userId, question, approvalTimeoutMs, extra.signal),
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });

@@ -235,6 +235,15 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'broker.questions': {},
       'agents.list': {},
       'agents.setPolicy': { agent: 'canary-agent', connections: [connection.id], writes: 'deny' },
+      'agents.approvals': {},
+      'agents.approve': { request: 'approval-none', approve: false },
+      'agents.tokens': {},
+      'agents.createToken': { agent: 'canary-agent' },
+      'agents.revokeToken': { id: 'tok_none' },
+      // A dry run only: the test's HOME is the runner's.
+      'agents.install': { client: 'cursor', dryRun: true },
+      'agents.httpServer': {},
+      'agents.setHttpServer': { enabled: false },
       'connections.remove': { connection: connection.id },
     };
     const order = [...OPERATION_NAMES].filter((n) => n !== 'connections.remove');
