@@ -75,6 +75,8 @@ export const BrokerSettingsSchema = z.looseObject({
 const McpSettingsSchema = z.looseObject({
   /** How long a write approval waits for the person's answer before the call is refused (approval_timeout). */
   ApprovalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
+  /** How long a skill tool run by an MCP agent may take before Sophon stops it (skill_timeout). */
+  SkillTimeoutSeconds: z.number().int().min(1).max(86_400).default(300),
   /**
    * The MCP HTTP server the desktop app (and `sophon dashboard`) runs: off until the person turns it on (stdio is
    * what most agents launch; a listening port is one more door). Port 0: a free one, then kept here so a

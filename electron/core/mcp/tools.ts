@@ -24,6 +24,8 @@ export interface ToolContext {
    * window of theirs is open, and the call is refused as before).
    */
   askInApp?(question: ApprovalQuestion): Promise<ApprovalOutcome>;
+  /** Aborts when the client cancels the call (a running skill tool is stopped). */
+  signal?: AbortSignal;
 }
 
 export interface ToolDeps {
@@ -36,6 +38,8 @@ export interface ToolDeps {
   maxRequestBytes: number;
   /** Starts the loopback proxy a proxied skill tool calls through (a door's; core starts no server). */
   startProxy: StartProxy;
+  /** Sophon.Mcp.SkillTimeoutSeconds: a skill tool still running after it is stopped. */
+  skillTimeoutMs: number;
 }
 
 /** What the model gets of an answer body as text; the rest is cut with a note (it can ask for less with query/path). */
@@ -155,6 +159,7 @@ class ToolRefusal extends Error {
     readonly code: string,
     message: string,
     readonly connection?: ConnectionRecord,
+    readonly outcome: 'denied' | 'failed' = 'denied',
   ) {
     super(message);
   }
@@ -424,7 +429,12 @@ export class McpTools {
       stdout: (b) => stdout.push(b),
       stderr: (b) => stderr.push(b),
       startProxy: this.deps.startProxy,
+      timeoutMs: this.deps.skillTimeoutMs,
+      signal: ctx.signal,
     });
+    if (result.stopped === 'timeout') {
+      throw new ToolRefusal('skill_timeout', `${t.name} did not finish within ${Math.round(this.deps.skillTimeoutMs / 1000)} s (Sophon.Mcp.SkillTimeoutSeconds), so Sophon stopped it. What it did before that may have taken effect.`, grants[0]?.record, 'failed');
+    }
     return { record: grants[0]?.record, exitCode: result.exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
   }
 }
@@ -482,7 +492,7 @@ function render(r: { status: number; body: string; truncated: boolean; bodyBytes
 }
 
 function describe(err: unknown): { code: string; message: string; record?: ConnectionRecord; outcome: 'failed' | 'denied' } {
-  if (err instanceof ToolRefusal) return { code: err.code, message: err.message, record: err.connection, outcome: 'denied' };
+  if (err instanceof ToolRefusal) return { code: err.code, message: err.message, record: err.connection, outcome: err.outcome };
   if (err instanceof BrokerRefusal) return { code: err.code, message: err.message, outcome: err.outcome === 'denied' ? 'denied' : 'failed' };
   if (isSophonError(err)) return { code: err.code, message: err.message, outcome: 'failed' };
   // Never the raw message: it could quote anything.

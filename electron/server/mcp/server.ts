@@ -60,6 +60,7 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
     tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds),
     maxRequestBytes: settings.MaxRequestBytes,
     startProxy: (skillBroker, maxRequestBytes) => startBrokerServer(skillBroker, { maxRequestBytes }),
+    skillTimeoutMs: mcpSettings(core.settings).SkillTimeoutSeconds * 1000,
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -73,6 +74,7 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
           { timeout: approvalTimeoutMs, signal: extra.signal },
         ),
       // The app or dashboard may run in another process: they meet in SOPHON_HOME/run (approval-queue.ts).
+      signal: extra.signal,
       askInApp: (question) => askInApp(core.paths.home, options.userId, question, approvalTimeoutMs, extra.signal),
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
