@@ -15,7 +15,7 @@ export interface OAuthInteraction {
   scopes?: string[];
   device?: boolean;
   openUrl?: (url: string) => Promise<void>;
-  onDeviceCode?: (code: Pick<DeviceAuthorization, 'userCode' | 'verificationUri' | 'verificationUriComplete'>) => void;
+  onDeviceCode?: (code: Pick<DeviceAuthorization, 'userCode' | 'verificationUri' | 'verificationUriComplete' | 'expiresAt'>) => void;
   timeoutMs?: number;
 }
 

@@ -212,6 +212,9 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     const inputs: { [K in OperationName]: In<K> } = {
       'session.info': {},
       'services.list': {},
+      // Nothing listens there: the discovery fails (the canary is that nothing secret comes back either way).
+      'services.discover': { url: 'http://127.0.0.1:9/issuer', kind: 'issuer' },
+      'oauth.setup': { serviceId: 'gmail', clientId: 'client-id.example', clientSecret: CLIENT_SECRET_CANARY },
       'connections.list': {},
       'connections.get': { connection: connection.id },
       'connections.add': { serviceId: 'localapi', label: 'Second', secret: `${CANARY}-2`, test: false },
