@@ -28,6 +28,7 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
   let cleanup: (() => Promise<void>) | undefined;
   let serverA: TestOidcServer;
   let serverB: TestOidcServer;
+  let serverC: TestOidcServer;
   let session: DashboardSession;
   let dashboard: Dashboard;
   let browser: Browser;
@@ -40,6 +41,8 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
     ({ home, cleanup } = await tempHome({ Sophon: { Vault: { KeyProtector: 'file' }, OAuth: { devsvc: { ClientId: PUBLIC_CLIENT } } } }));
     serverA = await startOidcServer({ registration: 'open', accessTokenTtl: 600, confidentialClient: { id: 'sophon-confidential', secret: CLIENT_SECRET } });
     serverB = await startOidcServer({ accessTokenTtl: 600 });
+    // Registration needs an initial access token Sophon does not have: the server refuses, in its own words.
+    serverC = await startOidcServer({ registration: 'initial-token' });
     await mkdir(join(home, 'connectors'));
     // Endpoints named, no issuer to register at, a client secret needed: only a person can set it up.
     const guided = { ...serverA.service({ id: 'guided', withIssuer: false, clientSecretRequired: true }), name: 'Guided OIDC', attach: BEARER };
@@ -53,6 +56,7 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
     await session?.close();
     await serverA?.close();
     await serverB?.close();
+    await serverC?.close();
     await cleanup?.();
   });
 
@@ -172,6 +176,19 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
     await signInFromLink(serverB.issuer);
     const c = await landedConnection();
     assert.deepEqual([c.serviceId, c.state], [id, 'active']);
+  });
+
+  test('Connect by URL, the server refuses the registration: the setup panel shows its answer', async () => {
+    await page.goto(`${dashboard.origin}/#/add`);
+    const byUrl = page.getByRole('region', { name: 'Connect by URL' });
+    await byUrl.getByLabel('URL').fill(serverC.issuer);
+    await byUrl.getByRole('button', { name: 'Find and connect' }).click();
+    const panel = page.getByRole('region', { name: `Set up ${new URL(serverC.issuer).host}` });
+    await panel.waitFor({ timeout: 20_000 });
+    const why = await panel.getByRole('alert').innerText();
+    assert.match(why, /refused to register Sophon as an app \(its answer: invalid_token/);
+    assert.match(why, /sophon oauth setup 127-0-0-1-\d+/);
+    assert.equal(await panel.locator('[data-redirect-uri]').innerText(), 'http://127.0.0.1/callback');
   });
 
   test('canary: no client secret, registration token or OAuth token in any response, event, the page, a log or the settings file', async () => {

@@ -76,5 +76,8 @@ describe('OAuth setup facts in the catalog', () => {
     const noRegistration = ServiceSchema.parse({ ...service, auth: { method: 'oauth2', oauth: { issuer: 'https://idp.example', dynamicRegistration: false } } });
     assert.equal(clientSourceOf(noRegistration, settings({}), none), 'none');
     assert.deepEqual((['setting', 'distribution', 'registered', 'dynamic', 'none'] as const).map(clientReady), [true, true, true, false, false]);
+    // Google names an issuer but registers no clients itself: without a shipped client, the guided setup.
+    const gmail = builtinEntries().find((e) => e.service.id === 'gmail')!.service;
+    assert.equal(clientSourceOf(gmail, settings({}), none), 'none');
   });
 });

@@ -60,6 +60,8 @@ export const GOOGLE_OAUTH: OAuth = {
   tokenUrl: 'https://oauth2.googleapis.com/token',
   revocationUrl: 'https://oauth2.googleapis.com/revoke',
   issuer: 'https://accounts.google.com',
+  // Google offers no dynamic client registration (RFC 7591): a client comes from the distribution file or the guided setup.
+  dynamicRegistration: false,
   pkce: true,
   // Desktop-app clients get a client_secret that Google does not treat as confidential, but the token
   // endpoint still expects it.
