@@ -16,6 +16,7 @@ import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon, type CliResult } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
 import { startOidcServer, type TestOidcServer } from '../../helpers/oidc-server';
+import { endSession, screenUntil, tmux } from '../../helpers/terminal';
 import { loginAndConsent } from '../oauth/drive';
 
 const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
@@ -117,6 +118,33 @@ describe('sophon oauth setup', async () => {
     assert.match(r.stdout, /Authorization callback URL|Redirect URI: http:\/\/127\.0\.0\.1\/callback/);
     assert.match(r.stderr, /--client-secret-stdin/);
     assert.doesNotMatch(await readFile(join(home, 'config', 'appsettings.json'), 'utf8'), /Iv1\.0123/);
+  });
+
+  test('on a terminal: the client id asked for, the secret asked for hidden (never echoed), then whether to sign in now', async () => {
+    const session = `sophon-oauth-setup-${process.pid}`;
+    const secret = 'typed-github-client-secret-0123456789';
+    const cmd = `SOPHON_HOME=${home} NO_COLOR=1 ${process.execPath} ${BIN} oauth setup github; echo EXIT:$?; sleep 30`;
+    tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', cmd);
+    try {
+      await screenUntil(session, /Client id:/);
+      tmux('send-keys', '-t', session, '-l', 'Iv1.typed0123');
+      tmux('send-keys', '-t', session, 'Enter');
+      await screenUntil(session, /Client secret:/);
+      tmux('send-keys', '-t', session, '-l', secret);
+      tmux('send-keys', '-t', session, 'Enter');
+      await screenUntil(session, /Sign in to GitHub now\?/);
+      tmux('send-keys', '-t', session, 'n');
+      tmux('send-keys', '-t', session, 'Enter');
+      const screen = await screenUntil(session, /EXIT:\d+/);
+      assert.match(screen, /EXIT:0/, screen);
+      assert.match(screen, /Saved: Sophon\.OAuth\.github\.ClientId/);
+      assert.match(screen, /Next: sophon connect add github/);
+      assert.ok(!screen.includes(secret) && !screen.includes(secret.slice(0, 12)), `the secret was echoed:\n${screen}`);
+    } finally {
+      endSession(session);
+    }
+    const settings = JSON.parse(await readFile(join(home, 'config', 'appsettings.json'), 'utf8')) as { Sophon: { OAuth: Record<string, unknown> } };
+    assert.deepEqual(settings.Sophon.OAuth.github, { ClientId: 'Iv1.typed0123', ClientSecretInVault: true });
   });
 
   test('not OAuth, or not in the catalog: exit 2 and 3', async () => {
