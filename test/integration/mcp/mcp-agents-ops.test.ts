@@ -76,6 +76,14 @@ describe('REST: MCP tokens, installing into a client, and the MCP HTTP server ru
     await assert.rejects(fetch(before.url!, { method: 'POST' }));
   });
 
+  test('`sophon mcp --help` and each subcommand show examples', async () => {
+    for (const words of [['mcp'], ['mcp', 'install'], ['mcp', 'uninstall'], ['mcp', 'policy'], ['mcp', 'agents'], ['mcp', 'token', 'create'], ['mcp', 'token', 'list'], ['mcp', 'token', 'revoke']]) {
+      const r = await sophon(['help', ...words], { home });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\\nExamples:\\n {2}\\$ sophon ${words.join(' ')}`), words.join(' '));
+    }
+  });
+
   test('install into a client: a dry run first writes nothing, then the file is created, again changes nothing, uninstall removes it', async () => {
     const file = join(userHome, '.claude.json');
     const dry = value<Out<'agents.install'>>(await call(d, d.token, 'agents.install', { client: 'claude-code', dryRun: true }));
