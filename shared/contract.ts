@@ -12,7 +12,8 @@ import type { EventName, OperationName } from './operations';
  * at most `secretHint`, and secrets only ever travel inward (in `connections.add`'s input). The one
  * token that travels outward is `broker.mint`'s broker token: not a service credential but a short-lived
  * capability bound to one skill's tool and connection, stored only as a hash, revocable (as the CLI's
- * `sophon broker mint` prints it).
+ * `sophon broker mint` prints it) — and `agents.createToken`'s MCP token, likewise a revocable capability
+ * kept only as a hash, opening only the MCP door for the caller's own agent (as `sophon mcp token create`).
  *
  * The renderer and preload import this file with `import type` only (no zod in their bundles); the
  * runtime list of names is `operations.ts`.
