@@ -17,6 +17,8 @@ export interface DashboardOptions {
   /** How often other processes' changes to connections are looked for (default 1 s). */
   pollMs?: number;
   oauthTimeoutMs?: number;
+  /** How often the backup schedule (Sophon.Backup) is checked; default 15 minutes. */
+  backupCheckMs?: number;
 }
 
 /** The headless app: the core's operations over REST, events to each user's streams, the built renderer. */
@@ -42,11 +44,15 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
     codes,
     onSubscribe: () => watcher.poke(),
   });
+  // Scheduled backups run wherever the core stays open: here as in the app.
+  const { startBackupSchedule } = await import('../core/backup/schedule');
+  const stopBackups = startBackupSchedule(options.core, options.backupCheckMs);
   return {
     ...server,
     events,
     codes,
     close: async () => {
+      stopBackups();
       watcher.stop();
       await server.close();
     },
