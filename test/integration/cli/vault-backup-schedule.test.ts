@@ -8,6 +8,7 @@ import { filesUnder, forms } from '../../helpers/canary';
 import { json, sophon } from '../../helpers/cli';
 import { startUserApi, userApiConnector } from '../../helpers/fake-api';
 import { tempHome } from '../../helpers/home';
+import { startDashboardProcess } from '../server/dashboard-process';
 
 interface Run {
   outcome: 'written' | 'not_due' | 'unscheduled';
@@ -132,6 +133,26 @@ describe('issue #17: scheduled backups, and connector files that travel with a b
       assert.equal(await readFile(join(target.home, 'connectors', 'localapi.json'), 'utf8'), userApiConnector('localapi', api.port));
     } finally {
       await target.cleanup();
+    }
+  });
+
+  test('a running `sophon dashboard` writes the backup when it is due (its scheduler, not cron)', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'sophon-scheduled-dash-'));
+    try {
+      const set = await sophon(['vault', 'backup', '--schedule', other, '--keep', '3', '--passphrase-stdin'], { home: source.home, stdin: PASS });
+      assert.equal(set.code, 0, set.stderr);
+      const dashboard = await startDashboardProcess(source.home);
+      try {
+        // The scheduler checks once on start: the empty folder makes a backup due at once.
+        for (let i = 0; i < 600 && (await readdir(other)).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        await dashboard.stop();
+      }
+      const files = await readdir(other);
+      assert.equal(files.length, 1, 'one scheduled backup');
+      assert.match(files[0]!, /^sophon-\d{8}T\d{9}Z\.backup$/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
     }
   });
 
