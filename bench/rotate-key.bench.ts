@@ -8,7 +8,7 @@ import { openVault } from '../electron/core/vault/open-vault';
 import { rotateKey } from '../electron/core/vault/rotate-key';
 
 const N = Number(process.env.SOPHON_BENCH_ROTATE_N ?? 10_000);
-const CONCURRENCY = 8;
+const CONCURRENCY = Number(process.env.SOPHON_BENCH_ROTATE_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.SOPHON_BENCH_ROTATE_ROUNDS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
