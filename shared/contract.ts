@@ -132,6 +132,33 @@ export const AuditVerifySchema = z.object({
   break: z.object({ kind: z.enum(['edited', 'deleted', 'inserted', 'reordered', 'truncated', 'head_mismatch']), rowId: z.number(), message: z.string() }).nullable(),
 });
 
+/** Issue 17: what a restore does (or would do), item by item, as `sophon vault restore --json` prints it. */
+const RestoreAction = z.enum(['add', 'replace', 'keep', 'same']);
+export const RestoreReportSchema = z.object({
+  mode: z.enum(['merge', 'replace']),
+  applied: z.boolean(),
+  connections: z.array(
+    z.object({ id: z.string(), userId: z.string(), serviceId: z.string(), label: z.string(), action: z.enum(['add', 'replace', 'keep']), note: z.string().nullable(), linked: z.boolean() }),
+  ),
+  systemSecrets: z.array(z.object({ name: z.string(), action: RestoreAction, note: z.string().nullable() })),
+  oauthClients: z.array(z.object({ serviceId: z.string(), clientId: z.string(), action: RestoreAction, note: z.string().nullable() })),
+  connectors: z.array(z.object({ file: z.string(), serviceId: z.string().nullable(), action: RestoreAction, note: z.string().nullable() })),
+});
+
+/** Scheduled backups (`Sophon.Backup`): where, how many, how often; never the passphrase or its key. */
+export const BackupScheduleSchema = z.object({
+  folder: z.string(),
+  keep: z.number(),
+  everyHours: z.number(),
+  lastBackupAt: z.string().nullable(),
+  nextDueAt: z.string(),
+  files: z.array(z.string()),
+});
+
+/** A backup passphrase typed by the person: it travels inward only, like a connection's secret. */
+const BackupPassphrase = z.string().min(12, 'use at least 12 characters').max(1024);
+const AbsolutePath = z.string().min(1).max(4096).regex(/^(\/|[A-Za-z]:[\\/])/, 'must be an absolute path');
+
 /** The non-secret settings. OAuth client secrets are write-only: `clientSecretSet` says whether one is stored. */
 export const SettingsViewSchema = z.object({
   settingsFile: z.string(),
@@ -441,6 +468,57 @@ export const OPERATIONS = {
   'agents.httpServer': { input: Empty, output: McpHttpStatusSchema },
   /** Starts or stops the MCP HTTP server and saves the choice (Sophon.Mcp.Http.Enabled; its port is kept in Sophon.Mcp.Http.Port). Only the user this Sophon runs as. */
   'agents.setHttpServer': { input: z.strictObject({ enabled: z.boolean() }), output: McpHttpStatusSchema },
+  /**
+   * Issue 17. Admins only (a backup holds every user's credentials). Writes a new backup file into
+   * `folder`. `passphrase: null` generates a recovery phrase, returned once as `recoveryPhrase` for the
+   * printable recovery kit: the one secret that goes outward, since the person must write it down
+   * (docs/security.md); it is never stored.
+   */
+  'vault.backup': {
+    input: z.strictObject({ folder: AbsolutePath, passphrase: BackupPassphrase.nullable() }),
+    output: z.object({
+      file: z.string(),
+      connections: z.number(),
+      linked: z.number(),
+      systemSecrets: z.number(),
+      bytes: z.number(),
+      createdAt: z.string(),
+      keyId: z.string().nullable(),
+      recoveryPhrase: z.string().nullable(),
+    }),
+  },
+  /** Admins only. Checks a backup and plans its restore (`apply: false`: changes nothing), or restores it all or nothing. */
+  'vault.restore': {
+    input: z.strictObject({ file: AbsolutePath, passphrase: z.string().min(1).max(1024), mode: z.enum(['merge', 'replace']), apply: z.boolean() }),
+    output: RestoreReportSchema,
+  },
+  /** Admins only. As `sophon vault rotate-key [--to P]`: a new master key, every file re-sealed, the old key retired. */
+  'vault.rotateKey': {
+    input: z.strictObject({ to: z.string().min(1).max(40).optional() }),
+    output: z.object({
+      from: z.object({ keyId: z.string(), protector: z.string() }),
+      to: z.object({ keyId: z.string(), protector: z.string() }),
+      resumed: z.boolean(),
+      resealed: z.number(),
+      alreadyNew: z.number(),
+      unreadable: z.array(z.object({ file: z.string(), problem: z.string() })),
+      oldKeyRemoved: z.boolean(),
+    }),
+  },
+  /** Admins only. The backup schedule, or null when none is set. */
+  'vault.backupSchedule': { input: Empty, output: z.object({ schedule: BackupScheduleSchema.nullable() }) },
+  /**
+   * Admins only. Sets the schedule (the passphrase is turned into a key at once and only that key is
+   * kept; `passphrase: null` generates a recovery phrase, returned once) or, with `schedule: null`, stops it.
+   */
+  'vault.setBackupSchedule': {
+    input: z.strictObject({
+      schedule: z
+        .strictObject({ folder: AbsolutePath, keep: z.number().int().min(1).max(1000), everyHours: z.number().min(0.01).max(24 * 366), passphrase: BackupPassphrase.nullable() })
+        .nullable(),
+    }),
+    output: z.object({ schedule: BackupScheduleSchema.nullable(), recoveryPhrase: z.string().nullable() }),
+  },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 /** Events pushed to the UI. Each reaches only the user it concerns. */

@@ -41,6 +41,12 @@ export const OPERATION_NAMES = [
   'agents.install',
   'agents.httpServer',
   'agents.setHttpServer',
+  // Vault over years (issue 17): backup, restore, key rotation, scheduled backups.
+  'vault.backup',
+  'vault.restore',
+  'vault.rotateKey',
+  'vault.backupSchedule',
+  'vault.setBackupSchedule',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];

@@ -77,8 +77,15 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   vault
     .command('backup')
     .description('write every credential and connection (and OAuth client secrets) to one file encrypted under a recovery passphrase; no OS key is needed to restore it')
-    .requiredOption('--out <file>', 'the backup file to create (never overwritten)')
+    .option('--out <file>', 'the backup file to create (never overwritten)')
     .option('--passphrase-stdin', 'read the passphrase from stdin (at least 12 characters); without it a recovery phrase is generated and printed once')
+    .option('--schedule <folder>', 'back up to this folder every --every hours, keeping --keep of them (the app, `sophon dashboard` or `--run-scheduled` from cron runs it); the passphrase is asked once')
+    .option('--keep <n>', 'with --schedule: how many scheduled backups to keep (default 7)')
+    .option('--every <hours>', 'with --schedule: hours between scheduled backups (default 24)')
+    .option('--run-scheduled', 'write a scheduled backup now if one is due (for cron); --force writes one even if not due')
+    .option('--force', 'with --run-scheduled: write one even if the last is recent')
+    .option('--unschedule', 'stop scheduled backups (the backups already written stay)')
+    .option('--show-schedule', 'the schedule: folder, keep, every, last and next backup')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/backup')).vaultBackup));
   vault

@@ -24,6 +24,8 @@ export interface DashboardOptions {
   version?: string;
   /** How an MCP client launches `sophon mcp` here (agents.install); absent: that operation is refused. */
   mcpLaunch?: (userId: string) => Promise<Launch | null>;
+  /** How often the backup schedule (Sophon.Backup) is checked; default 15 minutes. */
+  backupCheckMs?: number;
 }
 
 /** The headless app: the core's operations over REST, events to each user's streams, the built renderer. */
@@ -59,11 +61,15 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
     },
   });
   await mcpHttp.startIfEnabled();
+  // Scheduled backups run wherever the core stays open: here as in the app.
+  const { startBackupSchedule } = await import('../core/backup/schedule');
+  const stopBackups = startBackupSchedule(options.core, options.backupCheckMs);
   return {
     ...server,
     events,
     codes,
     close: async () => {
+      stopBackups();
       watcher.stop();
       await Promise.all([approvals.stop(), mcpHttp.close()]);
       await server.close();

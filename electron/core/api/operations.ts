@@ -327,6 +327,40 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       return { connections };
     },
 
+    'vault.backup': async (caller, input) => {
+      requireAdmin(caller, "back up the vault (a backup holds every user's credentials)");
+      return (await import('../backup/backup-ops')).backupToFolder(core, input.folder, input.passphrase);
+    },
+
+    'vault.restore': async (caller, input) => {
+      requireAdmin(caller, 'restore a backup (it writes connections of every user in it)');
+      try {
+        return await (await import('../backup/backup-ops')).restoreFromFile(core, input.file, input.passphrase, input.mode, input.apply);
+      } finally {
+        if (input.apply) changed();
+      }
+    },
+
+    'vault.rotateKey': async (caller, input) => {
+      requireAdmin(caller, 'rotate the vault key');
+      const { rotateKey } = await import('../vault/rotate-key');
+      return rotateKey({ home: core.paths.home, ...(input.to !== undefined ? { to: input.to } : {}) });
+    },
+
+    'vault.backupSchedule': async (caller) => {
+      requireAdmin(caller, 'see the backup schedule');
+      return { schedule: await core.backup.schedule() };
+    },
+
+    'vault.setBackupSchedule': async (caller, input) => {
+      requireAdmin(caller, 'change the backup schedule');
+      if (input.schedule === null) return { schedule: await core.backup.setSchedule(null), recoveryPhrase: null };
+      const { generateRecoveryPhrase } = await import('../backup/backup-format');
+      const recoveryPhrase = input.schedule.passphrase === null ? generateRecoveryPhrase() : null;
+      const schedule = await core.backup.setSchedule({ ...input.schedule, passphrase: recoveryPhrase ?? input.schedule.passphrase! });
+      return { schedule, recoveryPhrase };
+    },
+
     'broker.mint': (caller, input, signal) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input, signal),
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
