@@ -5,6 +5,7 @@ import { useApi, useConnections, type Loadable } from '../api';
 import { describeError } from '../errors';
 import { absolute, relative } from '../format';
 import { ErrorNote, PageHeader, Spinner } from '../ui';
+import { AuditChart } from './audit-chart';
 
 type AuditFilter = Omit<In<'audit.query'>, 'limit' | 'offset'>;
 type Answer = Exclude<Loadable<Out<'audit.query'>>, { status: 'loading' }>;
@@ -69,13 +70,15 @@ export function AuditTable({ filter, pageSize = 50, compact = false, others = nu
         <tbody>
           {rows.map((r) => (
             <tr key={r.id} data-action={r.action}>
-              <td title={absolute(r.at)}>
+              <td title={absolute(r.at)} data-label="Time">
                 <time dateTime={r.at}>{relative(r.at)}</time>
               </td>
-              <td>{r.action}</td>
-              <td className={OUTCOME_CLASS[r.outcome] ?? undefined}>{r.outcome}</td>
+              <td data-label="Action">{r.action}</td>
+              <td className={OUTCOME_CLASS[r.outcome] ?? undefined} data-label="Outcome">
+                {r.outcome}
+              </td>
               {!compact && (
-                <td>
+                <td data-label="Connection">
                   {r.connectionId ? (
                     labels.has(r.connectionId) ? (
                       <>
@@ -89,9 +92,11 @@ export function AuditTable({ filter, pageSize = 50, compact = false, others = nu
                   )}
                 </td>
               )}
-              <td>{[r.skill, r.tool].filter(Boolean).join(' / ') || '—'}</td>
-              {!compact && <td>{r.userId}</td>}
-              <td className="detail-cell">{r.detail ?? ''}</td>
+              <td data-label="Skill / tool">{[r.skill, r.tool].filter(Boolean).join(' / ') || '—'}</td>
+              {!compact && <td data-label="User">{r.userId}</td>}
+              <td className="detail-cell" data-label="Detail">
+                {r.detail ?? ''}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -136,11 +141,30 @@ function useEveryonesConnections(isAdmin: boolean): Connection[] | null {
   return all;
 }
 
+/** The caller's MCP agents: their calls are audited under the agent's id as the skill, so the Skill field offers them. */
+function useAgentIds(): string[] {
+  const { api } = useApi();
+  const [ids, setIds] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    // Without them the field still takes any name typed.
+    api['agents.list']({}).then(
+      (r) => live && setIds(r.agents.map((a) => a.agent)),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  return ids;
+}
+
 export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
   const { state } = useConnections();
   const everyone = useEveryonesConnections(isAdmin);
+  const agents = useAgentIds();
   const [filter, setFilter] = useState<AuditFilter>({});
-  const ids = { connection: useId(), skill: useId(), user: useId(), since: useId(), until: useId() };
+  const ids = { connection: useId(), skill: useId(), agents: useId(), user: useId(), since: useId(), until: useId() };
   function apply(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const d = new FormData(e.currentTarget);
@@ -173,6 +197,7 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
     list.push(c);
     othersByUser.set(c.userId, list);
   }
+  const labels = useMemo(() => new Map([...(everyone ?? []), ...(state.status === 'ready' ? state.value : [])].map((c) => [c.id, c.label])), [everyone, state]);
   const option = (c: Connection) => (
     <option key={c.id} value={c.id}>
       {c.label} ({c.serviceName})
@@ -201,8 +226,15 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
           </select>
         </div>
         <div className="field">
-          <label htmlFor={ids.skill}>Skill</label>
-          <input id={ids.skill} name="skill" type="text" placeholder="any" autoComplete="off" />
+          <label htmlFor={ids.skill}>Skill or agent</label>
+          <input id={ids.skill} name="skill" type="text" placeholder="any" autoComplete="off" list={agents.length ? ids.agents : undefined} />
+          {agents.length > 0 && (
+            <datalist id={ids.agents}>
+              {agents.map((a) => (
+                <option key={a} value={a} label="MCP agent" />
+              ))}
+            </datalist>
+          )}
         </div>
         {isAdmin && (
           <div className="field">
@@ -227,6 +259,7 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
           </button>
         </div>
       </form>
+      <AuditChart filter={filter} labels={labels} />
       <AuditTable key={JSON.stringify(filter)} filter={filter} others={everyone} />
     </>
   );
