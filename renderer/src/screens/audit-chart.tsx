@@ -4,6 +4,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import type { AuditRow } from '../../../shared/connections';
 import type { In } from '../../../shared/contract';
 import { useApi } from '../api';
+import { bucketRows, type Bucket } from '../audit-buckets';
 import { describeError, type ErrorText } from '../errors';
 import { ErrorNote } from '../ui';
 
@@ -12,52 +13,6 @@ export type ChartBy = 'connection' | 'agent';
 
 /** The most rows one audit.query returns: the chart shows the newest this many and says so. */
 const MAX_ROWS = 1000;
-/** Series beyond these are summed as "Other", so the colours stay tellable apart. */
-const MAX_SERIES = 5;
-const STEPS_MS = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000];
-const MAX_BARS = 30;
-
-export interface Bucket {
-  start: number;
-  end: number;
-  counts: number[];
-  total: number;
-}
-
-export interface ChartData {
-  series: string[];
-  buckets: Bucket[];
-  stepMs: number;
-}
-
-/**
- * Rows into at most MAX_BARS time buckets of a round size (a minute … a month), aligned to the local
- * clock, each split by series (the MAX_SERIES busiest, then "Other"). Empty buckets in between are kept:
- * a gap in activity is part of the picture.
- */
-export function bucketRows(rows: readonly AuditRow[], keyOf: (r: AuditRow) => string, offsetMs = new Date().getTimezoneOffset() * 60_000): ChartData {
-  if (rows.length === 0) return { series: [], buckets: [], stepMs: STEPS_MS[0]! };
-  const times = rows.map((r) => Date.parse(r.at));
-  const min = Math.min(...times);
-  const max = Math.max(...times);
-  const stepMs = STEPS_MS.find((s) => (max - min) / s < MAX_BARS) ?? STEPS_MS[STEPS_MS.length - 1]!;
-  const align = (t: number) => Math.floor((t - offsetMs) / stepMs) * stepMs + offsetMs;
-  const tally = new Map<string, number>();
-  for (const r of rows) tally.set(keyOf(r), (tally.get(keyOf(r)) ?? 0) + 1);
-  const ranked = [...tally].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
-  const series = ranked.length > MAX_SERIES + 1 ? [...ranked.slice(0, MAX_SERIES), 'Other'] : ranked;
-  const indexOf = new Map(series.map((k, i) => [k, i]));
-  const first = align(min);
-  const n = Math.floor((align(max) - first) / stepMs) + 1;
-  const buckets: Bucket[] = Array.from({ length: n }, (_, i) => ({ start: first + i * stepMs, end: first + (i + 1) * stepMs, counts: series.map(() => 0), total: 0 }));
-  rows.forEach((r, i) => {
-    const b = buckets[Math.floor((align(times[i]!) - first) / stepMs)]!;
-    b.counts[indexOf.get(keyOf(r)) ?? series.length - 1]! += 1;
-    b.total += 1;
-  });
-  return { series, buckets, stepMs };
-}
-
 function useChartRows(filter: AuditFilter): { rows: AuditRow[]; total: number } | ErrorText | null {
   const { api } = useApi();
   const key = JSON.stringify(filter);
@@ -75,14 +30,32 @@ function useChartRows(filter: AuditFilter): { rows: AuditRow[]; total: number } 
   return answer?.key === key ? answer.value : null;
 }
 
-const W = 640;
-const H = 150;
+const H = 170;
+
+/**
+ * The chart's box width in CSS pixels, followed as the window resizes: the SVG is drawn at that size
+ * (not scaled from a fixed one), so its labels stay legible in a 400 px window.
+ */
+function useWidth(initial: number): [number, (el: HTMLElement | null) => void] {
+  const [width, setWidth] = useState(initial);
+  const [el, setEl] = useState<HTMLElement | null>(null);
+  useEffect(() => {
+    if (!el) return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) setWidth(Math.max(200, Math.floor(entry.contentRect.width)));
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [el]);
+  return [width, setEl];
+}
 const PAD = { left: 30, right: 8, top: 8, bottom: 22 };
 
 export function AuditChart({ filter, labels }: { filter: AuditFilter; labels: ReadonlyMap<string, string> }) {
   const [by, setBy] = useState<ChartBy>('connection');
   const answer = useChartRows(filter);
   const ids = { title: useId(), by: useId(), desc: useId() };
+  const [W, box] = useWidth(800);
   const keyOf = useMemo(
     () => (by === 'connection' ? (r: AuditRow) => (r.connectionId ? (labels.get(r.connectionId) ?? r.connectionId) : 'No connection') : (r: AuditRow) => r.skill ?? 'No agent or skill'),
     [by, labels],
@@ -90,9 +63,13 @@ export function AuditChart({ filter, labels }: { filter: AuditFilter; labels: Re
   const rows = answer && 'rows' in answer ? answer.rows : null;
   const data = useMemo(() => (rows ? bucketRows(rows, keyOf) : null), [rows, keyOf]);
   if (answer && 'title' in answer) return <ErrorNote error={answer} />;
-  if (!data || !rows || rows.length === 0 || !answer || !('total' in answer)) return null;
+  // The box is there from the start (empty until rows come), so its width is known when they do.
+  if (!data || !rows || rows.length === 0 || !answer || !('total' in answer)) return <section ref={box} className="chart-box" aria-hidden="true" />;
 
   const fmt = new Intl.DateTimeFormat(undefined, data.stepMs >= 86_400_000 ? { dateStyle: 'medium' } : { dateStyle: 'short', timeStyle: 'short' });
+  const span = data.buckets[data.buckets.length - 1]!.end - data.buckets[0]!.start;
+  // Within a day the axis needs only the times (each bar's label still has the date).
+  const tickFmt = data.stepMs < 86_400_000 && span <= 86_400_000 ? new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }) : fmt;
   const peak = Math.max(...data.buckets.map((b) => b.total));
   const plotW = W - PAD.left - PAD.right;
   const plotH = H - PAD.top - PAD.bottom;
@@ -108,7 +85,7 @@ export function AuditChart({ filter, labels }: { filter: AuditFilter; labels: Re
       .join(', ')}`;
 
   return (
-    <section className="card chart-card" aria-labelledby={ids.title}>
+    <section ref={box} className="card chart-card" aria-labelledby={ids.title}>
       <div className="chart-head">
         <h2 id={ids.title} className="card-title">
           Activity over time
@@ -124,7 +101,7 @@ export function AuditChart({ filter, labels }: { filter: AuditFilter; labels: Re
       <p id={ids.desc} className="visually-hidden">
         {summary}
       </p>
-      <svg className="chart" viewBox={`0 0 ${W} ${H}`} role="group" aria-labelledby={ids.title} aria-describedby={ids.desc} data-rows={rows.length}>
+      <svg className="chart" width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="group" aria-labelledby={ids.title} aria-describedby={ids.desc} data-rows={rows.length}>
         <line className="chart-axis" x1={PAD.left} x2={W - PAD.right} y1={H - PAD.bottom} y2={H - PAD.bottom} />
         <text className="chart-label" x={PAD.left - 4} y={PAD.top + 8} textAnchor="end" aria-hidden="true">
           {peak}
@@ -149,7 +126,7 @@ export function AuditChart({ filter, labels }: { filter: AuditFilter; labels: Re
         })}
         {ticks.map((i) => (
           <text key={i} className="chart-label" x={PAD.left + i * slot + slot / 2} y={H - 6} textAnchor={i === 0 && ticks.length > 1 ? 'start' : i === data.buckets.length - 1 && ticks.length > 1 ? 'end' : 'middle'} aria-hidden="true">
-            {fmt.format(data.buckets[i]!.start)}
+            {tickFmt.format(data.buckets[i]!.start)}
           </text>
         ))}
       </svg>
