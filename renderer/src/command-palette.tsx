@@ -143,7 +143,7 @@ export function CommandPalette({ pages }: { pages: readonly PalettePage[] }) {
   return (
     <dialog ref={dialog} className="dialog palette" aria-labelledby={ids.title} onClose={close} onCancel={close}>
       <h2 id={ids.title} className="visually-hidden">
-        Go to
+        Command palette
       </h2>
       {open && (
         <>

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { test, type Page, type TestInfo } from '@playwright/test';
-import { openPage, signIn, startShell, type ShellFixture } from './shell-fixture';
+import { openPage, signIn, startShell, type PageGlobals, type ShellFixture } from './shell-fixture';
 
 const DOCS_IMG = fileURLToPath(new URL('../../docs/img/', import.meta.url));
 
@@ -24,9 +24,9 @@ const SCREENS = (id: string): { name: string; hash: string; heading: string | Re
 ];
 
 async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector('main .spinner'));
+  await page.waitForFunction(() => !(globalThis as unknown as PageGlobals).document.querySelector('main .spinner'));
   // Relative times and the chart are drawn: no transition is half-way.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.evaluate(() => new Promise<void>((r) => (globalThis as unknown as PageGlobals).requestAnimationFrame(() => (globalThis as unknown as PageGlobals).requestAnimationFrame(r))));
 }
 
 async function shoot(page: Page, info: TestInfo, name: string, docs: boolean): Promise<void> {
@@ -53,7 +53,8 @@ test.describe('dashboard screenshots: every screen, light and dark, wide and 400
   });
 
   for (const width of [1280, 400] as const) {
-    test(`every screen at ${width} px, light and dark`, async ({}, info) => {
+    test(`every screen at ${width} px, light and dark`, async () => {
+      const info = test.info();
       await page.setViewportSize({ width, height: 800 });
       for (const s of SCREENS(f.connections['Work API']!.id)) {
         await openPage(page, s.hash, s.heading);
@@ -68,11 +69,12 @@ test.describe('dashboard screenshots: every screen, light and dark, wide and 400
     });
   }
 
-  test('the command palette, and the narrow Audit page, for the docs', async ({}, info) => {
+  test('the command palette, and the narrow Audit page, for the docs', async () => {
+    const info = test.info();
     await page.setViewportSize({ width: 1280, height: 800 });
     await openPage(page, '#/connections', 'Connections');
     await page.keyboard.press('Control+k');
-    await page.getByRole('dialog', { name: 'Go to' }).waitFor();
+    await page.getByRole('dialog', { name: 'Command palette' }).waitFor();
     await page.keyboard.type('a');
     await settled(page);
     await shoot(page, info, 'palette-light', true);

@@ -73,6 +73,41 @@ export async function signIn(fixture: ShellFixture, page: Page = fixture.page): 
 
 /** Goes to a page by its address fragment and waits for its heading (h1 text). */
 export async function openPage(page: Page, hash: string, heading: string | RegExp): Promise<void> {
-  await page.evaluate((h) => (window.location.hash = h), hash);
+  await page.evaluate((h) => ((globalThis as unknown as PageGlobals).location.hash = h), hash);
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** An element, as the functions run in the page use it (test/ compiles without the DOM library). */
+export interface PageElement {
+  tagName: string;
+  className: unknown;
+  textContent: string | null;
+  innerText: string;
+  parentElement: PageElement | null;
+  nextElementSibling: PageElement | null;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { width: number; right: number };
+  closest(selector: string): PageElement | null;
+}
+
+interface PageStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** The page's globals, for functions passed to page.evaluate: `(globalThis as unknown as PageGlobals)`. */
+export interface PageGlobals {
+  document: {
+    title: string;
+    activeElement: PageElement | null;
+    body: PageElement;
+    documentElement: PageElement & { clientWidth: number; scrollWidth: number; dataset: Record<string, string | undefined> };
+    querySelector(selector: string): PageElement | null;
+    querySelectorAll(selector: string): Iterable<PageElement>;
+  };
+  location: { hash: string };
+  sessionStorage: PageStorage;
+  localStorage: PageStorage;
+  getComputedStyle(el: PageElement): { overflowX: string; backgroundColor: string };
+  requestAnimationFrame(callback: () => void): number;
 }

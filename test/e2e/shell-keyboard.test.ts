@@ -4,7 +4,7 @@
 // page's search box, but not while typing in another field.
 import assert from 'node:assert/strict';
 import { test, type Page } from '@playwright/test';
-import { openPage, signIn, startShell, type ShellFixture } from './shell-fixture';
+import { openPage, signIn, startShell, type PageGlobals, type ShellFixture } from './shell-fixture';
 
 test.describe('dashboard shell: command palette and the / key', () => {
   test.describe.configure({ mode: 'serial' });
@@ -20,7 +20,7 @@ test.describe('dashboard shell: command palette and the / key', () => {
     await f?.close();
   });
 
-  const palette = () => page.getByRole('dialog', { name: 'Go to' });
+  const palette = () => page.getByRole('dialog', { name: 'Command palette' });
   const combo = () => palette().getByRole('combobox');
   const options = () => palette().getByRole('listbox').getByRole('option');
   const selected = () => palette().getByRole('option', { selected: true });
@@ -29,7 +29,7 @@ test.describe('dashboard shell: command palette and the / key', () => {
   async function openPalette(): Promise<void> {
     await page.keyboard.press('Control+k');
     await palette().waitFor();
-    await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'combobox');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('role') === 'combobox');
   }
 
   test('Ctrl-K opens an accessible dialog with the focus in its combobox, listing pages and connections', async () => {
@@ -60,7 +60,7 @@ test.describe('dashboard shell: command palette and the / key', () => {
     assert.equal(await activeId(), first);
     await page.keyboard.press('Escape');
     await palette().waitFor({ state: 'hidden' });
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Connections', 'focus back on what had it');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent), 'Connections', 'focus back on what had it');
     assert.equal(new URL(page.url()).hash, '', 'nowhere else');
   });
 
@@ -107,7 +107,7 @@ test.describe('dashboard shell: command palette and the / key', () => {
     const search = page.getByRole('main').getByRole('searchbox');
     await page.getByRole('heading', { level: 1, name: 'Connections' }).focus();
     await page.keyboard.press('/');
-    assert.equal(await search.evaluate((el) => el === document.activeElement), true, '/ put the cursor in the search box');
+    assert.equal(await search.evaluate((el) => (el as unknown) === (globalThis as unknown as PageGlobals).document.activeElement), true, '/ put the cursor in the search box');
     assert.equal(await search.inputValue(), '', 'and typed nothing into it');
     await page.keyboard.type('work');
     await page.keyboard.press('/');

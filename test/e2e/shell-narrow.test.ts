@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { test, type Page } from '@playwright/test';
 import type { Out } from '../../shared/contract';
-import { openPage, signIn, startShell, type ShellFixture } from './shell-fixture';
+import { openPage, signIn, startShell, type PageElement, type PageGlobals, type ShellFixture } from './shell-fixture';
 
 /** Elements whose right edge is past the window (outside any box that scrolls or clips sideways), as "tag.class: right". */
 function overflowing(page: Page): Promise<string[]> {
   return page.evaluate(() => {
+    const { document, getComputedStyle } = (globalThis as unknown as PageGlobals);
     const width = document.documentElement.clientWidth;
-    const clipped = (el: Element): boolean => {
+    const clipped = (el: PageElement): boolean => {
       for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
         const o = getComputedStyle(p).overflowX;
         if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') return true;
@@ -29,7 +30,7 @@ function overflowing(page: Page): Promise<string[]> {
   });
 }
 
-const scrollsSideways = (page: Page) => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+const scrollsSideways = (page: Page) => page.evaluate(() => ({ scroll: (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth, client: (globalThis as unknown as PageGlobals).document.documentElement.clientWidth }));
 
 test.describe('dashboard shell: 400 px windows and the audit chart', () => {
   test.describe.configure({ mode: 'serial' });
@@ -65,13 +66,13 @@ test.describe('dashboard shell: 400 px windows and the audit chart', () => {
     for (const [hash, heading] of screens) {
       await openPage(page, hash, heading);
       // The page's own data is in (a spinner is narrower than what replaces it).
-      await page.waitForFunction(() => !document.querySelector('main [role="status"] .spinner'));
+      await page.waitForFunction(() => !(globalThis as unknown as PageGlobals).document.querySelector('main [role="status"] .spinner'));
       const { scroll, client } = await scrollsSideways(page);
       assert.ok(scroll <= client, `${hash}: scrollWidth ${scroll} > clientWidth ${client}`);
       assert.deepEqual(await overflowing(page), [], `${hash}: elements past the right edge`);
     }
     await page.keyboard.press('Control+k');
-    await page.getByRole('dialog', { name: 'Go to' }).waitFor();
+    await page.getByRole('dialog', { name: 'Command palette' }).waitFor();
     assert.deepEqual(await overflowing(page), [], 'the command palette fits');
     await page.keyboard.press('Escape');
   });
@@ -86,7 +87,9 @@ test.describe('dashboard shell: 400 px windows and the audit chart', () => {
     const barTotals = () => svg.locator('.chart-bar').evaluateAll((gs) => gs.reduce((n, g) => n + Number(g.getAttribute('data-total')), 0));
     assert.equal(await barTotals(), all.total, 'every row is in a bar');
     // Each bar says what it holds, for a screen reader as for a pointer.
-    const labels = await svg.locator('.chart-bar').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
+    const labels = await svg.getByRole('img').evaluateAll((gs) => gs.map((g) => g.querySelector('title')?.textContent ?? ''));
+    assert.equal(labels.length, await svg.locator('.chart-bar').count(), 'every bar is an image named by its title');
+    await svg.getByRole('img', { name: labels.find((l) => !l.includes(': 0 rows'))! }).waitFor();
     assert.ok(labels.every((l) => /: \d+ rows?/.test(l)), labels.join('\n'));
     const perConnection = (label: string) => labels.reduce((n, l) => n + Number(new RegExp(`${label} (\\d+)`).exec(l)?.[1] ?? 0), 0);
     const count = (id: string) => all.rows.filter((r) => r.connectionId === id).length;
@@ -97,7 +100,7 @@ test.describe('dashboard shell: 400 px windows and the audit chart', () => {
 
     await chart.getByLabel('Group the chart by').selectOption('agent');
     await chart.getByRole('list', { name: 'Series' }).getByText('digest').waitFor();
-    const agentLabels = await svg.locator('.chart-bar').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
+    const agentLabels = await svg.getByRole('img').evaluateAll((gs) => gs.map((g) => g.querySelector('title')?.textContent ?? ''));
     assert.equal(agentLabels.reduce((n, l) => n + Number(/digest (\d+)/.exec(l)?.[1] ?? 0), 0), all.rows.filter((r) => r.skill === 'digest').length);
 
     // Filtered to one connection, the chart follows the table's filter.
@@ -105,7 +108,7 @@ test.describe('dashboard shell: 400 px windows and the audit chart', () => {
     const only = await f.rest<Out<'audit.query'>>('audit.query', { connection: personal.id, limit: 1000 });
     await page.getByLabel('Connection').selectOption(personal.id);
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.waitForFunction((n) => document.querySelector('svg.chart')?.getAttribute('data-rows') === String(n), only.total);
+    await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelector('svg.chart')?.getAttribute('data-rows') === String(n), only.total);
     assert.equal(await barTotals(), only.total);
     const { scroll, client } = await scrollsSideways(page);
     assert.ok(scroll <= client);

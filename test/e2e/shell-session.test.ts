@@ -3,7 +3,7 @@
 // exactly how to get back in, and a token the server refuses is dropped from the tab, not retried.
 import assert from 'node:assert/strict';
 import { test, type Page } from '@playwright/test';
-import { openPage, signIn, startShell, type ShellFixture } from './shell-fixture';
+import { openPage, signIn, startShell, type PageGlobals, type ShellFixture } from './shell-fixture';
 
 test.describe('dashboard shell: the session survives a reload, and only that tab has it', () => {
   test.describe.configure({ mode: 'serial' });
@@ -18,7 +18,7 @@ test.describe('dashboard shell: the session survives a reload, and only that tab
     await f?.close();
   });
 
-  const stored = (p: Page) => p.evaluate(() => sessionStorage.getItem('sophon.dashboard.token'));
+  const stored = (p: Page) => p.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.getItem('sophon.dashboard.token'));
 
   test('F5 on a page keeps the tab signed in, on the same page, with nothing in the address', async () => {
     await signIn(f);
@@ -34,7 +34,7 @@ test.describe('dashboard shell: the session survives a reload, and only that tab
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
     assert.equal(await stored(page), f.session.dashboard.token, 'in this tab’s sessionStorage');
-    assert.equal(await page.evaluate(() => localStorage.getItem('sophon.dashboard.token')), null, 'never in localStorage');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.getItem('sophon.dashboard.token')), null, 'never in localStorage');
   });
 
   test('a new tab without the address is not signed in, and says how to get back in', async () => {
@@ -58,7 +58,7 @@ test.describe('dashboard shell: the session survives a reload, and only that tab
   });
 
   test('a kept token the server refuses is dropped: the tab shows the advice and does not keep it', async () => {
-    await page.evaluate(() => sessionStorage.setItem('sophon.dashboard.token', 'not-a-token-0123456789'));
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.setItem('sophon.dashboard.token', 'not-a-token-0123456789'));
     await page.reload();
     await page.locator('.sign-in-advice').waitFor();
     assert.equal(await stored(page), null);

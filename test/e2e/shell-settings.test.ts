@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type Page } from '@playwright/test';
 import type { Out } from '../../shared/contract';
-import { openPage, signIn, startShell, type ShellFixture } from './shell-fixture';
+import { openPage, signIn, startShell, type PageElement, type PageGlobals, type ShellFixture } from './shell-fixture';
 
 test.describe('dashboard shell: Settings, theme, titles, not found', () => {
   test.describe.configure({ mode: 'serial' });
@@ -30,7 +30,7 @@ test.describe('dashboard shell: Settings, theme, titles, not found', () => {
       .locator('dl.facts')
       .evaluate((dl) => {
         const out: Record<string, string> = {};
-        for (const dt of dl.querySelectorAll('dt')) out[dt.textContent ?? ''] = (dt.nextElementSibling as HTMLElement | null)?.innerText.trim() ?? '';
+        for (const dt of dl.querySelectorAll('dt')) out[dt.textContent ?? ''] = (dt.nextElementSibling as unknown as PageElement | null)?.innerText.trim() ?? '';
         return out;
       });
 
@@ -79,7 +79,7 @@ test.describe('dashboard shell: Settings, theme, titles, not found', () => {
     await openPage(page, '#/settings', 'Settings');
   });
 
-  const background = (p: Page) => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const background = (p: Page) => p.evaluate(() => (globalThis as unknown as PageGlobals).getComputedStyle((globalThis as unknown as PageGlobals).document.body).backgroundColor);
   const LIGHT_BG = 'rgb(246, 247, 249)';
   const DARK_BG = 'rgb(17, 20, 24)';
 
@@ -89,10 +89,10 @@ test.describe('dashboard shell: Settings, theme, titles, not found', () => {
     assert.equal(await group.getByRole('radio', { name: 'Same as the system' }).isChecked(), true, 'system by default');
     assert.equal(await background(page), LIGHT_BG);
     await group.getByRole('radio', { name: 'Dark' }).check();
-    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme === 'dark');
     assert.equal(await background(page), DARK_BG);
     // Saved by the core: the file and settings.get say so.
-    await page.waitForFunction(() => document.querySelector('fieldset[aria-busy="true"]') === null);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('fieldset[aria-busy="true"]') === null);
     const file = JSON.parse(await readFile(join(f.home, 'config', 'appsettings.json'), 'utf8')) as { Sophon: { Ui?: { Theme?: string }; Broker: { Port: number } } };
     assert.equal(file.Sophon.Ui?.Theme, 'dark');
     assert.equal(file.Sophon.Broker.Port, 47123, 'the rest of the file is kept');
@@ -109,7 +109,7 @@ test.describe('dashboard shell: Settings, theme, titles, not found', () => {
     try {
       const p = await other.newPage();
       await signIn(f, p);
-      await p.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+      await p.waitForFunction(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme === 'dark');
       assert.equal(await background(p), DARK_BG);
     } finally {
       await other.close();
@@ -118,12 +118,12 @@ test.describe('dashboard shell: Settings, theme, titles, not found', () => {
 
   test('theme: "Same as the system" follows the OS again', async () => {
     await page.getByRole('group', { name: 'Theme' }).getByRole('radio', { name: 'Same as the system' }).check();
-    await page.waitForFunction(() => document.documentElement.dataset.theme === undefined);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.documentElement.dataset.theme === undefined);
     await page.emulateMedia({ colorScheme: 'dark' });
     assert.equal(await background(page), DARK_BG);
     await page.emulateMedia({ colorScheme: 'light' });
     assert.equal(await background(page), LIGHT_BG);
-    await page.waitForFunction(() => document.querySelector('fieldset[aria-busy="true"]') === null);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('fieldset[aria-busy="true"]') === null);
     assert.equal((await f.rest<Out<'settings.get'>>('settings.get', {})).settings.ui.theme, 'system');
   });
 
@@ -140,7 +140,7 @@ test.describe('dashboard shell: Settings, theme, titles, not found', () => {
     ];
     for (const [hash, heading, title] of pages) {
       await openPage(page, hash, heading);
-      await page.waitForFunction((t) => document.title === t, title);
+      await page.waitForFunction((t) => (globalThis as unknown as PageGlobals).document.title === t, title);
     }
   });
 

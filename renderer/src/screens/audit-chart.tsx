@@ -113,7 +113,8 @@ export function AuditChart({ filter, labels }: { filter: AuditFilter; labels: Re
           const x = PAD.left + i * slot + (slot - barW) / 2;
           let top = H - PAD.bottom;
           return (
-            <g key={b.start} role="img" aria-label={barLabel(b)} className="chart-bar" data-total={b.total}>
+            // Named by its <title> (also the pointer's tooltip), not aria-label: one text for both.
+            <g key={b.start} role="img" className="chart-bar" data-total={b.total}>
               <title>{barLabel(b)}</title>
               {b.counts.map((c, s) => {
                 if (!c) return null;
