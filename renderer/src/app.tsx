@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { Out } from '../../shared/contract';
 import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
 import { ChooseConnection } from './choose-connection';
-import { CommandPalette, type PalettePage } from './command-palette';
+import { CommandPalette, PALETTE_MODIFIER, type PalettePage } from './command-palette';
 import { describeError } from './errors';
 import { pageTitle } from './page-titles';
 import { href, useRoute, type Route } from './router';
@@ -86,7 +86,7 @@ function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: 
           </NavLink>
         </ul>
         <p className="shortcut-hint">
-          <kbd>Ctrl</kbd> <kbd>K</kbd> to go anywhere
+          <kbd>{PALETTE_MODIFIER}</kbd> <kbd>K</kbd> to go anywhere
         </p>
         <p className="whoami">
           Signed in as <strong>{userId}</strong>
@@ -125,7 +125,7 @@ function NotFound({ path }: { path: string }) {
     <>
       <PageHeader title="Page not found" />
       <p>
-        Sophon has no page at <code>#/{path}</code>. <a href={href.connections}>Go to your connections</a>, or press <kbd>Ctrl</kbd> <kbd>K</kbd> to find a page.
+        Sophon has no page at <code>#/{path}</code>. <a href={href.connections}>Go to your connections</a>, or press <kbd>{PALETTE_MODIFIER}</kbd> <kbd>K</kbd> to find a page.
       </p>
     </>
   );

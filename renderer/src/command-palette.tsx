@@ -17,6 +17,9 @@ export interface PalettePage {
   to: string;
 }
 
+/** The key held with K: ⌘ on Apple systems, Ctrl elsewhere (both work everywhere). */
+export const PALETTE_MODIFIER = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl';
+
 /** Enough to pick from while typing narrows it; the rest are one more word away. */
 const MAX_SHOWN = 40;
 
@@ -43,6 +46,8 @@ function useShortcuts(open: () => void): void {
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
+        // Not over another question (a dialog asking which connection a skill may use): that one is answered first.
+        if (document.querySelector('dialog[open]:not(.palette)')) return;
         e.preventDefault();
         open();
         return;
