@@ -47,6 +47,27 @@ export const ServiceFieldSummarySchema = z.object({
   help: z.string().nullable(),
 });
 
+/**
+ * How to register Sophon at an OAuth service by hand (the setup panel), and where its client comes from
+ * now: `setting` (the person's), `distribution` (shipped with the app), `registered` (Sophon registered
+ * itself earlier), `dynamic` (Sophon will try to register itself at the issuer), `none` (set it up first).
+ * Never a secret: `clientSecretSet` only says whether one is stored.
+ */
+export const OAuthSetupViewSchema = z.object({
+  client: z.enum(['setting', 'distribution', 'registered', 'dynamic', 'none']),
+  consoleUrl: z.string().nullable(),
+  appType: z.string().nullable(),
+  redirect: z.enum(['loopback', 'loopback-automatic']),
+  redirectUris: z.array(z.string()),
+  steps: z.array(z.string()),
+  scopes: z.array(z.string()),
+  secretRequired: z.boolean(),
+  clientSecretSet: z.boolean(),
+  deviceFlow: z.boolean(),
+  verified: z.string().nullable(),
+});
+export type OAuthSetupView = z.infer<typeof OAuthSetupViewSchema>;
+
 /** A service of the catalog, as the "Add connection" screen needs it. */
 export const ServiceSummarySchema = z.object({
   id: z.string(),
@@ -60,8 +81,10 @@ export const ServiceSummarySchema = z.object({
   fields: z.array(ServiceFieldSummarySchema),
   /** Runs on this machine or the local network (Ollama). */
   local: z.boolean(),
-  /** OAuth services: whether Sophon.OAuth.<id>.ClientId is set (without it, add fails naming the setting). */
+  /** OAuth services: whether a client is there to sign in as (a setting, the distribution file, or an earlier registration). */
   oauthClientConfigured: z.boolean().nullable(),
+  /** OAuth services: the guided setup's facts; null for other methods. */
+  oauthSetup: OAuthSetupViewSchema.nullable(),
   /** Where the service comes from: built in, or a connector file in SOPHON_HOME/connectors. */
   source: z.enum(['builtin', 'connector']),
   docsUrl: z.string().nullable(),
@@ -199,6 +222,23 @@ export const OPERATIONS = {
     input: Empty,
     output: z.object({ services: z.array(ServiceSummarySchema), connectorProblems: z.array(z.object({ file: z.string(), message: z.string() })) }),
   },
+  /**
+   * Admins only. "Connect by URL": writes a connector for an OAuth issuer (`kind: issuer`) or for an API
+   * that publishes protected resource metadata (`kind: api`, RFC 9728), as `sophon connect add --issuer/--url`
+   * does, and returns the new service; `connections.add` then signs in to it.
+   */
+  'services.discover': {
+    input: z.strictObject({ url: z.string().min(1).max(2000), kind: z.enum(['issuer', 'api']), id: ServiceId.optional() }),
+    output: z.object({ service: ServiceSummarySchema }),
+  },
+  /**
+   * Admins only. The guided setup's last step: the client registered at the service's console becomes
+   * `Sophon.OAuth.<service>`; `clientSecret` (write-only) goes into the vault. Returns the service as now seen.
+   */
+  'oauth.setup': {
+    input: z.strictObject({ serviceId: ServiceId, clientId: z.string().min(1).max(500), clientSecret: z.string().min(1).max(500).optional() }),
+    output: z.object({ service: ServiceSummarySchema }),
+  },
   'connections.list': { input: Empty, output: z.object({ connections: z.array(ConnectionSchema) }) },
   'connections.get': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema }) },
   /**
@@ -215,11 +255,13 @@ export const OPERATIONS = {
       secretFields: StringMap.optional(),
       scopes: Scopes.optional(),
       test: z.boolean().optional(),
+      /** OAuth: sign in with a device code (RFC 8628) shown in `oauth.progress`, instead of a browser on this machine. */
+      device: z.boolean().optional(),
     }),
     output: z.object({ connection: ConnectionSchema, test: TestOutcomeSchema.nullable() }),
   },
   'connections.test': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema, outcome: TestOutcomeSchema }) },
-  'connections.reauth': { input: z.strictObject({ connection: ConnectionRef, scopes: Scopes.optional() }), output: z.object({ connection: ConnectionSchema }) },
+  'connections.reauth': { input: z.strictObject({ connection: ConnectionRef, scopes: Scopes.optional(), device: z.boolean().optional() }), output: z.object({ connection: ConnectionSchema }) },
   /** Replace the secret of a key-based connection in place (a rotated key): id, label and history stay. Tested first unless `test: false`. */
   'connections.update': {
     input: z.strictObject({ connection: ConnectionRef, secret: z.string().min(1).max(16_384), test: z.boolean().optional() }),
@@ -344,7 +386,8 @@ export const EVENTS = {
   'connections.changed': z.object({ connections: z.array(ConnectionSchema) }),
   /**
    * An OAuth sign-in started by `connections.add` / `connections.reauth`: `waiting` carries the address
-   * to open (the app also opens it in the system browser); then `completed` or `failed` (with a message).
+   * to open (the app also opens it in the system browser), or for a device sign-in the code and where to
+   * type it (`device`); then `completed` or `failed` (with a message).
    */
   'oauth.progress': z.object({
     serviceId: z.string(),
@@ -352,6 +395,14 @@ export const EVENTS = {
     authorizationUrl: z.string(),
     phase: z.enum(['waiting', 'completed', 'failed']),
     message: z.string().nullable(),
+    /**
+     * A device sign-in (RFC 8628): the code to type at `verificationUri` before `expiresAt`. Neither is a
+     * secret (the device code that polls for the token never leaves the core).
+     */
+    device: z
+      .object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string().nullable(), expiresAt: z.string() })
+      .nullable()
+      .optional(),
   }),
   /**
    * A skill's call (`broker.mint` naming a service) found several of the person's connections of it:

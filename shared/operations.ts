@@ -8,6 +8,8 @@ import type { ErrorCode } from './errors';
 export const OPERATION_NAMES = [
   'session.info',
   'services.list',
+  'services.discover',
+  'oauth.setup',
   'connections.list',
   'connections.get',
   'connections.add',

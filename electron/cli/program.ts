@@ -167,6 +167,31 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/import')).connectImport));
 
+  // Guided OAuth setup and settings (issue 15).
+  const oauth = program.command('oauth').description("OAuth clients: register Sophon at a service's console and give it the client id");
+  oauth
+    .command('setup <service>')
+    .description('show how to register Sophon at the service (console, app type, redirect URI, scopes), save the client id (the secret goes into the vault), then offer to sign in')
+    .option('--client-id <id>', 'the client id from the console (asked on a terminal otherwise)')
+    .option('--client-secret-stdin', 'read the client secret from stdin (never give it as an argument)')
+    .option('--sign-in', 'sign in straight away without asking')
+    .option('--no-sign-in', 'do not offer to sign in')
+    .option('--device', 'with --sign-in: sign in with a device code')
+    .option('--no-browser', 'with --sign-in: print the sign-in address instead of opening a browser')
+    .option('--json', 'machine-readable output (no sign-in)')
+    .action(run(async () => (await import('./commands/oauth')).oauthSetup));
+  const config = program.command('config').description('settings (config/appsettings.json): read and change them by key, checked against the settings schema');
+  config
+    .command('get [key]')
+    .description('the value of a setting (its default when the file does not set it), or every setting; says which file')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/config')).configGet));
+  config
+    .command('set <key> <value>')
+    .description('change one setting in the settings file (validated; every other key kept); secrets are refused: they go into the vault')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/config')).configSet));
+
   const audit = program
     .command('audit')
     .description('every credential access, newest first (of --user, default the current user); verify and export the tamper-evident trail')

@@ -69,6 +69,8 @@ export interface Core {
   backup: BackupService;
   /** Secrets Sophon holds for itself (OAuth client secrets), apart from every connection's. */
   systemSecrets: SystemSecrets;
+  /** The distribution file of shipped OAuth clients (config/distribution-clients.ts), or null: where a client may come from. */
+  oauthDistributionFile: string | null;
   /** Problems found on opening that did not stop it (a door shows them: stderr, the app's log). */
   warnings: string[];
   /** Logins other programs hold (gh, Claude Code, Codex, environment): loaded on first use. */
@@ -264,6 +266,7 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
     connections,
     credentials,
     systemSecrets,
+    oauthDistributionFile: oauthSources.distributionFile,
     warnings,
     refresh,
     refreshConnection: async (userId, ref) => {

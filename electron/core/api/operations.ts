@@ -5,6 +5,10 @@ import type { Connection } from '../../../shared/connections';
 import type { ApiCaller } from '../api-tokens/token-store';
 import type { ServiceDefinition } from '../catalog/schema';
 import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
+import { clientReady, clientSourceOf, readClientSourceFiles, type ClientSourceFiles } from '../config/oauth-client-source';
+import { setUpOAuthClient } from '../config/oauth-setup';
+import { setupGuide } from '../oauth/setup-guide';
+import type { Settings } from '../config/settings';
 import { writeSettings } from '../config/settings-writer';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
@@ -73,12 +77,25 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     },
   });
 
-  const oauthInteraction = (caller: Caller, serviceId: string, connectionId: string | null, scopes: string[] | undefined) => {
+  const oauthInteraction = (caller: Caller, serviceId: string, connectionId: string | null, scopes: string[] | undefined, device = false) => {
     let url = '';
     return {
       how: {
         scopes,
+        device,
         timeoutMs: ctx.oauthTimeoutMs,
+        // A device sign-in happens in a browser anywhere (a phone): the code and its address go to the UI only.
+        onDeviceCode: (code: { userCode: string; verificationUri: string; verificationUriComplete?: string; expiresAt: number }) => {
+          url = code.verificationUriComplete ?? code.verificationUri;
+          ctx.emit(caller.userId, 'oauth.progress', {
+            serviceId,
+            connectionId,
+            authorizationUrl: url,
+            phase: 'waiting',
+            message: null,
+            device: { userCode: code.userCode, verificationUri: code.verificationUri, verificationUriComplete: code.verificationUriComplete ?? null, expiresAt: new Date(code.expiresAt).toISOString() },
+          });
+        },
         openUrl: async (authorizationUrl: string) => {
           url = authorizationUrl;
           ctx.emit(caller.userId, 'oauth.progress', { serviceId, connectionId, authorizationUrl, phase: 'waiting', message: null });
@@ -97,6 +114,13 @@ export function createOperations(ctx: OperationContext): OperationImpls {
         });
       },
     };
+  };
+
+  const clientFiles = () => readClientSourceFiles(core.paths.configDir, core.oauthDistributionFile);
+  const summaryOf = async (serviceId: string) => {
+    const entry = (await core.connections.catalog()).entries.find((e) => e.service.id === serviceId);
+    if (!entry) throw new SophonError('not_found', `No service "${serviceId}" in the catalog.`);
+    return summarize(entry.service, entry.source.kind, core.settings, await clientFiles());
   };
 
   const settingsView = (): Out<'settings.get'>['settings'] => {
@@ -125,10 +149,28 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'services.list': async () => {
       const catalog = await core.connections.catalog();
+      const files = await clientFiles();
       return {
-        services: catalog.entries.map(({ service, source }) => summarize(service, source.kind, core.settings.Sophon.OAuth[service.id] !== undefined)),
+        services: catalog.entries.map(({ service, source }) => summarize(service, source.kind, core.settings, files)),
         connectorProblems: catalog.problems,
       };
+    },
+
+    'services.discover': async (caller, input) => {
+      requireAdmin(caller, 'add a service to the catalog (connector files are every user\'s)');
+      const byUrl = await import('../connections/connect-by-url');
+      const made = input.kind === 'api'
+        ? await byUrl.connectorForApi(core.paths.connectorsDir, input.url, { id: input.id })
+        : await byUrl.connectorForIssuer(core.paths.connectorsDir, input.url, { id: input.id });
+      core.connections.forgetCatalog();
+      return { service: await summaryOf(made.id) };
+    },
+
+    'oauth.setup': async (caller, input) => {
+      requireAdmin(caller, 'set up the OAuth client Sophon signs in as');
+      const service = await core.connections.service(input.serviceId);
+      await setUpOAuthClient({ settingsFile: core.paths.settingsFile, settings: core.settings, secrets: core.systemSecrets }, service, { clientId: input.clientId, clientSecret: input.clientSecret });
+      return { service: await summaryOf(service.id) };
     },
 
     'connections.list': async (caller) => ({ connections: await core.connections.list(caller.userId) }),
@@ -136,7 +178,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     'connections.get': async (caller, input) => ({ connection: await core.connections.status(caller.userId, input.connection) }),
 
     'connections.add': async (caller, input) => {
-      const oauth = oauthInteraction(caller, input.serviceId, null, input.scopes);
+      const oauth = oauthInteraction(caller, input.serviceId, null, input.scopes, input.device);
       try {
         const result = await core.connections.add(caller.userId, {
           serviceId: input.serviceId,
@@ -167,7 +209,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'connections.reauth': async (caller, input) => {
       const record = core.connections.resolve(caller.userId, input.connection);
-      const oauth = oauthInteraction(caller, record.serviceId, record.id, input.scopes);
+      const oauth = oauthInteraction(caller, record.serviceId, record.id, input.scopes, input.device);
       try {
         const connection = await core.connections.reauth(caller.userId, record.id, oauth.how);
         oauth.done(record.id);
@@ -298,8 +340,9 @@ function agentView(p: AgentPolicy): Out<'agents.list'>['agents'][number] {
   return { ...p, createdAt: new Date(p.createdAt).toISOString(), lastSeenAt: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString() };
 }
 
-function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', clientConfigured: boolean): Out<'services.list'>['services'][number] {
+function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', settings: Settings, files: ClientSourceFiles): Out<'services.list'>['services'][number] {
   const method = service.auth.method;
+  const client = method === 'oauth2' ? clientSourceOf(service, settings, files) : null;
   return {
     id: service.id,
     name: service.name,
@@ -319,7 +362,8 @@ function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', 
       help: f.help ?? null,
     })),
     local: service.local,
-    oauthClientConfigured: method === 'oauth2' ? clientConfigured : null,
+    oauthClientConfigured: client === null ? null : clientReady(client),
+    oauthSetup: client === null ? null : { client, ...setupGuide(service), clientSecretSet: clientSecretSet(settings, service.id) },
     source,
     docsUrl: service.docsUrl ?? null,
   };

@@ -179,7 +179,7 @@ function BrokerFacts({ settings }: { settings: SettingsView }) {
         ]}
       />
       <p className="help">
-        Change these under <code>Sophon.Broker</code> in the settings file below; <code>sophon broker serve</code> reads them when it starts.
+        Change one with <code>sophon config set Sophon.Broker.Port 7420</code> (or in the settings file below); <code>sophon broker serve</code> reads them when it starts.
       </p>
     </Section>
   );

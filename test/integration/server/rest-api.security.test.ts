@@ -165,7 +165,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     assert.equal(seen?.secretHint, null);
 
     // Bob is no admin: no other users, no vault, no settings changes, no one else's audit trail.
-    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['audit.query', { userId: 'default' }]] as const) {
+    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['oauth.setup', { serviceId: 'gmail', clientId: 'x' }], ['services.discover', { url: 'https://login.example.com', kind: 'issuer' }], ['audit.query', { userId: 'default' }]] as const) {
       const r = await call(d, bobToken, op, input);
       assert.equal(r.status, 403, op);
       assert.equal(r.json().error?.code, 'forbidden');
@@ -212,6 +212,9 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     const inputs: { [K in OperationName]: In<K> } = {
       'session.info': {},
       'services.list': {},
+      // Nothing listens there: the discovery fails (the canary is that nothing secret comes back either way).
+      'services.discover': { url: 'http://127.0.0.1:9/issuer', kind: 'issuer' },
+      'oauth.setup': { serviceId: 'gmail', clientId: 'client-id.example', clientSecret: CLIENT_SECRET_CANARY },
       'connections.list': {},
       'connections.get': { connection: connection.id },
       'connections.add': { serviceId: 'localapi', label: 'Second', secret: `${CANARY}-2`, test: false },
