@@ -45,6 +45,10 @@ test.describe('dashboard screenshots: every screen, light and dark, wide and 400
     await mkdir(DOCS_IMG, { recursive: true });
     f = await startShell(browser, { tests: 4, context: { viewport: { width: 1280, height: 800 } } });
     for (const tool of ['summarize', 'search']) await f.rest('broker.mint', { skill: 'mail-digest', tool, connection: f.connections['Work API']!.id });
+    // Services a reader knows, stored untested (a made-up key: nothing is called), so the pictures look like a person's list.
+    for (const [serviceId, label] of [['openai', 'OpenAI'], ['anthropic', 'Claude for agents'], ['github-pat', 'GitHub (work)']]) {
+      await f.rest('connections.add', { serviceId, label, secret: `sk-screenshot-${serviceId}-0000000000000000`, test: false });
+    }
     page = f.page;
     await signIn(f);
   });
