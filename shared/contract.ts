@@ -3,6 +3,7 @@ import { AUTH_METHODS } from './auth-names';
 import { AuditRowSchema, ConnectionSchema, ConnectionStateSchema } from './connections';
 import { ErrorCodes, type ErrorCode } from './errors';
 import type { EventName, OperationName } from './operations';
+import { THEMES } from './themes';
 
 /**
  * The one contract every door of the app speaks (IPC in Electron, REST in a browser): each operation's
@@ -164,6 +165,21 @@ export const SettingsViewSchema = z.object({
   settingsFile: z.string(),
   vault: z.object({ provider: z.string(), keyProtector: z.string(), keychainService: z.string() }),
   oauthClients: z.record(z.string(), z.object({ clientId: z.string(), clientSecretSet: z.boolean() })),
+  /** `Sophon.Broker`: the proxy's port and limits (no secret in it). */
+  broker: z.object({
+    tokenTtlSeconds: z.number(),
+    port: z.number(),
+    maxRequestBytes: z.number(),
+    maxResponseBytes: z.number(),
+    reauthWaitSeconds: z.number(),
+    chooseWaitSeconds: z.number(),
+    workers: z.number(),
+    upstreamTimeoutSeconds: z.number(),
+  }),
+  /** Where Sophon's log is (SOPHON_HOME/logs/sophon.log): a path, never log content. */
+  logFile: z.string(),
+  /** `Sophon.Ui.Theme`: the windows' look, the same for the app and the dashboard. */
+  ui: z.object({ theme: z.enum(THEMES) }),
 });
 
 /** A login another program holds (gh, Claude Code, Codex, an env variable), as the importer shows it: never its secret. */
@@ -357,11 +373,12 @@ export const OPERATIONS = {
   'settings.get': { input: Empty, output: z.object({ settings: SettingsViewSchema }) },
   /**
    * Admins only. Sets (or, with `clientId: null`, removes) the OAuth client Sophon is registered as at
-   * a service. `clientSecret` is write-only: never returned.
+   * a service. `clientSecret` is write-only: never returned. `ui.theme` sets the windows' look.
    */
   'settings.set': {
     input: z.strictObject({
-      oauthClients: z.record(ServiceId, z.strictObject({ clientId: z.string().min(1).max(500).nullable(), clientSecret: z.string().min(1).max(500).optional() })),
+      oauthClients: z.record(ServiceId, z.strictObject({ clientId: z.string().min(1).max(500).nullable(), clientSecret: z.string().min(1).max(500).optional() })).optional(),
+      ui: z.strictObject({ theme: z.enum(THEMES) }).optional(),
     }),
     output: z.object({ settings: SettingsViewSchema }),
   },

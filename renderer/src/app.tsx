@@ -1,12 +1,15 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { Out } from '../../shared/contract';
 import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
 import { ApproveCall } from './approve-call';
 import { ChooseConnection } from './choose-connection';
+import { CommandPalette, PALETTE_MODIFIER, type PalettePage } from './command-palette';
 import { describeError } from './errors';
+import { pageTitle } from './page-titles';
 import { href, useRoute, type Route } from './router';
 import { ConnectionsScreen } from './screens/connections';
-import { ErrorNote, Spinner } from './ui';
+import { rememberedTheme, showTheme } from './theme';
+import { ErrorNote, PageHeader, Spinner } from './ui';
 
 // The first screen is in the main chunk; the others load when first opened, so the browser compiles
 // less before the connection list shows.
@@ -17,6 +20,21 @@ const DetailScreen = lazy(() => import('./screens/detail').then((m) => ({ defaul
 const LoginsScreen = lazy(() => import('./screens/logins').then((m) => ({ default: m.LoginsScreen })));
 const ModelsScreen = lazy(() => import('./screens/models').then((m) => ({ default: m.ModelsScreen })));
 const VaultScreen = lazy(() => import('./screens/vault').then((m) => ({ default: m.VaultScreen })));
+const SettingsScreen = lazy(() => import('./screens/settings').then((m) => ({ default: m.SettingsScreen })));
+
+/** The pages of the sidebar, as the command palette offers them too. */
+function pagesFor(isAdmin: boolean, canImport: boolean): PalettePage[] {
+  return [
+    { label: 'Connections', to: href.connections },
+    { label: 'Add connection', to: href.add() },
+    { label: 'Models', to: href.models },
+    ...(canImport ? [{ label: 'CLI logins', to: href.logins }] : []),
+    { label: 'Agents', to: href.agents },
+    { label: 'Audit', to: href.audit },
+    ...(isAdmin ? [{ label: 'Vault', to: href.vault }] : []),
+    { label: 'Settings', to: href.settings },
+  ];
+}
 
 function NavLink({ to, current, children, badge }: { to: string; current: boolean; children: string; badge?: number }) {
   return (
@@ -69,7 +87,13 @@ function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: 
               Vault
             </NavLink>
           )}
+          <NavLink to={href.settings} current={p === 'settings'}>
+            Settings
+          </NavLink>
         </ul>
+        <p className="shortcut-hint">
+          <kbd>{PALETTE_MODIFIER}</kbd> <kbd>K</kbd> to go anywhere
+        </p>
         <p className="whoami">
           Signed in as <strong>{userId}</strong>
           {isAdmin ? ' (admin)' : ''}
@@ -97,24 +121,60 @@ function Screen({ route, isAdmin, canImport }: { route: Route; isAdmin: boolean;
       return canImport ? <LoginsScreen /> : <ConnectionsScreen canImport={false} />;
     case 'vault':
       return isAdmin ? <VaultScreen /> : <ErrorNote error={{ code: 'forbidden', title: 'Only an admin can see the vault’s status.', detail: '' }} />;
+    case 'settings':
+      return <SettingsScreen isAdmin={isAdmin} />;
+    case 'not-found':
+      return <NotFound path={route.path} />;
   }
 }
 
-export function App() {
-  const { api, initial } = useApi();
-  const route = useRoute();
-  const [session, setSession] = useState<Loadable<Out<'session.info'>>>(() => loadableOf(initial.session));
-  const sessionShown = useRef(session.status !== 'loading');
+function NotFound({ path }: { path: string }) {
+  return (
+    <>
+      <PageHeader title="Page not found" />
+      <p>
+        Sophon has no page at <code>#/{path}</code>. <a href={href.connections}>Go to your connections</a>, or press <kbd>{PALETTE_MODIFIER}</kbd> <kbd>K</kbd> to find a page.
+      </p>
+    </>
+  );
+}
+
+/** Each page's own window title, with the connection's label on its detail page. */
+function useWindowTitle(route: Route): void {
+  const { state } = useConnections();
+  const connections = state.status === 'ready' ? state.value : null;
+  const title = pageTitle(route, connections);
   useEffect(() => {
-    if (sessionShown.current) return;
-    initial.session.promise.then(
-      (value) => setSession({ status: 'ready', value }),
-      (err: unknown) => setSession({ status: 'error', error: describeError(err) }),
+    document.title = title;
+  }, [title]);
+}
+
+/**
+ * The look is the install's setting (Sophon.Ui.Theme); a non-admin cannot change that, so the look they
+ * picked in this browser (Settings) wins for them.
+ */
+function useInstallTheme(isAdmin: boolean): void {
+  const { api } = useApi();
+  useEffect(() => {
+    let live = true;
+    api['settings.get']({}).then(
+      (r) => {
+        if (live) showTheme(isAdmin ? r.settings.ui.theme : (rememberedTheme() ?? r.settings.ui.theme));
+      },
+      () => undefined,
     );
-  }, [initial]);
-  const canImport = hasOperation(api, 'imports.scan') && hasOperation(api, 'imports.run');
+    return () => {
+      live = false;
+    };
+  }, [api, isAdmin]);
+}
+
+function Shell({ route, userId, isAdmin, canImport }: { route: Route; userId: string; isAdmin: boolean; canImport: boolean }) {
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
+  useWindowTitle(route);
+  useInstallTheme(isAdmin);
+  const pages = useMemo(() => pagesFor(isAdmin, canImport), [isAdmin, canImport]);
   // On navigation, move focus to the new page's heading so screen readers announce it.
   useEffect(() => {
     if (first.current) {
@@ -123,32 +183,8 @@ export function App() {
     }
     requestAnimationFrame(() => mainRef.current?.querySelector<HTMLElement>('h1')?.focus());
   }, [route]);
-
-  if (session.status === 'loading') {
-    return (
-      <main className="center">
-        <Spinner label="Connecting to Sophon…" />
-      </main>
-    );
-  }
-  if (session.status === 'error') {
-    return (
-      <main className="center">
-        <div className="card narrow">
-          <h1>Sophon</h1>
-          <ErrorNote error={session.error} />
-          {session.error.code === 'unauthorized' && (
-            <p>
-              For your safety the dashboard’s access token is kept only in this tab’s memory. Run <code>sophon dashboard --open</code> again to open a signed-in tab.
-            </p>
-          )}
-        </div>
-      </main>
-    );
-  }
-  const { userId, isAdmin } = session.value;
   return (
-    <ConnectionsProvider>
+    <>
       <a
         className="skip-link"
         href="#main"
@@ -168,7 +204,68 @@ export function App() {
         </main>
         <ChooseConnection />
         <ApproveCall />
+        <CommandPalette pages={pages} />
       </div>
+    </>
+  );
+}
+
+/**
+ * How to get back in, exactly: a tab keeps its sign-in until it closes, so this shows in a new tab, a
+ * tab whose dashboard was restarted, or after a revoked token.
+ */
+function SignInAdvice() {
+  const origin = window.location.protocol.startsWith('http') ? window.location.origin : 'http://127.0.0.1:…';
+  return (
+    <div className="sign-in-advice">
+      <p>This tab has no dashboard sign-in. A tab stays signed in until it is closed; a new tab needs the dashboard’s address again. To get back in:</p>
+      <ul>
+        <li>
+          In the terminal where <code>sophon dashboard</code> runs, open the first line it printed (<code>{origin}/#token=…</code>).
+        </li>
+        <li>
+          Or stop it (Ctrl-C) and run <code>sophon dashboard --open</code>: it opens a signed-in tab.
+        </li>
+      </ul>
+    </div>
+  );
+}
+
+export function App() {
+  const { api, initial } = useApi();
+  const route = useRoute();
+  const [session, setSession] = useState<Loadable<Out<'session.info'>>>(() => loadableOf(initial.session));
+  const sessionShown = useRef(session.status !== 'loading');
+  useEffect(() => {
+    if (sessionShown.current) return;
+    initial.session.promise.then(
+      (value) => setSession({ status: 'ready', value }),
+      (err: unknown) => setSession({ status: 'error', error: describeError(err) }),
+    );
+  }, [initial]);
+  const canImport = hasOperation(api, 'imports.scan') && hasOperation(api, 'imports.run');
+  if (session.status === 'loading') {
+    return (
+      <main className="center">
+        <Spinner label="Connecting to Sophon…" />
+      </main>
+    );
+  }
+  if (session.status === 'error') {
+    return (
+      <main className="center">
+        <div className="card narrow">
+          <h1>Sophon</h1>
+          <ErrorNote error={session.error} />
+          {session.error.code === 'unauthorized' && <SignInAdvice />}
+        </div>
+      </main>
+    );
+  }
+  const { userId, isAdmin } = session.value;
+  return (
+    <ConnectionsProvider>
+      <Shell route={route} userId={userId} isAdmin={isAdmin} canImport={canImport} />
     </ConnectionsProvider>
   );
 }

@@ -7,12 +7,16 @@
 import { pickTransport } from '../transport';
 import { boot } from './boot';
 import { paintConnectionList } from './first-paint';
+import { applyTheme, rememberedTheme } from './theme';
 
 /** The app's chunk, relative to this script: filled in by the build. */
 declare const SOPHON_APP_CHUNK: string;
 
 /** The app is imported after the first paint, or after this long without the answers (it then shows its own progress). */
 const WAIT_FOR_ANSWERS_MS = 1_000;
+
+// Before the style sheet applies: the first paint is already in the look last chosen.
+applyTheme(rememberedTheme() ?? 'system');
 
 const started = boot(pickTransport());
 window.sophonBoot = started;

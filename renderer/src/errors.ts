@@ -5,7 +5,7 @@
 const SENTENCES: Record<string, string> = {
   usage: 'Something in the request is not right.',
   invalid_input: 'Some of what you entered is not valid. Check the highlighted fields and try again.',
-  unauthorized: 'This dashboard session is no longer signed in. Run `sophon dashboard` again to open a fresh one.',
+  unauthorized: 'This dashboard tab is no longer signed in. Open the address `sophon dashboard` printed in its terminal again.',
   forbidden: 'You are not allowed to do that with this account.',
   not_found: 'That no longer exists — it may have been removed in another window. Go back to the list.',
   ambiguous: 'That name matches more than one connection. Pick one from the list instead.',

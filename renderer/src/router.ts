@@ -12,8 +12,12 @@ export function useRoute(): Route {
   useEffect(() => {
     const onChange = () => {
       // The dashboard's address opened again in this tab changes only the fragment: its #token=… (or
-      // #code=…) is not a route, and must not stay in the address bar or the history.
-      if (/^#(token|code)=/.test(window.location.hash)) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+      // #code=…) signs the tab in (again, or afresh after a refused token) as a fresh load does, and
+      // that load takes it off the address bar and the history.
+      if (/^#(token|code)=/.test(window.location.hash)) {
+        window.location.reload();
+        return;
+      }
       setRoute(parseRoute(window.location.hash));
     };
     window.addEventListener('hashchange', onChange);

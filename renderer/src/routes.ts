@@ -11,10 +11,24 @@ export type Route =
   | { page: 'agents' }
   | { page: 'models' }
   | { page: 'logins' }
-  | { page: 'vault' };
+  | { page: 'vault' }
+  | { page: 'settings' }
+  /** An address no page answers: said so, instead of showing another page under the wrong address. */
+  | { page: 'not-found'; path: string };
+
+/** A malformed escape (`%E0`) is kept as typed rather than thrown: the page then says it found nothing. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').map((p) => decodeURIComponent(p));
+  // The sign-in fragment, until it is taken off the address: the first page.
+  if (/^#?(token|code)=/.test(hash)) return { page: 'connections' };
+  const parts = hash.replace(/^#\/?/, '').split('/').map(decodePart);
   switch (parts[0]) {
     case 'add':
       return { page: 'add', serviceId: parts[1] || null };
@@ -27,9 +41,13 @@ export function parseRoute(hash: string): Route {
     case 'models':
     case 'logins':
     case 'vault':
+    case 'settings':
       return { page: parts[0] };
-    default:
+    case '':
+    case 'connections':
       return { page: 'connections' };
+    default:
+      return { page: 'not-found', path: parts.join('/') };
   }
 }
 
@@ -43,5 +61,6 @@ export const href = {
   models: '#/models',
   logins: '#/logins',
   vault: '#/vault',
+  settings: '#/settings',
 };
 

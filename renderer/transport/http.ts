@@ -7,18 +7,70 @@ import type { Transport, WireEnvelope } from './types';
  *
  * The token arrives once in the URL fragment — `#token=…` (the address `sophon dashboard` prints), or
  * `#code=…` (a one-time code from `--open`, traded once at POST /auth/exchange so the token never sits
- * in a browser's argument list). It is kept only in this module's memory, and the fragment is removed
- * from the address bar and history right after the first calls are sent.
+ * in a browser's argument list). The fragment is removed from the address bar and history right after
+ * the first calls are sent. The token is then kept for the tab's life in sessionStorage (see
+ * `tabTokenStore`), so a reload stays signed in; docs/security.md says why that is acceptable here.
  */
-export function takeCredentialFromLocation(loc: Location = window.location, hist: History = window.history): { token: string } | { code: string } | null {
+export function takeCredentialFromLocation(
+  loc: Location = window.location,
+  hist: History = window.history,
+  kept: TokenStore = tabTokenStore(),
+): { token: string } | { code: string } | null {
   const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
   const token = params.get('token');
   const code = params.get('code');
-  if (token === null && code === null) return null;
+  if (token === null && code === null) {
+    const saved = kept.load();
+    return saved === null ? null : { token: saved };
+  }
   // In the next task: the first calls (started with this credential in the same task) go out first;
   // a same-document navigation costs ~10 ms on a slow machine.
   setTimeout(() => hist.replaceState(null, '', loc.pathname + loc.search), 0);
   return token !== null ? { token } : { code: code! };
+}
+
+/** Where the tab keeps its token between reloads. */
+export interface TokenStore {
+  load(): string | null;
+  save(token: string): void;
+  forget(): void;
+}
+
+const TOKEN_KEY = 'sophon.dashboard.token';
+
+/**
+ * sessionStorage: one tab's, gone when the tab closes, never sent to a server, not shared with other
+ * tabs or windows (a new tab without the address is not signed in). Readable by script on this origin
+ * only; the CSP (default-src 'self', no inline script) and the absence of third-party script are what
+ * keep other script off it. Storage that is not there (blocked, opaque origin) just means no reloads.
+ */
+export function tabTokenStore(): TokenStore {
+  const storage = (): Storage | null => {
+    try {
+      return window.sessionStorage;
+    } catch {
+      return null;
+    }
+  };
+  const attempt = (fn: (s: Storage) => void) => {
+    try {
+      const s = storage();
+      if (s) fn(s);
+    } catch {
+      // full or blocked: the session still works until the tab reloads
+    }
+  };
+  return {
+    load: () => {
+      try {
+        return storage()?.getItem(TOKEN_KEY) ?? null;
+      } catch {
+        return null;
+      }
+    },
+    save: (token) => attempt((s) => s.setItem(TOKEN_KEY, token)),
+    forget: () => attempt((s) => s.removeItem(TOKEN_KEY)),
+  };
 }
 
 /** The token, or why there is none (a one-time code that was unknown, used or expired). */
@@ -39,8 +91,11 @@ export async function exchangeCode(code: string, base = ''): Promise<TokenResult
 
 const RECONNECT_MS = 1_000;
 
-export function httpTransport(tokenSource: Promise<TokenResult> | TokenResult, base = ''): Transport {
-  const tokenReady = Promise.resolve(tokenSource);
+export function httpTransport(tokenSource: Promise<TokenResult> | TokenResult, base = '', kept: TokenStore = tabTokenStore()): Transport {
+  const tokenReady = Promise.resolve(tokenSource).then((t) => {
+    if ('token' in t && t.token) kept.save(t.token);
+    return t;
+  });
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   let stream: AbortController | null = null;
   const authHeaders = async (): Promise<Record<string, string>> => {
@@ -65,10 +120,13 @@ export function httpTransport(tokenSource: Promise<TokenResult> | TokenResult, b
     }
     try {
       const body = (await res.json()) as WireEnvelope;
+      // A refused token (revoked, or from an older dashboard) is not kept for the next reload.
+      if (res.status === 401) kept.forget();
       if (typeof body === 'object' && body !== null && typeof body.ok === 'boolean') return body;
     } catch {
       // fall through: not an envelope
     }
+    if (res.status === 401) kept.forget();
     return { ok: false, error: { code: res.status === 401 ? 'unauthorized' : 'internal', message: `The dashboard answered HTTP ${res.status}.` } };
   }
 

@@ -168,6 +168,8 @@ test.describe('dashboard in Chromium: an API-key connection from add to remove (
   test('models: the LLM providers as their own page', async () => {
     await page.getByRole('link', { name: 'Models' }).click();
     await heading().filter({ hasText: 'Models' }).waitFor();
+    // The providers come from services.list, after the heading: wait for them before reading.
+    await page.getByRole('list', { name: 'Providers' }).locator('.provider-name').first().waitFor();
     const providers = await page.getByRole('list', { name: 'Providers' }).locator('.provider-name').allInnerTexts();
     for (const name of ['OpenRouter', 'Anthropic', 'OpenAI', 'Ollama']) assert.ok(providers.some((p) => p.includes(name)), `${name} in ${providers}`);
     assert.ok(providers.some((p) => /Gemini/.test(p)), `Gemini in ${providers}`);

@@ -145,6 +145,8 @@ test.describe('dashboard in Chromium: the first paint of the connection list', (
         if (g.document.querySelector('[data-first-paint]')) g.sawFirstPaint = true;
       }).observe(g.document, { childList: true, subtree: true });
     });
+    // The tab keeps its sign-in over loads (sessionStorage): a tab that never had one is a new tab.
+    await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
     await page.goto(`${dashboard.origin}/`);
     await page.getByText('sophon dashboard --open').waitFor();
     assert.equal(await page.evaluate(() => (globalThis as unknown as PageDom).sawFirstPaint ?? false), false);

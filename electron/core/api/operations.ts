@@ -9,12 +9,14 @@ import { clientReady, clientSourceOf, readClientSourceFiles, type ClientSourceFi
 import { setUpOAuthClient } from '../config/oauth-setup';
 import { setupGuide } from '../oauth/setup-guide';
 import type { Settings } from '../config/settings';
+import { writeSettings } from '../config/settings-writer';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
 import type { AgentPolicy } from '../mcp/agent-store';
 import type { ApprovalDesk } from '../mcp/approval-queue';
 import { clientConfig, type Launch } from '../mcp/clients';
 import { mcpTokenStore } from '../mcp/tokens';
+import { logFilePath } from '../log/log';
 import type { Core } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
@@ -149,6 +151,18 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       settingsFile: core.paths.settingsFile,
       vault: { provider: s.Vault.Provider, keyProtector: s.Vault.KeyProtector, keychainService: s.Vault.KeychainService },
       oauthClients: Object.fromEntries(Object.entries(s.OAuth).map(([id, c]) => [id, { clientId: c.ClientId, clientSecretSet: clientSecretSet(core.settings, id) }])),
+      broker: {
+        tokenTtlSeconds: s.Broker.TokenTtlSeconds,
+        port: s.Broker.Port,
+        maxRequestBytes: s.Broker.MaxRequestBytes,
+        maxResponseBytes: s.Broker.MaxResponseBytes,
+        reauthWaitSeconds: s.Broker.ReauthWaitSeconds,
+        chooseWaitSeconds: s.Broker.ChooseWaitSeconds,
+        workers: s.Broker.Workers,
+        upstreamTimeoutSeconds: s.Broker.UpstreamTimeoutSeconds,
+      },
+      logFile: logFilePath(core.paths.home),
+      ui: { theme: s.Ui.Theme },
     };
   };
 
@@ -313,7 +327,11 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'settings.set': async (caller, input) => {
       requireAdmin(caller, 'change settings');
-      await updateOAuthClients(core.paths.settingsFile, core.settings, core.systemSecrets, input.oauthClients);
+      if (input.oauthClients) await updateOAuthClients(core.paths.settingsFile, core.settings, core.systemSecrets, input.oauthClients);
+      if (input.ui) {
+        await writeSettings(core.paths.settingsFile, [{ path: ['Sophon', 'Ui', 'Theme'], value: input.ui.theme }]);
+        core.settings.Sophon.Ui.Theme = input.ui.theme;
+      }
       return { settings: settingsView() };
     },
 

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { z } from 'zod';
+import { THEMES } from '../../../shared/themes';
 import { errnoOf, SophonError } from '../errors';
 import { isKeyProtectorKind, KEY_PROTECTOR_KINDS, keyProtectorSettingsShape } from '../keys/registry';
 import { parseJsonText, validate } from '../validation/parse';
@@ -85,6 +86,11 @@ const McpSettingsSchema = z.looseObject({
   Http: z.looseObject({ Enabled: z.boolean().default(false), Port: z.number().int().min(0).max(65_535).default(0) }).default({ Enabled: false, Port: 0 }),
 });
 
+/** `Sophon.Ui`: the app's and dashboard's look, the same in every window of this install. */
+const UiSettingsSchema = z.looseObject({
+  Theme: z.enum(THEMES).default('system'),
+});
+
 /** A section whose every value has a default: absent, it is its defaults. */
 const defaulted = <T extends z.ZodType>(schema: T) => schema.default(() => schema.parse({}) as never);
 
@@ -95,6 +101,7 @@ const SophonSettingsSchema = z.looseObject({
   Log: LogSettingsSchema.optional(),
   Broker: defaulted(BrokerSettingsSchema),
   Mcp: defaulted(McpSettingsSchema),
+  Ui: defaulted(UiSettingsSchema),
 });
 
 export const SettingsSchema = z.looseObject({

@@ -5,6 +5,7 @@ import { hasOperation, useApi, useConnections, type Loadable } from '../api';
 import { describeError } from '../errors';
 import { absolute, relative } from '../format';
 import { ErrorNote, PageHeader, Spinner } from '../ui';
+import { AuditChart } from './audit-chart';
 
 type AuditFilter = Omit<In<'audit.query'>, 'limit' | 'offset'>;
 type Answer = Exclude<Loadable<Out<'audit.query'>>, { status: 'loading' }>;
@@ -69,13 +70,15 @@ export function AuditTable({ filter, pageSize = 50, compact = false, others = nu
         <tbody>
           {rows.map((r) => (
             <tr key={r.id} data-action={r.action}>
-              <td title={absolute(r.at)}>
+              <td title={absolute(r.at)} data-label="Time">
                 <time dateTime={r.at}>{relative(r.at)}</time>
               </td>
-              <td>{r.action}</td>
-              <td className={OUTCOME_CLASS[r.outcome] ?? undefined}>{r.outcome}</td>
+              <td data-label="Action">{r.action}</td>
+              <td className={OUTCOME_CLASS[r.outcome] ?? undefined} data-label="Outcome">
+                {r.outcome}
+              </td>
               {!compact && (
-                <td>
+                <td data-label="Connection">
                   {r.connectionId ? (
                     labels.has(r.connectionId) ? (
                       <>
@@ -89,9 +92,11 @@ export function AuditTable({ filter, pageSize = 50, compact = false, others = nu
                   )}
                 </td>
               )}
-              <td>{[r.skill, r.tool].filter(Boolean).join(' / ') || '—'}</td>
-              {!compact && <td>{r.userId}</td>}
-              <td className="detail-cell">{r.detail ?? ''}</td>
+              <td data-label="Skill / tool">{[r.skill, r.tool].filter(Boolean).join(' / ') || '—'}</td>
+              {!compact && <td data-label="User">{r.userId}</td>}
+              <td className="detail-cell" data-label="Detail">
+                {r.detail ?? ''}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -193,6 +198,7 @@ export function AuditScreen({ isAdmin, agent = undefined }: { isAdmin: boolean; 
     list.push(c);
     othersByUser.set(c.userId, list);
   }
+  const labels = useMemo(() => new Map([...(everyone ?? []), ...(state.status === 'ready' ? state.value : [])].map((c) => [c.id, c.label])), [everyone, state]);
   const option = (c: Connection) => (
     <option key={c.id} value={c.id}>
       {c.label} ({c.serviceName})
@@ -258,6 +264,7 @@ export function AuditScreen({ isAdmin, agent = undefined }: { isAdmin: boolean; 
           </button>
         </div>
       </form>
+      <AuditChart filter={filter} labels={labels} />
       <AuditTable key={JSON.stringify(filter)} filter={filter} others={everyone} />
     </>
   );

@@ -110,6 +110,33 @@ describe('one settings writer: small edits, validated, atomic, 0600', async () =
     }
   });
 
+  test('settings.set ui.theme writes Sophon.Ui.Theme alone (admins only); settings.get shows it with the broker and log file', async () => {
+    await writeFile(file, mine);
+    const core = await createCore({ home });
+    try {
+      const ops = createOperations({ core, ownerUserId: 'default', emit: () => undefined });
+      const before = OPERATIONS['settings.get'].output.parse(await ops['settings.get'](admin, {}));
+      assert.equal(before.settings.ui.theme, 'system', 'the default');
+      assert.equal(before.settings.broker.workers, 1);
+      assert.equal(before.settings.broker.tokenTtlSeconds, 300);
+      assert.equal(before.settings.logFile, logFilePath(home));
+      await assert.rejects(ops['settings.set']({ userId: 'bob', isAdmin: false }, { ui: { theme: 'dark' } }), (err: unknown) => isSophonError(err, 'forbidden'));
+      assert.equal(await readFile(file, 'utf8'), mine, 'a refused change writes nothing');
+      const out = OPERATIONS['settings.set'].output.parse(await ops['settings.set'](admin, OPERATIONS['settings.set'].input.parse({ ui: { theme: 'dark' } })));
+      assert.equal(out.settings.ui.theme, 'dark');
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as { MyNote: string; Sophon: { Ui: unknown; Broker: unknown; OAuth?: unknown } };
+      assert.deepEqual(parsed.Sophon.Ui, { Theme: 'dark' });
+      assert.deepEqual(parsed.Sophon.Broker, { Workers: 1 });
+      assert.equal(parsed.Sophon.OAuth, undefined, 'no OAuth section made');
+      assert.equal((await loadSettings(file, {})).Sophon.Ui.Theme, 'dark', 'read back at the next start');
+      assert.equal(OPERATIONS['settings.set'].input.safeParse({ ui: { theme: 'sepia' } }).success, false);
+    } finally {
+      core.close();
+    }
+    await writeFile(file, JSON.stringify({ Sophon: { Ui: { Theme: 'sepia' } } }));
+    await assert.rejects(loadSettings(file, {}), /Sophon\.Ui\.Theme/);
+  });
+
   test('an edit that would make the file invalid is refused, naming the field, and the file is left byte for byte', async () => {
     await writeFile(file, mine);
     await assert.rejects(writeSettings(file, [{ path: ['Sophon', 'Broker', 'Port'], value: 70_000 }]), (err: unknown) => {

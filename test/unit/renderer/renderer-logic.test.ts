@@ -30,10 +30,15 @@ describe('renderer: hash routes', () => {
     assert.deepEqual(parseRoute(href.add()), { page: 'add', serviceId: null });
     assert.deepEqual(parseRoute(href.add('github-pat')), { page: 'add', serviceId: 'github-pat' });
     assert.deepEqual(parseRoute(href.connection('openai-0a1b2c3d4e')), { page: 'connection', id: 'openai-0a1b2c3d4e' });
-    for (const page of ['audit', 'models', 'logins', 'vault'] as const) assert.deepEqual(parseRoute(href[page]), { page });
+    for (const page of ['audit', 'models', 'logins', 'vault', 'settings'] as const) assert.deepEqual(parseRoute(href[page]), { page });
   });
 
-  test('anything else (empty, a leftover token fragment, unknown) is the connection list', () => {
-    for (const h of ['', '#', '#token=abc', '#/nowhere', '#/connection/']) assert.deepEqual(parseRoute(h), { page: 'connections' }, h);
+  test('empty, a leftover sign-in fragment, or a connection without id is the connection list', () => {
+    for (const h of ['', '#', '#/', '#token=abc', '#code=abc', '#/connection/']) assert.deepEqual(parseRoute(h), { page: 'connections' }, h);
+  });
+
+  test('an address no page answers is "not found", naming what was asked, even with a broken escape', () => {
+    assert.deepEqual(parseRoute('#/nowhere'), { page: 'not-found', path: 'nowhere' });
+    assert.deepEqual(parseRoute('#/settings%E0/x'), { page: 'not-found', path: 'settings%E0/x' });
   });
 });
