@@ -1,4 +1,5 @@
-import { attentionOf, type AttentionKind, type Connection } from '../../shared/connections';
+import { attentionOf, type AttentionKind } from '../../shared/attention';
+import type { Connection } from '../../shared/connections';
 
 /**
  * Which OS notifications to show, as a pure function (no electron import, unit-tested);

@@ -1,4 +1,5 @@
-import { attentionOf, type AttentionKind, type Connection } from '../../shared/connections';
+import { attentionOf, type AttentionKind } from '../../shared/attention';
+import type { Connection } from '../../shared/connections';
 
 /**
  * The tray, as data: its icon state and menu, built from the connections by a pure function (no

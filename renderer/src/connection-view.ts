@@ -1,6 +1,7 @@
 // What the connection list shows, without React: used by the React screen and by the first paint
 // (first-paint.ts), so both render the same rows, order and words.
-import { ATTENTION_KINDS, attentionOf, attentionRank, type AttentionKind, type Connection } from '../../shared/connections';
+import { ATTENTION_KINDS, attentionOf, attentionRank, type AttentionKind } from '../../shared/attention';
+import type { Connection } from '../../shared/connections';
 import { relative } from './format';
 
 /** Rows rendered at once; a longer list gets the rest in a following, interruptible render (first screen fast, all rows then in the DOM for find-in-page and screen readers). */

@@ -3,7 +3,8 @@
 // renders for its first rows, so React's first commit — which empties #root and puts its own in —
 // changes nothing that is seen. Plain DOM calls (textContent, setAttribute): no HTML is parsed.
 // test/e2e/first-paint.test.ts holds the two renderings to the same markup.
-import { attentionOf, type Connection } from '../../shared/connections';
+import { attentionOf } from '../../shared/attention';
+import type { Connection } from '../../shared/connections';
 import { attention, attentionParts, badgeOf, COLUMNS, expiresText, FIRST_ROWS, lastTestText, LIST_TEXT, rowLabel, rowText, serviceIcon, sortConnections } from './connection-view';
 import { serviceLogo } from './service-logos';
 import { absolute, relative } from './format';

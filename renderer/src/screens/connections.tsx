@@ -1,6 +1,7 @@
 import { startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useConnections, useQuery } from '../api';
-import { attentionOf, type Connection } from '../../../shared/connections';
+import { attentionOf } from '../../../shared/attention';
+import type { Connection } from '../../../shared/connections';
 import { attention, attentionParts, COLUMNS, expiresText, FIRST_ROWS, lastTestText, LIST_TEXT, rowLabel, rowText, sortConnections } from '../connection-view';
 import '../connections.css';
 import { absolute, relative } from '../format';
