@@ -66,7 +66,12 @@ export function Dialog({ open, title, children, onClose }: { open: boolean; titl
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
+    if (open && !d.open) {
+      d.showModal();
+      // showModal focuses the first button (React's autoFocus leaves no attribute for it to find): a
+      // dialog about something destructive opens on the safe choice, marked data-autofocus.
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (

@@ -400,7 +400,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           <button type="button" className="btn btn-danger" onClick={() => void remove()} disabled={busy !== null}>
             Remove and revoke
           </button>
-          <button type="button" className="btn" autoFocus onClick={() => setConfirmRemove(false)}>
+          <button type="button" className="btn" data-autofocus onClick={() => setConfirmRemove(false)}>
             Keep it
           </button>
         </div>
