@@ -27,7 +27,7 @@ export function ModelsScreen() {
               const bad = mine.filter((c) => c.state !== 'active').length;
               return (
                 <li key={p.id} className="provider-card card" data-service-id={p.id}>
-                  <ServiceIcon name={p.name} />
+                  <ServiceIcon name={p.name} serviceId={p.id} />
                   <div className="provider-text">
                     <h2 className="provider-name">{p.name}</h2>
                     <p className="muted">
