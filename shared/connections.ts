@@ -53,4 +53,3 @@ export const AuditRowSchema = z.object({
   detail: z.string().nullable(),
 });
 export type AuditRow = z.infer<typeof AuditRowSchema>;
-
