@@ -4,8 +4,12 @@ import { z } from 'zod';
  * A connection as every door shows it (CLI --json, IPC, REST). No secret is in it: `secretHint` is at
  * most the last four characters of a long key, to tell two keys apart.
  */
-export const CONNECTION_STATES = ['active', 'needs_reauth', 'error'] as const;
+export const CONNECTION_STATES = ['active', 'untested', 'needs_reauth', 'error'] as const;
 export const ConnectionStateSchema = z.enum(CONNECTION_STATES);
+/**
+ * `untested`: stored, but its test could not finish (the service was unreachable or answered
+ * unexpectedly), so nobody knows yet whether the key works; the next test that passes makes it `active`.
+ */
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
 
 export const LastTestSchema = z.object({

@@ -16,6 +16,7 @@ import { appSenderCheck, registerIpc } from './ipc';
 import { APP_ENTRY, APP_SCHEME, appFileFor, deepLinkInArgv, isAppUrl, parseDeepLink, windowOpenDecision } from './policy';
 import { AppTray } from './tray';
 import { buildTrayModel } from './tray-model';
+import { AttentionNotifier } from './notifications';
 import { createAppWindow } from './window';
 import { configureLog, envLogLevel, log, logFailure } from '../core/log/log';
 
@@ -134,7 +135,16 @@ async function start(): Promise<void> {
       mcpLaunch: (userId) => pathCliLaunch({ home: process.env.SOPHON_HOME, userId }, process.env),
     });
     call = (name, input) => dispatch(operations, caller, name, input);
-    const renderTray = async () => tray?.render(buildTrayModel(await opened.connections.list(caller.userId)));
+    const notifier = new AttentionNotifier((id) => showWindow(`#/connection/${id}`));
+    const renderTray = async () => {
+      const connections = await opened.connections.list(caller.userId);
+      const now = Date.now();
+      tray?.render(buildTrayModel(connections, { now }));
+      notifier.update(connections, now);
+    };
+    // "Expires soon" arrives with the clock, not with a change: looked at again every ten minutes.
+    const attentionTimer = setInterval(() => void renderTray().catch((e: unknown) => logFailure('tray.render_failed', e)), 10 * 60_000);
+    stops.push(() => clearInterval(attentionTimer));
     hub.subscribe(caller.userId, (event, payload) => {
       if (event === 'connections.changed') void renderTray();
       // A skill's call waits for the person to pick a connection: bring the window up to ask (a window

@@ -1,3 +1,4 @@
+import { attentionOf, type AttentionKind } from '../../shared/attention';
 import type { Connection } from '../../shared/connections';
 
 /**
@@ -21,7 +22,19 @@ export const TRAY_MAX_LISTED = 10;
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function buildTrayModel(connections: readonly Connection[], options: { loadError?: string | null } = {}): TrayModel {
+/** Per kind: the menu's word after a connection, and the tooltip's sentence for n of them. */
+const WORDS: Record<AttentionKind, { why: string; count: (n: number) => string }> = {
+  error: { why: 'error', count: (n) => plural(n, 'connection has an error', 'connections have errors') },
+  needs_reauth: { why: 'sign in again', count: (n) => plural(n, 'connection needs you to sign in again', 'connections need you to sign in again') },
+  expired: { why: 'expired', count: (n) => plural(n, 'key has expired', 'keys have expired') },
+  expires_soon: { why: 'expires soon', count: (n) => plural(n, 'key expires soon', 'keys expire soon') },
+  untested: { why: 'untested', count: (n) => plural(n, 'connection is untested', 'connections are untested') },
+};
+
+/** Errors first (nothing works), then what the person must do, soonest first; the tray lists them in this order. */
+const TRAY_ORDER: readonly AttentionKind[] = ['error', 'needs_reauth', 'expired', 'expires_soon', 'untested'];
+
+export function buildTrayModel(connections: readonly Connection[], options: { loadError?: string | null; now?: number } = {}): TrayModel {
   if (options.loadError) {
     return {
       state: 'error',
@@ -34,14 +47,18 @@ export function buildTrayModel(connections: readonly Connection[], options: { lo
       ],
     };
   }
-  const reauth = connections.filter((c) => c.state === 'needs_reauth');
-  const broken = connections.filter((c) => c.state === 'error');
-  // Errors first (nothing works), then re-auth; each alphabetically, so the menu does not jump around.
+  const now = options.now ?? Date.now();
+  const byKind = new Map<AttentionKind, Connection[]>();
+  for (const c of connections) {
+    const kind = attentionOf(c, now);
+    if (kind) byKind.set(kind, [...(byKind.get(kind) ?? []), c]);
+  }
+  // Each kind alphabetically, so the menu does not jump around.
   const byLabel = (a: Connection, b: Connection) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id);
-  const attention = [...[...broken].sort(byLabel), ...[...reauth].sort(byLabel)];
-  const state: TrayState = broken.length > 0 ? 'error' : reauth.length > 0 ? 'needs_reauth' : 'ok';
+  const attention = TRAY_ORDER.flatMap((kind) => (byKind.get(kind) ?? []).sort(byLabel).map((c) => ({ c, kind })));
+  const state: TrayState = byKind.has('error') ? 'error' : attention.length > 0 ? 'needs_reauth' : 'ok';
 
-  const problems = [broken.length ? plural(broken.length, 'connection has an error', 'connections have errors') : null, reauth.length ? plural(reauth.length, 'connection needs you to sign in again', 'connections need you to sign in again') : null].filter(Boolean);
+  const problems = TRAY_ORDER.filter((k) => byKind.has(k)).map((k) => WORDS[k].count(byKind.get(k)!.length));
   const tooltip = problems.length ? `Sophon: ${problems.join('; ')}` : `Sophon: ${connections.length === 0 ? 'no connections yet' : `all ${plural(connections.length, 'connection', 'connections')} OK`}`;
 
   const items: TrayItem[] = [];
@@ -49,9 +66,8 @@ export function buildTrayModel(connections: readonly Connection[], options: { lo
     items.push({ type: 'normal', label: connections.length === 0 ? 'No connections yet' : 'All connections OK', enabled: false });
   } else {
     items.push({ type: 'normal', label: 'Needs attention:', enabled: false });
-    for (const c of attention.slice(0, TRAY_MAX_LISTED)) {
-      const why = c.state === 'needs_reauth' ? 'sign in again' : 'error';
-      items.push({ type: 'normal', label: `${c.label} (${c.serviceName}) — ${why}`, enabled: true, action: { kind: 'show-connection', connectionId: c.id } });
+    for (const { c, kind } of attention.slice(0, TRAY_MAX_LISTED)) {
+      items.push({ type: 'normal', label: `${c.label} (${c.serviceName}) — ${WORDS[kind].why}`, enabled: true, action: { kind: 'show-connection', connectionId: c.id } });
     }
     if (attention.length > TRAY_MAX_LISTED) {
       items.push({ type: 'normal', label: `…and ${attention.length - TRAY_MAX_LISTED} more`, enabled: true, action: { kind: 'show' } });

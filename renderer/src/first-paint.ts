@@ -3,8 +3,10 @@
 // renders for its first rows, so React's first commit — which empties #root and puts its own in —
 // changes nothing that is seen. Plain DOM calls (textContent, setAttribute): no HTML is parsed.
 // test/e2e/first-paint.test.ts holds the two renderings to the same markup.
+import { attentionOf } from '../../shared/attention';
 import type { Connection } from '../../shared/connections';
-import { attention, FIRST_ROWS, groupConnections, lastTestText, LIST_TEXT, rowLabel, serviceIcon, stateText, visibleGroups } from './connection-view';
+import { attention, attentionParts, badgeOf, COLUMNS, expiresText, FIRST_ROWS, lastTestText, LIST_TEXT, rowLabel, rowText, serviceIcon, sortConnections } from './connection-view';
+import { serviceLogo } from './service-logos';
 import { absolute, relative } from './format';
 import { href, parseRoute } from './routes';
 
@@ -17,29 +19,46 @@ function el(tag: string, attrs: Record<string, string | undefined>, ...children:
   return e;
 }
 
-export function connectionRow(c: Connection): HTMLElement {
-  const icon = serviceIcon(c.serviceName);
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** ServiceIcon (ui.tsx) as DOM: the logo, or the monogram. */
+function serviceIconEl(c: Connection): HTMLElement {
+  const logo = serviceLogo(c.serviceId);
+  if (!logo) {
+    const icon = serviceIcon(c.serviceName);
+    return el('span', { class: 'service-icon', 'aria-hidden': 'true', 'data-hue': String(icon.hue) }, icon.letters);
+  }
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', logo.path);
+  path.setAttribute('fill', logo.color);
+  svg.append(path);
+  return el('span', { class: 'service-icon service-logo', 'aria-hidden': 'true', 'data-logo': c.serviceId }, svg);
+}
+
+export function connectionRow(c: Connection, now: number): HTMLElement {
+  const { name, sub } = rowText(c);
+  const need = attentionOf(c, now);
+  const badge = badgeOf(c, now);
   return el(
     'li',
-    { class: 'conn-row', 'data-connection-id': c.id },
+    { class: 'conn-row', 'data-connection-id': c.id, 'data-attention': need ?? undefined },
     el(
       'a',
-      { class: 'conn-link', href: href.connection(c.id), 'aria-label': rowLabel(c) },
-      el('span', { class: 'service-icon', 'aria-hidden': 'true', 'data-hue': String(icon.hue) }, icon.letters),
-      el('span', { class: 'conn-main' }, el('span', { class: 'conn-label' }, c.label), el('span', { class: 'conn-sub' }, c.account ?? c.serviceName)),
+      { class: 'conn-link', href: href.connection(c.id), 'aria-label': rowLabel(c, now) },
+      serviceIconEl(c),
+      el('span', { class: 'conn-main' }, el('span', { class: 'conn-label' }, name), el('span', { class: 'conn-sub' }, sub)),
       el(
         'span',
         { class: 'conn-badge' },
-        el('span', { class: `badge badge-${c.state}`, title: c.stateReason ?? undefined, 'data-state': c.state }, el('span', { class: 'badge-dot', 'aria-hidden': 'true' }), stateText(c.state)),
+        el('span', { class: `badge badge-${badge.kind}`, title: c.stateReason ?? undefined, 'data-state': badge.kind }, el('span', { class: 'badge-dot', 'aria-hidden': 'true' }), badge.text),
         c.state !== 'active' && c.stateReason && el('span', { class: 'conn-reason' }, c.stateReason),
       ),
-      el(
-        'dl',
-        { class: 'conn-meta' },
-        el('div', {}, el('dt', {}, 'Last used'), el('dd', { title: absolute(c.lastUsedAt) }, relative(c.lastUsedAt))),
-        el('div', {}, el('dt', {}, 'Expires'), el('dd', { title: absolute(c.expiresAt) }, c.expiresAt ? relative(c.expiresAt) : 'no expiry')),
-        el('div', {}, el('dt', {}, 'Last test'), el('dd', { class: c.lastTest && !c.lastTest.ok ? 'text-bad' : undefined }, lastTestText(c))),
-      ),
+      el('span', { class: 'conn-cell', 'data-col': 'used', title: absolute(c.lastUsedAt) }, relative(c.lastUsedAt)),
+      el('span', { class: need === 'expires_soon' || need === 'expired' ? 'conn-cell text-warn' : 'conn-cell', 'data-col': 'expires', title: absolute(c.expiresAt) }, expiresText(c)),
+      el('span', { class: c.lastTest && !c.lastTest.ok ? 'conn-cell text-bad' : 'conn-cell', 'data-col': 'test' }, lastTestText(c)),
     ),
   );
 }
@@ -51,15 +70,9 @@ export function connectionRow(c: Connection): HTMLElement {
  */
 export function paintConnectionList(root: HTMLElement, connections: readonly Connection[], hash: string): boolean {
   if (root.firstChild || connections.length === 0 || parseRoute(hash).page !== 'connections') return false;
-  const { reauth, errors } = attention(connections);
-  const groups = visibleGroups(groupConnections(connections), FIRST_ROWS).map((g) =>
-    el(
-      'section',
-      { class: 'group', 'aria-labelledby': `group-${g.serviceId}` },
-      el('h2', { id: `group-${g.serviceId}`, class: 'group-title' }, g.name, ' ', el('span', { class: 'count' }, String(g.count))),
-      el('ul', { class: 'conn-list', role: 'list' }, ...g.items.map(connectionRow)),
-    ),
-  );
+  const now = Date.now();
+  const parts = attentionParts(attention(connections, now));
+  const rows = sortConnections(connections, now).slice(0, FIRST_ROWS).map((c) => connectionRow(c, now));
   const n = connections.length;
   root.append(
     el(
@@ -83,12 +96,11 @@ export function paintConnectionList(root: HTMLElement, connections: readonly Con
             'p',
             { class: 'summary' },
             `${n} connection${n === 1 ? '' : 's'}`,
-            reauth > 0 && el('span', { class: 'summary-reauth' }, ` · ${reauth} need${reauth === 1 ? 's' : ''} re-auth`),
-            errors > 0 && el('span', { class: 'summary-error' }, ` · ${errors} with errors`),
-            reauth === 0 && errors === 0 && el('span', { class: 'summary-ok' }, ' · all good'),
+            ...parts.map((p) => el('span', { class: `summary-${p.kind}` }, ` · ${p.text}`)),
+            parts.length === 0 && el('span', { class: 'summary-ok' }, ' · all good'),
           ),
         ),
-        el('div', { class: 'groups' }, ...groups),
+        el('div', { class: 'conn-table' }, el('div', { class: 'conn-head', 'aria-hidden': 'true' }, ...COLUMNS.map((col) => el('span', {}, col))), el('ul', { class: 'conn-list', role: 'list' }, ...rows)),
       ),
     ),
   );

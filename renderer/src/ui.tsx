@@ -1,12 +1,13 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import type { Connection } from '../../shared/connections';
-import { serviceIcon, stateText } from './connection-view';
+import { badgeOf, serviceIcon, type BadgeInput } from './connection-view';
+import { serviceLogo } from './service-logos';
 import type { ErrorText } from './errors';
 
-export function StateBadge({ connection }: { connection: Pick<Connection, 'state' | 'stateReason'> }) {
-  const text = stateText(connection.state);
+export function StateBadge({ connection }: { connection: BadgeInput & Pick<Connection, 'stateReason'> }) {
+  const { kind, text } = badgeOf(connection);
   return (
-    <span className={`badge badge-${connection.state}`} title={connection.stateReason ?? undefined} data-state={connection.state}>
+    <span className={`badge badge-${kind}`} title={connection.stateReason ?? undefined} data-state={kind}>
       <span className="badge-dot" aria-hidden="true" />
       {text}
     </span>
@@ -65,7 +66,12 @@ export function Dialog({ open, title, children, onClose }: { open: boolean; titl
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
+    if (open && !d.open) {
+      d.showModal();
+      // showModal focuses the first button (React's autoFocus leaves no attribute for it to find): a
+      // dialog about something destructive opens on the safe choice, marked data-autofocus.
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (
@@ -78,7 +84,18 @@ export function Dialog({ open, title, children, onClose }: { open: boolean; titl
   );
 }
 
-export function ServiceIcon({ name }: { name: string }) {
+/** A service's logo (service-logos.ts), or its letter monogram where it has none. */
+export function ServiceIcon({ name, serviceId }: { name: string; serviceId?: string }) {
+  const logo = serviceId ? serviceLogo(serviceId) : null;
+  if (logo) {
+    return (
+      <span className="service-icon service-logo" aria-hidden="true" data-logo={serviceId}>
+        <svg viewBox="0 0 24 24" focusable="false">
+          <path d={logo.path} fill={logo.color} />
+        </svg>
+      </span>
+    );
+  }
   const { letters, hue } = serviceIcon(name);
   return (
     <span className="service-icon" aria-hidden="true" data-hue={hue}>

@@ -76,6 +76,8 @@ test.describe('dashboard in Chromium: an API-key connection from add to remove (
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /The service refused the credential\. Check that it is correct/);
+    assert.match(await alert.innerText(), /untick “Test the connection before saving it”/);
+    assert.doesNotMatch(await alert.innerText(), /--no-test/, 'no command-line flag in a browser form');
     assert.equal(await page.getByLabel('Token').inputValue(), '', 'the typed secret is not kept');
     await screenshot(page, '04-add-rejected-light');
     assert.deepEqual(json<{ connections: Connection[] }>(await sophon(['connect', 'list', '--json'], { home, env })).connections, []);
@@ -190,17 +192,18 @@ test.describe('dashboard in Chromium: an API-key connection from add to remove (
     await screenshotBoth(page, '09-vault');
   });
 
-  test('the list: grouped by service, searchable, state at a glance; keyboard reaches the connection', async () => {
+  test('the list: one row per connection, column labels once, searchable, state at a glance; keyboard reaches the connection', async () => {
     await page.getByRole('link', { name: 'Connections' }).click();
     await heading().filter({ hasText: 'Connections' }).waitFor();
-    const group = page.getByRole('region', { name: /Local localapi/ });
-    await group.waitFor();
-    assert.match(await group.innerText(), /Production[\s\S]*Active/);
+    const row = page.locator('li.conn-row', { hasText: 'Production' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Production[\s\S]*Local localapi[\s\S]*Active/);
+    assert.equal(await page.locator('.conn-head').count(), 1);
     await screenshotBoth(page, '10-connections-list');
     await page.getByRole('searchbox', { name: 'Search connections' }).fill('nothing-like-this');
     await page.getByText('No connection matches').waitFor();
     await page.getByRole('searchbox', { name: 'Search connections' }).fill('prod');
-    await group.waitFor();
+    await row.waitFor();
     // Keyboard only: from the search box, Tab reaches the connection's link; Enter opens it.
     await page.getByRole('searchbox', { name: 'Search connections' }).focus();
     let focused = '';

@@ -1,5 +1,5 @@
 // The connection list painted by the boot script before the app (React) is evaluated: held back here by
-// delaying the app's chunk, it shows the first rows of the real list — grouped, sorted, with their states
+// delaying the app's chunk, it shows the first rows of the real list — what needs attention first, sorted, with their states
 // and last tests — and the same markup the app then renders in their place; the search box waits,
 // disabled, and the app takes over when its chunk arrives.
 import assert from 'node:assert/strict';
@@ -68,22 +68,23 @@ test.describe('dashboard in Chromium: the first paint of the connection list', (
         const d = (globalThis as unknown as PageDom).document;
         return {
           rows: Array.from(d.querySelectorAll('li.conn-row'), (e) => e.outerHTML),
-          groups: Array.from(d.querySelectorAll('.group-title'), (e) => e.outerHTML),
+          head: Array.from(d.querySelectorAll('.conn-head'), (e) => e.outerHTML),
           header: d.querySelector('.page-header')!.outerHTML,
           summary: d.querySelector('.summary')!.textContent,
           labels: Array.from(d.querySelectorAll('.conn-label'), (e) => e.textContent),
         };
       });
-      // The first 30 of the list, grouped by service name (Anthropic, GitHub, OpenAI), labels in numeric order.
+      // The first 30 of the list: the one needing re-auth first, then by service name (Anthropic, GitHub, OpenAI), labels in numeric order; column labels once.
       assert.equal(first.rows.length, 30);
-      assert.equal(first.groups.length, 2, first.groups.join('\n'));
+      assert.equal(first.head.length, 1, first.head.join('\n'));
       const anthropic = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 3 === 1).map((i) => `Key ${i}`);
       const github = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % 3 === 2).map((i) => `Key ${i}`);
-      assert.deepEqual(first.labels, [...anthropic, ...github].slice(0, 30));
+      assert.deepEqual(first.labels, ['Key 1', ...anthropic.filter((l) => l !== 'Key 1'), ...github].slice(0, 30));
       assert.equal(first.summary, `${COUNT} connections · 1 needs re-auth`);
       assert.match(first.rows[0]!, /data-state="needs_reauth"[^>]*>.*Needs re-auth.*The refresh token was revoked\./s);
-      assert.match(first.rows[1]!, /class="text-bad">rejected just now/);
-      assert.match(first.rows[2]!, /<dd>passed just now/);
+      assert.match(first.rows[1]!, /class="conn-cell text-bad" data-col="test">rejected just now/);
+      assert.match(first.rows[2]!, /data-col="test">passed just now/);
+      assert.match(first.rows[1]!, /class="service-icon service-logo" aria-hidden="true" data-logo="anthropic"><svg viewBox="0 0 24 24" focusable="false"><path d="M/, 'the logo is painted too');
       // Only the boot script has run: no app chunk yet.
       assert.equal(await page.evaluate(() => (globalThis as unknown as PageDom).performance.getEntriesByType('resource').some((e) => /\/assets\/app-/.test(e.name) && e.responseEnd > 0)), false);
 
@@ -94,13 +95,13 @@ test.describe('dashboard in Chromium: the first paint of the connection list', (
         const d = (globalThis as unknown as PageDom).document;
         return {
           rows: Array.from(d.querySelectorAll('li.conn-row'), (e) => e.outerHTML).slice(0, n),
-          groups: Array.from(d.querySelectorAll('.group-title'), (e) => e.outerHTML).slice(0, 2),
+          head: Array.from(d.querySelectorAll('.conn-head'), (e) => e.outerHTML),
           header: d.querySelector('.page-header')!.outerHTML,
         };
       }, first.rows.length);
       assert.deepEqual(app.rows, first.rows);
       assert.equal(await page.evaluate(() => 'sophonBoot' in globalThis), false, 'the boot handed over leaves no global behind');
-      assert.deepEqual(app.groups, first.groups);
+      assert.deepEqual(app.head, first.head);
       assert.equal(app.header, first.header);
       // The app goes on to render every row.
       await page.waitForFunction((n) => (globalThis as unknown as PageDom).document.querySelectorAll('li.conn-row').length === n, COUNT);

@@ -14,6 +14,7 @@ export { when };
 export function stateBadge(io: CliIO, c: Connection): string {
   if (c.state === 'active') return paint(io, 'green', 'active');
   if (c.state === 'needs_reauth') return paint(io, 'yellow', 'needs re-auth');
+  if (c.state === 'untested') return paint(io, 'yellow', 'untested');
   return paint(io, 'red', 'error');
 }
 

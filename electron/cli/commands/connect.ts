@@ -104,6 +104,21 @@ async function withProgress<T>(ctx: CommandContext, testing: boolean, work: (int
   }
 }
 
+/**
+ * A key the service rejected: the core says what happened in words every door can show; the way past
+ * it is this door's own flag.
+ */
+async function withNoTestHint<T>(work: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof SophonError && err.code === 'auth_failed' && /(Nothing was stored|The old secret stays)\.$/.test(err.message)) {
+      throw new SophonError('auth_failed', `${err.message} Add --no-test to store ${what} untested.`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** The test of a new secret, said once: ok on stdout, anything else on stderr (the secret was still stored). */
 function reportTest(ctx: CommandContext, test: TestOutcome | null): void {
   if (!test) return;
@@ -138,15 +153,19 @@ export async function connectAdd(
     const secret = needsSecret ? await readSecret(ctx.io, service.auth.secretLabel, opts.secretStdin === true) : undefined;
     const oauth = service.auth.method === 'oauth2';
     const { connection, test } = await withProgress(ctx, !oauth && opts.test !== false && !opts.json, (waiting) =>
-      core.connections.add(ctx.global.user, {
-        serviceId,
-        label: opts.label,
-        secret,
-        fields,
-        secretFields,
-        test: opts.test !== false,
-        oauth: oauth ? interaction(ctx, service, opts, waiting) : undefined,
-      }),
+      withNoTestHint(
+        () =>
+          core.connections.add(ctx.global.user, {
+            serviceId,
+            label: opts.label,
+            secret,
+            fields,
+            secretFields,
+            test: opts.test !== false,
+            oauth: oauth ? interaction(ctx, service, opts, waiting) : undefined,
+          }),
+        'it',
+      ),
     );
     if (opts.json) {
       ctx.io.json({ connection, test });
@@ -265,7 +284,7 @@ export async function connectUpdate(ctx: CommandContext, ref: string, opts: { se
     const { service } = await core.connections.updatable(ctx.global.user, id);
     const secret = await readSecret(ctx.io, `New ${service.auth.secretLabel}`, opts.secretStdin === true);
     const testing = opts.test !== false;
-    const { connection, test } = await withProgress(ctx, testing && !opts.json, () => core.connections.update(ctx.global.user, id, { secret, test: testing }));
+    const { connection, test } = await withProgress(ctx, testing && !opts.json, () => withNoTestHint(() => core.connections.update(ctx.global.user, id, { secret, test: testing }), 'the new one'));
     if (opts.json) ctx.io.json({ connection, test });
     else {
       ctx.io.out(`Replaced the secret of ${connection.label} (${connection.id}).`);

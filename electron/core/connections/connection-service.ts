@@ -107,6 +107,9 @@ export interface ConnectionServiceDeps {
  * The connection lifecycle: add, list, test, status, rename, remove, and reconciling the metadata
  * (sophon.db) with the secrets (vault) after a crash between the two.
  */
+/** Test outcomes that prove nothing either way: the key is kept, as `untested`, until a test finishes. */
+const UNFINISHED_TESTS: ReadonlySet<TestOutcome['status']> = new Set(['unreachable', 'unexpected']);
+
 export class ConnectionService {
   private catalogCache: Promise<CatalogView> | undefined;
   private readonly now: () => number;
@@ -164,7 +167,7 @@ export class ConnectionService {
       outcome = await this.deps.tester(service, { secret, fields: { ...fields.plain, ...fields.secret } });
       if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
         this.deps.audit.record({ userId, action: 'add', outcome: 'failed', serviceId: service.id, detail: outcome.message });
-        throw new SophonError('auth_failed', `${outcome.message} Nothing was stored (add --no-test to store it untested).`);
+        throw new SophonError('auth_failed', `${outcome.message} Nothing was stored.`);
       }
     }
 
@@ -187,7 +190,8 @@ export class ConnectionService {
       },
       credential: grant ? { ...grant.credential, extra: { ...grant.credential.extra, ...fields.secret } } : credentialFor(service, secret, fields.secret),
       finish: (now) => {
-        this.deps.store.setState(id, 'active', null, now);
+        if (outcome && UNFINISHED_TESTS.has(outcome.status)) this.deps.store.setState(id, 'untested', outcome.message, now);
+        else this.deps.store.setState(id, 'active', null, now);
         if (grant) this.deps.store.updateGrant(id, grant, now);
         if (outcome) this.deps.store.recordTest(id, outcome, now);
       },
@@ -294,7 +298,7 @@ export class ConnectionService {
     } else if ((outcome.status === 'rejected' || outcome.status === 'missing_scope') && !(record.state === 'needs_reauth' && !linked)) {
       // (Already needing re-auth, the reason stays the refusal that caused it.)
       this.deps.store.setState(record.id, record.authMethod === 'oauth2' || linked ? 'needs_reauth' : 'error', outcome.message, now);
-    } else if (outcome.status === 'ok' && record.state === 'error') {
+    } else if (outcome.status === 'ok' && (record.state === 'error' || record.state === 'untested')) {
       this.deps.store.setState(record.id, 'active', null, now);
     }
     const ok = outcome.status === 'ok' || outcome.status === 'untestable';
@@ -378,13 +382,14 @@ export class ConnectionService {
       outcome = await this.deps.tester(service, { secret, fields: { ...record.fields, ...extra } });
       if (outcome.status === 'rejected' || outcome.status === 'missing_scope') {
         this.deps.audit.record({ userId, action: 'update', outcome: 'failed', connectionId: record.id, serviceId: record.serviceId, detail: outcome.message });
-        throw new SophonError('auth_failed', `${outcome.message} The old secret stays (add --no-test to store the new one untested).`);
+        throw new SophonError('auth_failed', `${outcome.message} The old secret stays.`);
       }
     }
     await this.deps.vault.put(userId, record.id, credentialFor(service, secret, extra));
     const now = this.now();
     this.deps.store.replacedSecret(record.id, secretHint(service, secret), now);
     if (outcome) this.deps.store.recordTest(record.id, outcome, now);
+    if (outcome && UNFINISHED_TESTS.has(outcome.status)) this.deps.store.setState(record.id, 'untested', outcome.message, now);
     this.deps.audit.record({ userId, action: 'update', outcome: 'ok', connectionId: record.id, serviceId: record.serviceId, detail: outcome ? `secret replaced; test: ${outcome.status}` : 'secret replaced untested' });
     return { connection: await this.status(userId, record.id), test: outcome };
   }

@@ -100,4 +100,36 @@ export const MIGRATIONS: readonly Migration[] = [
     db.exec('ALTER TABLE audit ADD COLUMN prev_hash TEXT; ALTER TABLE audit ADD COLUMN hash TEXT;');
     chainExistingRows(db);
   },
+  // 7: a connection may be `untested` (stored, but its test could not reach the service). SQLite cannot
+  // change a CHECK constraint in place: the table is rebuilt with the same columns and indexes, rows as they are.
+  `
+  CREATE TABLE connections_v7 (
+    id            TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    service_id    TEXT NOT NULL,
+    label         TEXT NOT NULL,
+    auth_method   TEXT NOT NULL,
+    scopes        TEXT NOT NULL DEFAULT '[]',
+    fields        TEXT NOT NULL DEFAULT '{}',
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'active', 'untested', 'needs_reauth', 'error')),
+    state_reason  TEXT,
+    account       TEXT,
+    secret_hint   TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    last_used_at  INTEGER,
+    expires_at    INTEGER,
+    last_test_at      INTEGER,
+    last_test_status  TEXT,
+    last_test_message TEXT,
+    vault_generation INTEGER NOT NULL DEFAULT 0,
+    removing_at   INTEGER
+  );
+  INSERT INTO connections_v7 (id, user_id, service_id, label, auth_method, scopes, fields, state, state_reason, account, secret_hint, created_at, updated_at, last_used_at, expires_at, last_test_at, last_test_status, last_test_message, vault_generation, removing_at)
+    SELECT id, user_id, service_id, label, auth_method, scopes, fields, state, state_reason, account, secret_hint, created_at, updated_at, last_used_at, expires_at, last_test_at, last_test_status, last_test_message, vault_generation, removing_at FROM connections;
+  DROP TABLE connections;
+  ALTER TABLE connections_v7 RENAME TO connections;
+  CREATE UNIQUE INDEX connections_label ON connections (user_id, service_id, label COLLATE NOCASE);
+  CREATE INDEX connections_user ON connections (user_id, service_id);
+  `,
 ];

@@ -1,24 +1,16 @@
-import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { EventPayload, ServiceSummary } from '../../../shared/contract';
 import { useApi, useConnections, useEvent, useQuery } from '../api';
 import { describeError, type ErrorText } from '../errors';
 import { setFlash } from '../flash';
 import { outcomeText } from '../outcome';
 import { href, navigate } from '../router';
-import { ErrorNote, Note, PageHeader, ServiceIcon, Spinner } from '../ui';
+import { ErrorNote, Note, PageHeader, Spinner } from '../ui';
+import { CatalogPicker } from './catalog-picker';
 import { ConnectByUrl, justDiscovered, takeStartOnOpen } from './connect-by-url';
 import { DeviceSignIn } from './device-signin';
 import { OAuthSetupPanel } from './oauth-setup';
-
-const METHOD_WORDS: Record<ServiceSummary['authMethod'], string> = {
-  oauth2: 'Sign in with your browser',
-  api_key: 'API key',
-  bearer: 'Token',
-  basic: 'Username and password',
-  smtp_imap: 'Mail server login',
-  webhook_url: 'Webhook URL',
-  none: 'No credential',
-};
+import '../connections.css';
 
 export function AddScreen({ serviceId, onlyGroup, isAdmin = false }: { serviceId: string | null; onlyGroup?: string; isAdmin?: boolean }) {
   // Asked again when the service changes: Connect by URL adds one to the catalog.
@@ -45,70 +37,25 @@ export function AddScreen({ serviceId, onlyGroup, isAdmin = false }: { serviceId
   );
 }
 
-function CatalogPicker({ services, problems, onlyGroup }: { services: ServiceSummary[]; problems: { file: string; message: string }[]; onlyGroup?: string }) {
-  const [query, setQuery] = useState('');
-  const q = useDeferredValue(query.trim().toLowerCase());
-  const groups = useMemo(() => {
-    const m = new Map<string, ServiceSummary[]>();
-    for (const s of services) {
-      if (onlyGroup && s.group !== onlyGroup) continue;
-      if (q && !`${s.name} ${s.id} ${s.group} ${s.description}`.toLowerCase().includes(q)) continue;
-      const list = m.get(s.group) ?? [];
-      list.push(s);
-      m.set(s.group, list);
-    }
-    return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]));
-  }, [services, q, onlyGroup]);
-  const count = groups.reduce((n, [, l]) => n + l.length, 0);
+/** "Where do I get this key?": the catalog's link to the service's own page about its keys. */
+function DocsLink({ url }: { url: string | null }) {
+  if (!url || !/^https:\/\//i.test(url)) return null;
   return (
-    <>
-      <PageHeader title="Add connection" subtitle="Pick the service to connect." actions={<a className="btn" href={href.connections}>Cancel</a>} />
-      {problems.length > 0 && (
-        <Note kind="warn">
-          <p className="note-title">Some of your connector files have problems and are left out:</p>
-          <ul>
-            {problems.map((p) => (
-              <li key={p.file}>
-                <code>{p.file}</code>: {p.message}
-              </li>
-            ))}
-          </ul>
-        </Note>
-      )}
-      <div className="toolbar">
-        <label className="search">
-          <span className="visually-hidden">Search services</span>
-          <input type="search" autoFocus placeholder="Search services" value={query} onChange={(e) => setQuery(e.target.value)} />
-        </label>
-        <p className="summary" role="status" aria-live="polite">
-          {count} service{count === 1 ? '' : 's'}
-        </p>
-      </div>
-      {groups.length === 0 && <p className="muted">No service matches “{query}”.</p>}
-      {groups.map(([group, list]) => (
-        <section key={group} className="group" aria-label={group}>
-          <h2 className="group-title">{group}</h2>
-          <ul className="catalog" role="list">
-            {list.map((s) => (
-              <li key={s.id}>
-                <a className="catalog-item" href={href.add(s.id)} data-service-id={s.id}>
-                  <ServiceIcon name={s.name} />
-                  <span className="catalog-text">
-                    <span className="catalog-name">{s.name}</span>
-                    <span className="catalog-desc">{s.description || METHOD_WORDS[s.authMethod]}</span>
-                  </span>
-                  <span className="catalog-method">{METHOD_WORDS[s.authMethod]}</span>
-                </a>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ))}
-    </>
+    <p className="help field-docs">
+      <a href={url} target="_blank" rel="noopener noreferrer">
+        Where do I get this key?
+      </a>
+    </p>
   );
 }
 
-function FieldInput({ field, name }: { field: ServiceSummary['fields'][number]; name: string }) {
+/** A refused key, said for this form: the way to store it anyway is the checkbox, not a CLI flag. */
+function rejectedText(e: ErrorText, tested: boolean): ErrorText {
+  if (e.code !== 'auth_failed' || !tested) return e;
+  return { ...e, detail: `${e.detail} To store it anyway, untick “Test the connection before saving it”.` };
+}
+
+function FieldInput({ field, name, docsUrl }: { field: ServiceSummary['fields'][number]; name: string; docsUrl: string | null }) {
   const id = useId();
   const helpId = `${id}-help`;
   const common = { id, name, required: field.required, 'aria-describedby': field.help ? helpId : undefined };
@@ -149,6 +96,7 @@ function FieldInput({ field, name }: { field: ServiceSummary['fields'][number]; 
           {field.help}
         </p>
       )}
+      {field.secret && <DocsLink url={docsUrl} />}
     </div>
   );
 }
@@ -253,16 +201,18 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
       });
       upsert(result.connection);
       setFlash(
-        result.test
-          ? { kind: result.test.status === 'ok' ? 'ok' : 'warn', text: `Connected “${result.connection.label}”. ${outcomeText(result.test)}` }
-          : { kind: 'ok', text: `Connected “${result.connection.label}” (not tested).` },
+        result.connection.state === 'untested' && result.test
+          ? { kind: 'warn', text: `Stored “${result.connection.label}” untested: ${outcomeText(result.test)} Test it again once the service can be reached.` }
+          : result.test
+            ? { kind: result.test.status === 'ok' ? 'ok' : 'warn', text: `Connected “${result.connection.label}”. ${outcomeText(result.test)}` }
+            : { kind: 'ok', text: `Connected “${result.connection.label}” (not tested).` },
       );
       navigate(href.connection(result.connection.id));
     } catch (err) {
       const described = describeError(err);
       // No client to sign in as: the guided setup takes over, showing the server's own answer.
       if (isOAuth && isAdmin && described.code === 'settings_invalid') setSetupProblem({ ...described, title: `Sophon has no OAuth client to sign in to ${service.name} with.` });
-      else setError(described);
+      else setError(rejectedText(described, test));
       setBusy(false);
     } finally {
       waiting.current = false;
@@ -308,7 +258,7 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
           <p className="help">To tell several {service.name} connections apart.</p>
         </div>
         {service.fields.map((f) => (
-          <FieldInput key={f.name} field={f} name={`field.${f.name}`} />
+          <FieldInput key={f.name} field={f} name={`field.${f.name}`} docsUrl={takesSecret ? null : service.docsUrl} />
         ))}
         {takesSecret && (
           <div className="field">
@@ -317,6 +267,7 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
             <p id={`${secretId}-help`} className="help">
               Stored encrypted in the vault. Sophon never shows it again — only its last four characters.
             </p>
+            <DocsLink url={service.docsUrl} />
           </div>
         )}
         {isOAuth && <ScopesEditor id={`${labelId}-scopes`} value={scopes} onChange={setScopes} />}

@@ -1,7 +1,9 @@
 import { startTransition, useDeferredValue, useEffect, useMemo, useState } from 'react';
-import type { Connection } from '../../../shared/connections';
 import { useConnections, useQuery } from '../api';
-import { attention, FIRST_ROWS, groupConnections, lastTestText, LIST_TEXT, rowLabel, visibleGroups } from '../connection-view';
+import { attentionOf } from '../../../shared/attention';
+import type { Connection } from '../../../shared/connections';
+import { attention, attentionParts, COLUMNS, expiresText, FIRST_ROWS, lastTestText, LIST_TEXT, rowLabel, rowText, sortConnections } from '../connection-view';
+import '../connections.css';
 import { absolute, relative } from '../format';
 import { href } from '../router';
 import { takeFlash } from '../flash';
@@ -17,74 +19,81 @@ function matches(c: Connection, q: string): boolean {
     .every((w) => hay.includes(w));
 }
 
-export function ConnectionRow({ c }: { c: Connection }) {
+export function ConnectionRow({ c, now }: { c: Connection; now: number }) {
+  const { name, sub } = rowText(c);
+  const need = attentionOf(c, now);
   return (
-    <li className="conn-row" data-connection-id={c.id}>
-      <a className="conn-link" href={href.connection(c.id)} aria-label={rowLabel(c)}>
-        <ServiceIcon name={c.serviceName} />
+    <li className="conn-row" data-connection-id={c.id} data-attention={need ?? undefined}>
+      <a className="conn-link" href={href.connection(c.id)} aria-label={rowLabel(c, now)}>
+        <ServiceIcon name={c.serviceName} serviceId={c.serviceId} />
         <span className="conn-main">
-          <span className="conn-label">{c.label}</span>
-          <span className="conn-sub">{c.account ?? c.serviceName}</span>
+          <span className="conn-label">{name}</span>
+          <span className="conn-sub">{sub}</span>
         </span>
         <span className="conn-badge">
           <StateBadge connection={c} />
           {c.state !== 'active' && c.stateReason && <span className="conn-reason">{c.stateReason}</span>}
         </span>
-        <dl className="conn-meta">
-          <div>
-            <dt>Last used</dt>
-            <dd title={absolute(c.lastUsedAt)}>{relative(c.lastUsedAt)}</dd>
-          </div>
-          <div>
-            <dt>Expires</dt>
-            <dd title={absolute(c.expiresAt)}>{c.expiresAt ? relative(c.expiresAt) : 'no expiry'}</dd>
-          </div>
-          <div>
-            <dt>Last test</dt>
-            <dd className={c.lastTest && !c.lastTest.ok ? 'text-bad' : undefined}>{lastTestText(c)}</dd>
-          </div>
-        </dl>
+        <span className="conn-cell" data-col="used" title={absolute(c.lastUsedAt)}>
+          {relative(c.lastUsedAt)}
+        </span>
+        <span className={need === 'expires_soon' || need === 'expired' ? 'conn-cell text-warn' : 'conn-cell'} data-col="expires" title={absolute(c.expiresAt)}>
+          {expiresText(c)}
+        </span>
+        <span className={c.lastTest && !c.lastTest.ok ? 'conn-cell text-bad' : 'conn-cell'} data-col="test">
+          {lastTestText(c)}
+        </span>
       </a>
     </li>
   );
 }
 
-/** Connections grouped by service, sorted by service name then label. */
-export function ConnectionGroups({ connections, emptyText }: { connections: Connection[]; emptyText: string }) {
-  const groups = useMemo(() => groupConnections(connections), [connections]);
+/** The column labels, said once above the rows (each row's link carries its own accessible name). */
+export function ConnectionHead() {
+  return (
+    <div className="conn-head" aria-hidden="true">
+      {COLUMNS.map((col, i) => (
+        <span key={i}>{col}</span>
+      ))}
+    </div>
+  );
+}
+
+/** One dense row per connection: what needs the person first, then by service and label. */
+export function ConnectionTable({ connections, emptyText }: { connections: Connection[]; emptyText: string }) {
+  const [now] = useState(Date.now);
+  const sorted = useMemo(() => sortConnections(connections, now), [connections, now]);
   const [limit, setLimit] = useState(FIRST_ROWS);
   useEffect(() => {
     if (connections.length <= limit) return;
     const t = setTimeout(() => startTransition(() => setLimit(Number.POSITIVE_INFINITY)), 0);
     return () => clearTimeout(t);
   }, [connections.length, limit]);
-  if (groups.length === 0) return <p className="muted empty-inline">{emptyText}</p>;
+  if (sorted.length === 0) return <p className="muted empty-inline">{emptyText}</p>;
   return (
-    <div className="groups">
-      {visibleGroups(groups, limit).map((g) => (
-        <section key={g.serviceId} className="group" aria-labelledby={`group-${g.serviceId}`}>
-          <h2 id={`group-${g.serviceId}`} className="group-title">
-            {g.name} <span className="count">{g.count}</span>
-          </h2>
-          <ul className="conn-list" role="list">
-            {g.items.map((c) => (
-              <ConnectionRow key={c.id} c={c} />
-            ))}
-          </ul>
-        </section>
-      ))}
+    <div className="conn-table">
+      <ConnectionHead />
+      <ul className="conn-list" role="list">
+        {sorted.slice(0, limit).map((c) => (
+          <ConnectionRow key={c.id} c={c} now={now} />
+        ))}
+      </ul>
     </div>
   );
 }
 
 export function AttentionSummary({ connections }: { connections: Connection[] }) {
-  const { reauth, errors } = attention(connections);
+  const parts = attentionParts(attention(connections));
   return (
     <p className="summary" role="status" aria-live="polite" aria-atomic="true">
       {connections.length} connection{connections.length === 1 ? '' : 's'}
-      {reauth > 0 && <span className="summary-reauth"> · {reauth} need{reauth === 1 ? 's' : ''} re-auth</span>}
-      {errors > 0 && <span className="summary-error"> · {errors} with errors</span>}
-      {reauth === 0 && errors === 0 && connections.length > 0 && <span className="summary-ok"> · all good</span>}
+      {parts.map((p) => (
+        <span key={p.kind} className={`summary-${p.kind}`}>
+          {' '}
+          · {p.text}
+        </span>
+      ))}
+      {parts.length === 0 && connections.length > 0 && <span className="summary-ok"> · all good</span>}
     </p>
   );
 }
@@ -149,7 +158,7 @@ export function ConnectionsScreen({ canImport }: { canImport: boolean }) {
             </label>
             <AttentionSummary connections={all} />
           </div>
-          <ConnectionGroups connections={shown} emptyText={`No connection matches “${q}”.`} />
+          <ConnectionTable connections={shown} emptyText={`No connection matches “${q}”.`} />
         </>
       )}
     </>

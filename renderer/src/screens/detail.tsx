@@ -1,7 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { Connection } from '../../../shared/connections';
 import type { EventPayload, Out } from '../../../shared/contract';
-import { useApi, useConnections, useEvent } from '../api';
+import { useApi, useConnections, useEvent, useQuery } from '../api';
 import { describeError, type ErrorText } from '../errors';
 import { setFlash, takeFlash, type Flash } from '../flash';
 import { absolute, relative } from '../format';
@@ -10,8 +9,14 @@ import { href, navigate } from '../router';
 import { AuditTable } from './audit';
 import { OAuthProgress, parseScopes, ScopesEditor } from './add';
 import { Dialog, ErrorNote, Note, PageHeader, ServiceIcon, Spinner, StateBadge } from '../ui';
+import { authMethodName } from '../../../shared/auth-names';
+import { attentionOf } from '../../../shared/attention';
+import type { Connection } from '../../../shared/connections';
+import { CodeText } from '../code-text';
+import { usageBySkill } from '../connection-usage';
+import '../connections.css';
 
-type Busy = null | 'test' | 'reauth' | 'rename' | 'remove' | 'refresh';
+type Busy = null | 'test' | 'reauth' | 'rename' | 'remove' | 'refresh' | 'replace';
 
 export function DetailScreen({ id }: { id: string }) {
   const { state } = useConnections();
@@ -41,6 +46,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
   const [testResult, setTestResult] = useState<Out<'connections.test'>['outcome'] | null>(null);
   const [refreshed, setRefreshed] = useState<{ expiresAt: string | null } | null>(null);
   const [renaming, setRenaming] = useState(false);
+  const [replacing, setReplacing] = useState(false);
   const [label, setLabel] = useState(c.label);
   const [reauthOpen, setReauthOpen] = useState(c.state === 'needs_reauth');
   const [scopes, setScopes] = useState(c.scopes.join('\n'));
@@ -48,6 +54,9 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
   const [progress, setProgress] = useState<EventPayload<'oauth.progress'> | null>(null);
   const [auditKey, setAuditKey] = useState(0);
   const isOAuth = c.authMethod === 'oauth2';
+  // A key typed into Sophon can be replaced in place; OAuth signs in again, a linked login is renewed in its own program.
+  const replaceable = !isOAuth && c.authMethod !== 'none' && c.fields.importMode !== 'linked';
+  const attention = attentionOf(c, Date.now());
   const renameId = useId();
 
   const waiting = useRef(false);
@@ -118,6 +127,33 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
       setRenaming(false);
     });
   };
+  const replace = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    // The new key is read straight from the form, never kept in React state, and the field is cleared at once.
+    const data = new FormData(form);
+    const secret = String(data.get('secret') ?? '');
+    const testFirst = data.get('test') === 'on';
+    form.querySelectorAll<HTMLInputElement>('input[type=password]').forEach((i) => (i.value = ''));
+    void run(
+      'replace',
+      async () => {
+        setTestResult(null);
+        const r = await api['connections.update']({ connection: c.id, secret, test: testFirst });
+        upsert(r.connection);
+        setReplacing(false);
+        setFlashHere(
+          r.test
+            ? { kind: r.connection.state === 'active' && r.test.status === 'ok' ? 'ok' : 'warn', text: `Replaced the key of “${r.connection.label}”. ${outcomeText(r.test)}` }
+            : { kind: 'ok', text: `Replaced the key of “${r.connection.label}” (not tested).` },
+        );
+      },
+      (err) => {
+        const text = describeError(err);
+        return text.code === 'auth_failed' && testFirst ? { ...text, detail: `${text.detail} To store it anyway, untick “Test the new key first”.` } : text;
+      },
+    );
+  };
   const remove = () =>
     run('remove', async () => {
       const r = await api['connections.remove']({ connection: c.id });
@@ -146,20 +182,47 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
       {c.state === 'needs_reauth' && (
         <Note kind="warn">
           <p className="note-title">This connection needs you to sign in again.</p>
-          {c.stateReason && <p>{c.stateReason}</p>}
+          {c.stateReason && (
+            <p>
+              <CodeText text={c.stateReason} />
+            </p>
+          )}
         </Note>
       )}
       {c.state === 'error' && (
         <Note kind="warn">
           <p className="note-title">This connection has a problem.</p>
-          {c.stateReason && <p>{c.stateReason}</p>}
+          {c.stateReason && (
+            <p>
+              <CodeText text={c.stateReason} />
+            </p>
+          )}
+        </Note>
+      )}
+      {c.state === 'untested' && (
+        <Note kind="warn">
+          <p className="note-title">This key is stored but untested: its test could not reach {c.serviceName}.</p>
+          {c.stateReason && (
+            <p>
+              <CodeText text={c.stateReason} />
+            </p>
+          )}
+          <p>Test it once the service can be reached; a passing test makes it active.</p>
+        </Note>
+      )}
+      {(attention === 'expires_soon' || attention === 'expired') && c.expiresAt && (
+        <Note kind="warn">
+          <p className="note-title" data-fact="expiry-note">
+            {attention === 'expired' ? `This key expired ${relative(c.expiresAt)}` : `This key expires ${expiryText(c.expiresAt)}`} ({absolute(c.expiresAt)}).
+          </p>
+          <p>{replaceable ? 'Create a new key at the service, then use Replace key below: the connection keeps its name, id and history.' : 'Renew it where it comes from, then test it here.'}</p>
         </Note>
       )}
       {error && <ErrorNote error={error} onDismiss={() => setError(null)} />}
 
       <section className="card" aria-labelledby="details-h">
         <h2 id="details-h" className="card-title">
-          <ServiceIcon name={c.serviceName} /> Details
+          <ServiceIcon name={c.serviceName} serviceId={c.serviceId} /> Details
         </h2>
         <dl className="facts">
           <dt>Service</dt>
@@ -167,7 +230,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           <dt>Account</dt>
           <dd>{c.account ?? '—'}</dd>
           <dt>Sign-in method</dt>
-          <dd>{c.authMethod}</dd>
+          <dd>{authMethodName(c.authMethod)}</dd>
           {c.secretHint && (
             <>
               <dt>Key</dt>
@@ -182,11 +245,14 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
               <dd>{c.scopes.join(', ')}</dd>
             </>
           )}
-          {Object.entries(c.fields).map(([k, v]) => (
-            <FieldFact key={k} name={k} value={v} />
-          ))}
+          <ImportFact fields={c.fields} />
+          {Object.entries(c.fields)
+            .filter(([k]) => !k.startsWith('import'))
+            .map(([k, v]) => (
+              <FieldFact key={k} name={k} value={v} />
+            ))}
           <dt>Added</dt>
-          <dd>{absolute(c.createdAt)}</dd>
+          <dd title={absolute(c.createdAt)}>{relative(c.createdAt)}</dd>
           <dt>Last used</dt>
           <dd title={absolute(c.lastUsedAt)}>{relative(c.lastUsedAt)}</dd>
           <dt>Expires</dt>
@@ -200,7 +266,15 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
             )}
           </dd>
           <dt>Last test</dt>
-          <dd>{c.lastTest ? `${outcomeText(c.lastTest)} (${relative(c.lastTest.at)})` : 'never tested'}</dd>
+          <dd>
+            {c.lastTest ? (
+              <>
+                <CodeText text={outcomeText(c.lastTest)} /> <span title={absolute(c.lastTest.at)}>({relative(c.lastTest.at)})</span>
+              </>
+            ) : (
+              'never tested'
+            )}
+          </dd>
           <dt>Id</dt>
           <dd>
             <code>{c.id}</code>
@@ -226,6 +300,11 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
               Refresh token
             </button>
           )}
+          {replaceable && (
+            <button type="button" className="btn" onClick={() => setReplacing((r) => !r)} aria-expanded={replacing} disabled={busy !== null}>
+              Replace key…
+            </button>
+          )}
           <button type="button" className="btn" onClick={() => setRenaming((r) => !r)} aria-expanded={renaming} disabled={busy !== null}>
             Rename…
           </button>
@@ -246,7 +325,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           {testResult && (
             <Note kind={testResult.status === 'ok' ? 'ok' : 'warn'}>
               <p className="test-result" data-status={testResult.status}>
-                {outcomeText(testResult)}
+                <CodeText text={outcomeText(testResult)} />
                 {testResult.account ? ` (account ${testResult.account})` : ''} — {testResult.elapsedMs} ms
               </p>
             </Note>
@@ -266,6 +345,28 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
             </button>
           </form>
         )}
+        {replacing && replaceable && (
+          <form className="inline-form inline-form-column" onSubmit={replace} aria-label="Replace key">
+            <p>A rotated or renewed key replaces the old one in place: the connection keeps its name, id and history.</p>
+            <div className="field">
+              <label htmlFor={`${renameId}-secret`}>New key</label>
+              <input id={`${renameId}-secret`} name="secret" type="password" required autoComplete="new-password" spellCheck={false} autoFocus />
+            </div>
+            <div className="field field-check">
+              <input id={`${renameId}-test`} name="test" type="checkbox" defaultChecked />
+              <label htmlFor={`${renameId}-test`}>Test the new key first</label>
+            </div>
+            {busy === 'replace' && <Spinner label="Replacing the key…" />}
+            <div className="form-actions">
+              <button type="submit" className="btn btn-primary" disabled={busy !== null}>
+                Replace key
+              </button>
+              <button type="button" className="btn btn-quiet" onClick={() => setReplacing(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        )}
         {reauthOpen && isOAuth && (
           <form className="inline-form inline-form-column" onSubmit={reauth}>
             <p>Sign in to {c.serviceName} again in your browser. The connection keeps its name, id and history. To grant more access, add scopes below.</p>
@@ -279,6 +380,8 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           </form>
         )}
       </section>
+
+      <UsedBy connectionId={c.id} refresh={auditKey} />
 
       <section className="card" aria-labelledby="history-h">
         <h2 id="history-h" className="card-title">
@@ -297,7 +400,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           <button type="button" className="btn btn-danger" onClick={() => void remove()} disabled={busy !== null}>
             Remove and revoke
           </button>
-          <button type="button" className="btn" autoFocus onClick={() => setConfirmRemove(false)}>
+          <button type="button" className="btn" data-autofocus onClick={() => setConfirmRemove(false)}>
             Keep it
           </button>
         </div>
@@ -311,6 +414,53 @@ function expiryText(iso: string, now = Date.now()): string {
   const left = Date.parse(iso) - now;
   if (Math.abs(left) < 60_000) return left > 0 ? 'in under a minute' : 'under a minute ago';
   return relative(iso, now);
+}
+
+/** Where an imported connection comes from, in words (its internal import key and store path are not shown). */
+function ImportFact({ fields }: { fields: Record<string, string> }) {
+  const source = fields.importSource;
+  if (!source) return null;
+  const names: Record<string, string> = { gh: 'GitHub CLI (gh)', claude: 'Claude Code', codex: 'Codex', env: 'an environment variable', 'openai-file': 'an OpenAI key file' };
+  const how = fields.importMode === 'linked' ? 'linked: read from there at each use' : 'a copy kept in the vault';
+  return (
+    <>
+      <dt>Imported from</dt>
+      <dd>
+        {names[source] ?? source} ({how})
+      </dd>
+    </>
+  );
+}
+
+/** Which skills and MCP agents used this connection, and when (from its audit trail). */
+function UsedBy({ connectionId, refresh }: { connectionId: string; refresh: number }) {
+  const [rows] = useQuery('audit.query', { connection: connectionId, limit: 1000 }, [refresh]);
+  if (rows.status !== 'ready') return null;
+  const usage = usageBySkill(rows.value.rows);
+  return (
+    <section className="card" aria-labelledby="used-by-h">
+      <h2 id="used-by-h" className="card-title">
+        Used by
+      </h2>
+      {usage.length === 0 ? (
+        <p className="muted">No skill or agent has used this connection yet.</p>
+      ) : (
+        <ul className="used-by" role="list">
+          {usage.map((u) => (
+            <li key={`${u.kind}:${u.who}`} data-used-by={u.who}>
+              <strong>{u.who}</strong>
+              <span className="muted">{u.kind === 'agent' ? 'agent' : 'skill'}</span>
+              <span>
+                {u.calls} call{u.calls === 1 ? '' : 's'}
+                {u.failed > 0 ? ` (${u.failed} refused or failed)` : ''}, last <span title={absolute(u.lastAt)}>{relative(u.lastAt)}</span>
+              </span>
+              {u.tools.length > 0 && <span className="muted">tools: {u.tools.join(', ')}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 function FieldFact({ name, value }: { name: string; value: string }) {

@@ -135,7 +135,7 @@ function LoginRow({ login: l, busy, onImport }: { login: LoginView; busy: boolea
   const connectionName = l.importedAs && state.status === 'ready' ? state.value.find((c) => c.id === l.importedAs)?.label : undefined;
   return (
     <li className="login-row" data-login-key={l.key}>
-      <ServiceIcon name={l.sourceName} />
+      <ServiceIcon name={l.sourceName} serviceId={l.serviceId} />
       <div className="conn-main">
         <span className="conn-label">{name}</span>
         <span className="conn-sub">

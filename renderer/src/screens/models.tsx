@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { useConnections, useQuery } from '../api';
 import { href } from '../router';
 import { ErrorNote, PageHeader, ServiceIcon, Spinner } from '../ui';
-import { ConnectionGroups } from './connections';
+import { ConnectionTable } from './connections';
 
 export const LLM_GROUP = 'LLM providers';
 
@@ -27,7 +27,7 @@ export function ModelsScreen() {
               const bad = mine.filter((c) => c.state !== 'active').length;
               return (
                 <li key={p.id} className="provider-card card" data-service-id={p.id}>
-                  <ServiceIcon name={p.name} />
+                  <ServiceIcon name={p.name} serviceId={p.id} />
                   <div className="provider-text">
                     <h2 className="provider-name">{p.name}</h2>
                     <p className="muted">
@@ -43,7 +43,7 @@ export function ModelsScreen() {
             })}
           </ul>
           <h2 className="section-title">Your model connections</h2>
-          <ConnectionGroups connections={connections} emptyText="No LLM provider connected yet." />
+          <ConnectionTable connections={connections} emptyText="No LLM provider connected yet." />
         </>
       )}
     </>

@@ -171,6 +171,19 @@ export const Menu = {
   buildFromTemplate: (template: unknown[]) => ({ template }),
 };
 
+export class Notification extends Emitter {
+  static readonly shown: { title: string; body: string }[] = [];
+  static isSupported(): boolean {
+    return true;
+  }
+  constructor(readonly options: { title: string; body: string }) {
+    super();
+  }
+  show(): void {
+    Notification.shown.push(this.options);
+  }
+}
+
 export class Tray extends Emitter {
   static readonly instances: Tray[] = [];
   image: unknown;

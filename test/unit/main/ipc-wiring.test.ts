@@ -184,6 +184,8 @@ describe('Electron main: IPC wiring derived from the contract, sender checks, wi
     const labels = tray.menu.template.map((i) => i.label ?? i.type);
     assert.ok(labels.includes('Quit Sophon'));
     assert.match(String((tray.image as { path: string }).path), /tray-ok\.png$/);
+    // Nothing needs the person: no OS notification (which ones, once per event: test/unit/tray/attention.test.ts).
+    assert.deepEqual(electron.Notification.shown, []);
     tray.menu.template.find((i) => i.label === 'Quit Sophon')!.click!();
     assert.equal(electron.app.quitCalls, 1);
   });
