@@ -1,5 +1,7 @@
 import { createOperations } from '../core/api/operations';
+import { ConnectionChoices } from '../core/api/connection-choice';
 import { EventHub, watchConnections } from '../core/api/events';
+import { bridgeStoreQuestions } from '../core/mcp/store-questions';
 import type { ApiTokenStore } from '../core/api-tokens/token-store';
 import type { Core } from '../core/sophon-core';
 import { OneTimeCodes, startRestServer, type RestServer } from './rest-server';
@@ -24,7 +26,11 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
   const events = new EventHub();
   const codes = new OneTimeCodes();
   const watcher = watchConnections(options.core, events, options.pollMs ?? 1000);
+  const choices = new ConnectionChoices({ announce: (userId, payload) => events.emit(userId, 'connection.choose', payload) });
+  // `sophon mcp` processes ask "which connection?" through the store; this dashboard's windows answer.
+  const questions = bridgeStoreQuestions(options.core.paths.home, choices, options.pollMs ?? 1000);
   const operations = createOperations({
+    choices,
     core: options.core,
     ownerUserId: options.ownerUserId,
     emit: (userId, event, payload) => events.emit(userId, event, payload),
@@ -48,6 +54,7 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
     codes,
     close: async () => {
       watcher.stop();
+      questions.stop();
       await server.close();
     },
   };

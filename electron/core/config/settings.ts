@@ -75,6 +75,8 @@ export const BrokerSettingsSchema = z.looseObject({
 const McpSettingsSchema = z.looseObject({
   /** How long a write approval waits for the person's answer before the call is refused (approval_timeout). */
   ApprovalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
+  /** How long a call waits for the person to add, re-authenticate or pick a connection after a URL elicitation. */
+  PersonWaitSeconds: z.number().int().min(1).max(3_600).default(600),
 });
 
 /** A section whose every value has a default: absent, it is its defaults. */

@@ -37,8 +37,10 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
         'Sophon calls the person\'s services (APIs) for you with their real credentials; you never see a secret. Call list_connections to see what you may use, then http_request with a connection id.',
     },
   );
-  const { broker, tokens, settings } = await core.createBroker({ userId: options.userId });
-  const approvalTimeoutMs = mcpSettings(core.settings).ApprovalTimeoutSeconds * 1000;
+  // A connection that needs re-auth fails the broker at once: the tool asks the person (URL elicitation) and waits itself.
+  const { broker, tokens, settings } = await core.createBroker({ userId: options.userId, settings: { ReauthWaitSeconds: 0 } });
+  const mcp = mcpSettings(core.settings);
+  const approvalTimeoutMs = mcp.ApprovalTimeoutSeconds * 1000;
   const policies = core.agentPolicies(options.userId);
   let agent: AgentPolicy | undefined;
   // The agent is the token's, or named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
@@ -59,6 +61,7 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
     tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds),
     maxRequestBytes: settings.MaxRequestBytes,
     startProxy: (skillBroker, maxRequestBytes) => startBrokerServer(skillBroker, { maxRequestBytes }),
+    personWaitMs: mcp.PersonWaitSeconds * 1000,
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -71,6 +74,11 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
           { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
           { timeout: approvalTimeoutMs, signal: extra.signal },
         ),
+      canAskUrl: caps?.url !== undefined,
+      // Consent to open the page comes quickly; the wait for the step itself is the tool's (PersonWaitSeconds).
+      askUrl: (message, url, elicitationId) => server.elicitInput({ mode: 'url', message, url, elicitationId }, { timeout: approvalTimeoutMs, signal: extra.signal }),
+      completed: (elicitationId) => server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: extra.requestId })(),
+      signal: extra.signal,
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });
