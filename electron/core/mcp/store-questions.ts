@@ -124,7 +124,11 @@ export function bridgeStoreQuestions(home: string, choices: ConnectionChoices, p
       );
     }
     // The asker gave up or died: its question leaves the person's windows.
-    for (const [id, abort] of inFlight) if (!names.includes(`${id}.json`)) abort.abort(), inFlight.delete(id);
+    for (const [id, abort] of inFlight) {
+      if (names.includes(`${id}.json`)) continue;
+      abort.abort();
+      inFlight.delete(id);
+    }
   };
   let running = false;
   const timer = setInterval(() => {

@@ -29,7 +29,12 @@ export interface ToolContext {
   completed(elicitationId: string): Promise<void>;
   /** Aborted when the client cancels the call or goes away: a wait for the person ends with it. */
   signal?: AbortSignal;
+  /** `notifications/progress` for this call, when the client asked for progress (keeps its request timeout from firing while the person works). */
+  progress?: (message: string) => Promise<void>;
 }
+
+/** How often a call waiting for the person tells the client it is still waiting. */
+const PROGRESS_EVERY_MS = 15_000;
 
 export interface ToolDeps {
   core: Core;
@@ -357,8 +362,11 @@ export class McpTools {
       // Nobody is asked in the dashboard unless this call asks there: without both, the model asks the person itself.
       throw new ToolRefusal(refusal.code, `${refusal.message}${ctx.canAskUrl ? ' (With `sophon dashboard` running, Sophon asks the person there instead.)' : ''}`, refusal.connection);
     }
-    if (!link || !ctx.canAskUrl) {
-      throw new ToolRefusal(refusal.code, `${refusal.message.replace(/ Then call again\.$/, '')} ${how}. Then call again.`, refusal.connection);
+    if (!link) {
+      throw new ToolRefusal(refusal.code, `${refusal.message}${ctx.canAskUrl ? ' (With `sophon dashboard` running, Sophon sends the person to its page instead.)' : ''}`, refusal.connection);
+    }
+    if (!ctx.canAskUrl) {
+      throw new ToolRefusal(refusal.code, `${refusal.message.replace(/ Then call again\.$/, '')} Or open ${link} (Sophon's dashboard, where the person is signed in). Then call again.`, refusal.connection);
     }
     const elicitationId = randomUUID();
     const waitMs = this.deps.personWaitMs;
@@ -372,6 +380,7 @@ export class McpTools {
       step.kind === 'pick'
         ? askThroughStore(core.paths.home, userId, { skill: ctx.agent.agent, tool: 'http_request', serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? 'error' : o.state })) }, { id: elicitationId, timeoutMs: waitMs, signal: stop.signal, pollMs: this.deps.personPollMs })
         : null;
+    let ticking: ReturnType<typeof setInterval> | undefined;
     try {
       let answer: ElicitResult;
       try {
@@ -388,6 +397,11 @@ export class McpTools {
           refusal.connection,
         );
       }
+      const started = Date.now();
+      const ticker = ctx.progress
+        ? setInterval(() => void ctx.progress!(`Waiting for the person (${Math.round((Date.now() - started) / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`).catch(() => undefined), PROGRESS_EVERY_MS)
+        : undefined;
+      ticking = ticker;
       let picked: ConnectionRecord | null = null;
       if (picking) {
         const outcome = await picking;
@@ -402,6 +416,7 @@ export class McpTools {
       await ctx.completed(elicitationId).catch(() => undefined);
       return picked;
     } finally {
+      clearInterval(ticking);
       ctx.signal?.removeEventListener('abort', onAbort);
       stop.abort();
       await picking?.catch(() => undefined);

@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { Core } from '../../core/sophon-core';
 import { agentIdOf, type AgentPolicy } from '../../core/mcp/agent-store';
 import { mcpSettings } from '../../core/mcp/settings';
@@ -79,10 +79,18 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
       askUrl: (message, url, elicitationId) => server.elicitInput({ mode: 'url', message, url, elicitationId }, { timeout: approvalTimeoutMs, signal: extra.signal }),
       completed: (elicitationId) => server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: extra.requestId })(),
       signal: extra.signal,
+      progress: progressOf(request.params._meta?.progressToken, extra.sendNotification),
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });
   return { server, dispose: () => broker.close() };
+}
+
+/** Progress notifications for one call, numbered; none when the client gave no progress token. */
+function progressOf(token: string | number | undefined, send: (n: ServerNotification) => Promise<void>): ToolContext['progress'] {
+  if (token === undefined) return undefined;
+  let n = 0;
+  return (message) => send({ method: 'notifications/progress', params: { progressToken: token, progress: ++n, message } });
 }
 
 /** One MCP session over `transport` (stdio); resolves when the client closes it. */
