@@ -353,7 +353,7 @@ export class McpTools {
    * refusal is the answer, with the link when there is one. The MCP process learns of the step from the store
    * alone (sophon.db rows; the pick's answer file), so it works whichever process the person used.
    */
-  private async personStep(ctx: ToolContext, refusal: ToolRefusal): Promise<ConnectionRecord | null> {
+  private async personStep(ctx: ToolContext, refusal: ToolRefusal, tool = 'http_request'): Promise<ConnectionRecord | null> {
     const step = await this.named(refusal.step!);
     const { core, userId } = this.deps;
     const link = await stepLink(core.paths.home, step);
@@ -378,7 +378,7 @@ export class McpTools {
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
     const picking =
       step.kind === 'pick'
-        ? askThroughStore(core.paths.home, userId, { skill: ctx.agent.agent, tool: 'http_request', serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? 'error' : o.state })) }, { id: elicitationId, timeoutMs: waitMs, signal: stop.signal, pollMs: this.deps.personPollMs })
+        ? askThroughStore(core.paths.home, userId, { skill: ctx.agent.agent, tool, serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? 'error' : o.state })) }, { id: elicitationId, timeoutMs: waitMs, signal: stop.signal, pollMs: this.deps.personPollMs })
         : null;
     let ticking: ReturnType<typeof setInterval> | undefined;
     try {
@@ -521,16 +521,37 @@ export class McpTools {
     const m = t.skill.manifest;
     const agent = ctx.agent.agent;
     const allowed = new Set(usableConnections(core, userId, ctx.agent).map((c) => c.id));
-    const grants = await chooseGrants(core, userId, m, t.tool.name, {
-      connections: [],
-      // Several connections fit: the agent's policy may narrow them to one; otherwise the person decides, never a guess.
-      pick: async (plan) => {
-        const mine = plan.candidates.filter((c) => allowed.has(c.id));
-        if (mine.length === 1) return mine[0]!;
-        const list = (mine.length ? mine : plan.candidates).map((c) => `${c.id} ("${c.label}")`).join(', ');
-        throw new ToolRefusal('connection_ambiguous', `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`);
-      },
-    });
+    // What the person picked for this call, kept when the grants are chosen again after a re-auth.
+    const picked = new Map<string, string>();
+    const choose = () =>
+      chooseGrants(core, userId, m, t.tool.name, {
+        connections: [],
+        // Several connections fit: the agent's policy may narrow them to one; otherwise the person decides, never a guess.
+        pick: async (plan) => {
+          const mine = plan.candidates.filter((c) => allowed.has(c.id));
+          if (mine.length === 1) return mine[0]!;
+          const again = mine.find((c) => c.id === picked.get(plan.credential.service));
+          if (again) return again;
+          const list = (mine.length ? mine : plan.candidates).map((c) => `${c.id} ("${c.label}")`).join(', ');
+          const refusal = new ToolRefusal(
+            'connection_ambiguous',
+            `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`,
+            undefined,
+            mine.length > 1 ? { kind: 'pick', serviceId: plan.credential.service, serviceName: plan.service?.name ?? plan.credential.service, options: mine } : undefined,
+          );
+          const chosen = refusal.step ? await this.personStep(ctx, refusal, t.name) : null;
+          if (!chosen) throw refusal;
+          picked.set(plan.credential.service, chosen.id);
+          return chosen;
+        },
+      });
+    let grants = await choose();
+    // A connection that needs re-auth: the person signs in again (URL elicitation when the client can), then the grants are read again.
+    const stale = grants.find((g) => allowed.has(g.record.id) && g.record.state === 'needs_reauth');
+    if (stale) {
+      await this.personStep(ctx, reauthRefusal(stale.record), t.name);
+      grants = await choose();
+    }
     for (const g of grants) {
       if (!allowed.has(g.record.id)) throw new ToolRefusal('connection_not_allowed', `The agent ${agent} may not use ${g.record.id}, which ${t.name} needs. The person can allow it: \`sophon mcp policy ${agent} --connections ${[...(ctx.agent.connections ?? []), g.record.id].join(',')}\`.`, g.record);
       if (g.record.state === 'needs_reauth') throw new ToolRefusal('needs_reauth', `The connection ${g.record.id} needs the person to sign in again: \`sophon connect reauth ${g.record.id}\`. Then call again.`, g.record);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import Database from 'better-sqlite3';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -12,6 +13,7 @@ import { startResourceServer, type ResourceServer } from '../../helpers/resource
 import { bearerService } from '../../helpers/services';
 import { recordEvents, startDashboard, type Dashboard } from '../../e2e/dashboard-helpers';
 
+const EXAMPLE = fileURLToPath(new URL('../../../examples/skills/github-whoami', import.meta.url));
 const SECRET = 'elicit-canary-secret-7Qz1x9';
 const SECOND = 'elicit-canary-second-8Rw2y0';
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -34,6 +36,11 @@ describe('sophon mcp: URL elicitation sends the person to the dashboard, waits, 
     await mkdir(join(home, 'connectors'));
     await writeFile(join(home, 'connectors', 'res.json'), JSON.stringify(bearerService('res', api.url)));
     await writeFile(join(home, 'connectors', 'other.json'), JSON.stringify(bearerService('other', api.url)));
+    // The repository's example skill, pointed at the local service (a proxied GET /user: read-only).
+    await cp(EXAMPLE, join(home, 'skills', 'whoami'), { recursive: true });
+    const m = JSON.parse(await readFile(join(home, 'skills', 'whoami', 'manifest.json'), 'utf8')) as { credentials: { service: string; scopes: string[] }[] };
+    m.credentials = [{ ...m.credentials[0]!, service: 'res', scopes: [] }];
+    await writeFile(join(home, 'skills', 'whoami', 'manifest.json'), JSON.stringify(m));
     dashboard = await startDashboard(home);
     tab = recordEvents(dashboard);
   });
@@ -78,6 +85,7 @@ describe('sophon mcp: URL elicitation sends the person to the dashboard, waits, 
   };
   const completions = (s: McpSession) => s.messages.filter((m) => m.includes('notifications/elicitation/complete')).map((m) => (JSON.parse(m.slice(3)) as { params: { elicitationId: string } }).params.elicitationId);
   let resId = '';
+  let secondId = '';
 
   test('no connection of the service: the person is sent to the add page, adds one, and the call returns the API answer', async () => {
     const s = await open('Claude Code', () => personDoes(() => sophon(['connect', 'add', 'res', '--secret-stdin', '--json'], { home, stdin: SECRET }).then(ok)));
@@ -125,7 +133,7 @@ describe('sophon mcp: URL elicitation sends the person to the dashboard, waits, 
   });
 
   test('several connections of the service: the dashboard asks which one, the person picks, the call uses it', async () => {
-    const second = json<{ connection: { id: string } }>(ok(await sophon(['connect', 'add', 'res', '--label', 'second', '--secret-stdin', '--json'], { home, stdin: SECOND }))).connection.id;
+    const second = (secondId = json<{ connection: { id: string } }>(ok(await sophon(['connect', 'add', 'res', '--label', 'second', '--secret-stdin', '--json'], { home, stdin: SECOND }))).connection.id);
     let offered: string[] = [];
     const s = await open('Picker', () => personDoes(() => answer('picker', (ids) => ((offered = ids), second))));
     const r = await call(s, { service: 'res', path: '/user' });
@@ -142,6 +150,26 @@ describe('sophon mcp: URL elicitation sends the person to the dashboard, waits, 
     const r = await call(s, { service: 'res', path: '/user' });
     assert.equal(r.isError, true);
     assert.match(text(r), /cancelled the choice of a connection; nothing was sent\. \(person_cancelled\)/);
+  });
+
+  test('a skill tool: the pick is asked in the dashboard too, then a re-auth of the picked connection, and the tool runs with it', async () => {
+    const second = secondId;
+    const db = new Database(join(home, 'sophon.db'));
+    db.prepare("UPDATE connections SET state = 'needs_reauth' WHERE id = ?").run(second);
+    db.close();
+    const s = await open('Skill Runner', (p) =>
+      p.mode === 'url' && p.url.endsWith('/#/connections')
+        ? personDoes(() => answer('skill-runner', () => second))
+        : personDoes(() => sophon(['connect', 'update', second, '--secret-stdin'], { home, stdin: SECOND }).then(ok)),
+    );
+    const r = (await s.client.callTool({ name: 'github-whoami__whoami', arguments: {} })) as CallToolResult;
+    assert.equal(r.isError, undefined, text(r));
+    assert.match(text(r), /"login":\s*"hubot"/);
+    assert.deepEqual(
+      s.asked.map((p) => (p as UrlParams).url),
+      [`${dashboard.origin}/#/connections`, `${dashboard.origin}/#/connection/${second}`],
+    );
+    assert.match(tab.text(), /"skill":"skill-runner","tool":"github-whoami__whoami"/);
   });
 
   test('no secret and no dashboard token in any MCP message; the steps are audited', async () => {
