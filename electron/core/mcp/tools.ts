@@ -380,11 +380,13 @@ export class McpTools {
       step.kind === 'pick'
         ? askThroughStore(core.paths.home, userId, { skill: ctx.agent.agent, tool, serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? 'error' : o.state })) }, { id: elicitationId, timeoutMs: waitMs, signal: stop.signal, pollMs: this.deps.personPollMs })
         : null;
+    // Awaited below; a failure to write the question must not be an unhandled rejection while the client answers.
+    picking?.catch(() => undefined);
     let ticking: ReturnType<typeof setInterval> | undefined;
     try {
       let answer: ElicitResult;
       try {
-        answer = await ctx.askUrl(`${stepMessage(ctx.agent.agent, step)}`, link, elicitationId);
+        answer = await ctx.askUrl(stepMessage(ctx.agent.agent, step), link, elicitationId);
       } catch {
         audit('aborted', `${step.kind}: the client did not answer the elicitation`);
         throw new ToolRefusal('elicitation_failed', `The MCP client did not show the person Sophon's link. ${how}. Then call again.`, refusal.connection);
@@ -398,10 +400,8 @@ export class McpTools {
         );
       }
       const started = Date.now();
-      const ticker = ctx.progress
-        ? setInterval(() => void ctx.progress!(`Waiting for the person (${Math.round((Date.now() - started) / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`).catch(() => undefined), PROGRESS_EVERY_MS)
-        : undefined;
-      ticking = ticker;
+      const progress = ctx.progress;
+      if (progress) ticking = setInterval(() => void progress(`Waiting for the person (${Math.round((Date.now() - started) / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`).catch(() => undefined), PROGRESS_EVERY_MS);
       let picked: ConnectionRecord | null = null;
       if (picking) {
         const outcome = await picking;
