@@ -12,7 +12,8 @@ import type { EventName, OperationName } from './operations';
  * at most `secretHint`, and secrets only ever travel inward (in `connections.add`'s input). The one
  * token that travels outward is `broker.mint`'s broker token: not a service credential but a short-lived
  * capability bound to one skill's tool and connection, stored only as a hash, revocable (as the CLI's
- * `sophon broker mint` prints it).
+ * `sophon broker mint` prints it) — and `agents.createToken`'s MCP token, likewise a revocable capability
+ * kept only as a hash, opening only the MCP door for the caller's own agent (as `sophon mcp token create`).
  *
  * The renderer and preload import this file with `import type` only (no zod in their bundles); the
  * runtime list of names is `operations.ts`.
@@ -46,6 +47,27 @@ export const ServiceFieldSummarySchema = z.object({
   help: z.string().nullable(),
 });
 
+/**
+ * How to register Sophon at an OAuth service by hand (the setup panel), and where its client comes from
+ * now: `setting` (the person's), `distribution` (shipped with the app), `registered` (Sophon registered
+ * itself earlier), `dynamic` (Sophon will try to register itself at the issuer), `none` (set it up first).
+ * Never a secret: `clientSecretSet` only says whether one is stored.
+ */
+export const OAuthSetupViewSchema = z.object({
+  client: z.enum(['setting', 'distribution', 'registered', 'dynamic', 'none']),
+  consoleUrl: z.string().nullable(),
+  appType: z.string().nullable(),
+  redirect: z.enum(['loopback', 'loopback-automatic']),
+  redirectUris: z.array(z.string()),
+  steps: z.array(z.string()),
+  scopes: z.array(z.string()),
+  secretRequired: z.boolean(),
+  clientSecretSet: z.boolean(),
+  deviceFlow: z.boolean(),
+  verified: z.string().nullable(),
+});
+export type OAuthSetupView = z.infer<typeof OAuthSetupViewSchema>;
+
 /** A service of the catalog, as the "Add connection" screen needs it. */
 export const ServiceSummarySchema = z.object({
   id: z.string(),
@@ -59,8 +81,10 @@ export const ServiceSummarySchema = z.object({
   fields: z.array(ServiceFieldSummarySchema),
   /** Runs on this machine or the local network (Ollama). */
   local: z.boolean(),
-  /** OAuth services: whether Sophon.OAuth.<id>.ClientId is set (without it, add fails naming the setting). */
+  /** OAuth services: whether a client is there to sign in as (a setting, the distribution file, or an earlier registration). */
   oauthClientConfigured: z.boolean().nullable(),
+  /** OAuth services: the guided setup's facts; null for other methods. */
+  oauthSetup: OAuthSetupViewSchema.nullable(),
   /** Where the service comes from: built in, or a connector file in SOPHON_HOME/connectors. */
   source: z.enum(['builtin', 'connector']),
   docsUrl: z.string().nullable(),
@@ -107,6 +131,33 @@ export const AuditVerifySchema = z.object({
   head: z.object({ state: z.enum(['verified', 'unavailable', 'missing', 'other_key', 'forged']), rowId: z.number().nullable(), detail: z.string().nullable() }),
   break: z.object({ kind: z.enum(['edited', 'deleted', 'inserted', 'reordered', 'truncated', 'head_mismatch']), rowId: z.number(), message: z.string() }).nullable(),
 });
+
+/** Issue 17: what a restore does (or would do), item by item, as `sophon vault restore --json` prints it. */
+const RestoreAction = z.enum(['add', 'replace', 'keep', 'same']);
+export const RestoreReportSchema = z.object({
+  mode: z.enum(['merge', 'replace']),
+  applied: z.boolean(),
+  connections: z.array(
+    z.object({ id: z.string(), userId: z.string(), serviceId: z.string(), label: z.string(), action: z.enum(['add', 'replace', 'keep']), note: z.string().nullable(), linked: z.boolean() }),
+  ),
+  systemSecrets: z.array(z.object({ name: z.string(), action: RestoreAction, note: z.string().nullable() })),
+  oauthClients: z.array(z.object({ serviceId: z.string(), clientId: z.string(), action: RestoreAction, note: z.string().nullable() })),
+  connectors: z.array(z.object({ file: z.string(), serviceId: z.string().nullable(), action: RestoreAction, note: z.string().nullable() })),
+});
+
+/** Scheduled backups (`Sophon.Backup`): where, how many, how often; never the passphrase or its key. */
+export const BackupScheduleSchema = z.object({
+  folder: z.string(),
+  keep: z.number(),
+  everyHours: z.number(),
+  lastBackupAt: z.string().nullable(),
+  nextDueAt: z.string(),
+  files: z.array(z.string()),
+});
+
+/** A backup passphrase typed by the person: it travels inward only, like a connection's secret. */
+const BackupPassphrase = z.string().min(12, 'use at least 12 characters').max(1024);
+const AbsolutePath = z.string().min(1).max(4096).regex(/^(\/|[A-Za-z]:[\\/])/, 'must be an absolute path');
 
 /** The non-secret settings. OAuth client secrets are write-only: `clientSecretSet` says whether one is stored. */
 export const SettingsViewSchema = z.object({
@@ -175,6 +226,42 @@ export const ConnectionChoiceSchema = z.object({
   expiresAt: z.string(),
 });
 
+/**
+ * A call of an MCP agent that waits for the person's approval in the app (its client cannot ask them; event
+ * `agent.approval`): what would be sent — method, host, path, a summary of the body (its size or field
+ * names, never a value) — or, for a skill tool, what it runs. Never a secret, never a query's values.
+ */
+export const AgentApprovalSchema = z.object({
+  request: z.string(),
+  phase: z.enum(['open', 'closed']),
+  agent: z.string(),
+  tool: z.string(),
+  /** One line: `POST api.github.com/repos/x/y/issues`, or `run notes__append`. */
+  summary: z.string(),
+  connection: z.object({ id: z.string(), label: z.string(), serviceId: z.string() }).nullable(),
+  method: z.string().nullable(),
+  host: z.string().nullable(),
+  path: z.string().nullable(),
+  /** The request had a query (its values are not shown). */
+  hasQuery: z.boolean(),
+  body: z.string(),
+  expiresAt: z.string(),
+});
+
+export const MCP_CLIENT_IDS = ['claude-code', 'claude-desktop', 'codex', 'cursor', 'vscode'] as const;
+
+/** The MCP HTTP server the app (or dashboard) runs: the setting, and whether it listens now. */
+export const McpHttpStatusSchema = z.object({
+  /** Sophon.Mcp.Http.Enabled: started with the app. */
+  enabled: z.boolean(),
+  running: z.boolean(),
+  /** `http://127.0.0.1:PORT/mcp` while it runs. */
+  url: z.string().nullable(),
+  port: z.number().nullable(),
+  /** Why it is not running although enabled (a port in use), else null. */
+  problem: z.string().nullable(),
+});
+
 /** Every operation: name → input and output schema. Keys are exactly OPERATION_NAMES. */
 export const OPERATIONS = {
   /** Who the caller is: the token's (or the desktop app's) user, and whether it is an admin. */
@@ -182,6 +269,23 @@ export const OPERATIONS = {
   'services.list': {
     input: Empty,
     output: z.object({ services: z.array(ServiceSummarySchema), connectorProblems: z.array(z.object({ file: z.string(), message: z.string() })) }),
+  },
+  /**
+   * Admins only. "Connect by URL": writes a connector for an OAuth issuer (`kind: issuer`) or for an API
+   * that publishes protected resource metadata (`kind: api`, RFC 9728), as `sophon connect add --issuer/--url`
+   * does, and returns the new service; `connections.add` then signs in to it.
+   */
+  'services.discover': {
+    input: z.strictObject({ url: z.string().min(1).max(2000), kind: z.enum(['issuer', 'api']), id: ServiceId.optional() }),
+    output: z.object({ service: ServiceSummarySchema }),
+  },
+  /**
+   * Admins only. The guided setup's last step: the client registered at the service's console becomes
+   * `Sophon.OAuth.<service>`; `clientSecret` (write-only) goes into the vault. Returns the service as now seen.
+   */
+  'oauth.setup': {
+    input: z.strictObject({ serviceId: ServiceId, clientId: z.string().min(1).max(500), clientSecret: z.string().min(1).max(500).optional() }),
+    output: z.object({ service: ServiceSummarySchema }),
   },
   'connections.list': { input: Empty, output: z.object({ connections: z.array(ConnectionSchema) }) },
   'connections.get': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema }) },
@@ -199,11 +303,13 @@ export const OPERATIONS = {
       secretFields: StringMap.optional(),
       scopes: Scopes.optional(),
       test: z.boolean().optional(),
+      /** OAuth: sign in with a device code (RFC 8628) shown in `oauth.progress`, instead of a browser on this machine. */
+      device: z.boolean().optional(),
     }),
     output: z.object({ connection: ConnectionSchema, test: TestOutcomeSchema.nullable() }),
   },
   'connections.test': { input: z.strictObject({ connection: ConnectionRef }), output: z.object({ connection: ConnectionSchema, outcome: TestOutcomeSchema }) },
-  'connections.reauth': { input: z.strictObject({ connection: ConnectionRef, scopes: Scopes.optional() }), output: z.object({ connection: ConnectionSchema }) },
+  'connections.reauth': { input: z.strictObject({ connection: ConnectionRef, scopes: Scopes.optional(), device: z.boolean().optional() }), output: z.object({ connection: ConnectionSchema }) },
   /** Replace the secret of a key-based connection in place (a rotated key): id, label and history stay. Tested first unless `test: false`. */
   'connections.update': {
     input: z.strictObject({ connection: ConnectionRef, secret: z.string().min(1).max(16_384), test: z.boolean().optional() }),
@@ -319,6 +425,100 @@ export const OPERATIONS = {
       .refine((i) => i.connections !== undefined || i.writes !== undefined, { message: 'give connections and/or writes', path: ['connections'] }),
     output: z.object({ agent: AgentPolicySchema }),
   },
+  /** The caller's MCP calls waiting for their approval (a window opened after one was asked shows it from here). */
+  'agents.approvals': { input: Empty, output: z.object({ approvals: z.array(AgentApprovalSchema) }) },
+  /** The person's answer to an `agent.approval` of their own: approve sends the call, decline refuses it (the agent gets write_declined). */
+  'agents.approve': {
+    input: z.strictObject({ request: z.string().min(1).max(100), approve: z.boolean() }),
+    output: z.object({ request: z.string(), outcome: z.enum(['approved', 'declined']) }),
+  },
+  /** The caller's bearer tokens for the MCP HTTP door (ids and agents; never a token), as `sophon mcp token list`. */
+  'agents.tokens': { input: Empty, output: z.object({ tokens: z.array(z.object({ id: z.string(), agent: z.string(), createdAt: z.string() })) }) },
+  /**
+   * A bearer token for the MCP HTTP door standing for one agent of the caller (the agent gets the default policy
+   * if new), as `sophon mcp token create`. The token is returned this once; Sophon keeps its SHA-256. It opens
+   * only the MCP door, for the caller's own connections through the agent's policy.
+   */
+  'agents.createToken': {
+    input: z.strictObject({ agent: AgentId }),
+    output: z.object({ token: z.string(), id: z.string(), agent: z.string(), createdAt: z.string() }),
+  },
+  /** Revokes one of the caller's MCP tokens; its open sessions end. */
+  'agents.revokeToken': { input: z.strictObject({ id: z.string().min(1).max(100) }), output: z.object({ id: z.string() }) },
+  /**
+   * Adds Sophon to (or, with `uninstall`, removes it from) an MCP client's configuration on this machine, as
+   * `sophon mcp install|uninstall --client`. `dryRun` shows the change and writes nothing. Only the user this
+   * Sophon runs as (the files are theirs).
+   */
+  'agents.install': {
+    input: z.strictObject({ client: z.enum(MCP_CLIENT_IDS), dryRun: z.boolean().optional(), uninstall: z.boolean().optional() }),
+    output: z.object({
+      client: z.enum(MCP_CLIENT_IDS),
+      clientName: z.string(),
+      file: z.string(),
+      action: z.enum(['created', 'updated', 'removed', 'unchanged']),
+      dryRun: z.boolean(),
+      /** Sophon's entry as written (install): the program, its arguments, its environment (paths; no secret). */
+      entry: z.record(z.string(), z.unknown()).nullable(),
+      backup: z.string().nullable(),
+      note: z.string(),
+    }),
+  },
+  /** Whether this door runs the MCP HTTP server (Sophon.Mcp.Http), and at which address. */
+  'agents.httpServer': { input: Empty, output: McpHttpStatusSchema },
+  /** Starts or stops the MCP HTTP server and saves the choice (Sophon.Mcp.Http.Enabled; its port is kept in Sophon.Mcp.Http.Port). Only the user this Sophon runs as. */
+  'agents.setHttpServer': { input: z.strictObject({ enabled: z.boolean() }), output: McpHttpStatusSchema },
+  /**
+   * Issue 17. Admins only (a backup holds every user's credentials). Writes a new backup file into
+   * `folder`. `passphrase: null` generates a recovery phrase, returned once as `recoveryPhrase` for the
+   * printable recovery kit: the one secret that goes outward, since the person must write it down
+   * (docs/security.md); it is never stored.
+   */
+  'vault.backup': {
+    input: z.strictObject({ folder: AbsolutePath, passphrase: BackupPassphrase.nullable() }),
+    output: z.object({
+      file: z.string(),
+      connections: z.number(),
+      linked: z.number(),
+      systemSecrets: z.number(),
+      bytes: z.number(),
+      createdAt: z.string(),
+      keyId: z.string().nullable(),
+      recoveryPhrase: z.string().nullable(),
+    }),
+  },
+  /** Admins only. Checks a backup and plans its restore (`apply: false`: changes nothing), or restores it all or nothing. */
+  'vault.restore': {
+    input: z.strictObject({ file: AbsolutePath, passphrase: z.string().min(1).max(1024), mode: z.enum(['merge', 'replace']), apply: z.boolean() }),
+    output: RestoreReportSchema,
+  },
+  /** Admins only. As `sophon vault rotate-key [--to P]`: a new master key, every file re-sealed, the old key retired. */
+  'vault.rotateKey': {
+    input: z.strictObject({ to: z.string().min(1).max(40).optional() }),
+    output: z.object({
+      from: z.object({ keyId: z.string(), protector: z.string() }),
+      to: z.object({ keyId: z.string(), protector: z.string() }),
+      resumed: z.boolean(),
+      resealed: z.number(),
+      alreadyNew: z.number(),
+      unreadable: z.array(z.object({ file: z.string(), problem: z.string() })),
+      oldKeyRemoved: z.boolean(),
+    }),
+  },
+  /** Admins only. The backup schedule, or null when none is set. */
+  'vault.backupSchedule': { input: Empty, output: z.object({ schedule: BackupScheduleSchema.nullable() }) },
+  /**
+   * Admins only. Sets the schedule (the passphrase is turned into a key at once and only that key is
+   * kept; `passphrase: null` generates a recovery phrase, returned once) or, with `schedule: null`, stops it.
+   */
+  'vault.setBackupSchedule': {
+    input: z.strictObject({
+      schedule: z
+        .strictObject({ folder: AbsolutePath, keep: z.number().int().min(1).max(1000), everyHours: z.number().min(0.01).max(24 * 366), passphrase: BackupPassphrase.nullable() })
+        .nullable(),
+    }),
+    output: z.object({ schedule: BackupScheduleSchema.nullable(), recoveryPhrase: z.string().nullable() }),
+  },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 
 /** Events pushed to the UI. Each reaches only the user it concerns. */
@@ -327,7 +527,8 @@ export const EVENTS = {
   'connections.changed': z.object({ connections: z.array(ConnectionSchema) }),
   /**
    * An OAuth sign-in started by `connections.add` / `connections.reauth`: `waiting` carries the address
-   * to open (the app also opens it in the system browser); then `completed` or `failed` (with a message).
+   * to open (the app also opens it in the system browser), or for a device sign-in the code and where to
+   * type it (`device`); then `completed` or `failed` (with a message).
    */
   'oauth.progress': z.object({
     serviceId: z.string(),
@@ -335,6 +536,14 @@ export const EVENTS = {
     authorizationUrl: z.string(),
     phase: z.enum(['waiting', 'completed', 'failed']),
     message: z.string().nullable(),
+    /**
+     * A device sign-in (RFC 8628): the code to type at `verificationUri` before `expiresAt`. Neither is a
+     * secret (the device code that polls for the token never leaves the core).
+     */
+    device: z
+      .object({ userCode: z.string(), verificationUri: z.string(), verificationUriComplete: z.string().nullable(), expiresAt: z.string() })
+      .nullable()
+      .optional(),
   }),
   /**
    * A skill's call (`broker.mint` naming a service) found several of the person's connections of it:
@@ -342,6 +551,11 @@ export const EVENTS = {
    * (in any window), cancelled or timed out, so every window drops the question.
    */
   'connection.choose': ConnectionChoiceSchema,
+  /**
+   * An MCP agent's call needs the person's approval and its client cannot ask them: `open` asks (answer with
+   * `agents.approve` before `expiresAt`); `closed` once answered (in any window), timed out or abandoned.
+   */
+  'agent.approval': AgentApprovalSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type In<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;

@@ -8,6 +8,8 @@ import type { ErrorCode } from './errors';
 export const OPERATION_NAMES = [
   'session.info',
   'services.list',
+  'services.discover',
+  'oauth.setup',
   'connections.list',
   'connections.get',
   'connections.add',
@@ -31,11 +33,25 @@ export const OPERATION_NAMES = [
   'broker.questions',
   'agents.list',
   'agents.setPolicy',
+  'agents.approvals',
+  'agents.approve',
+  'agents.tokens',
+  'agents.createToken',
+  'agents.revokeToken',
+  'agents.install',
+  'agents.httpServer',
+  'agents.setHttpServer',
+  // Vault over years (issue 17): backup, restore, key rotation, scheduled backups.
+  'vault.backup',
+  'vault.restore',
+  'vault.rotateKey',
+  'vault.backupSchedule',
+  'vault.setBackupSchedule',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];
 
-export const EVENT_NAMES = ['connections.changed', 'oauth.progress', 'connection.choose'] as const;
+export const EVENT_NAMES = ['connections.changed', 'oauth.progress', 'connection.choose', 'agent.approval'] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -77,8 +77,15 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
   vault
     .command('backup')
     .description('write every credential and connection (and OAuth client secrets) to one file encrypted under a recovery passphrase; no OS key is needed to restore it')
-    .requiredOption('--out <file>', 'the backup file to create (never overwritten)')
+    .option('--out <file>', 'the backup file to create (never overwritten)')
     .option('--passphrase-stdin', 'read the passphrase from stdin (at least 12 characters); without it a recovery phrase is generated and printed once')
+    .option('--schedule <folder>', 'back up to this folder every --every hours, keeping --keep of them (the app, `sophon dashboard` or `--run-scheduled` from cron runs it); the passphrase is asked once')
+    .option('--keep <n>', 'with --schedule: how many scheduled backups to keep (default 7)')
+    .option('--every <hours>', 'with --schedule: hours between scheduled backups (default 24)')
+    .option('--run-scheduled', 'write a scheduled backup now if one is due (for cron); --force writes one even if not due')
+    .option('--force', 'with --run-scheduled: write one even if the last is recent')
+    .option('--unschedule', 'stop scheduled backups (the backups already written stay)')
+    .option('--show-schedule', 'the schedule: folder, keep, every, last and next backup')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/backup')).vaultBackup));
   vault
@@ -166,6 +173,31 @@ export function buildProgram(io: CliIO, env: NodeJS.ProcessEnv, setExit: (code: 
     .option('--copy', 'gh logins: store an independent copy in the vault instead of linking')
     .option('--json', 'machine-readable output')
     .action(run(async () => (await import('./commands/import')).connectImport));
+
+  // Guided OAuth setup and settings (issue 15).
+  const oauth = program.command('oauth').description("OAuth clients: register Sophon at a service's console and give it the client id");
+  oauth
+    .command('setup <service>')
+    .description('show how to register Sophon at the service (console, app type, redirect URI, scopes), save the client id (the secret goes into the vault), then offer to sign in')
+    .option('--client-id <id>', 'the client id from the console (asked on a terminal otherwise)')
+    .option('--client-secret-stdin', 'read the client secret from stdin (never give it as an argument)')
+    .option('--sign-in', 'sign in straight away without asking')
+    .option('--no-sign-in', 'do not offer to sign in')
+    .option('--device', 'with --sign-in: sign in with a device code')
+    .option('--no-browser', 'with --sign-in: print the sign-in address instead of opening a browser')
+    .option('--json', 'machine-readable output (no sign-in)')
+    .action(run(async () => (await import('./commands/oauth')).oauthSetup));
+  const config = program.command('config').description('settings (config/appsettings.json): read and change them by key, checked against the settings schema');
+  config
+    .command('get [key]')
+    .description('the value of a setting (its default when the file does not set it), or every setting; says which file')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/config')).configGet));
+  config
+    .command('set <key> <value>')
+    .description('change one setting in the settings file (validated; every other key kept); secrets are refused: they go into the vault')
+    .option('--json', 'machine-readable output')
+    .action(run(async () => (await import('./commands/config')).configSet));
 
   const audit = program
     .command('audit')

@@ -21,6 +21,7 @@ import type { Connection } from '../../shared/connections';
 import type { AuditVerifyReport } from './audit/audit-verify';
 import type { BackupBody, BackupSummary, RestoreMode, RestoreReport } from './backup/backup';
 import type { SealOptions } from './backup/backup-format';
+import type { BackupSchedule, ScheduleChange, ScheduledRun } from './backup/schedule';
 import type { CreateBrokerOptions, CreatedBroker } from './broker';
 import { BrokerTokens } from './broker/token-store';
 import type { Settings } from './config/settings';
@@ -69,6 +70,8 @@ export interface Core {
   backup: BackupService;
   /** Secrets Sophon holds for itself (OAuth client secrets), apart from every connection's. */
   systemSecrets: SystemSecrets;
+  /** The distribution file of shipped OAuth clients (config/distribution-clients.ts), or null: where a client may come from. */
+  oauthDistributionFile: string | null;
   /** Problems found on opening that did not stop it (a door shows them: stderr, the app's log). */
   warnings: string[];
   /** Logins other programs hold (gh, Claude Code, Codex, environment): loaded on first use. */
@@ -86,6 +89,10 @@ export interface BackupService {
   write(out: string, passphrase: string | null, seal?: SealOptions): Promise<BackupSummary>;
   plan(body: BackupBody, mode: RestoreMode): Promise<RestoreReport>;
   apply(body: BackupBody, plan: RestoreReport): Promise<RestoreReport>;
+  /** Scheduled backups (backup/schedule.ts): the schedule in the settings, set with a passphrase, run when due. */
+  schedule(): Promise<BackupSchedule | null>;
+  setSchedule(change: ScheduleChange | null): Promise<BackupSchedule | null>;
+  runScheduled(options?: { force?: boolean }): Promise<ScheduledRun>;
 }
 
 /** What tests of the composition itself may look at (sophon.db, the vault backend); no door takes it. */
@@ -255,6 +262,7 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
   const brokerTokens = (): BrokerTokens => (tokens ??= new BrokerTokens(db));
   const backupDeps = { store, vault: opened.vault, credentials, paths: opened.paths, settings: opened.settings, keys: opened.keys, systemSecrets, audit };
   const backup = (): Promise<typeof import('./backup/backup')> => import('./backup/backup');
+  const schedule = (): Promise<typeof import('./backup/schedule')> => import('./backup/schedule');
   const core: Core = {
     paths: opened.paths,
     settings: opened.settings,
@@ -264,6 +272,7 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
     connections,
     credentials,
     systemSecrets,
+    oauthDistributionFile: oauthSources.distributionFile,
     warnings,
     refresh,
     refreshConnection: async (userId, ref) => {
@@ -288,6 +297,14 @@ export async function composeCore(options: CreateCoreOptions = {}): Promise<{ co
       write: async (out, passphrase, seal) => (await backup()).writeBackup(backupDeps, out, passphrase, seal),
       plan: async (body, mode) => (await backup()).planRestore(backupDeps, body, mode),
       apply: async (body, plan) => (await backup()).applyRestore(backupDeps, body, plan),
+      schedule: async () => (await schedule()).getSchedule(core),
+      setSchedule: async (change) => {
+        const s = await schedule();
+        if (change) return s.setSchedule(core, change);
+        await s.clearSchedule(core);
+        return null;
+      },
+      runScheduled: async (options) => (await schedule()).runScheduledBackup(core, options),
     },
     imports,
     startup,

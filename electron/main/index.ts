@@ -9,6 +9,8 @@ import { dispatch, toErrorInfo } from '../core/api/dispatch';
 import { EventHub, watchConnections } from '../core/api/events';
 import { createOperations, type Caller } from '../core/api/operations';
 import { startMaintenance } from '../core/connections/maintenance';
+import { startApprovalDesk } from '../core/mcp/approval-queue';
+import { pathCliLaunch } from '../core/mcp/launch';
 import { createCore, type Core } from '../core/sophon-core';
 import { appSenderCheck, registerIpc } from './ipc';
 import { APP_ENTRY, APP_SCHEME, appFileFor, deepLinkInArgv, isAppUrl, parseDeepLink, windowOpenDecision } from './policy';
@@ -110,6 +112,13 @@ async function start(): Promise<void> {
     const opened = core;
     const watcher = watchConnections(opened, hub);
     stops.push(watcher.stop);
+    // An MCP client that cannot ask the person (no elicitation) gets its writes approved here; `sophon mcp` runs
+    // in the agent's process, and the question reaches this app through SOPHON_HOME/run.
+    const approvals = startApprovalDesk({ home: opened.paths.home, users: () => hub.users(), emit: (userId, payload) => hub.emit(userId, 'agent.approval', payload) });
+    stops.push(() => void approvals.stop());
+    const { mcpHttpControl } = await import('../server/mcp/http-control');
+    const mcpHttp = mcpHttpControl(opened, app.getVersion());
+    stops.push(() => void mcpHttp.close());
     const operations = createOperations({
       core: opened,
       ownerUserId: caller.userId,
@@ -119,6 +128,10 @@ async function start(): Promise<void> {
       },
       changed: watcher.poke,
       brokerUrl: () => brokerUrl,
+      approvals,
+      mcpHttp,
+      // The app's own binary cannot run scripts (no ELECTRON_RUN_AS_NODE): clients launch the `sophon` command.
+      mcpLaunch: (userId) => pathCliLaunch({ home: process.env.SOPHON_HOME, userId }, process.env),
     });
     call = (name, input) => dispatch(operations, caller, name, input);
     const renderTray = async () => tray?.render(buildTrayModel(await opened.connections.list(caller.userId)));
@@ -127,6 +140,7 @@ async function start(): Promise<void> {
       // A skill's call waits for the person to pick a connection: bring the window up to ask (a window
       // opened now lists the question through broker.questions).
       if (event === 'connection.choose' && (payload as EventPayload<'connection.choose'>).phase === 'open') showWindow();
+      if (event === 'agent.approval' && (payload as EventPayload<'agent.approval'>).phase === 'open') showWindow();
       // Events go only to the app's own page.
       if (win && !win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(eventChannel(event), payload);
     });
@@ -135,10 +149,14 @@ async function start(): Promise<void> {
     await renderTray();
     // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
     stops.push(startMaintenance(opened));
+    // Scheduled backups (Sophon.Backup), beside maintenance; loaded only when the app is up.
+    void import('../core/backup/schedule').then(({ startBackupSchedule }) => stops.push(startBackupSchedule(opened))).catch((e: unknown) => logFailure('backup.schedule_start_failed', e));
     void import('../core/import/auto-import').then(({ autoImportOnStart }) => autoImportOnStart(opened, caller.userId)).catch((e: unknown) => logFailure('auto_import.failed', e));
     // A CLI re-logging in (or out) shows in the list at once, not at the next call.
     void import('../core/import/watch').then(async ({ watchImportedStores }) => stops.push(await watchImportedStores(opened, { userId: caller.userId }))).catch((e: unknown) => logFailure('import_watch.start_failed', e));
     await startBroker(opened);
+    // Off unless the person turned it on (Agents page): a listening port is one more door.
+    await mcpHttp.startIfEnabled();
   } catch (err) {
     const info = toErrorInfo(err);
     log('error', 'open.failed', { ...info });

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { Out } from '../../shared/contract';
 import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
+import { ApproveCall } from './approve-call';
 import { ChooseConnection } from './choose-connection';
 import { describeError } from './errors';
 import { href, useRoute, type Route } from './router';
@@ -10,6 +11,7 @@ import { ErrorNote, Spinner } from './ui';
 // The first screen is in the main chunk; the others load when first opened, so the browser compiles
 // less before the connection list shows.
 const AddScreen = lazy(() => import('./screens/add').then((m) => ({ default: m.AddScreen })));
+const AgentsScreen = lazy(() => import('./screens/agents').then((m) => ({ default: m.AgentsScreen })));
 const AuditScreen = lazy(() => import('./screens/audit').then((m) => ({ default: m.AuditScreen })));
 const DetailScreen = lazy(() => import('./screens/detail').then((m) => ({ default: m.DetailScreen })));
 const LoginsScreen = lazy(() => import('./screens/logins').then((m) => ({ default: m.LoginsScreen })));
@@ -56,6 +58,9 @@ function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: 
               CLI logins
             </NavLink>
           )}
+          <NavLink to={href.agents} current={p === 'agents'}>
+            Agents
+          </NavLink>
           <NavLink to={href.audit} current={p === 'audit'}>
             Audit
           </NavLink>
@@ -83,7 +88,9 @@ function Screen({ route, isAdmin, canImport }: { route: Route; isAdmin: boolean;
     case 'connection':
       return <DetailScreen id={route.id} />;
     case 'audit':
-      return <AuditScreen isAdmin={isAdmin} />;
+      return <AuditScreen key={route.agent ?? ''} isAdmin={isAdmin} agent={route.agent} />;
+    case 'agents':
+      return <AgentsScreen />;
     case 'models':
       return <ModelsScreen />;
     case 'logins':
@@ -160,6 +167,7 @@ export function App() {
           </Suspense>
         </main>
         <ChooseConnection />
+        <ApproveCall />
       </div>
     </ConnectionsProvider>
   );

@@ -7,7 +7,8 @@ export type Route =
   | { page: 'connections' }
   | { page: 'add'; serviceId: string | null }
   | { page: 'connection'; id: string }
-  | { page: 'audit' }
+  | { page: 'audit'; agent?: string }
+  | { page: 'agents' }
   | { page: 'models' }
   | { page: 'logins' }
   | { page: 'vault' };
@@ -20,6 +21,9 @@ export function parseRoute(hash: string): Route {
     case 'connection':
       return parts[1] ? { page: 'connection', id: parts[1] } : { page: 'connections' };
     case 'audit':
+      // #/audit/agent/<id>: the trail of one MCP agent (the Agents page links there).
+      return parts[1] === 'agent' && parts[2] ? { page: 'audit', agent: parts[2] } : { page: 'audit' };
+    case 'agents':
     case 'models':
     case 'logins':
     case 'vault':
@@ -34,6 +38,8 @@ export const href = {
   add: (serviceId?: string) => (serviceId ? `#/add/${encodeURIComponent(serviceId)}` : '#/add'),
   connection: (id: string) => `#/connection/${encodeURIComponent(id)}`,
   audit: '#/audit',
+  auditOfAgent: (agent: string) => `#/audit/agent/${encodeURIComponent(agent)}`,
+  agents: '#/agents',
   models: '#/models',
   logins: '#/logins',
   vault: '#/vault',

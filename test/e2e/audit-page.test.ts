@@ -195,7 +195,7 @@ test.describe('dashboard in Chromium: the audit page’s pager, user filter and 
       await bobPage.getByRole('navigation', { name: 'Audit pages' }).getByText(`1–${bobRows.length} of ${bobRows.length}`).waitFor();
       assert.equal(await bobPage.getByLabel('User').count(), 0, 'no User field for a non-admin');
       const labels = await bobPage.getByRole('form', { name: 'Filter the audit trail' }).locator('label').allInnerTexts();
-      assert.deepEqual(labels, ['Connection', 'Skill', 'From', 'To'], 'the filters a non-admin has');
+      assert.deepEqual(labels, ['Connection', 'Agent', 'Skill', 'From', 'To'], 'the filters a non-admin has');
       assert.deepEqual(await shownRows(bobPage), asShown(bobRows), 'only his own rows');
       assert.deepEqual(new Set(await userCells(bobPage)), new Set(['bob']));
       await screenshot(bobPage, '24-audit-non-admin-light');

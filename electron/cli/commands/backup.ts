@@ -10,37 +10,97 @@ import { withCore } from '../core';
 
 const MIN_PASSPHRASE = 12;
 
+interface BackupOptions {
+  out?: string;
+  passphraseStdin?: boolean;
+  schedule?: string;
+  keep?: string;
+  every?: string;
+  runScheduled?: boolean;
+  force?: boolean;
+  unschedule?: boolean;
+  showSchedule?: boolean;
+  json?: boolean;
+}
+
+/** The passphrase from stdin (checked for length), or a generated recovery phrase to print once. */
+async function backupPassphrase(ctx: CommandContext, fromStdin: boolean): Promise<{ passphrase: string; generated: boolean }> {
+  if (!fromStdin) return { passphrase: generateRecoveryPhrase(), generated: true };
+  const passphrase = await readSecret(ctx.io, 'backup passphrase', true, '--passphrase-stdin');
+  if ([...passphrase].length < MIN_PASSPHRASE) {
+    throw new SophonError('invalid_input', `The backup passphrase is too short: use at least ${MIN_PASSPHRASE} characters, or leave out --passphrase-stdin to get a generated recovery phrase.`);
+  }
+  return { passphrase, generated: false };
+}
+
+function printRecoveryPhrase(ctx: CommandContext, phrase: string): void {
+  ctx.io.out('');
+  ctx.io.out('Recovery phrase (shown only this once; write it down and keep it apart from the backup file):');
+  ctx.io.out('');
+  ctx.io.out(`    ${phrase}`);
+  ctx.io.out('');
+  ctx.io.out('Without it the backup cannot be opened. Restore with: sophon vault restore FILE');
+}
+
+function positive(flag: string, value: string | undefined, fallback: number, integer: boolean): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new SophonError('usage', `${flag} must be a positive ${integer ? 'whole ' : ''}number (got ${JSON.stringify(value)}).`);
+  return n;
+}
+
 /**
  * `sophon vault backup --out FILE`: every connection of every user in this home, with its credential,
- * sealed under a passphrase (from stdin) or a generated recovery phrase printed here once.
+ * sealed under a passphrase (from stdin) or a generated recovery phrase printed here once. With
+ * `--schedule`, `--run-scheduled`, `--unschedule` or `--show-schedule`: the scheduled backups (core/backup/schedule.ts).
  */
-export async function vaultBackup(ctx: CommandContext, opts: { out: string; passphraseStdin?: boolean; json?: boolean }): Promise<number> {
-  const out = resolve(opts.out);
-  let passphrase: string;
-  let generated = false;
-  if (opts.passphraseStdin) {
-    passphrase = await readSecret(ctx.io, 'backup passphrase', true, '--passphrase-stdin');
-    if ([...passphrase].length < MIN_PASSPHRASE) {
-      throw new SophonError('invalid_input', `The backup passphrase is too short: use at least ${MIN_PASSPHRASE} characters, or leave out --passphrase-stdin to get a generated recovery phrase.`);
-    }
-  } else {
-    passphrase = generateRecoveryPhrase();
-    generated = true;
+export async function vaultBackup(ctx: CommandContext, opts: BackupOptions): Promise<number> {
+  const modes = [opts.out !== undefined, opts.schedule !== undefined, opts.runScheduled === true, opts.unschedule === true, opts.showSchedule === true].filter(Boolean).length;
+  if (modes !== 1) throw new SophonError('usage', 'Give one of --out FILE, --schedule FOLDER, --run-scheduled, --unschedule or --show-schedule.');
+  if (opts.runScheduled) return runScheduled(ctx, opts);
+  if (opts.unschedule) {
+    await withCore(ctx, (core) => core.backup.setSchedule(null));
+    ctx.io.out('Scheduled backups are off; the backups already written stay where they are.');
+    return ExitCode.ok;
   }
+  if (opts.showSchedule) {
+    const schedule = await withCore(ctx, (core) => core.backup.schedule());
+    if (opts.json) ctx.io.json({ schedule });
+    else if (!schedule) ctx.io.out('No scheduled backups (set them with: sophon vault backup --schedule FOLDER).');
+    else ctx.io.out(`Every ${schedule.everyHours} h to ${schedule.folder}, keeping ${schedule.keep}; last ${schedule.lastBackupAt ?? 'never'}, next due ${schedule.nextDueAt}.`);
+    return ExitCode.ok;
+  }
+  if (opts.schedule !== undefined) {
+    const keep = positive('--keep', opts.keep, 7, true);
+    const everyHours = positive('--every', opts.every, 24, false);
+    const { passphrase, generated } = await backupPassphrase(ctx, opts.passphraseStdin === true);
+    const schedule = await withCore(ctx, (core) => core.backup.setSchedule({ folder: resolve(opts.schedule!), keep, everyHours, passphrase }));
+    if (opts.json) ctx.io.json({ schedule, ...(generated ? { recoveryPhrase: passphrase } : {}) });
+    else {
+      ctx.io.out(`Scheduled: a backup every ${schedule!.everyHours} h to ${schedule!.folder}, keeping ${schedule!.keep}. The app, \`sophon dashboard\` and \`sophon vault backup --run-scheduled\` (for cron) write them.`);
+      if (generated) printRecoveryPhrase(ctx, passphrase);
+    }
+    return ExitCode.ok;
+  }
+  const out = resolve(opts.out!);
+  const { passphrase, generated } = await backupPassphrase(ctx, opts.passphraseStdin === true);
   const summary = await withCore(ctx, (core) => core.backup.write(out, passphrase));
   if (opts.json) {
     ctx.io.json({ ...summary, ...(generated ? { recoveryPhrase: passphrase } : {}) });
   } else {
     ctx.io.out(`Backed up ${summary.connections} connection(s)${summary.linked ? ` (${summary.linked} linked CLI login(s): their secret stays with the CLI)` : ''} and ${summary.systemSecrets} OAuth client secret(s) to ${summary.file}.`);
-    if (generated) {
-      ctx.io.out('');
-      ctx.io.out('Recovery phrase (shown only this once; write it down and keep it apart from the backup file):');
-      ctx.io.out('');
-      ctx.io.out(`    ${passphrase}`);
-      ctx.io.out('');
-      ctx.io.out('Without it the backup cannot be opened. Restore with: sophon vault restore FILE');
-    }
+    if (generated) printRecoveryPhrase(ctx, passphrase);
   }
+  return ExitCode.ok;
+}
+
+/** `sophon vault backup --run-scheduled`: for cron; exit 0 also when none was due. */
+async function runScheduled(ctx: CommandContext, opts: BackupOptions): Promise<number> {
+  const run = await withCore(ctx, (core) => core.backup.runScheduled({ force: opts.force === true }));
+  if (opts.json) ctx.io.json(run);
+  else if (run.outcome === 'unscheduled') ctx.io.out('No scheduled backups are set (sophon vault backup --schedule FOLDER); nothing was written.');
+  else if (run.outcome === 'not_due') ctx.io.out(`Not due: the last backup is from ${run.schedule!.lastBackupAt}; the next is due ${run.schedule!.nextDueAt} (--force writes one now).`);
+  else ctx.io.out(`Backed up ${run.summary!.connections} connection(s) to ${run.summary!.file}${run.removed.length ? `; removed ${run.removed.length} older backup(s) to keep ${run.schedule!.keep}` : ''}.`);
   return ExitCode.ok;
 }
 
@@ -55,7 +115,7 @@ export async function vaultRestore(ctx: CommandContext, file: string, opts: { pa
   return withCore(ctx, async (core) => {
     const plan = await core.backup.plan(body, opts.replace ? 'replace' : 'merge');
     if (!opts.json || opts.dryRun) show(ctx, plan, opts.json === true);
-    const changes = plan.connections.some((c) => c.action !== 'keep') || [...plan.systemSecrets, ...plan.oauthClients].some((s) => s.action === 'add' || s.action === 'replace');
+    const changes = plan.connections.some((c) => c.action !== 'keep') || [...plan.systemSecrets, ...plan.oauthClients, ...plan.connectors].some((s) => s.action === 'add' || s.action === 'replace');
     if (opts.dryRun || !changes) {
       if (opts.json && !opts.dryRun) ctx.io.json(plan);
       if (!opts.json) ctx.io.out(opts.dryRun ? 'Dry run: nothing was changed.' : 'Nothing to restore: every connection in the backup is already here (see above).');
@@ -90,5 +150,9 @@ function show(ctx: CommandContext, plan: RestoreReport, json: boolean): void {
   for (const c of plan.oauthClients) {
     if (c.action === 'same') continue;
     ctx.io.out(`${word[c.action]} OAuth client ${c.serviceId}: ${c.clientId}${c.note ? ` — ${c.note}` : ''}`);
+  }
+  for (const c of plan.connectors) {
+    if (c.action === 'same') continue;
+    ctx.io.out(`${word[c.action]} connector ${c.file}${c.serviceId ? ` (${c.serviceId})` : ''}${c.note ? ` — ${c.note}` : ''}`);
   }
 }

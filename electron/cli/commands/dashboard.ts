@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ApiTokenStore } from '../../core/api-tokens/token-store';
 import { announceAddress } from '../../core/config/run-address';
+import { nodeCliLaunch } from '../../core/mcp/launch';
 import { validate } from '../../core/validation/parse';
 import { isLoopbackHost } from '../../server/rest-server';
 import type { CommandContext } from '../context';
 import { withCore } from '../core';
 import { ExitCode } from '../exit-codes';
 import { untilStopped } from '../signals';
+import { VERSION } from '../version';
 
 const DashboardOptions = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(0),
@@ -57,6 +59,9 @@ export async function dashboard(ctx: CommandContext, raw: unknown): Promise<numb
       host: opts.host,
       port: opts.port,
       openExternal: opts.browser && !headless ? openUrl : undefined,
+      version: VERSION,
+      // The dashboard runs in this CLI: clients launch `sophon mcp` the way `sophon mcp install` writes it.
+      mcpLaunch: async (userId) => nodeCliLaunch({ home: ctx.global.home ?? ctx.env.SOPHON_HOME, userId }, process.execPath, process.argv[1] ?? 'sophon'),
     });
     const shown = isLoopbackHost(opts.host) ? `http://127.0.0.1:${server.port}` : server.url;
     // Where `sophon mcp` sends the person to add, re-authenticate or pick a connection (the address only, never the token).

@@ -1,12 +1,12 @@
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ApiTokenStore } from '../../core/api-tokens/token-store';
 import { resolveHome, sophonPaths } from '../../core/config/paths';
 import { SophonError } from '../../core/errors';
-import { MCP_TOKEN_FILE, WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agent-store';
+import { WRITE_POLICIES, assertAgentId, type AgentPolicy } from '../../core/mcp/agent-store';
 import { MCP_CLIENTS, clientConfig, type Launch } from '../../core/mcp/clients';
 import { applyChange, planInstall, planUninstall, type ConfigChange } from '../../core/mcp/install';
+import { nodeCliLaunch } from '../../core/mcp/launch';
+import { mcpTokenStore } from '../../core/mcp/tokens';
 import { validate } from '../../core/validation/parse';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
@@ -49,8 +49,6 @@ async function mcpServeHttp(ctx: CommandContext, port: number): Promise<number> 
     return ExitCode.ok;
   });
 }
-
-const mcpTokenStore = (configDir: string) => new ApiTokenStore(configDir, MCP_TOKEN_FILE);
 
 const TokenCreateOptions = z.object({ agent: z.string({ message: 'name the agent: --agent <name>' }).max(64), json: z.boolean().optional() });
 
@@ -170,11 +168,7 @@ const InstallOptions = z.object({
  * The data folder and user are passed on when they are not the defaults.
  */
 function launchOf(ctx: CommandContext): Launch {
-  const env: Record<string, string> = {};
-  const home = ctx.global.home ?? ctx.env.SOPHON_HOME;
-  if (home) env.SOPHON_HOME = resolve(home);
-  if (ctx.global.user !== 'default') env.SOPHON_USER = ctx.global.user;
-  return { command: process.execPath, args: [resolve(process.argv[1] ?? 'sophon'), 'mcp'], env };
+  return nodeCliLaunch({ home: ctx.global.home ?? ctx.env.SOPHON_HOME, userId: ctx.global.user }, process.execPath, process.argv[1] ?? 'sophon');
 }
 
 function where(ctx: CommandContext) {

@@ -5,12 +5,27 @@ import type { Connection } from '../../../shared/connections';
 import type { ApiCaller } from '../api-tokens/token-store';
 import type { ServiceDefinition } from '../catalog/schema';
 import { clientSecretSet, updateOAuthClients } from '../config/oauth-clients';
+import { clientReady, clientSourceOf, readClientSourceFiles, type ClientSourceFiles } from '../config/oauth-client-source';
+import { setUpOAuthClient } from '../config/oauth-setup';
+import { setupGuide } from '../oauth/setup-guide';
+import type { Settings } from '../config/settings';
 import { toConnection } from '../connections/connection-service';
 import { SophonError } from '../errors';
 import type { AgentPolicy } from '../mcp/agent-store';
+import type { ApprovalDesk } from '../mcp/approval-queue';
+import { clientConfig, type Launch } from '../mcp/clients';
+import { mcpTokenStore } from '../mcp/tokens';
 import type { Core } from '../sophon-core';
 import { mintForCaller } from './broker-mint';
 import { ConnectionChoices } from './connection-choice';
+
+export type McpHttpStatus = Out<'agents.httpServer'>;
+
+/** The MCP HTTP server a door runs (electron/server/mcp/http-control.ts): its state, and the person's on/off. */
+export interface McpHttpControl {
+  status(): McpHttpStatus;
+  setEnabled(enabled: boolean): Promise<McpHttpStatus>;
+}
 
 /** Who is calling: a REST token's user, or the desktop app's local person. */
 export type Caller = Pick<ApiCaller, 'userId' | 'isAdmin'>;
@@ -45,6 +60,17 @@ export interface OperationContext {
   choices?: ConnectionChoices;
   /** The broker proxy this door runs (the desktop app's), returned with each minted token; absent: null. */
   brokerUrl?: () => string | null;
+  /** Where MCP approvals for clients that cannot ask are answered (this door's windows); absent: none are listed. */
+  approvals?: ApprovalDesk;
+  /** The MCP HTTP server this door runs; absent: agents.httpServer says it is off, setHttpServer refuses. */
+  mcpHttp?: McpHttpControl;
+  /**
+   * How an MCP client launches `sophon mcp` from this machine (agents.install), for `userId`; null when this door
+   * cannot tell (the app with no `sophon` command on PATH). Absent: agents.install is refused.
+   */
+  mcpLaunch?: (userId: string) => Promise<Launch | null>;
+  /** The owner's home folder and environment, where MCP clients keep their configuration (default: this process's). */
+  clientHome?: { home: string; env: NodeJS.ProcessEnv };
 }
 
 const requireAdmin = (caller: Caller, what: string) => {
@@ -73,12 +99,25 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     },
   });
 
-  const oauthInteraction = (caller: Caller, serviceId: string, connectionId: string | null, scopes: string[] | undefined) => {
+  const oauthInteraction = (caller: Caller, serviceId: string, connectionId: string | null, scopes: string[] | undefined, device = false) => {
     let url = '';
     return {
       how: {
         scopes,
+        device,
         timeoutMs: ctx.oauthTimeoutMs,
+        // A device sign-in happens in a browser anywhere (a phone): the code and its address go to the UI only.
+        onDeviceCode: (code: { userCode: string; verificationUri: string; verificationUriComplete?: string; expiresAt: number }) => {
+          url = code.verificationUriComplete ?? code.verificationUri;
+          ctx.emit(caller.userId, 'oauth.progress', {
+            serviceId,
+            connectionId,
+            authorizationUrl: url,
+            phase: 'waiting',
+            message: null,
+            device: { userCode: code.userCode, verificationUri: code.verificationUri, verificationUriComplete: code.verificationUriComplete ?? null, expiresAt: new Date(code.expiresAt).toISOString() },
+          });
+        },
         openUrl: async (authorizationUrl: string) => {
           url = authorizationUrl;
           ctx.emit(caller.userId, 'oauth.progress', { serviceId, connectionId, authorizationUrl, phase: 'waiting', message: null });
@@ -99,6 +138,13 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     };
   };
 
+  const clientFiles = () => readClientSourceFiles(core.paths.configDir, core.oauthDistributionFile);
+  const summaryOf = async (serviceId: string) => {
+    const entry = (await core.connections.catalog()).entries.find((e) => e.service.id === serviceId);
+    if (!entry) throw new SophonError('not_found', `No service "${serviceId}" in the catalog.`);
+    return summarize(entry.service, entry.source.kind, core.settings, await clientFiles());
+  };
+
   const settingsView = (): Out<'settings.get'>['settings'] => {
     const s = core.settings.Sophon;
     return {
@@ -113,10 +159,28 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'services.list': async () => {
       const catalog = await core.connections.catalog();
+      const files = await clientFiles();
       return {
-        services: catalog.entries.map(({ service, source }) => summarize(service, source.kind, core.settings.Sophon.OAuth[service.id] !== undefined)),
+        services: catalog.entries.map(({ service, source }) => summarize(service, source.kind, core.settings, files)),
         connectorProblems: catalog.problems,
       };
+    },
+
+    'services.discover': async (caller, input) => {
+      requireAdmin(caller, 'add a service to the catalog (connector files are every user\'s)');
+      const byUrl = await import('../connections/connect-by-url');
+      const made = input.kind === 'api'
+        ? await byUrl.connectorForApi(core.paths.connectorsDir, input.url, { id: input.id })
+        : await byUrl.connectorForIssuer(core.paths.connectorsDir, input.url, { id: input.id });
+      core.connections.forgetCatalog();
+      return { service: await summaryOf(made.id) };
+    },
+
+    'oauth.setup': async (caller, input) => {
+      requireAdmin(caller, 'set up the OAuth client Sophon signs in as');
+      const service = await core.connections.service(input.serviceId);
+      await setUpOAuthClient({ settingsFile: core.paths.settingsFile, settings: core.settings, secrets: core.systemSecrets }, service, { clientId: input.clientId, clientSecret: input.clientSecret });
+      return { service: await summaryOf(service.id) };
     },
 
     'connections.list': async (caller) => ({ connections: await core.connections.list(caller.userId) }),
@@ -124,7 +188,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
     'connections.get': async (caller, input) => ({ connection: await core.connections.status(caller.userId, input.connection) }),
 
     'connections.add': async (caller, input) => {
-      const oauth = oauthInteraction(caller, input.serviceId, null, input.scopes);
+      const oauth = oauthInteraction(caller, input.serviceId, null, input.scopes, input.device);
       try {
         const result = await core.connections.add(caller.userId, {
           serviceId: input.serviceId,
@@ -155,7 +219,7 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'connections.reauth': async (caller, input) => {
       const record = core.connections.resolve(caller.userId, input.connection);
-      const oauth = oauthInteraction(caller, record.serviceId, record.id, input.scopes);
+      const oauth = oauthInteraction(caller, record.serviceId, record.id, input.scopes, input.device);
       try {
         const connection = await core.connections.reauth(caller.userId, record.id, oauth.how);
         oauth.done(record.id);
@@ -265,6 +329,40 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       return { connections };
     },
 
+    'vault.backup': async (caller, input) => {
+      requireAdmin(caller, "back up the vault (a backup holds every user's credentials)");
+      return (await import('../backup/backup-ops')).backupToFolder(core, input.folder, input.passphrase);
+    },
+
+    'vault.restore': async (caller, input) => {
+      requireAdmin(caller, 'restore a backup (it writes connections of every user in it)');
+      try {
+        return await (await import('../backup/backup-ops')).restoreFromFile(core, input.file, input.passphrase, input.mode, input.apply);
+      } finally {
+        if (input.apply) changed();
+      }
+    },
+
+    'vault.rotateKey': async (caller, input) => {
+      requireAdmin(caller, 'rotate the vault key');
+      const { rotateKey } = await import('../vault/rotate-key');
+      return rotateKey({ home: core.paths.home, ...(input.to !== undefined ? { to: input.to } : {}) });
+    },
+
+    'vault.backupSchedule': async (caller) => {
+      requireAdmin(caller, 'see the backup schedule');
+      return { schedule: await core.backup.schedule() };
+    },
+
+    'vault.setBackupSchedule': async (caller, input) => {
+      requireAdmin(caller, 'change the backup schedule');
+      if (input.schedule === null) return { schedule: await core.backup.setSchedule(null), recoveryPhrase: null };
+      const { generateRecoveryPhrase } = await import('../backup/backup-format');
+      const recoveryPhrase = input.schedule.passphrase === null ? generateRecoveryPhrase() : null;
+      const schedule = await core.backup.setSchedule({ ...input.schedule, passphrase: recoveryPhrase ?? input.schedule.passphrase! });
+      return { schedule, recoveryPhrase };
+    },
+
     'broker.mint': (caller, input, signal) => mintForCaller({ core, choices, chooseTimeoutMs: ctx.chooseTimeoutMs, brokerUrl: ctx.brokerUrl }, caller.userId, input, signal),
 
     'broker.choose': async (caller, input) => ({ request: input.request, outcome: choices.answer(caller.userId, input.request, input.connection) }),
@@ -275,6 +373,51 @@ export function createOperations(ctx: OperationContext): OperationImpls {
       const connections = input.connections === undefined || input.connections === null ? input.connections : [...new Set(input.connections.map((ref) => core.connections.resolve(caller.userId, ref).id))];
       return { agent: agentView(core.agentPolicies(caller.userId).set(input.agent, { connections, writes: input.writes })) };
     },
+    'agents.approvals': async (caller) => ({ approvals: (await ctx.approvals?.openFor(caller.userId)) ?? [] }),
+    'agents.approve': async (caller, input) => {
+      if (!ctx.approvals) throw new SophonError('not_found', `No open approval "${input.request.slice(0, 100)}".`);
+      return { request: input.request, outcome: await ctx.approvals.answer(caller.userId, input.request, input.approve) };
+    },
+    'agents.tokens': async (caller) => ({
+      tokens: (await mcpTokenStore(core.paths.configDir).list()).filter((t) => t.userId === caller.userId && t.agent !== undefined).map((t) => ({ id: t.id, agent: t.agent!, createdAt: t.createdAt })),
+    }),
+    'agents.createToken': async (caller, input) => {
+      const policies = core.agentPolicies(caller.userId);
+      if (!policies.get(input.agent)) policies.set(input.agent, {});
+      const { token, entry } = await mcpTokenStore(core.paths.configDir).create(caller.userId, { kind: 'mcp', agent: input.agent });
+      return { token, id: entry.id, agent: input.agent, createdAt: entry.createdAt };
+    },
+    'agents.revokeToken': async (caller, input) => {
+      const store = mcpTokenStore(core.paths.configDir);
+      // Another user's token is reported as absent: its id tells the caller nothing.
+      const own = (await store.list()).some((t) => t.id === input.id && t.userId === caller.userId);
+      if (!own || !(await store.revoke(input.id))) throw new SophonError('not_found', `No MCP token ${input.id.slice(0, 40)} of yours (see the Agents page or \`sophon mcp token list\`).`);
+      return { id: input.id };
+    },
+    'agents.install': async (caller, input) => {
+      requireOwner(caller, ctx.ownerUserId, "change this machine's MCP client configurations");
+      const where = ctx.clientHome ?? { home: process.env.HOME ?? process.env.USERPROFILE ?? '', env: process.env };
+      const config = clientConfig(input.client, { home: where.home, platform: process.platform, env: where.env });
+      const { applyChange, planInstall, planUninstall } = await import('../mcp/install');
+      let change;
+      if (input.uninstall) change = await planUninstall(config);
+      else {
+        const launch = await ctx.mcpLaunch?.(caller.userId);
+        if (!launch) {
+          throw new SophonError('not_found', `Sophon cannot tell how ${config.name} should start \`sophon mcp\` here: no \`sophon\` command is on the PATH. Install the command line, or run \`sophon mcp install --client ${input.client}\` in a terminal.`);
+        }
+        change = await planInstall(config, launch);
+      }
+      const dryRun = input.dryRun === true;
+      if (!dryRun) await applyChange(change);
+      return { client: input.client, clientName: config.name, file: change.file, action: change.action, dryRun, entry: change.entry, backup: dryRun ? null : change.backup, note: config.note };
+    },
+    'agents.httpServer': async () => ctx.mcpHttp?.status() ?? { enabled: core.settings.Sophon.Mcp.Http.Enabled, running: false, url: null, port: null, problem: 'This door does not run the MCP HTTP server (the desktop app and `sophon dashboard` do).' },
+    'agents.setHttpServer': async (caller, input) => {
+      requireOwner(caller, ctx.ownerUserId, 'start or stop the MCP HTTP server of this machine');
+      if (!ctx.mcpHttp) throw new SophonError('not_found', 'This door does not run the MCP HTTP server (the desktop app and `sophon dashboard` do); `sophon mcp --http` runs one in a terminal.');
+      return ctx.mcpHttp.setEnabled(input.enabled);
+    },
   };
 }
 
@@ -282,8 +425,9 @@ function agentView(p: AgentPolicy): Out<'agents.list'>['agents'][number] {
   return { ...p, createdAt: new Date(p.createdAt).toISOString(), lastSeenAt: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString() };
 }
 
-function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', clientConfigured: boolean): Out<'services.list'>['services'][number] {
+function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', settings: Settings, files: ClientSourceFiles): Out<'services.list'>['services'][number] {
   const method = service.auth.method;
+  const client = method === 'oauth2' ? clientSourceOf(service, settings, files) : null;
   return {
     id: service.id,
     name: service.name,
@@ -303,7 +447,8 @@ function summarize(service: ServiceDefinition, source: 'builtin' | 'connector', 
       help: f.help ?? null,
     })),
     local: service.local,
-    oauthClientConfigured: method === 'oauth2' ? clientConfigured : null,
+    oauthClientConfigured: client === null ? null : clientReady(client),
+    oauthSetup: client === null ? null : { client, ...setupGuide(service), clientSecretSet: clientSecretSet(settings, service.id) },
     source,
     docsUrl: service.docsUrl ?? null,
   };

@@ -132,6 +132,18 @@ export async function openBackup(file: string, data: Buffer, passphrase: string)
   }
 }
 
+/**
+ * The recovery phrase is typed back by hand: its groups are accepted in either case and with spaces
+ * around. Any other passphrase is taken exactly as given.
+ */
+export function normalizePassphrase(passphrase: string): string {
+  const t = passphrase.trim();
+  return /^[a-z2-9]{4}(-[a-z2-9]{4}){7}$/i.test(t) ? t.toUpperCase() : passphrase;
+}
+
+/** The system secret that holds a scheduled backup's derived key (schedule.ts); never itself backed up. */
+export const SCHEDULE_KEY_SECRET = 'backup-schedule-key';
+
 const PHRASE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /**

@@ -33,7 +33,12 @@ export interface BackupDeps {
 }
 import type { Credentials } from '../credentials';
 import { setRestoredOAuthClients } from '../config/oauth-clients';
-import { BackupFileError, openBackup, sealBackup, type SealOptions } from './backup-format';
+import { validateConnectorText } from '../catalog/catalog';
+import { BackupFileError, normalizePassphrase, openBackup, SCHEDULE_KEY_SECRET, sealBackup, type SealOptions } from './backup-format';
+
+
+const ConnectorFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.json$/, 'not a connector file name');
+const MAX_CONNECTOR_BYTES = 1024 * 1024;
 
 /** What a backup holds, inside its encryption. Secrets are only ever here and in the vault. */
 const ConnectionEntrySchema = z.strictObject({
@@ -60,18 +65,12 @@ const BackupBodySchema = z.strictObject({
   systemSecrets: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/), value: z.string().min(1) })),
   /** `Sophon.OAuth.<service>` registrations (client ids; their secrets are among systemSecrets), so a restored OAuth connection can refresh. */
   oauthClients: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/), z.strictObject({ clientId: z.string().min(1), secretInVault: z.boolean() })),
+  /** The person's connector files (`connectors/*.json`), as they were: a restored connection of such a service needs its definition. Absent in backups made before connectors travelled. */
+  connectors: z.array(z.strictObject({ file: ConnectorFileName, text: z.string().max(MAX_CONNECTOR_BYTES) })).optional(),
 });
 export type BackupBody = z.output<typeof BackupBodySchema>;
 type ConnectionEntry = BackupBody['connections'][number];
 
-/**
- * The recovery phrase is typed back by hand: its groups are accepted in either case and with spaces
- * around. Any other passphrase is taken exactly as given.
- */
-export function normalizePassphrase(passphrase: string): string {
-  const t = passphrase.trim();
-  return /^[a-z2-9]{4}(-[a-z2-9]{4}){7}$/i.test(t) ? t.toUpperCase() : passphrase;
-}
 
 export interface BackupSummary {
   file: string;
@@ -117,6 +116,8 @@ export async function collectBackup(deps: BackupDeps): Promise<BackupBody> {
   const systemSecrets: BackupBody['systemSecrets'] = [];
   for (const file of await SystemSecrets.fileNames(deps.paths)) {
     const name = file.slice(0, -'.vault'.length);
+    // The schedule's key stays with this machine: a backup must not carry a key to the next backups.
+    if (name === SCHEDULE_KEY_SECRET) continue;
     const value = await deps.systemSecrets.get(name);
     if (value !== null) systemSecrets.push({ name, value });
   }
@@ -125,7 +126,26 @@ export async function collectBackup(deps: BackupDeps): Promise<BackupBody> {
     if (!/^[a-z0-9][a-z0-9-]{0,99}$/.test(serviceId) || typeof reg.ClientId !== 'string' || !reg.ClientId) continue;
     oauthClients[serviceId] = { clientId: reg.ClientId, secretInVault: systemSecrets.some((s) => s.name === oauthClientSecretName(serviceId)) };
   }
-  return { format: 1, createdAt: Date.now(), connections, systemSecrets, oauthClients };
+  return { format: 1, createdAt: Date.now(), connections, systemSecrets, oauthClients, connectors: await collectConnectors(deps.paths.connectorsDir) };
+}
+
+/** Every `*.json` in the connectors folder, valid or not (a restore puts back what was there; the catalog judges it). */
+async function collectConnectors(dir: string): Promise<NonNullable<BackupBody['connectors']>> {
+  let names: string[];
+  try {
+    names = (await fsp.readdir(dir)).filter((n) => ConnectorFileName.safeParse(n).success).sort();
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return [];
+    throw err;
+  }
+  const out: NonNullable<BackupBody['connectors']> = [];
+  for (const file of names) {
+    const data = await readFileIfExists(join(dir, file));
+    if (data === null) continue;
+    if (data.length > MAX_CONNECTOR_BYTES) throw new SophonError('invalid_input', `The connector file ${join(dir, file)} is larger than ${MAX_CONNECTOR_BYTES} bytes, so no backup was written.`);
+    out.push({ file, text: data.toString('utf8') });
+  }
+  return out;
 }
 
 /** Writes a new backup file (0600); an existing file is never overwritten. */
@@ -188,6 +208,8 @@ export interface RestoreReport {
   systemSecrets: { name: string; action: 'add' | 'replace' | 'keep' | 'same'; note: string | null }[];
   /** OAuth client registrations (Sophon.OAuth in appsettings.json). */
   oauthClients: { serviceId: string; clientId: string; action: 'add' | 'replace' | 'keep' | 'same'; note: string | null }[];
+  /** Connector files (`connectors/*.json`): a different file of the same name, or another file defining the same service id, is a conflict. */
+  connectors: { file: string; serviceId: string | null; action: 'add' | 'replace' | 'keep' | 'same'; note: string | null }[];
 }
 
 /** What a restore would do here, conflict by conflict; changes nothing. */
@@ -242,7 +264,38 @@ export async function planRestore(deps: BackupDeps, body: BackupBody, mode: Rest
     const note = action === 'keep' ? `registered here as client ${here!.ClientId}: kept (--replace takes the backup's ${c.clientId})` : null;
     oauthClients.push({ serviceId, clientId: c.clientId, action, note });
   }
-  return { mode, applied: false, connections: items, systemSecrets, oauthClients };
+  return { mode, applied: false, connections: items, systemSecrets, oauthClients, connectors: await planConnectors(deps.paths.connectorsDir, body.connectors ?? [], mode) };
+}
+
+const serviceIdOf = (text: string): string | null => {
+  const v = validateConnectorText(text);
+  return v.ok ? v.service.id : null;
+};
+
+async function planConnectors(dir: string, incoming: NonNullable<BackupBody['connectors']>, mode: RestoreMode): Promise<RestoreReport['connectors']> {
+  const here = await collectConnectors(dir);
+  const hereByFile = new Map(here.map((c) => [c.file, c.text]));
+  const hereById = new Map<string, string>();
+  for (const c of here) {
+    const id = serviceIdOf(c.text);
+    if (id !== null) hereById.set(id, c.file);
+  }
+  return incoming.map((c) => {
+    const serviceId = serviceIdOf(c.text);
+    const existing = hereByFile.get(c.file);
+    const sameIdFile = serviceId === null ? undefined : hereById.get(serviceId);
+    if (existing === c.text) return { file: c.file, serviceId, action: 'same' as const, note: null };
+    if (existing !== undefined) {
+      return mode === 'replace'
+        ? { file: c.file, serviceId, action: 'replace' as const, note: `connectors/${c.file} differs here: replaced by the backup's` }
+        : { file: c.file, serviceId, action: 'keep' as const, note: `connectors/${c.file} differs here: kept this machine's (--replace takes the backup's; connections of it use this machine's definition)` };
+    }
+    if (sameIdFile !== undefined) {
+      // Two files with one id would make the catalog drop both: never written beside each other.
+      return { file: c.file, serviceId, action: 'keep' as const, note: `service id "${serviceId}" is already defined here by connectors/${sameIdFile}: not restored (remove or rename that file, then restore again to take the backup's)` };
+    }
+    return { file: c.file, serviceId, action: 'add' as const, note: serviceId === null ? 'not a valid connector here either: restored as it was, and the catalog reports its problem' : null };
+  });
 }
 
 function labelKey(userId: string, serviceId: string, label: string): string {
@@ -297,6 +350,12 @@ export async function applyRestore(deps: BackupDeps, body: BackupBody, plan: Res
     const meta = { generation, serviceId: entry.serviceId, label: item.label, authMethod: entry.authMethod, fields: entry.fields, scopes: entry.scopes, createdAt: entry.createdAt, secretHint: entry.secretHint, account: entry.account };
     const { meta: _old, ...credential } = entry.credential;
     jobs.push({ final: join(deps.paths.vaultDir, vaultFileName(item.userId, item.id)), data: () => encryptVaultFile(key, item.userId, item.id, Buffer.from(JSON.stringify({ ...credential, meta }), 'utf8')) });
+  }
+  const connectorJobs = (plan.connectors ?? []).filter((c) => c.action === 'add' || c.action === 'replace');
+  if (connectorJobs.length) await ensurePrivateDir(deps.paths.connectorsDir);
+  for (const c of connectorJobs) {
+    const text = body.connectors!.find((x) => x.file === c.file)!.text;
+    jobs.push({ final: join(deps.paths.connectorsDir, c.file), data: () => Buffer.from(text, 'utf8') });
   }
   const secrets = plan.systemSecrets.filter((s) => s.action === 'add' || s.action === 'replace');
   if (secrets.length) await ensurePrivateDir(systemDir(deps.paths));

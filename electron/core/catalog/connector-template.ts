@@ -42,9 +42,11 @@ export function connectorTemplate(id: string): string {
     //   "authorizationUrl": "https://example.com/oauth/authorize",
     //   "tokenUrl": "https://example.com/oauth/token",
     //   "revocationUrl": "https://example.com/oauth/revoke",
-    //   "pkce": true
+    //   "pkce": true,
+    //   // How to register Sophon there, shown by \`sophon oauth setup <id>\` and the app's setup panel:
+    //   "setup": { "consoleUrl": "https://example.com/developers/apps", "appType": "Native app", "verified": "unverified" }
     // }
-    // Every OAuth key (issuer, deviceAuthorizationUrl, resource, …) is described in docs/oauth.md.
+    // Every OAuth key (issuer, deviceAuthorizationUrl, resource, setup, …) is described in docs/oauth.md.
   },
   // OAuth only: the scopes requested by default.
   // "defaultScopes": ["read"],

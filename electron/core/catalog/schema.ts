@@ -50,6 +50,29 @@ export const AttachSchema = z.discriminatedUnion('in', [
 ]);
 export type AttachRule = z.output<typeof AttachSchema>;
 
+/**
+ * How a person (or a distributor) registers Sophon at the service's developer console, for the guided
+ * setup (`sophon oauth setup`, the app's setup panel) and docs/oauth.md. Whether a client secret is
+ * needed is `clientSecretRequired`; whether device sign-in is offered is `deviceAuthorizationUrl`.
+ */
+export const OAUTH_REDIRECT_RULES = ['loopback', 'loopback-automatic'] as const;
+export const OAuthSetupSchema = strictObject({
+  /** Where an app is registered (the provider's developer console). */
+  consoleUrl: z.url({ protocol: /^https$/ }),
+  /** What to choose there, in the console's own words ("Desktop app", "Mobile and desktop applications"). */
+  appType: z.string().min(1).max(300),
+  /**
+   * `loopback`: register the redirect URI http://127.0.0.1/callback; the server accepts it on any port
+   * (RFC 8252 §7.3). `loopback-automatic`: nothing to register, the app type accepts any loopback redirect.
+   */
+  redirect: z.enum(OAUTH_REDIRECT_RULES).default('loopback'),
+  /** Further steps in the console, in order (switches to turn on, scopes to add). */
+  steps: z.array(z.string().min(1).max(500)).default([]),
+  /** Which public document these facts were checked against, or "unverified: …" naming what was not. */
+  verified: z.string().min(1).max(1000),
+});
+export type OAuthSetup = z.output<typeof OAuthSetupSchema>;
+
 export const OAuthSchema = strictObject({
   /** Optional when `issuer` is given: discovery (RFC 8414 / OpenID Connect) supplies every endpoint. */
   authorizationUrl: httpsUrl.optional(),
@@ -67,6 +90,8 @@ export const OAuthSchema = strictObject({
   clientSecretRequired: z.boolean().default(false),
   extraAuthorizationParams: z.record(z.string(), z.string()).default({}),
   scopeSeparator: z.string().default(' '),
+  /** How to register Sophon at the service (guided setup); absent for services that register themselves (issuer + RFC 7591). */
+  setup: OAuthSetupSchema.optional(),
 }).refine((o) => o.issuer !== undefined || (o.authorizationUrl !== undefined && o.tokenUrl !== undefined), {
   error: 'give either "issuer" (endpoints are discovered) or both "authorizationUrl" and "tokenUrl"',
 });

@@ -77,6 +77,14 @@ const McpSettingsSchema = z.looseObject({
   ApprovalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
   /** How long a call waits for the person to add, re-authenticate or pick a connection after a URL elicitation. */
   PersonWaitSeconds: z.number().int().min(1).max(3_600).default(600),
+  /** How long a skill tool run by an MCP agent may take before Sophon stops it (skill_timeout). */
+  SkillTimeoutSeconds: z.number().int().min(1).max(86_400).default(300),
+  /**
+   * The MCP HTTP server the desktop app (and `sophon dashboard`) runs: off until the person turns it on (stdio is
+   * what most agents launch; a listening port is one more door). Port 0: a free one, then kept here so a
+   * client's configured URL stays valid across restarts.
+   */
+  Http: z.looseObject({ Enabled: z.boolean().default(false), Port: z.number().int().min(0).max(65_535).default(0) }).default({ Enabled: false, Port: 0 }),
 });
 
 /** A section whose every value has a default: absent, it is its defaults. */

@@ -15,7 +15,7 @@ export interface OAuthInteraction {
   scopes?: string[];
   device?: boolean;
   openUrl?: (url: string) => Promise<void>;
-  onDeviceCode?: (code: Pick<DeviceAuthorization, 'userCode' | 'verificationUri' | 'verificationUriComplete'>) => void;
+  onDeviceCode?: (code: Pick<DeviceAuthorization, 'userCode' | 'verificationUri' | 'verificationUriComplete' | 'expiresAt'>) => void;
   timeoutMs?: number;
 }
 
@@ -74,7 +74,7 @@ function missingClient(sources: OAuthClientSources, service: ServiceDefinition, 
   return new SophonError(
     'settings_invalid',
     `Sophon.OAuth.${service.id}.ClientId is not set in ${sources.settingsFile}${why}: register Sophon as a desktop (native) app at ${service.name}, ` +
-      `with the redirect URI ${LOOPBACK_REDIRECT} (any port), and put its client id there (see docs/oauth.md).`,
+      `with the redirect URI ${LOOPBACK_REDIRECT} (any port), and give Sophon its client id: \`sophon oauth setup ${service.id}\` shows every step (or the app's setup panel; docs/oauth.md).`,
   );
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { MCP_CLIENT_IDS } from '../../../shared/contract';
 
-export const MCP_CLIENTS = ['claude-code', 'claude-desktop', 'codex', 'cursor', 'vscode'] as const;
+export const MCP_CLIENTS = MCP_CLIENT_IDS;
 export type McpClient = (typeof MCP_CLIENTS)[number];
 
 /** How `sophon mcp` is launched: an absolute program, its arguments, and the environment it needs. */

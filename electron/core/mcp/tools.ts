@@ -14,6 +14,7 @@ import { runSkill, type StartProxy } from '../skills/run';
 import type { AgentPolicy } from './agent-store';
 import { stepCommand, stepLink, stepMessage, type PersonStep } from './person-steps';
 import { askThroughStore } from './store-questions';
+import type { ApprovalOutcome, ApprovalQuestion } from './approval-queue';
 import { installedSkillTools, type SkillTool } from './skill-tools';
 
 export interface ToolContext {
@@ -27,10 +28,15 @@ export interface ToolContext {
   askUrl(message: string, url: string, elicitationId: string): Promise<ElicitResult>;
   /** `notifications/elicitation/complete` for an accepted URL elicitation whose step is done. */
   completed(elicitationId: string): Promise<void>;
-  /** Aborted when the client cancels the call or goes away: a wait for the person ends with it. */
+  /** Aborted when the client cancels the call or goes away: a running skill tool is stopped, a wait for the person ends. */
   signal?: AbortSignal;
   /** `notifications/progress` for this call, when the client asked for progress (keeps its request timeout from firing while the person works). */
   progress?: (message: string) => Promise<void>;
+  /**
+   * For a client that cannot elicit: asks the person in the desktop app or dashboard (`unattended` when no
+   * window of theirs is open, and the call is refused as before).
+   */
+  askInApp?(question: ApprovalQuestion): Promise<ApprovalOutcome>;
 }
 
 /** How often a call waiting for the person tells the client it is still waiting. */
@@ -50,6 +56,8 @@ export interface ToolDeps {
   personWaitMs: number;
   /** How often the store is read while waiting for the person (default 500 ms). */
   personPollMs?: number;
+  /** Sophon.Mcp.SkillTimeoutSeconds: a skill tool still running after it is stopped. */
+  skillTimeoutMs: number;
 }
 
 /** What the model gets of an answer body as text; the rest is cut with a note (it can ask for less with query/path). */
@@ -169,6 +177,7 @@ class ToolRefusal extends Error {
     readonly code: string,
     message: string,
     readonly connection?: ConnectionRecord,
+    readonly outcome: 'denied' | 'failed' = 'denied',
     /** What the person could do so that the call can go on (sent to them by URL elicitation when the client can). */
     readonly step?: PersonStep,
   ) {
@@ -321,7 +330,7 @@ export class McpTools {
     const hidden = all.filter((c) => c.serviceId === sid);
     if (hidden.length === 1) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may not use ${hidden[0]!.id}. The person can allow it: ${policyHint(hidden[0]!.id)}.`);
     if (hidden.length > 1) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may use none of the ${sid} connections (${hidden.map((c) => c.id).join(', ')}). The person can allow one with \`sophon mcp policy ${agent.agent} --connections <id>\`.`);
-    throw new ToolRefusal('connection_not_found', `The person has no ${sid.slice(0, 100)} connection. They can add one: \`sophon connect add ${sid.slice(0, 100)}\`. Then call again.`, undefined, { kind: 'add', serviceId: sid, serviceName: sid });
+    throw new ToolRefusal('connection_not_found', `The person has no ${sid.slice(0, 100)} connection. They can add one: \`sophon connect add ${sid.slice(0, 100)}\`. Then call again.`, undefined, 'denied', { kind: 'add', serviceId: sid, serviceName: sid });
   }
 
   /**
@@ -474,10 +483,14 @@ export class McpTools {
       changes: `${method} changes things`,
       nothing: 'nothing was sent',
       question: `${ctx.agent.agent} asks Sophon to make a write call with your ${record.serviceId} connection "${record.label}" (${record.id}):\n${method} ${url.origin}${url.pathname.slice(0, 300)}${url.search ? ' (with a query)' : ''}\nBody: ${summarise(body)}\nAllow this call?`,
+      inApp: { method, host: url.host, path: url.pathname.slice(0, 300), hasQuery: url.search !== '', body: summarise(body) },
     });
   }
 
-  private async decide(ctx: ToolContext, d: { tool: string; record: ConnectionRecord | undefined; what: string; subject: string; call: string; changes: string; nothing: string; question: string }): Promise<void> {
+  private async decide(
+    ctx: ToolContext,
+    d: { tool: string; record: ConnectionRecord | undefined; what: string; subject: string; call: string; changes: string; nothing: string; question: string; inApp: Pick<ApprovalQuestion, 'method' | 'host' | 'path' | 'hasQuery' | 'body'> },
+  ): Promise<void> {
     const { core, userId } = this.deps;
     const { record } = d;
     const agent = ctx.agent.agent;
@@ -488,11 +501,30 @@ export class McpTools {
       decided('denied', 'denied by policy');
       throw new ToolRefusal('write_denied', `The agent ${agent}'s policy refuses writes (${d.subject}). The person can change it: \`sophon mcp policy ${agent} --writes ask\` (or allow).`, record);
     }
+    if (!ctx.canAskForm && ctx.askInApp) {
+      const outcome = await ctx.askInApp({
+        agent,
+        tool: d.tool.slice(0, 64),
+        summary: d.what,
+        connection: record ? { id: record.id, label: record.label, serviceId: record.serviceId } : null,
+        ...d.inApp,
+      });
+      if (outcome === 'approved') return decided('ok', 'approved by the person in the app');
+      if (outcome === 'declined') {
+        decided('denied', 'declined by the person in the app');
+        throw new ToolRefusal('write_declined', `The person declined ${d.call} in the Sophon app; ${d.nothing}.`, record);
+      }
+      if (outcome === 'timeout' || outcome === 'aborted') {
+        decided('aborted', outcome === 'timeout' ? 'approval in the app not answered in time' : 'approval in the app abandoned (the call was cancelled)');
+        throw new ToolRefusal('approval_timeout', `The person did not answer the approval of ${d.subject} in the Sophon app in time; ${d.nothing}.`, record);
+      }
+      // unattended: no window of theirs is open to ask; refused as for a client that cannot ask.
+    }
     if (!ctx.canAskForm) {
-      decided('denied', 'needs approval; the client cannot ask (no elicitation)');
+      decided('denied', 'needs approval; the client cannot ask (no elicitation) and no Sophon window is open');
       throw new ToolRefusal(
         'approval_unavailable',
-        `${d.changes} and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation). The person can allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
+        `${d.changes} and the agent ${agent}'s policy says the person must approve writes, but this MCP client cannot ask them (it has no elicitation) and no Sophon app or dashboard window is open to ask in. The person can open one (\`sophon dashboard --open\`) and call again, or allow writes for this agent: \`sophon mcp policy ${agent} --writes allow\`.`,
         record,
       );
     }
@@ -537,6 +569,7 @@ export class McpTools {
             'connection_ambiguous',
             `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`,
             undefined,
+            'denied',
             mine.length > 1 ? { kind: 'pick', serviceId: plan.credential.service, serviceName: plan.service?.name ?? plan.credential.service, options: mine } : undefined,
           );
           const chosen = refusal.step ? await this.personStep(ctx, refusal, t.name) : null;
@@ -568,6 +601,7 @@ export class McpTools {
         changes: `${t.name} may change things`,
         nothing: 'nothing was run',
         question: `${agent} asks Sophon to run the tool "${t.tool.name}" of the skill ${m.name} (${m.id}), which may change things.\nIt uses: ${uses}.\nInput: ${t.tool.inputSchema ? summarise(input) : `${args.length} argument(s)`}\nAllow this run?`,
+        inApp: { method: null, host: null, path: null, hasQuery: false, body: `uses ${uses}; input: ${t.tool.inputSchema ? summarise(input) : `${args.length} argument(s)`}`.slice(0, 1000) },
       });
     }
     const stdout = new CappedText(MAX_BODY_CHARS);
@@ -583,7 +617,12 @@ export class McpTools {
       stdout: (b) => stdout.push(b),
       stderr: (b) => stderr.push(b),
       startProxy: this.deps.startProxy,
+      timeoutMs: this.deps.skillTimeoutMs,
+      signal: ctx.signal,
     });
+    if (result.stopped === 'timeout') {
+      throw new ToolRefusal('skill_timeout', `${t.name} did not finish within ${Math.round(this.deps.skillTimeoutMs / 1000)} s (Sophon.Mcp.SkillTimeoutSeconds), so Sophon stopped it. What it did before that may have taken effect.`, grants[0]?.record, 'failed');
+    }
     return { record: grants[0]?.record, exitCode: result.exitCode, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
   }
 }
@@ -615,12 +654,13 @@ function ambiguous(ref: string, found: ConnectionRecord[], step?: PersonStep): T
     'connection_ambiguous',
     `"${ref.slice(0, 100)}" fits ${found.length} connections: ${found.map((c) => `${c.id} ("${c.label}"${c.account ? `, ${c.account}` : ''})`).join(', ')}. Ask the person which one, then name it with "connection".`,
     undefined,
+    'denied',
     step,
   );
 }
 
 function reauthRefusal(record: ConnectionRecord): ToolRefusal {
-  return new ToolRefusal('needs_reauth', `The connection ${record.id} needs the person to sign in again: \`sophon connect reauth ${record.id}\`. Then call again.`, record, { kind: 'reauth', record });
+  return new ToolRefusal('needs_reauth', `The connection ${record.id} needs the person to sign in again: \`sophon connect reauth ${record.id}\`. Then call again.`, record, 'denied', { kind: 'reauth', record });
 }
 
 /** The request target the broker checks (checkTarget refuses `//host`, absolute URLs and traversal). */
@@ -647,7 +687,7 @@ function render(r: { status: number; body: string; truncated: boolean; bodyBytes
 }
 
 function describe(err: unknown): { code: string; message: string; record?: ConnectionRecord; outcome: 'failed' | 'denied' } {
-  if (err instanceof ToolRefusal) return { code: err.code, message: err.message, record: err.connection, outcome: 'denied' };
+  if (err instanceof ToolRefusal) return { code: err.code, message: err.message, record: err.connection, outcome: err.outcome };
   if (err instanceof BrokerRefusal) return { code: err.code, message: err.message, outcome: err.outcome === 'denied' ? 'denied' : 'failed' };
   if (isSophonError(err)) return { code: err.code, message: err.message, outcome: 'failed' };
   // Never the raw message: it could quote anything.

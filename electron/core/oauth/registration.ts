@@ -80,7 +80,7 @@ export async function registerNativeClient(service: ServiceDefinition, server: R
     const answer = code ? `${code}${desc ? ` (${desc})` : ''}` : `HTTP ${response.status}`;
     throw new RegistrationRejected(
       `${service.name} refused to register Sophon as an app (its answer: ${answer}). Register Sophon by hand as a desktop (native) app at ${service.name}, ` +
-        `with the redirect URI ${LOOPBACK_REDIRECT} (any port), and set its client id: Sophon.OAuth.${service.id}.ClientId in the settings file (see docs/oauth.md).`,
+        `with the redirect URI ${LOOPBACK_REDIRECT} (any port), and give Sophon its client id (Sophon.OAuth.${service.id}.ClientId): \`sophon oauth setup ${service.id}\` walks through it (or the app's setup panel; docs/oauth.md).`,
       answer,
     );
   }

@@ -24,10 +24,16 @@ export interface RunSkillOptions {
   stdout: (bytes: Buffer) => void;
   stderr: (bytes: Buffer) => void;
   startProxy: StartProxy;
+  /** A bound on the run (an MCP agent's tool call): the tool and what it started are stopped after it. */
+  timeoutMs?: number;
+  /** Stops the run early (the agent cancelled its call). */
+  signal?: AbortSignal;
 }
 
 export interface SkillRunResult {
   exitCode: number;
+  /** It was stopped: past `timeoutMs` ('timeout'), or at `signal` ('aborted'). */
+  stopped?: 'timeout' | 'aborted';
   /** Names of the environment variables the skill got (never their values). */
   envNames: string[];
   brokerUrl: string | null;
@@ -111,7 +117,29 @@ export async function runSkill(core: Core, o: RunSkillOptions): Promise<SkillRun
 
     const [program, ...fixed] = tool.command;
     const exe = program === 'node' ? process.execPath : program!;
-    const child = spawn(exe, [...fixed, ...o.args], { cwd: folder, env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    // Its own process group (POSIX), so a stopped run takes along whatever the tool started.
+    const group = process.platform !== 'win32' && (o.timeoutMs !== undefined || o.signal !== undefined);
+    const child = spawn(exe, [...fixed, ...o.args], { cwd: folder, env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: group });
+    let stopped: SkillRunResult['stopped'];
+    const stop = (why: 'timeout' | 'aborted') => {
+      if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+      stopped = why;
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          if (group && child.pid) process.kill(-child.pid, sig);
+          else child.kill(sig);
+        } catch {
+          // Already gone.
+        }
+      };
+      kill('SIGTERM');
+      // A tool that ignores SIGTERM is killed outright.
+      setTimeout(() => kill('SIGKILL'), 2000).unref();
+    };
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), o.timeoutMs);
+    const onAbort = () => stop('aborted');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) onAbort();
     const outMask = new StreamRedactor(() => redactor);
     const errMask = new StreamRedactor(() => redactor);
     child.stdout.on('data', (b: Buffer) => o.stdout(outMask.push(b)));
@@ -119,6 +147,9 @@ export async function runSkill(core: Core, o: RunSkillOptions): Promise<SkillRun
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.on('error', (err) => reject(new SophonError('not_found', `Cannot start the tool's command "${program}" (${(err as NodeJS.ErrnoException).code ?? 'error'}).`)));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 0) : 1)));
+    }).finally(() => {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
     });
     o.stdout(outMask.end());
     o.stderr(errMask.end());
@@ -128,9 +159,9 @@ export async function runSkill(core: Core, o: RunSkillOptions): Promise<SkillRun
       outcome: exitCode === 0 ? 'ok' : 'failed',
       skill: manifest.id,
       tool: tool.name,
-      detail: `skill run: ${o.grants.map((g) => `${g.record.id} (${g.credential.access})`).join(', ') || 'no credentials'}; exit ${exitCode}`,
+      detail: `skill run: ${o.grants.map((g) => `${g.record.id} (${g.credential.access})`).join(', ') || 'no credentials'}; exit ${exitCode}${stopped ? ` (stopped: ${stopped === 'timeout' ? `over ${Math.round(o.timeoutMs! / 1000)} s` : 'cancelled'})` : ''}`,
     });
-    return { exitCode, envNames: Object.keys(env).sort(), brokerUrl: proxy?.url ?? null };
+    return { exitCode, envNames: Object.keys(env).sort(), brokerUrl: proxy?.url ?? null, ...(stopped ? { stopped } : {}) };
   } finally {
     if (token) tokens?.revokeToken(token);
     await proxy?.close();

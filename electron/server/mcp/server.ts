@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { Core } from '../../core/sophon-core';
 import { agentIdOf, type AgentPolicy } from '../../core/mcp/agent-store';
+import { askInApp } from '../../core/mcp/approval-queue';
 import { mcpSettings } from '../../core/mcp/settings';
 import { McpTools, TOOL_DEFINITIONS, type ToolContext } from '../../core/mcp/tools';
 import { startBrokerServer } from '../broker/server';
@@ -62,6 +63,7 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
     maxRequestBytes: settings.MaxRequestBytes,
     startProxy: (skillBroker, maxRequestBytes) => startBrokerServer(skillBroker, { maxRequestBytes }),
     personWaitMs: mcp.PersonWaitSeconds * 1000,
+    skillTimeoutMs: mcp.SkillTimeoutSeconds * 1000,
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -80,6 +82,8 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
       completed: (elicitationId) => server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: extra.requestId })(),
       signal: extra.signal,
       progress: progressOf(request.params._meta?.progressToken, extra.sendNotification),
+      // The app or dashboard may run in another process: they meet in SOPHON_HOME/run (approval-queue.ts).
+      askInApp: (question) => askInApp(core.paths.home, options.userId, question, approvalTimeoutMs, extra.signal),
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });

@@ -1,4 +1,4 @@
-import { useDeferredValue, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { EventPayload, ServiceSummary } from '../../../shared/contract';
 import { useApi, useConnections, useEvent, useQuery } from '../api';
 import { describeError, type ErrorText } from '../errors';
@@ -6,6 +6,9 @@ import { setFlash } from '../flash';
 import { outcomeText } from '../outcome';
 import { href, navigate } from '../router';
 import { ErrorNote, Note, PageHeader, ServiceIcon, Spinner } from '../ui';
+import { ConnectByUrl, justDiscovered, takeStartOnOpen } from './connect-by-url';
+import { DeviceSignIn } from './device-signin';
+import { OAuthSetupPanel } from './oauth-setup';
 
 const METHOD_WORDS: Record<ServiceSummary['authMethod'], string> = {
   oauth2: 'Sign in with your browser',
@@ -18,10 +21,12 @@ const METHOD_WORDS: Record<ServiceSummary['authMethod'], string> = {
 };
 
 export function AddScreen({ serviceId, onlyGroup, isAdmin = false }: { serviceId: string | null; onlyGroup?: string; isAdmin?: boolean }) {
-  const [services, reloadServices] = useQuery('services.list', {});
+  // Asked again when the service changes: Connect by URL adds one to the catalog.
+  const [services, reloadServices] = useQuery('services.list', {}, [serviceId]);
   if (services.status === 'loading') return <Spinner label="Loading the catalog…" />;
   if (services.status === 'error') return <ErrorNote error={services.error} />;
   const service = serviceId ? services.value.services.find((s) => s.id === serviceId) : undefined;
+  if (serviceId && !service && justDiscovered(serviceId)) return <Spinner label="Loading the catalog…" />;
   if (serviceId && !service) {
     return (
       <>
@@ -32,7 +37,12 @@ export function AddScreen({ serviceId, onlyGroup, isAdmin = false }: { serviceId
     );
   }
   if (service) return <AddForm key={service.id} service={service} isAdmin={isAdmin} onClientSet={reloadServices} />;
-  return <CatalogPicker services={services.value.services} problems={services.value.connectorProblems} onlyGroup={onlyGroup} />;
+  return (
+    <>
+      <CatalogPicker services={services.value.services} problems={services.value.connectorProblems} onlyGroup={onlyGroup} />
+      {isAdmin && !onlyGroup && <ConnectByUrl />}
+    </>
+  );
 }
 
 function CatalogPicker({ services, problems, onlyGroup }: { services: ServiceSummary[]; problems: { file: string; message: string }[]; onlyGroup?: string }) {
@@ -175,58 +185,6 @@ export function OAuthProgress({ progress, serviceName }: { progress: EventPayloa
   );
 }
 
-/**
- * An OAuth service needs the client id Sophon is registered as there. Admins set it here (settings.set);
- * the client secret, for services that require one, is write-only — typed, sent once, never shown again.
- */
-function OAuthClientForm({ service, onSet }: { service: ServiceSummary; onSet: () => void }) {
-  const { api } = useApi();
-  const [error, setError] = useState<ErrorText | null>(null);
-  const [busy, setBusy] = useState(false);
-  const idId = useId();
-  const secretId = useId();
-  async function save(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
-    const clientId = String(data.get('clientId') ?? '').trim();
-    const clientSecret = String(data.get('clientSecret') ?? '');
-    form.querySelectorAll<HTMLInputElement>('input[type=password]').forEach((i) => (i.value = ''));
-    setBusy(true);
-    setError(null);
-    try {
-      await api['settings.set']({ oauthClients: { [service.id]: { clientId, ...(clientSecret ? { clientSecret } : {}) } } });
-      onSet();
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <form className="card form" onSubmit={save} aria-label={`OAuth client for ${service.name}`}>
-      <p className="note-title">Sophon has no OAuth client id for {service.name} yet.</p>
-      <p className="help">Register Sophon as a desktop (native) app at {service.name} and enter its client id. It is saved as <code>Sophon.OAuth.{service.id}.ClientId</code> in Sophon’s settings.</p>
-      <div className="field">
-        <label htmlFor={idId}>Client id</label>
-        <input id={idId} name="clientId" required autoComplete="off" spellCheck={false} />
-      </div>
-      <div className="field">
-        <label htmlFor={secretId}>
-          Client secret <span className="optional">(only if {service.name} requires one)</span>
-        </label>
-        <input id={secretId} name="clientSecret" type="password" autoComplete="new-password" spellCheck={false} />
-      </div>
-      {error && <ErrorNote error={error} />}
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          Save client
-        </button>
-      </div>
-    </form>
-  );
-}
-
 function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; isAdmin: boolean; onClientSet: () => void }) {
   const { api } = useApi();
   const { upsert } = useConnections();
@@ -239,6 +197,15 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
   const testId = useId();
   const isOAuth = service.authMethod === 'oauth2';
   const takesSecret = !isOAuth && service.authMethod !== 'none';
+  const formRef = useRef<HTMLFormElement>(null);
+  // A sign-in that found no client (a server that refused to register Sophon): the setup panel, with why.
+  const [setupProblem, setSetupProblem] = useState<ErrorText | null>(null);
+  const setup = service.oauthSetup;
+  const showSetup = !busy && isOAuth && isAdmin && setup !== null && (setupProblem !== null || (service.oauthClientConfigured === false && setup.client === 'none'));
+  // Connect by URL opens this form to sign in straight away.
+  useEffect(() => {
+    if (takeStartOnOpen(service.id)) formRef.current?.requestSubmit();
+  }, [service.id]);
 
   // Set before the call goes out: the first progress event can arrive before React re-renders.
   const waiting = useRef(false);
@@ -265,6 +232,7 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
       else fields[f.name] = v;
     }
     const label = str('label').trim();
+    const device = isOAuth && (e.nativeEvent as SubmitEvent).submitter?.getAttribute('value') === 'device';
     const secret = takesSecret ? str('secret') : '';
     const test = data.get('test') === 'on';
     secretInputs.forEach((i) => (i.value = ''));
@@ -280,6 +248,7 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
         ...(Object.keys(fields).length ? { fields } : {}),
         ...(Object.keys(secretFields).length ? { secretFields } : {}),
         ...(isOAuth ? { scopes: parseScopes(scopes) } : {}),
+        ...(device ? { device } : {}),
         test,
       });
       upsert(result.connection);
@@ -290,7 +259,10 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
       );
       navigate(href.connection(result.connection.id));
     } catch (err) {
-      setError(describeError(err));
+      const described = describeError(err);
+      // No client to sign in as: the guided setup takes over, showing the server's own answer.
+      if (isOAuth && isAdmin && described.code === 'settings_invalid') setSetupProblem({ ...described, title: `Sophon has no OAuth client to sign in to ${service.name} with.` });
+      else setError(described);
       setBusy(false);
     } finally {
       waiting.current = false;
@@ -308,8 +280,18 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
           </a>
         }
       />
-      {isOAuth && service.oauthClientConfigured === false && isAdmin && <OAuthClientForm service={service} onSet={onClientSet} />}
-      {isOAuth && service.oauthClientConfigured === false && !isAdmin && (
+      {showSetup && (
+        <OAuthSetupPanel
+          service={service}
+          problem={setupProblem}
+          onReady={() => {
+            onClientSet();
+            setSetupProblem(null);
+            formRef.current?.requestSubmit();
+          }}
+        />
+      )}
+      {isOAuth && service.oauthClientConfigured === false && setup?.client === 'none' && !isAdmin && (
         <Note kind="warn">
           <p className="note-title">Sophon has no OAuth client id for {service.name} yet.</p>
           <p>
@@ -317,7 +299,7 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
           </p>
         </Note>
       )}
-      <form className="card form" onSubmit={submit} aria-busy={busy} noValidate={false}>
+      <form ref={formRef} className="card form" onSubmit={submit} aria-busy={busy} noValidate={false} hidden={showSetup}>
         <div className="field">
           <label htmlFor={labelId}>
             Name <span className="optional">(optional)</span>
@@ -345,12 +327,17 @@ function AddForm({ service, isAdmin, onClientSet }: { service: ServiceSummary; i
           </div>
         )}
         {error && <ErrorNote error={error} />}
-        {busy && isOAuth && <OAuthProgress progress={progress} serviceName={service.name} />}
+        {busy && isOAuth && (progress?.device ? <DeviceSignIn device={progress.device} serviceName={service.name} /> : <OAuthProgress progress={progress} serviceName={service.name} />)}
         {busy && !isOAuth && <Spinner label="Connecting…" />}
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>
             {isOAuth ? `Sign in to ${service.name}` : 'Connect'}
           </button>
+          {isOAuth && setup?.deviceFlow && (
+            <button type="submit" name="how" value="device" className="btn" disabled={busy}>
+              Sign in with a code
+            </button>
+          )}
           <a className="btn btn-quiet" href={href.connections}>
             Cancel
           </a>

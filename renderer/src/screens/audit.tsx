@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import type { Connection } from '../../../shared/connections';
 import type { In, Out } from '../../../shared/contract';
-import { useApi, useConnections, type Loadable } from '../api';
+import { hasOperation, useApi, useConnections, type Loadable } from '../api';
 import { describeError } from '../errors';
 import { absolute, relative } from '../format';
 import { ErrorNote, PageHeader, Spinner } from '../ui';
@@ -136,11 +136,30 @@ function useEveryonesConnections(isAdmin: boolean): Connection[] | null {
   return all;
 }
 
-export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
+/** The caller's MCP agents (their ids are the `skill` of their audit rows); empty where the door has no agents.list. */
+function useAgentIds(): string[] {
+  const { api } = useApi();
+  const [agents, setAgents] = useState<string[]>([]);
+  useEffect(() => {
+    if (!hasOperation(api, 'agents.list')) return;
+    let live = true;
+    api['agents.list']({}).then(
+      (v) => live && setAgents(v.agents.map((a) => a.agent)),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  return agents;
+}
+
+export function AuditScreen({ isAdmin, agent = undefined }: { isAdmin: boolean; agent?: string }) {
   const { state } = useConnections();
   const everyone = useEveryonesConnections(isAdmin);
-  const [filter, setFilter] = useState<AuditFilter>({});
-  const ids = { connection: useId(), skill: useId(), user: useId(), since: useId(), until: useId() };
+  const agents = useAgentIds();
+  const [filter, setFilter] = useState<AuditFilter>(agent ? { skill: agent } : {});
+  const ids = { connection: useId(), agent: useId(), skill: useId(), user: useId(), since: useId(), until: useId() };
   function apply(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const d = new FormData(e.currentTarget);
@@ -150,7 +169,8 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
     };
     const next: AuditFilter = {};
     const connection = s('connection');
-    const skill = s('skill');
+    // An MCP agent is the skill of its rows: picking one filters on it (over a skill typed too).
+    const skill = s('agent') ?? s('skill');
     const userId = s('userId');
     const since = toIso(s('since') ?? '');
     const until = toIso(s('until') ?? '', true);
@@ -198,6 +218,17 @@ export function AuditScreen({ isAdmin }: { isAdmin: boolean }) {
                 ))}
               </>
             )}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.agent}>Agent</label>
+          <select id={ids.agent} name="agent" defaultValue={agent ?? ''}>
+            <option value="">All agents and skills</option>
+            {[...new Set([...agents, ...(agent ? [agent] : [])])].map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
           </select>
         </div>
         <div className="field">

@@ -3,6 +3,7 @@ import type { Out } from '../../../shared/contract';
 import { useApi, useQuery } from '../api';
 import { describeError, type ErrorText } from '../errors';
 import { ErrorNote, Note, PageHeader, Spinner } from '../ui';
+import { VaultMaintenance } from './vault-backup';
 
 export function VaultScreen() {
   const { api } = useApi();
@@ -125,6 +126,7 @@ export function VaultScreen() {
           )}
         </section>
       )}
+      <VaultMaintenance onChanged={reload} />
       <div aria-live="polite">
         {verifying && <Spinner label="Opening every credential file…" />}
         {error && <ErrorNote error={error} />}

@@ -165,7 +165,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     assert.equal(seen?.secretHint, null);
 
     // Bob is no admin: no other users, no vault, no settings changes, no one else's audit trail.
-    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['audit.query', { userId: 'default' }]] as const) {
+    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['oauth.setup', { serviceId: 'gmail', clientId: 'x' }], ['services.discover', { url: 'https://login.example.com', kind: 'issuer' }], ['audit.query', { userId: 'default' }], ['vault.backup', { folder: '/tmp', passphrase: null }], ['vault.restore', { file: '/tmp/x.backup', passphrase: 'p', mode: 'merge', apply: false }], ['vault.rotateKey', {}], ['vault.backupSchedule', {}], ['vault.setBackupSchedule', { schedule: null }]] as const) {
       const r = await call(d, bobToken, op, input);
       assert.equal(r.status, 403, op);
       assert.equal(r.json().error?.code, 'forbidden');
@@ -212,6 +212,9 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     const inputs: { [K in OperationName]: In<K> } = {
       'session.info': {},
       'services.list': {},
+      // Nothing listens there: the discovery fails (the canary is that nothing secret comes back either way).
+      'services.discover': { url: 'http://127.0.0.1:9/issuer', kind: 'issuer' },
+      'oauth.setup': { serviceId: 'gmail', clientId: 'client-id.example', clientSecret: CLIENT_SECRET_CANARY },
       'connections.list': {},
       'connections.get': { connection: connection.id },
       'connections.add': { serviceId: 'localapi', label: 'Second', secret: `${CANARY}-2`, test: false },
@@ -235,6 +238,21 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'broker.questions': {},
       'agents.list': {},
       'agents.setPolicy': { agent: 'canary-agent', connections: [connection.id], writes: 'deny' },
+      'agents.approvals': {},
+      'agents.approve': { request: 'approval-none', approve: false },
+      'agents.tokens': {},
+      'agents.createToken': { agent: 'canary-agent' },
+      'agents.revokeToken': { id: 'tok_none' },
+      // A dry run only: the test's HOME is the runner's.
+      'agents.install': { client: 'cursor', dryRun: true },
+      'agents.httpServer': {},
+      'agents.setHttpServer': { enabled: false },
+      // Backups go to a folder outside the home, so the check below of the home's files stays as it was.
+      'vault.backup': { folder: join(`${home.home}-backups`), passphrase: null },
+      'vault.restore': { file: join(`${home.home}-backups`, 'none.backup'), passphrase: 'not-the-passphrase', mode: 'merge', apply: false },
+      'vault.rotateKey': {},
+      'vault.backupSchedule': {},
+      'vault.setBackupSchedule': { schedule: null },
       'connections.remove': { connection: connection.id },
     };
     const order = [...OPERATION_NAMES].filter((n) => n !== 'connections.remove');

@@ -104,6 +104,27 @@ describe('audit hash chain', async () => {
     again.close();
   });
 
+  test('a hole wider than a read chunk (2,000 rows deleted) and a forged row far ahead are named, not skipped', async () => {
+    const file = join(home, 'holes.db');
+    const db = await openDatabase(file);
+    new AuditLog(db).recordMany(Array.from({ length: 4_000 }, (_, i) => entry(i)));
+    db.close();
+    sql(file, 'DELETE FROM audit WHERE id BETWEEN 1001 AND 3000');
+    let again = await openDatabase(file);
+    let report = verifyChain(again, null);
+    assert.deepEqual([report.rows, report.break?.kind, report.break?.rowId], [1_000, 'deleted', 1_001]);
+    again.close();
+    const whole = join(home, 'ahead.db');
+    const db2 = await openDatabase(whole);
+    new AuditLog(db2).recordMany(Array.from({ length: 1_500 }, (_, i) => entry(i)));
+    db2.close();
+    sql(whole, `INSERT INTO audit (id, at, user_id, action, outcome, prev_hash, hash) VALUES (9000000, 1, 'mallory', 'use', 'ok', '${'1'.repeat(64)}', '${'2'.repeat(64)}')`);
+    again = await openDatabase(whole);
+    report = verifyChain(again, null);
+    assert.deepEqual([report.rows, report.break?.kind, report.break?.rowId], [1_500, 'deleted', 1_501]);
+    again.close();
+  });
+
   test('a row edited with sqlite3 is named: edited, at its id', async () => {
     const { file, verify } = await build();
     sql(file, "UPDATE audit SET detail = 'nothing happened' WHERE id = 70");

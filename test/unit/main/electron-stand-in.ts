@@ -117,6 +117,9 @@ class App extends Emitter {
   isReady(): boolean {
     return true;
   }
+  getVersion(): string {
+    return '0.0.0-stand-in';
+  }
   whenReady(): Promise<void> {
     return Promise.resolve();
   }

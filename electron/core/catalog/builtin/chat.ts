@@ -21,6 +21,17 @@ export const CHAT_SERVICES: ServiceDefinitionInput[] = [
         pkce: true,
         scopeSeparator: ',',
         extraAuthorizationParams: { user_scope: 'channels:read,users:read' },
+        setup: {
+          consoleUrl: 'https://api.slack.com/apps',
+          appType: 'Create New App \u2192 From scratch, then OAuth & Permissions',
+          redirect: 'loopback',
+          steps: [
+            'Under OAuth & Permissions add the redirect URL below, and the User Token Scopes channels:read and users:read (Sophon asks for no bot scopes).',
+            'Turn on PKCE: a one-way switch that makes the app a public client, so no client secret is needed.',
+          ],
+          verified:
+            'PKCE switch (public client, one-way), localhost redirects for PKCE apps, no bot scopes on desktop redirects: docs.slack.dev/authentication/using-pkce and docs.slack.dev/changelog/2026/03/30/pkce. Unverified: that a 127.0.0.1 redirect matches on any port.',
+        },
       },
       secretLabel: 'User token',
     },

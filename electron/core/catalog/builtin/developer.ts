@@ -26,6 +26,18 @@ export const DEVELOPER_SERVICES: ServiceDefinitionInput[] = [
         pkce: true,
         // GitHub does not distinguish public clients: the web-flow exchange wants client_secret even with PKCE.
         clientSecretRequired: true,
+        setup: {
+          consoleUrl: 'https://github.com/settings/applications/new',
+          appType: 'OAuth App (Settings \u2192 Developer settings \u2192 OAuth Apps \u2192 New OAuth App)',
+          redirect: 'loopback',
+          steps: [
+            'Enter the redirect URI below as the "Authorization callback URL"; any page about your install will do as the homepage URL.',
+            'Tick "Enable Device Flow" to allow sign-in with a code.',
+            'Generate a client secret: GitHub wants it for the browser sign-in even with PKCE.',
+          ],
+          verified:
+            'Loopback callback on any port ("the redirect_uri does not need to match the port specified in the callback URL"): docs.github.com/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps. The secret with PKCE and the device-flow switch: GitHub changelog 2025-07-14 and the catalog facts, not re-read.',
+        },
       },
       secretLabel: 'Access token',
     },
@@ -66,6 +78,13 @@ export const DEVELOPER_SERVICES: ServiceDefinitionInput[] = [
         deviceAuthorizationUrl: 'https://gitlab.com/oauth/authorize_device',
         issuer: 'https://gitlab.com',
         pkce: true,
+        setup: {
+          consoleUrl: 'https://gitlab.com/-/user_settings/applications',
+          appType: 'Add new application, "Confidential" unticked (a public client)',
+          redirect: 'loopback',
+          steps: ['Enter the redirect URI below and tick the scopes below.', 'No client secret: Sophon signs in with PKCE as a public client.'],
+          verified: 'PKCE for public applications: docs.gitlab.com/api/oauth2. Unverified: the console address, and that gitlab.com accepts the loopback redirect on any port.',
+        },
       },
       secretLabel: 'Access token',
     },

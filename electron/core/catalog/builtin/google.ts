@@ -1,5 +1,5 @@
 import type { ServiceDefinitionInput } from '../schema';
-import { BEARER, GOOGLE_OAUTH } from './shared';
+import { BEARER, GOOGLE_OAUTH, googleSetup } from './shared';
 
 const group = 'Google';
 const GOOGLE_UNVERIFIED = [
@@ -14,7 +14,7 @@ export const GOOGLE_SERVICES: ServiceDefinitionInput[] = [
     name: 'Gmail',
     group,
     description: 'Read mail in a Gmail or Google Workspace mailbox.',
-    auth: { method: 'oauth2', oauth: GOOGLE_OAUTH, secretLabel: 'Access token' },
+    auth: { method: 'oauth2', oauth: { ...GOOGLE_OAUTH, setup: googleSetup('Gmail API') }, secretLabel: 'Access token' },
     // gmail.readonly is a restricted scope: a public app needs Google verification and a security assessment.
     defaultScopes: ['https://www.googleapis.com/auth/gmail.readonly'],
     apiBaseUrl: 'https://gmail.googleapis.com',
@@ -29,7 +29,7 @@ export const GOOGLE_SERVICES: ServiceDefinitionInput[] = [
     name: 'Google Calendar',
     group,
     description: 'Read calendars and events.',
-    auth: { method: 'oauth2', oauth: GOOGLE_OAUTH, secretLabel: 'Access token' },
+    auth: { method: 'oauth2', oauth: { ...GOOGLE_OAUTH, setup: googleSetup('Google Calendar API') }, secretLabel: 'Access token' },
     defaultScopes: ['https://www.googleapis.com/auth/calendar.readonly'],
     apiBaseUrl: 'https://www.googleapis.com/calendar/v3',
     allowedHosts: ['www.googleapis.com'],
@@ -49,7 +49,7 @@ export const GOOGLE_SERVICES: ServiceDefinitionInput[] = [
     description: 'Files the person opens or creates with Sophon (drive.file); broader read access needs a restricted scope.',
     auth: {
       method: 'oauth2',
-      oauth: { ...GOOGLE_OAUTH, deviceAuthorizationUrl: 'https://oauth2.googleapis.com/device/code' },
+      oauth: { ...GOOGLE_OAUTH, deviceAuthorizationUrl: 'https://oauth2.googleapis.com/device/code', setup: googleSetup('Google Drive API') },
       secretLabel: 'Access token',
     },
     defaultScopes: ['https://www.googleapis.com/auth/drive.file'],
@@ -68,7 +68,7 @@ export const GOOGLE_SERVICES: ServiceDefinitionInput[] = [
     name: 'Google Docs',
     group,
     description: 'Read Google Docs documents by ID.',
-    auth: { method: 'oauth2', oauth: GOOGLE_OAUTH, secretLabel: 'Access token' },
+    auth: { method: 'oauth2', oauth: { ...GOOGLE_OAUTH, setup: googleSetup('Google Docs API') }, secretLabel: 'Access token' },
     defaultScopes: ['https://www.googleapis.com/auth/documents.readonly'],
     apiBaseUrl: 'https://docs.googleapis.com/v1',
     allowedHosts: ['docs.googleapis.com', 'oauth2.googleapis.com'],
@@ -82,7 +82,7 @@ export const GOOGLE_SERVICES: ServiceDefinitionInput[] = [
     name: 'Google Sheets',
     group,
     description: 'Read spreadsheets by ID.',
-    auth: { method: 'oauth2', oauth: GOOGLE_OAUTH, secretLabel: 'Access token' },
+    auth: { method: 'oauth2', oauth: { ...GOOGLE_OAUTH, setup: googleSetup('Google Sheets API') }, secretLabel: 'Access token' },
     defaultScopes: ['https://www.googleapis.com/auth/spreadsheets.readonly'],
     apiBaseUrl: 'https://sheets.googleapis.com/v4',
     allowedHosts: ['sheets.googleapis.com', 'oauth2.googleapis.com'],

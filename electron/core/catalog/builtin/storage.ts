@@ -17,6 +17,17 @@ export const STORAGE_SERVICES: ServiceDefinitionInput[] = [
         // Revocation is POST /2/auth/token/revoke authenticated with the token itself, not RFC 7009.
         pkce: true,
         extraAuthorizationParams: { token_access_type: 'offline' },
+        setup: {
+          consoleUrl: 'https://www.dropbox.com/developers/apps',
+          appType: 'Create app \u2192 Scoped access',
+          redirect: 'loopback',
+          steps: [
+            'Under Permissions tick account_info.read and files.metadata.read.',
+            'Enter the redirect URI below under OAuth 2 \u2192 Redirect URIs, and allow public clients (PKCE): no secret is needed.',
+          ],
+          verified:
+            'PKCE without the app secret: the Dropbox SDK docs (DbxPKCEWebAuth). Unverified: loopback port matching (the .NET SDK docs register http://127.0.0.1 with a chosen port).',
+        },
       },
       secretLabel: 'Access token',
     },
@@ -43,6 +54,13 @@ export const STORAGE_SERVICES: ServiceDefinitionInput[] = [
         revocationUrl: 'https://api.box.com/oauth2/revoke',
         pkce: false,
         clientSecretRequired: true,
+        setup: {
+          consoleUrl: 'https://app.box.com/developers/console',
+          appType: 'Create New App \u2192 Custom App \u2192 User Authentication (OAuth 2.0)',
+          redirect: 'loopback',
+          steps: ['Enter the redirect URI below.', 'Choose the application scope "Read all files and folders".', 'Copy the client ID and secret.'],
+          verified: 'Unverified: Box\u2019s authorize docs (developer.box.com/reference/get-authorize/) say the redirect URI must be HTTPS, so an http loopback redirect may be refused.',
+        },
       },
       secretLabel: 'Access token',
     },
