@@ -1,5 +1,7 @@
 import { createOperations } from '../core/api/operations';
+import { ConnectionChoices } from '../core/api/connection-choice';
 import { EventHub, watchConnections } from '../core/api/events';
+import { bridgeStoreQuestions } from '../core/mcp/store-questions';
 import type { ApiTokenStore } from '../core/api-tokens/token-store';
 import type { Launch } from '../core/mcp/clients';
 import { startApprovalDesk } from '../core/mcp/approval-queue';
@@ -33,10 +35,14 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
   const events = new EventHub();
   const codes = new OneTimeCodes();
   const watcher = watchConnections(options.core, events, options.pollMs ?? 1000);
+  const choices = new ConnectionChoices({ announce: (userId, payload) => events.emit(userId, 'connection.choose', payload) });
+  // `sophon mcp` processes ask "which connection?" through the store; this dashboard's windows answer.
+  const questions = bridgeStoreQuestions(options.core.paths.home, choices, options.pollMs ?? 1000);
   // MCP calls waiting for the approval of a person who has a dashboard tab open (the MCP server runs elsewhere).
   const approvals = startApprovalDesk({ home: options.core.paths.home, users: () => events.users(), emit: (userId, payload) => events.emit(userId, 'agent.approval', payload) });
   const mcpHttp = mcpHttpControl(options.core, options.version ?? '0.0.0');
   const operations = createOperations({
+    choices,
     core: options.core,
     ownerUserId: options.ownerUserId,
     emit: (userId, event, payload) => events.emit(userId, event, payload),
@@ -71,6 +77,7 @@ export async function startDashboard(options: DashboardOptions): Promise<RestSer
     close: async () => {
       stopBackups();
       watcher.stop();
+      questions.stop();
       await Promise.all([approvals.stop(), mcpHttp.close()]);
       await server.close();
     },

@@ -56,6 +56,8 @@ export interface McpSessionOptions {
   name: string;
   /** Answers form elicitation; without it the client declares no elicitation capability. */
   elicit?: (params: ElicitRequest['params']) => Promise<ElicitResult> | ElicitResult;
+  /** Declares URL-mode elicitation too (`elicitation: { form: {}, url: {} }`); `elicit` then gets both modes. */
+  url?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -65,7 +67,7 @@ export async function startMcp(home: string, options: McpSessionOptions, message
   const stdio = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], env, stderr: 'pipe' });
   let stderr = '';
   stdio.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: options.name, version: '1.0.0' }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
+  const client = new Client({ name: options.name, version: '1.0.0' }, { capabilities: elicitation(options) });
   const asked: ElicitRequest['params'][] = [];
   if (options.elicit) {
     const answer = options.elicit;
@@ -78,6 +80,11 @@ export async function startMcp(home: string, options: McpSessionOptions, message
   return { client, messages, stderr: () => stderr, asked, close: () => client.close() };
 }
 
+function elicitation(options: Pick<McpSessionOptions, 'elicit' | 'url'>) {
+  if (!options.elicit) return {};
+  return { elicitation: options.url ? { form: {}, url: {} } : { form: {} } };
+}
+
 export interface McpHttpSessionOptions {
   name: string;
   /** The bearer token (`sophon mcp token create`); none sends no Authorization header. */
@@ -85,6 +92,7 @@ export interface McpHttpSessionOptions {
   /** Extra request headers (e.g. a foreign Origin). */
   headers?: Record<string, string>;
   elicit?: McpSessionOptions['elicit'];
+  url?: boolean;
 }
 
 /** The same SDK client over Streamable HTTP, against `sophon mcp --http` at `url`. */
@@ -93,7 +101,7 @@ export async function connectMcpHttp(url: string, options: McpHttpSessionOptions
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const http = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
-  const client = new Client({ name: options.name, version: '1.0.0' }, { capabilities: options.elicit ? { elicitation: { form: {} } } : {} });
+  const client = new Client({ name: options.name, version: '1.0.0' }, { capabilities: elicitation(options) });
   const asked: ElicitRequest['params'][] = [];
   if (options.elicit) {
     const answer = options.elicit;

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ApiTokenStore } from '../../core/api-tokens/token-store';
+import { announceAddress } from '../../core/config/run-address';
 import { nodeCliLaunch } from '../../core/mcp/launch';
 import { validate } from '../../core/validation/parse';
 import { isLoopbackHost } from '../../server/rest-server';
@@ -63,12 +64,15 @@ export async function dashboard(ctx: CommandContext, raw: unknown): Promise<numb
       mcpLaunch: async (userId) => nodeCliLaunch({ home: ctx.global.home ?? ctx.env.SOPHON_HOME, userId }, process.execPath, process.argv[1] ?? 'sophon'),
     });
     const shown = isLoopbackHost(opts.host) ? `http://127.0.0.1:${server.port}` : server.url;
+    // Where `sophon mcp` sends the person to add, re-authenticate or pick a connection (the address only, never the token).
+    const withdraw = await announceAddress(core.paths.home, 'dashboard', shown, server.port);
     const address = `${shown}/#token=${token}`;
     ctx.io.out(address);
     ctx.io.err(`Sophon dashboard for user ${ctx.global.user} at ${shown} (REST API under ${shown}/api/). Open the address above; Ctrl-C stops it.`);
     // The browser's arguments are visible to other local processes: it gets a one-time code, not the token.
     if (opts.open) await openUrl(`${shown}/#code=${server.codes.issue(token)}`).catch(() => ctx.io.err('(could not open a browser; open the address above)'));
     await untilStopped();
+    await withdraw();
     await server.close();
     return ExitCode.ok;
   });

@@ -58,6 +58,8 @@ export interface OperationContext {
   oauthTimeoutMs?: number;
   /** How long `broker.mint` waits for the person to pick a connection (default Sophon.Broker.ChooseWaitSeconds, 120 s). */
   chooseTimeoutMs?: number;
+  /** The questions to the person this door answers (the dashboard shares them with `sophon mcp`'s store questions); absent: its own. */
+  choices?: ConnectionChoices;
   /** The broker proxy this door runs (the desktop app's), returned with each minted token; absent: null. */
   brokerUrl?: () => string | null;
   /** Where MCP approvals for clients that cannot ask are answered (this door's windows); absent: none are listed. */
@@ -92,7 +94,7 @@ const requireOwner = (caller: Caller, ownerUserId: string, what: string) => {
 export function createOperations(ctx: OperationContext): OperationImpls {
   const { core } = ctx;
   const changed = () => ctx.changed?.();
-  const choices = new ConnectionChoices({
+  const choices = ctx.choices ?? new ConnectionChoices({
     announce: (userId, payload) => {
       const reached = ctx.emit(userId, 'connection.choose', payload);
       return typeof reached === 'number' ? reached : 1;

@@ -10,7 +10,7 @@ import { AUDIT_CHUNK, AuditStore, type AuditExportRow, type AuditFilter } from '
 import type { AuditVerifyReport } from './audit-verify';
 
 /** What was done with a credential. Each is one row; no row ever carries a secret. */
-export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'update', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'mcp_call', 'mcp_approval', 'backup', 'restore'] as const;
+export const AUDIT_ACTIONS = ['add', 'test', 'use', 'refresh', 'import', 'remove', 'revoke', 'rename', 'reauth', 'update', 'reveal', 'reconcile', 'broker_mint', 'broker_use', 'mcp_call', 'mcp_approval', 'mcp_elicit', 'backup', 'restore'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'ok' | 'failed' | 'denied' | 'aborted';
 

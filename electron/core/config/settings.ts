@@ -76,6 +76,8 @@ export const BrokerSettingsSchema = z.looseObject({
 const McpSettingsSchema = z.looseObject({
   /** How long a write approval waits for the person's answer before the call is refused (approval_timeout). */
   ApprovalTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
+  /** How long a call waits for the person to add, re-authenticate or pick a connection after a URL elicitation. */
+  PersonWaitSeconds: z.number().int().min(1).max(3_600).default(600),
   /** How long a skill tool run by an MCP agent may take before Sophon stops it (skill_timeout). */
   SkillTimeoutSeconds: z.number().int().min(1).max(86_400).default(300),
   /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { CallToolResult, ElicitResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Broker, BrokerTokens } from '../broker';
@@ -11,6 +12,8 @@ import type { Core } from '../sophon-core';
 import { chooseGrants } from '../skills/plan';
 import { runSkill, type StartProxy } from '../skills/run';
 import type { AgentPolicy } from './agent-store';
+import { stepCommand, stepLink, stepMessage, type PersonStep } from './person-steps';
+import { askThroughStore } from './store-questions';
 import type { ApprovalOutcome, ApprovalQuestion } from './approval-queue';
 import { installedSkillTools, type SkillTool } from './skill-tools';
 
@@ -19,14 +22,25 @@ export interface ToolContext {
   /** Whether the client declared form-mode elicitation (it can ask the person to approve a write). */
   canAskForm: boolean;
   ask(message: string): Promise<ElicitResult>;
+  /** Whether the client declared URL-mode elicitation (it can send the person to the dashboard's page). */
+  canAskUrl: boolean;
+  /** URL-mode elicitation: resolves with the person's consent to open `url`, not with the step done. */
+  askUrl(message: string, url: string, elicitationId: string): Promise<ElicitResult>;
+  /** `notifications/elicitation/complete` for an accepted URL elicitation whose step is done. */
+  completed(elicitationId: string): Promise<void>;
+  /** Aborted when the client cancels the call or goes away: a running skill tool is stopped, a wait for the person ends. */
+  signal?: AbortSignal;
+  /** `notifications/progress` for this call, when the client asked for progress (keeps its request timeout from firing while the person works). */
+  progress?: (message: string) => Promise<void>;
   /**
    * For a client that cannot elicit: asks the person in the desktop app or dashboard (`unattended` when no
    * window of theirs is open, and the call is refused as before).
    */
   askInApp?(question: ApprovalQuestion): Promise<ApprovalOutcome>;
-  /** Aborts when the client cancels the call (a running skill tool is stopped). */
-  signal?: AbortSignal;
 }
+
+/** How often a call waiting for the person tells the client it is still waiting. */
+const PROGRESS_EVERY_MS = 15_000;
 
 export interface ToolDeps {
   core: Core;
@@ -38,6 +52,10 @@ export interface ToolDeps {
   maxRequestBytes: number;
   /** Starts the loopback proxy a proxied skill tool calls through (a door's; core starts no server). */
   startProxy: StartProxy;
+  /** Sophon.Mcp.PersonWaitSeconds: how long a call waits for the person after a URL elicitation. */
+  personWaitMs: number;
+  /** How often the store is read while waiting for the person (default 500 ms). */
+  personPollMs?: number;
   /** Sophon.Mcp.SkillTimeoutSeconds: a skill tool still running after it is stopped. */
   skillTimeoutMs: number;
 }
@@ -160,6 +178,8 @@ class ToolRefusal extends Error {
     message: string,
     readonly connection?: ConnectionRecord,
     readonly outcome: 'denied' | 'failed' = 'denied',
+    /** What the person could do so that the call can go on (sent to them by URL elicitation when the client can). */
+    readonly step?: PersonStep,
   ) {
     super(message);
   }
@@ -216,10 +236,7 @@ export class McpTools {
       throw new ToolRefusal('invalid_arguments', `http_request: ${issue.path.join('.') || 'arguments'}: ${issue.message}.`);
     }
     const args = parsed.data;
-    const record = this.pick(args.connection, args.service, ctx.agent);
-    if (record.state === 'needs_reauth') {
-      throw new ToolRefusal('needs_reauth', `The connection ${record.id} needs the person to sign in again: \`sophon connect reauth ${record.id}\`. Then call again.`, record);
-    }
+    let record = await this.resolveConnection(args.connection, args.service, ctx);
     const service = await this.deps.core.connections.service(record.serviceId);
     // A hostile path (another host, traversal) is refused before the person is asked about it; the broker checks again.
     const target = checkTarget(targetOf(args.path, args.query));
@@ -236,8 +253,18 @@ export class McpTools {
       throw new ToolRefusal('body_too_large', `The request body is larger than ${this.deps.maxRequestBytes} bytes (Sophon.Broker.MaxRequestBytes); nothing was sent.`, record);
     }
     if (!READS.has(args.method)) await this.approve(ctx, record, args.method, url, args.body);
-    const token = this.tokenFor(ctx.agent.agent, record, service);
-    const answer = await this.deps.broker.execute({ token, connection: record.id, method: args.method, target, headers, body });
+    const send = (r: ConnectionRecord) => this.deps.broker.execute({ token: this.tokenFor(ctx.agent.agent, r, service), connection: r.id, method: args.method, target, headers, body });
+    let answer;
+    try {
+      answer = await send(record);
+    } catch (err) {
+      // The credential stopped working during the session (a refused refresh): the person signs in again, then the call is sent once more.
+      if (!(err instanceof BrokerRefusal) || err.code !== 'connection_needs_reauth') throw err;
+      const now = this.deps.core.connections.records(this.deps.userId).find((c) => c.id === record.id) ?? record;
+      await this.personStep(ctx, reauthRefusal(now));
+      record = this.deps.core.connections.records(this.deps.userId).find((c) => c.id === record.id) ?? record;
+      answer = await send(record);
+    }
     const text = answer.body.toString('utf8');
     const binary = text.includes('\uFFFD') && !Buffer.from(text).equals(answer.body);
     const full = binary ? answer.body.toString('base64') : text;
@@ -299,11 +326,150 @@ export class McpTools {
     const sid = service!.toLowerCase();
     const found = allowed.filter((c) => c.serviceId === sid);
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw ambiguous(sid, found);
+    if (found.length > 1) throw ambiguous(sid, found, { kind: 'pick', serviceId: sid, serviceName: sid, options: found });
     const hidden = all.filter((c) => c.serviceId === sid);
     if (hidden.length === 1) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may not use ${hidden[0]!.id}. The person can allow it: ${policyHint(hidden[0]!.id)}.`);
     if (hidden.length > 1) throw new ToolRefusal('connection_not_allowed', `The agent ${agent.agent} may use none of the ${sid} connections (${hidden.map((c) => c.id).join(', ')}). The person can allow one with \`sophon mcp policy ${agent.agent} --connections <id>\`.`);
-    throw new ToolRefusal('connection_not_found', `The person has no ${sid.slice(0, 100)} connection. They can add one: \`sophon connect add ${sid.slice(0, 100)}\`. Then call again.`);
+    throw new ToolRefusal('connection_not_found', `The person has no ${sid.slice(0, 100)} connection. They can add one: \`sophon connect add ${sid.slice(0, 100)}\`. Then call again.`, undefined, 'denied', { kind: 'add', serviceId: sid, serviceName: sid });
+  }
+
+  /**
+   * The connection a call names, after the person did what it needs (added it, signed in again, picked one) when
+   * the client can send them to the dashboard; otherwise the refusal says what to do.
+   */
+  private async resolveConnection(connection: string | undefined, service: string | undefined, ctx: ToolContext): Promise<ConnectionRecord> {
+    for (let attempt = 0; ; attempt++) {
+      let record: ConnectionRecord;
+      try {
+        record = this.pick(connection, service, ctx.agent);
+      } catch (err) {
+        // One step per call: a second refusal (the person added a connection the policy does not allow) is the answer.
+        if (!(err instanceof ToolRefusal) || !err.step || attempt > 0) throw err;
+        const picked = await this.personStep(ctx, err);
+        if (picked) return picked;
+        continue;
+      }
+      if (record.state !== 'needs_reauth') return record;
+      if (attempt > 0) throw reauthRefusal(record);
+      await this.personStep(ctx, reauthRefusal(record));
+    }
+  }
+
+  /**
+   * Sends the person to the dashboard's page for `refusal.step` (URL-mode elicitation) and waits, bounded and
+   * cancellable, until the store shows it done: a connection of the service exists, the connection is signed in
+   * again, or the person picked one (returned). Without a running dashboard or a client that can open URLs, the
+   * refusal is the answer, with the link when there is one. The MCP process learns of the step from the store
+   * alone (sophon.db rows; the pick's answer file), so it works whichever process the person used.
+   */
+  private async personStep(ctx: ToolContext, refusal: ToolRefusal, tool = 'http_request'): Promise<ConnectionRecord | null> {
+    const step = await this.named(refusal.step!);
+    const { core, userId } = this.deps;
+    const link = await stepLink(core.paths.home, step);
+    const how = step.kind === 'pick' ? 'Ask the person which one, then name it with "connection"' : link ? `Open ${link} (Sophon's dashboard, where the person is signed in), or run ${stepCommand(step)}` : `Run ${stepCommand(step)}, or open its page in \`sophon dashboard\``;
+    if (step.kind === 'pick' && !(link && ctx.canAskUrl)) {
+      // Nobody is asked in the dashboard unless this call asks there: without both, the model asks the person itself.
+      throw new ToolRefusal(refusal.code, `${refusal.message}${ctx.canAskUrl ? ' (With `sophon dashboard` running, Sophon asks the person there instead.)' : ''}`, refusal.connection);
+    }
+    if (!link) {
+      throw new ToolRefusal(refusal.code, `${refusal.message}${ctx.canAskUrl ? ' (With `sophon dashboard` running, Sophon sends the person to its page instead.)' : ''}`, refusal.connection);
+    }
+    if (!ctx.canAskUrl) {
+      throw new ToolRefusal(refusal.code, `${refusal.message.replace(/ Then call again\.$/, '')} Or open ${link} (Sophon's dashboard, where the person is signed in). Then call again.`, refusal.connection);
+    }
+    const elicitationId = randomUUID();
+    const waitMs = this.deps.personWaitMs;
+    const audit = (outcome: 'ok' | 'denied' | 'aborted', detail: string) =>
+      core.audit.record({ userId, action: 'mcp_elicit', outcome, skill: ctx.agent.agent, tool: step.kind, connectionId: refusal.connection?.id ?? null, serviceId: step.kind === 'reauth' ? step.record.serviceId : step.serviceId, detail: detail.slice(0, 500) });
+    // A pick is put to the dashboard before the person is sent there, so the question is waiting when they arrive.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const picking =
+      step.kind === 'pick'
+        ? askThroughStore(core.paths.home, userId, { skill: ctx.agent.agent, tool, serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? 'error' : o.state })) }, { id: elicitationId, timeoutMs: waitMs, signal: stop.signal, pollMs: this.deps.personPollMs })
+        : null;
+    // Awaited below; a failure to write the question must not be an unhandled rejection while the client answers.
+    picking?.catch(() => undefined);
+    let ticking: ReturnType<typeof setInterval> | undefined;
+    try {
+      let answer: ElicitResult;
+      try {
+        answer = await ctx.askUrl(stepMessage(ctx.agent.agent, step), link, elicitationId);
+      } catch {
+        audit('aborted', `${step.kind}: the client did not answer the elicitation`);
+        throw new ToolRefusal('elicitation_failed', `The MCP client did not show the person Sophon's link. ${how}. Then call again.`, refusal.connection);
+      }
+      if (answer.action !== 'accept') {
+        audit('denied', `${step.kind}: ${answer.action === 'decline' ? 'declined' : 'cancelled'} by the person`);
+        throw new ToolRefusal(
+          answer.action === 'decline' ? 'person_declined' : 'person_cancelled',
+          `The person ${answer.action === 'decline' ? 'declined' : 'cancelled'} opening Sophon's page (${refusal.code}); nothing was sent. ${how}. Then call again.`,
+          refusal.connection,
+        );
+      }
+      const started = Date.now();
+      const progress = ctx.progress;
+      if (progress) ticking = setInterval(() => void progress(`Waiting for the person (${Math.round((Date.now() - started) / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`).catch(() => undefined), PROGRESS_EVERY_MS);
+      let picked: ConnectionRecord | null = null;
+      if (picking) {
+        const outcome = await picking;
+        if (outcome.kind === 'picked') picked = step.kind === 'pick' ? (step.options.find((o) => o.id === outcome.connectionId) ?? null) : null;
+        else return this.gaveUp(audit, step, outcome.kind === 'cancelled' ? 'cancelled' : outcome.kind === 'aborted' ? 'aborted' : 'timeout', refusal, how);
+      } else {
+        const done = await this.waitForStore(step, waitMs, stop.signal);
+        if (done !== 'done') return this.gaveUp(audit, step, done, refusal, how);
+      }
+      audit('ok', `${step.kind}: done by the person`);
+      // The client may close its "waiting for you" view; a client gone meanwhile is no reason to fail the call.
+      await ctx.completed(elicitationId).catch(() => undefined);
+      return picked;
+    } finally {
+      clearInterval(ticking);
+      ctx.signal?.removeEventListener('abort', onAbort);
+      stop.abort();
+      await picking?.catch(() => undefined);
+    }
+  }
+
+  private gaveUp(audit: (o: 'ok' | 'denied' | 'aborted', d: string) => void, step: PersonStep, why: 'cancelled' | 'aborted' | 'timeout', refusal: ToolRefusal, how: string): never {
+    audit(why === 'cancelled' ? 'denied' : 'aborted', `${step.kind}: ${why}`);
+    if (why === 'cancelled') throw new ToolRefusal('person_cancelled', `The person cancelled the choice of a connection; nothing was sent.`, refusal.connection);
+    if (why === 'aborted') throw new ToolRefusal('person_aborted', `The call was cancelled while Sophon waited for the person; nothing was sent.`, refusal.connection);
+    throw new ToolRefusal('person_timeout', `The person did not finish in ${Math.round(this.deps.personWaitMs / 1000)} s (Sophon.Mcp.PersonWaitSeconds); nothing was sent. ${how}. Then call again.`, refusal.connection);
+  }
+
+  /** Polls sophon.db (any process's change shows there) until the step is done, the wait ends, or the call is cancelled. */
+  private async waitForStore(step: PersonStep, waitMs: number, signal: AbortSignal): Promise<'done' | 'timeout' | 'aborted'> {
+    const { core, userId } = this.deps;
+    const deadline = Date.now() + waitMs;
+    const done = () => {
+      const records = core.connections.records(userId);
+      if (step.kind === 'add') return records.some((c) => c.serviceId === step.serviceId && c.state !== 'needs_reauth');
+      if (step.kind === 'reauth') return records.some((c) => c.id === step.record.id && c.state !== 'needs_reauth');
+      return true;
+    };
+    while (!done()) {
+      if (signal.aborted) return 'aborted';
+      if (Date.now() >= deadline) return 'timeout';
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, Math.min(this.deps.personPollMs ?? 500, Math.max(1, deadline - Date.now())));
+        function finish() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', finish);
+          resolve();
+        }
+        signal.addEventListener('abort', finish, { once: true });
+      });
+    }
+    return 'done';
+  }
+
+  /** The step with the service's name as the catalog has it (the person reads it). */
+  private async named(step: PersonStep): Promise<PersonStep> {
+    if (step.kind === 'reauth') return step;
+    const name = await this.deps.core.connections.service(step.serviceId).then((s) => s.name, () => step.serviceId);
+    return { ...step, serviceName: name };
   }
 
   /** A write the policy does not allow outright: refused, or asked of the person. Every decision is audited. */
@@ -387,16 +553,38 @@ export class McpTools {
     const m = t.skill.manifest;
     const agent = ctx.agent.agent;
     const allowed = new Set(usableConnections(core, userId, ctx.agent).map((c) => c.id));
-    const grants = await chooseGrants(core, userId, m, t.tool.name, {
-      connections: [],
-      // Several connections fit: the agent's policy may narrow them to one; otherwise the person decides, never a guess.
-      pick: async (plan) => {
-        const mine = plan.candidates.filter((c) => allowed.has(c.id));
-        if (mine.length === 1) return mine[0]!;
-        const list = (mine.length ? mine : plan.candidates).map((c) => `${c.id} ("${c.label}")`).join(', ');
-        throw new ToolRefusal('connection_ambiguous', `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`);
-      },
-    });
+    // What the person picked for this call, kept when the grants are chosen again after a re-auth.
+    const picked = new Map<string, string>();
+    const choose = () =>
+      chooseGrants(core, userId, m, t.tool.name, {
+        connections: [],
+        // Several connections fit: the agent's policy may narrow them to one; otherwise the person decides, never a guess.
+        pick: async (plan) => {
+          const mine = plan.candidates.filter((c) => allowed.has(c.id));
+          if (mine.length === 1) return mine[0]!;
+          const again = mine.find((c) => c.id === picked.get(plan.credential.service));
+          if (again) return again;
+          const list = (mine.length ? mine : plan.candidates).map((c) => `${c.id} ("${c.label}")`).join(', ');
+          const refusal = new ToolRefusal(
+            'connection_ambiguous',
+            `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`,
+            undefined,
+            'denied',
+            mine.length > 1 ? { kind: 'pick', serviceId: plan.credential.service, serviceName: plan.service?.name ?? plan.credential.service, options: mine } : undefined,
+          );
+          const chosen = refusal.step ? await this.personStep(ctx, refusal, t.name) : null;
+          if (!chosen) throw refusal;
+          picked.set(plan.credential.service, chosen.id);
+          return chosen;
+        },
+      });
+    let grants = await choose();
+    // A connection that needs re-auth: the person signs in again (URL elicitation when the client can), then the grants are read again.
+    const stale = grants.find((g) => allowed.has(g.record.id) && g.record.state === 'needs_reauth');
+    if (stale) {
+      await this.personStep(ctx, reauthRefusal(stale.record), t.name);
+      grants = await choose();
+    }
     for (const g of grants) {
       if (!allowed.has(g.record.id)) throw new ToolRefusal('connection_not_allowed', `The agent ${agent} may not use ${g.record.id}, which ${t.name} needs. The person can allow it: \`sophon mcp policy ${agent} --connections ${[...(ctx.agent.connections ?? []), g.record.id].join(',')}\`.`, g.record);
       if (g.record.state === 'needs_reauth') throw new ToolRefusal('needs_reauth', `The connection ${g.record.id} needs the person to sign in again: \`sophon connect reauth ${g.record.id}\`. Then call again.`, g.record);
@@ -461,11 +649,18 @@ class CappedText {
   }
 }
 
-function ambiguous(ref: string, found: ConnectionRecord[]): ToolRefusal {
+function ambiguous(ref: string, found: ConnectionRecord[], step?: PersonStep): ToolRefusal {
   return new ToolRefusal(
     'connection_ambiguous',
     `"${ref.slice(0, 100)}" fits ${found.length} connections: ${found.map((c) => `${c.id} ("${c.label}"${c.account ? `, ${c.account}` : ''})`).join(', ')}. Ask the person which one, then name it with "connection".`,
+    undefined,
+    'denied',
+    step,
   );
+}
+
+function reauthRefusal(record: ConnectionRecord): ToolRefusal {
+  return new ToolRefusal('needs_reauth', `The connection ${record.id} needs the person to sign in again: \`sophon connect reauth ${record.id}\`. Then call again.`, record, 'denied', { kind: 'reauth', record });
 }
 
 /** The request target the broker checks (checkTarget refuses `//host`, absolute URLs and traversal). */

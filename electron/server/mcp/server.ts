@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { Core } from '../../core/sophon-core';
 import { agentIdOf, type AgentPolicy } from '../../core/mcp/agent-store';
 import { askInApp } from '../../core/mcp/approval-queue';
@@ -38,8 +38,10 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
         'Sophon calls the person\'s services (APIs) for you with their real credentials; you never see a secret. Call list_connections to see what you may use, then http_request with a connection id.',
     },
   );
-  const { broker, tokens, settings } = await core.createBroker({ userId: options.userId });
-  const approvalTimeoutMs = mcpSettings(core.settings).ApprovalTimeoutSeconds * 1000;
+  // A connection that needs re-auth fails the broker at once: the tool asks the person (URL elicitation) and waits itself.
+  const { broker, tokens, settings } = await core.createBroker({ userId: options.userId, settings: { ReauthWaitSeconds: 0 } });
+  const mcp = mcpSettings(core.settings);
+  const approvalTimeoutMs = mcp.ApprovalTimeoutSeconds * 1000;
   const policies = core.agentPolicies(options.userId);
   let agent: AgentPolicy | undefined;
   // The agent is the token's, or named by its client at initialize; a tool call before that (not allowed by the protocol) gets a generic name.
@@ -60,7 +62,8 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
     tokenTtlSeconds: Math.min(300, settings.TokenTtlSeconds),
     maxRequestBytes: settings.MaxRequestBytes,
     startProxy: (skillBroker, maxRequestBytes) => startBrokerServer(skillBroker, { maxRequestBytes }),
-    skillTimeoutMs: mcpSettings(core.settings).SkillTimeoutSeconds * 1000,
+    personWaitMs: mcp.PersonWaitSeconds * 1000,
+    skillTimeoutMs: mcp.SkillTimeoutSeconds * 1000,
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await TOOL_DEFINITIONS(core, options.userId, currentAgent()) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -73,13 +76,25 @@ export async function createMcpSession(core: Core, options: McpServerOptions): P
           { mode: 'form', message, requestedSchema: { type: 'object', properties: {} } },
           { timeout: approvalTimeoutMs, signal: extra.signal },
         ),
-      // The app or dashboard may run in another process: they meet in SOPHON_HOME/run (approval-queue.ts).
+      canAskUrl: caps?.url !== undefined,
+      // Consent to open the page comes quickly; the wait for the step itself is the tool's (PersonWaitSeconds).
+      askUrl: (message, url, elicitationId) => server.elicitInput({ mode: 'url', message, url, elicitationId }, { timeout: approvalTimeoutMs, signal: extra.signal }),
+      completed: (elicitationId) => server.createElicitationCompletionNotifier(elicitationId, { relatedRequestId: extra.requestId })(),
       signal: extra.signal,
+      progress: progressOf(request.params._meta?.progressToken, extra.sendNotification),
+      // The app or dashboard may run in another process: they meet in SOPHON_HOME/run (approval-queue.ts).
       askInApp: (question) => askInApp(core.paths.home, options.userId, question, approvalTimeoutMs, extra.signal),
     };
     return tools.call(request.params.name, request.params.arguments, ctx);
   });
   return { server, dispose: () => broker.close() };
+}
+
+/** Progress notifications for one call, numbered; none when the client gave no progress token. */
+function progressOf(token: string | number | undefined, send: (n: ServerNotification) => Promise<void>): ToolContext['progress'] {
+  if (token === undefined) return undefined;
+  let n = 0;
+  return (message) => send({ method: 'notifications/progress', params: { progressToken: token, progress: ++n, message } });
 }
 
 /** One MCP session over `transport` (stdio); resolves when the client closes it. */

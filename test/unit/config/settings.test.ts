@@ -35,7 +35,7 @@ describe('one settings schema: every section of appsettings.json is validated on
       Workers: 2,
       UpstreamTimeoutSeconds: 60,
     });
-    assert.deepEqual(mcpSettings(s), { ApprovalTimeoutSeconds: 120 });
+    assert.deepEqual(mcpSettings(s), { ApprovalTimeoutSeconds: 120, PersonWaitSeconds: 600, SkillTimeoutSeconds: 300, Http: { Enabled: false, Port: 0 } });
     assert.equal(s.Sophon.Vault.Pkcs11, undefined);
   });
 
