@@ -172,7 +172,7 @@ test.describe('dashboard in Chromium: Refresh token on a connection (oidc-provid
     const { value } = (await added.json()) as { value: { connection: Connection } };
     await page.goto(`${dashboard.origin}/#/connection/${encodeURIComponent(value.connection.id)}`);
     await heading().filter({ hasText: 'Plain key' }).waitFor();
-    assert.deepEqual(await actions().locator('.actions button').allInnerTexts(), ['Test', 'Rename…', 'Remove…']);
+    assert.deepEqual(await actions().locator('.actions button').allInnerTexts(), ['Test', 'Replace key…', 'Rename…', 'Remove…']);
     // The API says why, in words, to a client that asks anyway.
     const res = await fetch(`${dashboard.origin}/api/connections.refresh`, {
       method: 'POST',

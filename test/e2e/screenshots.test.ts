@@ -16,6 +16,7 @@ const SCREENS = (id: string): { name: string; hash: string; heading: string | Re
   { name: 'add-service', hash: '#/add/localapi', heading: /localapi/ },
   { name: 'connection', hash: `#/connection/${id}`, heading: 'Work API', docs: ['light'] },
   { name: 'audit', hash: '#/audit', heading: 'Audit', docs: ['light', 'dark'] },
+  { name: 'agents', hash: '#/agents', heading: 'Agents', docs: ['light'] },
   { name: 'models', hash: '#/models', heading: 'Models' },
   { name: 'logins', hash: '#/logins', heading: /logins/i },
   { name: 'vault', hash: '#/vault', heading: 'Vault' },

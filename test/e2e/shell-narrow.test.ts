@@ -57,6 +57,7 @@ test.describe('dashboard shell: 400 px windows and the audit chart', () => {
       ['#/add/gmail', /Gmail/],
       [`#/connection/${id}`, 'Work API'],
       ['#/audit', 'Audit'],
+      ['#/agents', 'Agents'],
       ['#/models', 'Models'],
       ['#/logins', /CLI logins|logins/i],
       ['#/vault', 'Vault'],
