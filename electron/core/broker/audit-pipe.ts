@@ -117,11 +117,20 @@ export class AuditPipe {
     this.settle();
   }
 
-  /** Resolves once every row recorded so far is committed (by the writer, or here). Flushes first. */
-  drained(): Promise<void> {
+  /**
+   * Resolves once every row recorded so far is committed (by the writer, or here). Flushes first. A writer
+   * that has not answered within `patienceMs` is taken as gone: this process writes what is unacknowledged.
+   */
+  drained(patienceMs = 10_000): Promise<void> {
     this.flush();
     if (this.unacked.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.writerLost(), patienceMs);
+      this.waiting.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   get pending(): number {

@@ -66,9 +66,12 @@ export function writeAuditBatches(commit: (rows: readonly AuditEntry[]) => Trust
   process.on('message', (m: unknown) => {
     if (typeof m !== 'object' || m === null || (m as { sophon?: unknown }).sophon !== 'audit-batch') return;
     const parsed = AuditBatchMessageSchema.safeParse(m);
-    // An unreadable batch has no seq to answer: the primary keeps it unacknowledged and writes it itself at the end.
     if (!parsed.success) {
-      log('error', 'broker.audit_batch_invalid', {});
+      // Answered as failed, so the primary writes the batch itself; one with no seq stays unacknowledged
+      // there until its drain gives up waiting and writes it.
+      log('error', 'broker.audit_batch_invalid', { issues: parsed.error.issues.length });
+      const seq = (m as { seq?: unknown }).seq;
+      if (typeof seq === 'number') process.send?.({ sophon: 'audit-ack', seq, head: null, failed: 'invalid_batch' } satisfies AuditAckMessage);
       return;
     }
     let ack: AuditAckMessage;
@@ -81,6 +84,8 @@ export function writeAuditBatches(commit: (rows: readonly AuditEntry[]) => Trust
     }
     process.send?.(ack);
   });
+  // Messages that came before this listener went to no one: the primary holds its batches until this.
+  process.send?.({ sophon: 'audit-writer-ready' });
 }
 
 interface StopMessage {
@@ -146,11 +151,19 @@ export function startCheckpointer(): Checkpointer {
   const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
   // A send to a worker that just died fails with EPIPE; its 'exit' (lost) recovers what it did not acknowledge.
   w.on('error', () => undefined);
+  // Batches wait here until the worker listens for them (it opens sophon.db first).
+  let early: AuditBatchMessage[] | undefined = [];
+  w.on('message', (m: unknown) => {
+    if (!early || typeof m !== 'object' || m === null || (m as { sophon?: unknown }).sophon !== 'audit-writer-ready') return;
+    for (const batch of early) w.send(batch);
+    early = undefined;
+  });
   return {
     lost: exited.then(() => (stopping ? new Promise<void>(() => undefined) : undefined)),
     send: (message) => {
       if (!w.isConnected()) return false;
-      w.send(message);
+      if (early) early.push(message);
+      else w.send(message);
       return true;
     },
     onMessage: (listener) => w.on('message', listener),

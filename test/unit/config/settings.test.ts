@@ -32,7 +32,7 @@ describe('one settings schema: every section of appsettings.json is validated on
       MaxResponseBytes: 16 * 1024 * 1024,
       ReauthWaitSeconds: 120,
       ChooseWaitSeconds: 120,
-      Workers: 2,
+      Workers: 1,
       UpstreamTimeoutSeconds: 60,
     });
     assert.deepEqual(mcpSettings(s), { ApprovalTimeoutSeconds: 120 });
