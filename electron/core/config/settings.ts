@@ -61,13 +61,12 @@ export const BrokerSettingsSchema = z.looseObject({
   /** How long a mint waits for the person to pick a connection when several fit. */
   ChooseWaitSeconds: z.number().int().min(1).max(3_600).default(120),
   /**
-   * Processes `sophon broker serve` serves from, sharing its port: 1 (default) the command's own process,
-   * with its audit rows written by its checkpointing worker; 0 one per core (at most 4). On two cores
-   * shared with the caller and the service, a second serving process cost 1.6–3.7× the CPU per call and
-   * served less in most runs (docs/benchmarks.md). The desktop app and `skill run` always serve in their
-   * own process.
+   * Processes `sophon broker serve` serves from, sharing its port: 2 (default); 1 the command's own
+   * process; 0 one per core (at most 4). One Node process is CPU-bound in the proxy hop (two socket
+   * writes and reads a call); a second one on another core raised throughput 20–60% in the benchmark
+   * (docs/broker-and-skills.md). The desktop app and `skill run` always serve in their own process.
    */
-  Workers: z.number().int().min(0).max(64).default(1),
+  Workers: z.number().int().min(0).max(64).default(2),
   /** How long the proxy waits for a service's answer. */
   UpstreamTimeoutSeconds: z.number().int().min(1).max(600).default(60),
 });

@@ -32,7 +32,7 @@ describe('one settings schema: every section of appsettings.json is validated on
       MaxResponseBytes: 16 * 1024 * 1024,
       ReauthWaitSeconds: 120,
       ChooseWaitSeconds: 120,
-      Workers: 1,
+      Workers: 2,
       UpstreamTimeoutSeconds: 60,
     });
     assert.deepEqual(mcpSettings(s), { ApprovalTimeoutSeconds: 120 });
