@@ -7,7 +7,9 @@
 // generator would. The first round of every target is a reported warm-up; the targets are judged on the
 // rounds after it. Every request the broker forwarded must be in the audit trail.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { SettingsSchema } from '../electron/core/config/settings';
 import { openDatabase } from '../electron/core/db/database';
 import { firstLine } from '../test/helpers/child';
+import { phaseTable } from './cpu-profile';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.SOPHON_BENCH_SECONDS ?? 5);
@@ -30,6 +33,44 @@ interface WrkResult {
   p99: number;
   requests: number;
   failed: number;
+  /** CPU time (user + system) the target's own processes used, per request: what the load does not change much. */
+  cpuUs: number;
+}
+
+/** Clock ticks of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICK_US = 10_000;
+
+/** The process and every process under it (the broker's workers, nginx's worker). */
+function processTree(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // After the command name (in parentheses, possibly with spaces): state, ppid.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+
+/** Microseconds of CPU (user + system) used so far by these processes (threads included). */
+function cpuTime(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return ticks * TICK_US;
 }
 
 /** Milliseconds from wrk's "1.23ms" / "850.00us" / "1.02s". */
@@ -40,10 +81,12 @@ function ms(text: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-function wrk(url: string, headers: Record<string, string>, seconds: number): WrkResult {
+function wrk(url: string, headers: Record<string, string>, seconds: number, pids: number[]): WrkResult {
+  const cpuBefore = cpuTime(pids);
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
   const r = spawnSync(WRK, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed (${r.status}): ${r.stderr}`);
+  const cpuUs = cpuTime(pids) - cpuBefore;
   const out = r.stdout;
   const pct = (p: string) => ms(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? 'NaN');
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -52,7 +95,7 @@ function wrk(url: string, headers: Record<string, string>, seconds: number): Wrk
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   if (!Number.isFinite(rps) || !Number.isFinite(requests)) throw new Error(`wrk printed no rate:\n${out}`);
-  return { rps, p50: pct('50'), p99: pct('99'), requests, failed: non2xx + socketErrors };
+  return { rps, p50: pct('50'), p99: pct('99'), requests, failed: non2xx + socketErrors, cpuUs: cpuUs / Math.max(1, requests) };
 }
 
 const freePort = () =>
@@ -96,6 +139,27 @@ http.createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
 `;
 
+// The floor: the least a Node proxy does for the same job, with none of the broker's rules (no token, no
+// policy, no redaction, no audit): node:http's server, undici's Pool to the upstream (as the broker uses),
+// one fixed header added. What the broker costs above it is Sophon's; what it costs above nginx is Node's.
+const NODE_FLOOR = `
+const http = require('node:http');
+const { Pool } = require(${JSON.stringify(createRequire(import.meta.url).resolve('undici'))});
+const upstream = process.argv[1];
+const pool = new Pool(upstream, { connections: 256, pipelining: 1 });
+const host = new URL(upstream).host;
+http.createServer((req, res) => {
+  let status = 0; let headers = {}; const chunks = [];
+  pool.dispatch({ method: req.method, path: req.url, headers: { host, authorization: 'Bearer bench-fixed-token-0123456789', 'accept-encoding': 'identity' } }, {
+    onRequestStart() {},
+    onResponseStart(_c, s, h) { status = s; headers = h; },
+    onResponseData(_c, chunk) { chunks.push(chunk); },
+    onResponseEnd() { const body = Buffer.concat(chunks); res.writeHead(status, ['content-type', headers['content-type'], 'content-length', String(body.length)]); res.end(body); },
+    onResponseError() { res.writeHead(502); res.end(); },
+  });
+}).listen(0, '127.0.0.1', function () { console.log(this.address().port); });
+`;
+
 const work = await mkdtemp(join(tmpdir(), 'sophon-bench-broker-'));
 try {
   const upstream = start(process.execPath, ['-e', UPSTREAM]);
@@ -131,7 +195,10 @@ http {
     }
 }`;
   await writeFile(join(prefix, 'nginx.conf'), conf);
-  start(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')]);
+  const nginxProcess = start(NGINX, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'logs', 'error.log')]);
+
+  const floor = start(process.execPath, ['-e', NODE_FLOOR, upUrl]);
+  const floorPort = Number(await firstLine(floor));
 
   // Sophon: a home with a local bearer service at the upstream, a connection, `sophon broker serve`, a minted token.
   const home = join(work, 'home');
@@ -153,19 +220,25 @@ http {
   const REAL = 'ghp_benchRealSecret0123456789abcdefABCDEF';
   const conn = (JSON.parse(cli(['connect', 'add', 'bench-api', '--secret-stdin', '--no-test', '--json'], REAL)) as { connection: { id: string } }).connection.id;
   const token = (JSON.parse(cli(['broker', 'mint', '--skill', 'bench', '--tool', 'get', '--connection', conn, '--json'])) as { token: string }).token;
-  const profile = process.env.SOPHON_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SOPHON_BENCH_PROFILE}`] : [];
+  // SOPHON_BENCH_PROFILE=<empty folder>: the broker's processes write CPU profiles there, and the run ends with the phase table.
+  const profileDir = process.env.SOPHON_BENCH_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const serve = start(process.execPath, [...profile, BIN, 'broker', 'serve', '--json'], env);
   serve.stderr!.on('data', (d: Buffer) => process.stderr.write(`  [broker] ${d.toString()}`));
   const brokerUrl = (JSON.parse(await firstLine(serve)) as { url: string }).url;
   const auth = { authorization: `Bearer ${token}` };
 
-  const targets = {
-    direct: { url: `${upUrl}/user`, headers: {} as Record<string, string> },
-    nginx: { url: `http://127.0.0.1:${nginxKaPort}/user`, headers: {} as Record<string, string> },
-    'nginx, no upstream keep-alive': { url: `http://127.0.0.1:${nginxPort}/user`, headers: {} as Record<string, string> },
-    broker: { url: `${brokerUrl}/v1/proxy/${conn}/user`, headers: auth },
+  const all = {
+    direct: { url: `${upUrl}/user`, headers: {} as Record<string, string>, pid: upstream.pid! },
+    nginx: { url: `http://127.0.0.1:${nginxKaPort}/user`, headers: {} as Record<string, string>, pid: nginxProcess.pid! },
+    'nginx, no upstream keep-alive': { url: `http://127.0.0.1:${nginxPort}/user`, headers: {} as Record<string, string>, pid: nginxProcess.pid! },
+    'node floor (http server + undici, one header)': { url: `http://127.0.0.1:${floorPort}/user`, headers: {} as Record<string, string>, pid: floor.pid! },
+    broker: { url: `${brokerUrl}/v1/proxy/${conn}/user`, headers: auth, pid: serve.pid! },
   };
-  type Target = keyof typeof targets;
+  type Target = keyof typeof all;
+  // SOPHON_BENCH_TARGETS=nginx,broker measures only those (a profile of the broker alone, a quicker comparison); nginx is always one.
+  const only = process.env.SOPHON_BENCH_TARGETS?.split(',').map((t) => t.trim());
+  const targets = Object.fromEntries(Object.entries(all).filter(([name]) => !only || name === 'nginx' || name === 'broker' || only.some((o) => name.startsWith(o)))) as typeof all;
   for (const [name, t] of Object.entries(targets)) {
     await waitFor(t.url, t.headers).catch((err: Error) => {
       throw new Error(`${name}: ${err.message}`);
@@ -176,14 +249,15 @@ http {
   if (check.status !== 200 || !checkBody.includes('octocat')) throw new Error(`the broker did not proxy: ${check.status} ${checkBody}`);
 
   // Round 0 is the warm-up (JIT, pools, page cache): reported, not judged.
-  const rounds: Record<Target, WrkResult[]> = { direct: [], nginx: [], 'nginx, no upstream keep-alive': [], broker: [] };
+  const rounds = Object.fromEntries(Object.keys(targets).map((name) => [name, []])) as unknown as Record<Target, WrkResult[]>;
   for (let round = 0; round <= ROUNDS; round++) {
     for (const [name, t] of Object.entries(targets) as [Target, (typeof targets)[Target]][]) {
       process.stderr.write(`  ${round === 0 ? 'warm-up' : `round ${round}`}: ${name}…\n`);
-      rounds[name].push(wrk(t.url, t.headers, SECONDS));
+      rounds[name].push(wrk(t.url, t.headers, SECONDS, processTree(t.pid)));
     }
   }
 
+  const processCount = processTree(serve.pid!).length;
   // Stop the broker (it flushes its audit batch on SIGTERM), then count the rows: none may be missing.
   process.stderr.write('  stopping the broker…\n');
   serve.kill('SIGTERM');
@@ -201,23 +275,29 @@ http {
   const judged = (name: Target) => rounds[name].slice(1);
   const summary = (name: Target) => {
     const rs = judged(name);
-    return { rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)), worstP99: Math.max(...rs.map((r) => r.p99)), failed: rs.reduce((n, r) => n + r.failed, 0) };
+    return { rps: mean(rs.map((r) => r.rps)), cpuUs: mean(rs.map((r) => r.cpuUs)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)), worstP99: Math.max(...rs.map((r) => r.p99)), failed: rs.reduce((n, r) => n + r.failed, 0) };
   };
   const nginx = summary('nginx');
   const broker = summary('broker');
   const serving = workers.Workers ?? SettingsSchema.parse({}).Sophon.Broker.Workers;
   console.log(`\n## Broker proxy: GET, wrk -t1 -c${CONNECTIONS}, ${ROUNDS} rounds × ${SECONDS} s after a warm-up round (upstream, nginx and broker in their own processes; broker: Sophon.Broker.Workers = ${serving}; reference: nginx, one worker, keepalive 64 to the upstream)\n`);
-  console.log('| path | req/s | p50 ms | p99 ms | worst round p99 ms | req/s vs nginx | p99 vs nginx | warm-up req/s, p99 ms | failed |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| path | req/s | p50 ms | p99 ms | worst round p99 ms | req/s vs nginx | p99 vs nginx | CPU µs / request (vs nginx) | warm-up req/s, p99 ms | failed |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const name of Object.keys(targets) as Target[]) {
     const r = summary(name);
     const w = rounds[name][0]!;
-    console.log(`| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.worstP99.toFixed(2)} | ${(r.rps / nginx.rps).toFixed(2)}× | ${(r.p99 / nginx.p99).toFixed(2)}× | ${w.rps.toFixed(0)}, ${w.p99.toFixed(2)} | ${r.failed} |`);
+    console.log(`| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.worstP99.toFixed(2)} | ${(r.rps / nginx.rps).toFixed(2)}× | ${(r.p99 / nginx.p99).toFixed(2)}× | ${r.cpuUs.toFixed(1)} (${(r.cpuUs / nginx.cpuUs).toFixed(2)}×) | ${w.rps.toFixed(0)}, ${w.p99.toFixed(2)} | ${r.failed} |`);
   }
   console.log(`\nbroker p99 by round (ms): ${rounds.broker.map((r, i) => `${i === 0 ? 'warm-up ' : ''}${r.p99.toFixed(2)}`).join(' · ')}`);
   // Every request the broker forwarded (warm-ups and checks included) has its row.
   console.log(`audit: ${audited} broker_use rows; ${brokerForwarded} requests reached the upstream through the broker`);
   if (others.length) console.log(`other broker_use rows: ${others.map((o) => `${o.outcome} ${o.code} × ${o.n}`).join(', ')}`);
+  if (profileDir) {
+    // The profiles are written as the processes exit; a worker's may come a moment after the primary's close.
+    for (let i = 0; i < 50 && (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile')).length < processCount; i++) await new Promise((r) => setTimeout(r, 100));
+    console.log(`\nbroker CPU by phase (V8 CPU profiles of its ${processCount} processes; µs / request from the CPU per request above):\n`);
+    console.log(phaseTable(profileDir, broker.cpuUs));
+  }
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   console.log(
     `targets: throughput ≥ 0.8× nginx ${verdict(broker.rps >= 0.8 * nginx.rps)} (${(broker.rps / nginx.rps).toFixed(2)}×); ` +

@@ -9,7 +9,9 @@ import { mintBrokerToken } from '../../core/broker/mint';
 import { SophonError } from '../../core/errors';
 import { validate } from '../../core/validation/parse';
 import { startBrokerServer } from '../../server/broker/server';
-import { brokerProcessCount, brokerWorkerRole, checkpointUntilStopped, isBrokerWorker, leavePrimary, startBrokerWorkers, startCheckpointer, untilPrimaryStops } from '../../server/broker/workers';
+import { brokerProcessCount, brokerWorkerRole, checkpointUntilStopped, isBrokerWorker, leavePrimary, startBrokerWorkers, startCheckpointer, untilPrimaryStops, writeAuditBatches } from '../../server/broker/workers';
+import { AuditAckMessageSchema, AuditPipe } from '../../core/broker/audit-pipe';
+import { brokerSettings } from '../../core/broker/settings';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
 import { ExitCode } from '../exit-codes';
@@ -120,9 +122,7 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
   const opts = validate(ServeOptions, raw, 'broker serve options');
   if (isBrokerWorker()) return brokerWorker(ctx, opts.port);
   return withCore(ctx, async (core) => {
-    const { broker, settings } = await core.createBroker({ userId: ctx.global.user });
-    const port = opts.port ?? settings.Port;
-    const workers = brokerProcessCount(settings.Workers);
+    const workers = brokerProcessCount(brokerSettings(core.settings).Workers);
     let forget = async () => {};
     const announce = async (url: string, p: number) => {
       forget = await announceBroker(core.paths.home, url, p);
@@ -130,22 +130,36 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
       else ctx.io.out(`Sophon broker listening on ${url} (Ctrl-C stops it)`);
     };
     if (workers === 1) {
-      // WAL checkpoints (a copy and an fsync every ~1,000 pages of audit rows) run in a worker, not between calls here.
+      // WAL checkpoints (a copy and an fsync every ~1,000 pages of audit rows) and the audit rows' hashing and
+      // inserts run in a worker, not between calls here (audit-pipe.ts).
       const resumeAuto = core.walCheckpoints.pauseAuto();
       const checkpointer = startCheckpointer();
-      void checkpointer.lost.then(resumeAuto);
+      let pipe: AuditPipe | undefined;
+      const { broker, settings } = await core.createBroker({
+        userId: ctx.global.user,
+        audit: (inline) => (pipe = new AuditPipe((m) => checkpointer.send(m), inline, (head) => core.audit.advanceHead(head))),
+      });
+      checkpointer.onMessage((m) => {
+        const ack = AuditAckMessageSchema.safeParse(m);
+        if (ack.success) pipe?.acknowledged(ack.data);
+      });
+      void checkpointer.lost.then(() => {
+        resumeAuto();
+        pipe?.writerLost();
+      });
       try {
-        const server = await startBrokerServer(broker, { port, maxRequestBytes: settings.MaxRequestBytes });
+        const server = await startBrokerServer(broker, { port: opts.port ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
         await announce(server.url, server.port);
         await untilStopped();
         await server.close();
+        // Every row is committed (by the worker, or here if it failed) before the worker is told to stop.
+        await pipe?.drained();
       } finally {
         await forget();
         await checkpointer.close();
       }
       return ExitCode.ok;
     }
-    broker.close();
     let pool;
     try {
       pool = await startBrokerWorkers(workers, (line) => ctx.io.err(`sophon: ${line}`));
@@ -168,6 +182,7 @@ async function brokerWorker(ctx: CommandContext, portOption: number | undefined)
   try {
     return await withCore(ctx, async (core) => {
       if (brokerWorkerRole() === 'checkpoint') {
+        writeAuditBatches((rows) => core.audit.commit(rows));
         await checkpointUntilStopped(core.walCheckpoints.checkpoint, stop);
         return ExitCode.ok;
       }

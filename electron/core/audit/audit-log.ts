@@ -91,8 +91,23 @@ export class AuditLog {
 
   /** Many rows in one transaction: how a busy broker keeps every use without a write per request. */
   recordMany(entries: readonly AuditEntry[]): void {
-    if (entries.length === 0) return;
-    this.committed(this.append.immediate(entries));
+    this.commit(entries);
+  }
+
+  /** recordMany, returning where the chain ends after these rows (the broker's audit writer reports it back). */
+  commit(entries: readonly AuditEntry[]): TrustedHead | undefined {
+    if (entries.length === 0) return undefined;
+    const head = this.append.immediate(entries);
+    this.committed(head);
+    return head;
+  }
+
+  /**
+   * A write committed by another process for this one (the broker's audit writer, which does not hold the
+   * vault key): the head outside the database moves forward as after a write of this process.
+   */
+  advanceHead(head: TrustedHead): void {
+    this.committed(head);
   }
 
   /**

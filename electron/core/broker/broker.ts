@@ -10,7 +10,7 @@ import { errnoOf, SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
 import { isLinked } from '../import/linked';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
-import type { AuditBatcher } from './audit-batch';
+import type { AuditEntry } from '../audit/audit-log';
 import { callRefusal } from './call-limits';
 import { decompressUndeclared } from './compressed-body';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
@@ -47,7 +47,8 @@ export interface BrokerDeps {
   /** Where the credential of each call comes from, fresh (refreshed, re-read, or after a re-auth wait). */
   credentials: Pick<Credentials, 'resolve'>;
   store: Pick<ConnectionStore, 'get' | 'touchUsed'>;
-  audit: AuditBatcher;
+  /** Where each call's row goes: batched, written in this process (AuditBatcher) or by another (AuditPipe). */
+  audit: { record(entry: AuditEntry): void; flush(): void };
   settings: BrokerSettings;
   resolver?: Resolver;
   /** Only tokens minted for this skill are honoured (a broker started for one skill run). */

@@ -7,13 +7,14 @@ import type { Database } from '../db/database';
 import type { Credentials } from '../credentials';
 import type { Resolver } from './addresses';
 import { AuditBatcher } from './audit-batch';
-import { Broker } from './broker';
+import { Broker, type BrokerDeps } from './broker';
 import { dbVersion } from './db-version';
 import { brokerSettings, type BrokerSettings } from './settings';
 import { BrokerTokens } from './token-store';
 
 export { Broker, type ApiCall, type ApiResult } from './broker';
 export { BrokerRefusal } from './request-guard';
+export { AuditPipe, AuditAckMessageSchema, AuditBatchMessageSchema, type AuditAckMessage, type AuditBatchMessage } from './audit-pipe';
 export { BrokerTokens, type BrokerBinding } from './token-store';
 export { brokerSettings, type BrokerSettings } from './settings';
 
@@ -25,6 +26,8 @@ export interface CreateBrokerOptions {
   onSecrets?: (secrets: string[]) => void;
   /** Certificates (PEM) trusted for services' TLS instead of Node's default CAs (tests with a private CA). */
   ca?: string[];
+  /** Another destination for the audit rows (`broker serve`'s AuditPipe), given this process's own batched writer to fall back on. */
+  audit?: (inline: AuditBatcher) => BrokerDeps['audit'];
 }
 
 /** What a broker is built from: given by the composition (sophon-parts.ts), which alone holds these parts. */
@@ -51,13 +54,14 @@ export function createBroker(parts: BrokerParts, options: CreateBrokerOptions): 
   const settings = { ...brokerSettings(parts.settings), ...options.settings };
   const tokens = parts.tokens;
   const version = dbVersion(parts.db);
+  const inline = new AuditBatcher(parts.audit);
   const broker = new Broker({
     userId: options.userId,
     tokens,
     connections: parts.connections,
     store: parts.store,
     credentials: parts.credentials,
-    audit: new AuditBatcher(parts.audit),
+    audit: options.audit ? options.audit(inline) : inline,
     settings,
     resolver: options.resolver,
     onlySkill: options.onlySkill,

@@ -1,5 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { AuditBatchMessageSchema, type AuditAckMessage, type AuditBatchMessage } from '../../core/broker/audit-pipe';
+import type { TrustedHead } from '../../core/audit/chain-store';
+import type { AuditEntry } from '../../core/audit/audit-log';
+import { errnoOf } from '../../core/errors';
 import { errorFields, log } from '../../core/log/log';
 
 /**
@@ -53,6 +57,37 @@ export async function checkpointUntilStopped(checkpoint: () => void, stop: Promi
   attempt();
 }
 
+/**
+ * In the checkpointing worker of a broker serving in its primary process: appends the audit batches the
+ * primary sends (AuditPipe), in the order they come, and answers each with the chain's new end or why it
+ * failed. Writing here may wait for SQLite's lock (busy_timeout): this process serves no call.
+ */
+export function writeAuditBatches(commit: (rows: readonly AuditEntry[]) => TrustedHead | undefined): void {
+  process.on('message', (m: unknown) => {
+    if (typeof m !== 'object' || m === null || (m as { sophon?: unknown }).sophon !== 'audit-batch') return;
+    const parsed = AuditBatchMessageSchema.safeParse(m);
+    if (!parsed.success) {
+      // Answered as failed, so the primary writes the batch itself; one with no seq stays unacknowledged
+      // there until its drain gives up waiting and writes it.
+      log('error', 'broker.audit_batch_invalid', { issues: parsed.error.issues.length });
+      const seq = (m as { seq?: unknown }).seq;
+      if (typeof seq === 'number') process.send?.({ sophon: 'audit-ack', seq, head: null, failed: 'invalid_batch' } satisfies AuditAckMessage);
+      return;
+    }
+    let ack: AuditAckMessage;
+    try {
+      ack = { sophon: 'audit-ack', seq: parsed.data.seq, head: commit(parsed.data.rows) ?? null };
+    } catch (err) {
+      // The primary writes this batch itself.
+      log('warn', 'broker.audit_write_failed', errorFields(err));
+      ack = { sophon: 'audit-ack', seq: parsed.data.seq, head: null, failed: errnoOf(err) ?? 'error' };
+    }
+    process.send?.(ack);
+  });
+  // Messages that came before this listener went to no one: the primary holds its batches until this.
+  process.send?.({ sophon: 'audit-writer-ready' });
+}
+
 interface StopMessage {
   sophon: 'broker-stop';
 }
@@ -98,6 +133,10 @@ function forkWorker(role: 'serve' | 'checkpoint'): Worker {
 export interface Checkpointer {
   /** Resolves if the checkpointing worker stopped on its own (then the caller checkpoints itself again). */
   lost: Promise<void>;
+  /** Hands it a batch of audit rows to write (see writeAuditBatches); false if it is gone. */
+  send(message: AuditBatchMessage): boolean;
+  /** Every message it sends back (unchecked: the caller parses it). */
+  onMessage(listener: (message: unknown) => void): void;
   /** Stops it (after one last checkpoint) and waits for it. */
   close(): Promise<void>;
 }
@@ -110,8 +149,24 @@ export function startCheckpointer(): Checkpointer {
   const w = forkWorker('checkpoint');
   let stopping = false;
   const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+  // A send to a worker that just died fails with EPIPE; its 'exit' (lost) recovers what it did not acknowledge.
+  w.on('error', () => undefined);
+  // Batches wait here until the worker listens for them (it opens sophon.db first).
+  let early: AuditBatchMessage[] | undefined = [];
+  w.on('message', (m: unknown) => {
+    if (!early || typeof m !== 'object' || m === null || (m as { sophon?: unknown }).sophon !== 'audit-writer-ready') return;
+    for (const batch of early) w.send(batch);
+    early = undefined;
+  });
   return {
     lost: exited.then(() => (stopping ? new Promise<void>(() => undefined) : undefined)),
+    send: (message) => {
+      if (!w.isConnected()) return false;
+      if (early) early.push(message);
+      else w.send(message);
+      return true;
+    },
+    onMessage: (listener) => w.on('message', listener),
     close: async () => {
       stopping = true;
       if (w.isConnected()) w.send(STOP);
