@@ -1,17 +1,13 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { EventPayload } from '../../shared/contract';
 import { hasOperation, useApi, useEvent } from './api';
+import { mergedQuestion } from './question-queue';
 import { describeError, type ErrorText } from './errors';
 import { ErrorNote, Spinner } from './ui';
 import './choose-connection.css';
 import './approve-call.css';
 
 type Approval = EventPayload<'agent.approval'>;
-
-function merged(queue: Approval[], p: Approval): Approval[] {
-  if (p.phase !== 'open') return queue.filter((a) => a.request !== p.request);
-  return queue.some((a) => a.request === p.request) ? queue : [...queue, p];
-}
 
 /**
  * Asks the person to approve an MCP agent's call that changes things, when the agent's client cannot ask them
@@ -21,11 +17,11 @@ function merged(queue: Approval[], p: Approval): Approval[] {
 export function ApproveCall() {
   const { api } = useApi();
   const [queue, setQueue] = useState<Approval[]>([]);
-  useEvent('agent.approval', (p) => setQueue((q) => merged(q, p)));
+  useEvent('agent.approval', (p) => setQueue((q) => mergedQuestion(q, p)));
   useEffect(() => {
     if (!hasOperation(api, 'agents.approvals')) return;
     api['agents.approvals']({}).then(
-      (r) => setQueue((q) => r.approvals.reduce(merged, q)),
+      (r) => setQueue((q) => r.approvals.reduce(mergedQuestion, q)),
       () => undefined,
     );
   }, [api]);

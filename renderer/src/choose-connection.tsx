@@ -1,17 +1,12 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { EventPayload } from '../../shared/contract';
 import { useApi, useEvent } from './api';
+import { mergedQuestion } from './question-queue';
 import { describeError, type ErrorText } from './errors';
 import { ErrorNote, Spinner, StateBadge } from './ui';
 import './choose-connection.css';
 
 type Choice = EventPayload<'connection.choose'>;
-
-/** The queue after hearing of a question: an open one joins (once), a closed one leaves. */
-function merged(queue: Choice[], p: Choice): Choice[] {
-  if (p.phase !== 'open') return queue.filter((c) => c.request !== p.request);
-  return queue.some((c) => c.request === p.request) ? queue : [...queue, p];
-}
 
 /**
  * Asks the person which of their connections a skill's call should use, when the call named only a
@@ -21,11 +16,11 @@ function merged(queue: Choice[], p: Choice): Choice[] {
 export function ChooseConnection() {
   const { api } = useApi();
   const [queue, setQueue] = useState<Choice[]>([]);
-  useEvent('connection.choose', (p) => setQueue((q) => merged(q, p)));
+  useEvent('connection.choose', (p) => setQueue((q) => mergedQuestion(q, p)));
   // Questions asked before this window opened (the app shows its window when one is asked).
   useEffect(() => {
     api['broker.questions']({}).then(
-      (r) => setQueue((q) => r.questions.reduce(merged, q)),
+      (r) => setQueue((q) => r.questions.reduce(mergedQuestion, q)),
       () => undefined,
     );
   }, [api]);

@@ -2,10 +2,10 @@ import { useId, useState, type FormEvent } from 'react';
 import type { Connection } from '../../../shared/connections';
 import type { Out } from '../../../shared/contract';
 import { useApi, useConnections, useQuery } from '../api';
-import { describeError, type ErrorText } from '../errors';
 import { relative } from '../format';
 import { href } from '../router';
 import { Dialog, ErrorNote, Note, PageHeader, Spinner } from '../ui';
+import { useAction } from '../use-action';
 import '../approve-call.css';
 
 type Agent = Out<'agents.list'>['agents'][number];
@@ -21,24 +21,6 @@ const CLIENTS: { id: McpClientId; name: string }[] = [
 ];
 
 const WRITES: Record<Agent['writes'], string> = { allow: 'allowed', ask: 'ask me each time', deny: 'refused' };
-
-/** Runs one action at a time, keeping its error for the card that started it. */
-function useAction(): { busy: boolean; error: ErrorText | null; run: (fn: () => Promise<void>) => Promise<void>; clear: () => void } {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorText | null>(null);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run, clear: () => setError(null) };
-}
 
 /**
  * The AI agents that reach the person's services through Sophon's MCP door: what each may do (policy), what it

@@ -1,30 +1,12 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Out } from '../../../shared/contract';
 import { useApi, useQuery } from '../api';
-import { describeError, type ErrorText } from '../errors';
 import { ErrorNote, Note, Spinner } from '../ui';
 import { RecoveryKit, type RecoveryKitProps } from './recovery-kit';
+import { useAction } from '../use-action';
 import './vault.css';
 
 type Kit = Omit<RecoveryKitProps, 'onDone'>;
-
-/** One async action of a card: busy while it runs, its error shown until the next run. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorText | null>(null);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
 
 /** Either a generated recovery phrase (the default: 160 random bits) or the person's own passphrase. */
 function PassphraseChoice({ own, setOwn, name }: { own: boolean; setOwn: (v: boolean) => void; name: string }) {
