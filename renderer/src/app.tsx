@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { attentionOf } from '../../shared/attention';
 import type { Out } from '../../shared/contract';
 import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
 import { ApproveCall } from './approve-call';
@@ -53,7 +54,9 @@ function NavLink({ to, current, children, badge }: { to: string; current: boolea
 
 function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: string; isAdmin: boolean; canImport: boolean }) {
   const { state } = useConnections();
-  const attention = state.status === 'ready' ? state.value.filter((c) => c.state !== 'active').length : 0;
+  // The same rule as the list's own count: a key about to expire needs the person too.
+  const now = Date.now();
+  const attention = state.status === 'ready' ? state.value.filter((c) => attentionOf(c, now) !== null).length : 0;
   const p = route.page;
   return (
     <nav className="sidebar" aria-label="Sections">
