@@ -130,9 +130,29 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
     await page.getByRole('status').filter({ hasText: 'Waiting for you to enter the code and approve at Device OIDC' }).waitFor();
     await screenshotBoth(page, '31-device-signin');
 
+    await approveDevice(address!, userCode);
+    const c = await landedConnection();
+    assert.deepEqual([c.serviceId, c.state, c.account], ['devsvc', 'active', 'ada@example.test']);
+
+    // Re-auth from the connection's page with a code too: same connection, a new token.
+    const before = json<Connection>(await sophon(['connect', 'status', c.id, '--json'], { home }));
+    await page.getByRole('button', { name: 'Re-auth…' }).click();
+    await page.getByRole('button', { name: 'Sign in again with a code' }).click();
+    const again = page.locator('[data-user-code]');
+    await again.waitFor({ timeout: 20_000 });
+    const secondCode = (await again.innerText()).trim();
+    assert.notEqual(secondCode, userCode, 'a new code for the new sign-in');
+    await approveDevice((await page.locator('a.device-address').getAttribute('href'))!, secondCode);
+    await page.getByText('Signed in again.').waitFor({ timeout: 30_000 });
+    const after = json<Connection>(await sophon(['connect', 'status', c.id, '--json'], { home }));
+    assert.deepEqual([after.id, after.label, after.state, after.account], [c.id, c.label, 'active', 'ada@example.test']);
+    assert.ok(after.expiresAt !== null && after.expiresAt >= before.expiresAt!, 'the new token expires no earlier than the first');
+  });
+
+  async function approveDevice(address: string, userCode: string): Promise<void> {
     const other = await freshPage(browser);
     try {
-      await other.page.goto(address!);
+      await other.page.goto(address);
       await other.page.locator('input[name=user_code]').fill(userCode);
       await other.page.locator('button[form="op.deviceInputForm"]').click();
       await other.page.locator('button[autofocus][form="op.deviceConfirmForm"]').click();
@@ -141,9 +161,7 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
     } finally {
       await other.context.close();
     }
-    const c = await landedConnection();
-    assert.deepEqual([c.serviceId, c.state, c.account], ['devsvc', 'active', 'ada@example.test']);
-  });
+  }
 
   test('Connect by URL, the server registers Sophon itself: no setup at all, straight to its sign-in', async () => {
     await page.goto(`${dashboard.origin}/#/add`);

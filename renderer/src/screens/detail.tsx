@@ -8,6 +8,7 @@ import { outcomeText } from '../outcome';
 import { href, navigate } from '../router';
 import { AuditTable } from './audit';
 import { OAuthProgress, parseScopes, ScopesEditor } from './add';
+import { DeviceSignIn } from './device-signin';
 import { Dialog, ErrorNote, Note, PageHeader, ServiceIcon, Spinner, StateBadge } from '../ui';
 import { authMethodName } from '../../../shared/auth-names';
 import { attentionOf } from '../../../shared/attention';
@@ -112,8 +113,10 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
     e.preventDefault();
     setProgress(null);
     waiting.current = true;
+    // "Sign in again with a code": a device sign-in (RFC 8628), for when no browser can open here.
+    const device = (e.nativeEvent as SubmitEvent).submitter?.getAttribute('value') === 'device';
     void run('reauth', async () => {
-      const r = await api['connections.reauth']({ connection: c.id, scopes: parseScopes(scopes) });
+      const r = await api['connections.reauth']({ connection: c.id, scopes: parseScopes(scopes), ...(device ? { device } : {}) });
       upsert(r.connection);
       setReauthOpen(false);
       setFlashHere({ kind: 'ok', text: `Signed in again. ${c.serviceName} granted: ${r.connection.scopes.join(', ') || 'no scopes listed'}.` });
@@ -371,11 +374,12 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
           <form className="inline-form inline-form-column" onSubmit={reauth}>
             <p>Sign in to {c.serviceName} again in your browser. The connection keeps its name, id and history. To grant more access, add scopes below.</p>
             <ScopesEditor id={`${renameId}-scopes`} value={scopes} onChange={setScopes} />
-            {busy === 'reauth' && <OAuthProgress progress={progress} serviceName={c.serviceName} />}
+            {busy === 'reauth' && (progress?.device ? <DeviceSignIn device={progress.device} serviceName={c.serviceName} /> : <OAuthProgress progress={progress} serviceName={c.serviceName} />)}
             <div className="form-actions">
               <button type="submit" className="btn btn-primary" disabled={busy !== null}>
                 Sign in again
               </button>
+              <DeviceReauthButton serviceId={c.serviceId} disabled={busy !== null} />
             </div>
           </form>
         )}
@@ -470,5 +474,17 @@ function FieldFact({ name, value }: { name: string; value: string }) {
       <dt>{words}</dt>
       <dd>{value}</dd>
     </>
+  );
+}
+
+/** Offered where the service has a device authorization endpoint: mounted only with the re-auth form, so the catalog is asked only then. */
+function DeviceReauthButton({ serviceId, disabled }: { serviceId: string; disabled: boolean }) {
+  const [services] = useQuery('services.list', {});
+  const service = services.status === 'ready' ? services.value.services.find((s) => s.id === serviceId) : undefined;
+  if (!service?.oauthSetup?.deviceFlow) return null;
+  return (
+    <button type="submit" name="how" value="device" className="btn" disabled={disabled}>
+      Sign in again with a code
+    </button>
   );
 }
