@@ -58,7 +58,7 @@ export const OAuthSetupViewSchema = z.object({
   client: z.enum(['setting', 'distribution', 'registered', 'dynamic', 'none']),
   consoleUrl: z.string().nullable(),
   appType: z.string().nullable(),
-  redirect: z.enum(['loopback', 'loopback-automatic']),
+  redirect: z.enum(['loopback', 'loopback-automatic', 'loopback-fixed-port']),
   redirectUris: z.array(z.string()),
   steps: z.array(z.string()),
   scopes: z.array(z.string()),

@@ -55,7 +55,7 @@ export type AttachRule = z.output<typeof AttachSchema>;
  * setup (`sophon oauth setup`, the app's setup panel) and docs/oauth.md. Whether a client secret is
  * needed is `clientSecretRequired`; whether device sign-in is offered is `deviceAuthorizationUrl`.
  */
-export const OAUTH_REDIRECT_RULES = ['loopback', 'loopback-automatic'] as const;
+export const OAUTH_REDIRECT_RULES = ['loopback', 'loopback-automatic', 'loopback-fixed-port'] as const;
 export const OAuthSetupSchema = strictObject({
   /** Where an app is registered (the provider's developer console). */
   consoleUrl: z.url({ protocol: /^https$/ }),
@@ -64,12 +64,19 @@ export const OAuthSetupSchema = strictObject({
   /**
    * `loopback`: register the redirect URI http://127.0.0.1/callback; the server accepts it on any port
    * (RFC 8252 §7.3). `loopback-automatic`: nothing to register, the app type accepts any loopback redirect.
+   * `loopback-fixed-port`: the provider matches the redirect URI exactly, port included, so Sophon listens
+   * on `redirectPort` and the URI to register is http://127.0.0.1:<redirectPort>/callback.
    */
   redirect: z.enum(OAUTH_REDIRECT_RULES).default('loopback'),
+  /** Only with `loopback-fixed-port`: the port registered with the provider (a busy port is a clear error at sign-in). */
+  redirectPort: z.number().int().min(1024).max(65535).optional(),
   /** Further steps in the console, in order (switches to turn on, scopes to add). */
   steps: z.array(z.string().min(1).max(500)).default([]),
   /** Which public document these facts were checked against, or "unverified: …" naming what was not. */
   verified: z.string().min(1).max(1000),
+}).refine((s) => (s.redirect === 'loopback-fixed-port') === (s.redirectPort !== undefined), {
+  message: 'redirectPort is given exactly when redirect is "loopback-fixed-port"',
+  path: ['redirectPort'],
 });
 export type OAuthSetup = z.output<typeof OAuthSetupSchema>;
 

@@ -115,7 +115,8 @@ export interface AuthorizeOptions {
  * failure anywhere leaves nothing behind.
  */
 export async function authorizeWithBrowser(client: OAuthClient, options: AuthorizeOptions = {}): Promise<OAuthTokenSet> {
-  const listener = await startLoopback({ timeoutMs: options.timeoutMs ?? 5 * 60_000, ...(options.signal ? { signal: options.signal } : {}) });
+  const fixedPort = client.oauth.setup?.redirect === 'loopback-fixed-port' ? client.oauth.setup.redirectPort : undefined;
+  const listener = await startLoopback({ timeoutMs: options.timeoutMs ?? 5 * 60_000, ...(options.signal ? { signal: options.signal } : {}), ...(fixedPort ? { port: fixedPort } : {}) });
   try {
     const pending = await beginAuthorization(client, {
       redirectUri: listener.redirectUri,

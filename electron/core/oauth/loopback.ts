@@ -28,6 +28,8 @@ export interface LoopbackOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   path?: string;
+  /** A provider that matches the redirect's port exactly needs this one; otherwise the OS picks a free port. */
+  port?: number;
 }
 
 /** If the flow never answers the tab (a bug), it is answered anyway after this long. */
@@ -84,8 +86,14 @@ export async function startLoopback(options: LoopbackOptions): Promise<LoopbackL
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        options.port && err.code === 'EADDRINUSE'
+          ? new OAuthError('unreachable', `The sign-in needs port ${options.port} on 127.0.0.1 (the redirect registered with the provider), and another program is using it. Close that program and try again.`)
+          : err,
+      ),
+    );
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

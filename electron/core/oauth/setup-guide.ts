@@ -29,7 +29,7 @@ export function setupGuide(service: ServiceDefinition): SetupGuide {
     consoleUrl: setup?.consoleUrl ?? null,
     appType: setup?.appType ?? null,
     redirect,
-    redirectUris: redirect === 'loopback' ? [LOOPBACK_REDIRECT] : [],
+    redirectUris: redirect === 'loopback' ? [LOOPBACK_REDIRECT] : redirect === 'loopback-fixed-port' ? [fixedPortRedirect(setup?.redirectPort ?? 0)] : [],
     steps: setup?.steps ?? [],
     scopes: [...new Set([...service.defaultScopes, ...extraScopes])],
     secretRequired: oauth?.clientSecretRequired ?? false,
@@ -39,8 +39,13 @@ export function setupGuide(service: ServiceDefinition): SetupGuide {
 }
 
 /** The redirect rule in words, for the CLI and docs. */
-export function redirectRuleText(guide: Pick<SetupGuide, 'redirect'>): string {
-  return guide.redirect === 'loopback'
-    ? `${LOOPBACK_REDIRECT} (Sophon listens on a port it picks per sign-in; the server must accept any port on 127.0.0.1, as RFC 8252 §7.3 asks)`
-    : 'nothing to enter: this app type accepts a loopback redirect on any port';
+export function redirectRuleText(guide: Pick<SetupGuide, 'redirect' | 'redirectUris'>): string {
+  if (guide.redirect === 'loopback') return `${LOOPBACK_REDIRECT} (Sophon listens on a port it picks per sign-in; the server must accept any port on 127.0.0.1, as RFC 8252 §7.3 asks)`;
+  if (guide.redirect === 'loopback-fixed-port') return `${guide.redirectUris[0] ?? ''} exactly (this provider matches the port too, so Sophon always listens on that one)`;
+  return 'nothing to enter: this app type accepts a loopback redirect on any port';
+}
+
+/** The redirect URI of a provider that matches the port exactly. */
+export function fixedPortRedirect(port: number): string {
+  return `http://127.0.0.1:${port}/callback`;
 }

@@ -93,7 +93,8 @@ export function OAuthSetupPanel({ service, problem, onReady }: { service: Servic
             <>Redirect URI: nothing to enter — this app type accepts Sophon’s loopback redirect on any port.</>
           ) : (
             <>
-              Redirect URI{setup.redirectUris.length > 1 ? 's' : ''} to enter (Sophon picks the port per sign-in; the service must accept any port):
+              Redirect URI{setup.redirectUris.length > 1 ? 's' : ''} to enter{' '}
+              {setup.redirect === 'loopback-fixed-port' ? '(exactly as shown: Sophon always listens on this port)' : '(Sophon picks the port per sign-in; the service must accept any port)'}:
               <ul className="oauth-setup-uris">
                 {setup.redirectUris.map((uri) => (
                   <li key={uri}>

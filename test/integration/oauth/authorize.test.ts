@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { authorizeWithBrowser, beginAuthorization, completeAuthorization } from '../../../electron/core/oauth/authorize';
 import { createOAuthClient } from '../../../electron/core/oauth/client';
@@ -167,5 +169,41 @@ describe('desktop sign-in: authorization code + PKCE over a loopback redirect, a
     const svc = fx.server.service({ clientSecretRequired: true });
     const err = await createOAuthClient(svc, { clientId: PUBLIC_CLIENT }).then(() => null, (e: unknown) => e);
     assert.ok(isOAuthError(err, 'config'), String(err));
+  });
+
+  test('a provider that matches the redirect port exactly: Sophon listens on the registered port; a busy port is a clear error', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const setup = { consoleUrl: 'https://console.example.test/', appType: 'OAuth 2.0 (3LO)', redirect: 'loopback-fixed-port' as const, redirectPort: port, steps: [], verified: 'Unverified: a test service' };
+    const fixed = await createOAuthClient(fx.server.service({ id: 'fixedport', setup }), { clientId: PUBLIC_CLIENT });
+    const { context, page } = await freshPage(fx.browser);
+    const opener = browserOpener(page, { login: 'ada' });
+    let redirectUri = '';
+    const tokens = await authorizeWithBrowser(fixed, {
+      timeoutMs: 60_000,
+      openUrl: async (url) => {
+        redirectUri = new URL(url).searchParams.get('redirect_uri') ?? '';
+        await opener.openUrl(url);
+      },
+    });
+    await opener.done;
+    await context.close();
+    assert.equal(redirectUri, `http://127.0.0.1:${port}/callback`);
+    assert.ok(tokens.accessToken.length > 10);
+
+    // Another program holds the port: the sign-in says so before any browser opens.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      let opened = false;
+      const err = await authorizeWithBrowser(fixed, { timeoutMs: 60_000, openUrl: async () => void (opened = true) }).then(() => null, (e: unknown) => e);
+      assert.ok(err instanceof OAuthError, String(err));
+      assert.match(err.message, new RegExp(`needs port ${port} on 127\\.0\\.0\\.1.*another program is using it`));
+      assert.equal(opened, false);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });

@@ -52,7 +52,7 @@ describe('OAuth setup facts in the catalog', () => {
     assert.equal(ok.service.auth.oauth?.setup?.redirect, 'loopback');
     const bad = validateConnectorText(connector({ consoleUrl: 'https://idp.example/apps', appType: 'Native app', verified: 'x', redirectUri: 'http://x' }));
     assert.equal(bad.ok, false);
-    assert.match(bad.ok ? '' : bad.message, /unknown key "redirectUri"; valid keys: consoleUrl, appType, redirect, steps, verified/);
+    assert.match(bad.ok ? '' : bad.message, /unknown key "redirectUri"; valid keys: consoleUrl, appType, redirect, redirectPort, steps, verified/);
   });
 
   test('where the client comes from: the setting, then the distribution file, then a registration at the same issuer, then registering now', () => {
@@ -79,5 +79,21 @@ describe('OAuth setup facts in the catalog', () => {
     // Google names an issuer but registers no clients itself: without a shipped client, the guided setup.
     const gmail = builtinEntries().find((e) => e.service.id === 'gmail')!.service;
     assert.equal(clientSourceOf(gmail, settings({}), none), 'none');
+  });
+
+  test('a fixed-port redirect: the port is required with it and only with it; the guide shows the exact URI', () => {
+    const base = { consoleUrl: 'https://developer.example.test/', appType: 'OAuth 2.0 app', verified: 'Unverified: test' };
+    const withSetup = (setup: Record<string, unknown>) => {
+      const s = structuredClone(oauthServices[0]!) as unknown as { auth: { oauth: Record<string, unknown> } };
+      s.auth.oauth.setup = { ...base, ...setup };
+      return ServiceSchema.safeParse(s);
+    };
+    const ok = withSetup({ redirect: 'loopback-fixed-port', redirectPort: 8765 });
+    assert.ok(ok.success, JSON.stringify(ok.error?.issues));
+    assert.deepEqual(setupGuide(ok.data).redirectUris, ['http://127.0.0.1:8765/callback']);
+    const missing = withSetup({ redirect: 'loopback-fixed-port' });
+    assert.ok(!missing.success);
+    assert.match(JSON.stringify(missing.error.issues), /redirectPort/);
+    assert.ok(!withSetup({ redirect: 'loopback', redirectPort: 8765 }).success, 'a port without the fixed-port rule would be ignored: refused');
   });
 });
