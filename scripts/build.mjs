@@ -125,9 +125,9 @@ for (const dir of ['dist', 'dist/cli'].filter((d) => existsSync(d))) {
 rmSync('dist/cli/sophon.cjs.list.cache', { force: true });
 
 // Fast path 8 (bin/sophon.cjs). The list bundle (electron/cli/list-main.ts) leaves out what a `connect list` never runs: OAuth
-// (with openid-client), the importer, the connection testers, the broker, backups, audit verification. Each is a stand-in that throws an error
+// (with openid-client), the importer, the connection testers, the broker, backups and their schedule, audit verification. Each is a stand-in that throws an error
 // named as list-main.ts expects, so if a list ever reached one, the full CLI would run it instead.
-const LEFT_OUT_OF_LIST = /[\\/]electron[\\/]core[\\/](oauth[\\/][^\\/]+|import[\\/]importer|connections[\\/](tester|http-test|mail-test)|broker[\\/]index|backup[\\/]backup|audit[\\/]audit-verify)\.ts$/;
+const LEFT_OUT_OF_LIST = /[\\/]electron[\\/]core[\\/](oauth[\\/][^\\/]+|import[\\/]importer|connections[\\/](tester|http-test|mail-test)|broker[\\/]index|backup[\\/](backup|schedule)|audit[\\/]audit-verify)\.ts$/;
 const leftOutOfList = {
   name: 'left-out-of-list',
   setup(b) {
