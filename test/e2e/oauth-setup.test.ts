@@ -137,7 +137,7 @@ test.describe('OAuth in the dashboard without a shipped client: guided setup, de
     // Re-auth from the connection's page with a code too: same connection, a new token.
     const before = json<Connection>(await sophon(['connect', 'status', c.id, '--json'], { home }));
     await page.getByRole('button', { name: 'Re-auth…' }).click();
-    await page.getByRole('button', { name: 'Sign in again with a code' }).click();
+    await page.getByRole('button', { name: 'Sign in with a code' }).click();
     const again = page.locator('[data-user-code]');
     await again.waitFor({ timeout: 20_000 });
     const secondCode = (await again.innerText()).trim();

@@ -113,7 +113,7 @@ function Detail({ c, flash, setFlashHere }: { c: Connection; flash: Flash | null
     e.preventDefault();
     setProgress(null);
     waiting.current = true;
-    // "Sign in again with a code": a device sign-in (RFC 8628), for when no browser can open here.
+    // "Sign in with a code" on re-auth: a device sign-in (RFC 8628), for when no browser can open here.
     const device = (e.nativeEvent as SubmitEvent).submitter?.getAttribute('value') === 'device';
     void run('reauth', async () => {
       const r = await api['connections.reauth']({ connection: c.id, scopes: parseScopes(scopes), ...(device ? { device } : {}) });
@@ -484,7 +484,7 @@ function DeviceReauthButton({ serviceId, disabled }: { serviceId: string; disabl
   if (!service?.oauthSetup?.deviceFlow) return null;
   return (
     <button type="submit" name="how" value="device" className="btn" disabled={disabled}>
-      Sign in again with a code
+      Sign in with a code
     </button>
   );
 }
