@@ -7,9 +7,10 @@ import { BrokerRefusal, checkTarget } from '../broker/request-guard';
 import { expandTemplate, joinUrl } from '../catalog/templates';
 import type { ServiceDefinition } from '../catalog/schema';
 import type { ConnectionRecord } from '../connections/connection-store';
+import { withArticle } from '../../../shared/auth-names';
 import { isSophonError } from '../errors';
 import type { Core } from '../sophon-core';
-import { chooseGrants } from '../skills/plan';
+import { chooseGrants, MissingConnection, type ChosenGrant } from '../skills/plan';
 import { runSkill, type StartProxy } from '../skills/run';
 import type { AgentPolicy } from './agent-store';
 import { stepCommand, stepLink, stepMessage, type PersonStep } from './person-steps';
@@ -552,8 +553,10 @@ export class McpTools {
     const input = checked.data;
     const m = t.skill.manifest;
     const agent = ctx.agent.agent;
-    const allowed = new Set(usableConnections(core, userId, ctx.agent).map((c) => c.id));
-    // What the person picked for this call, kept when the grants are chosen again after a re-auth.
+    // Read again after each step: a connection the person just added is usable if the policy allows it.
+    const usable = () => new Set(usableConnections(core, userId, ctx.agent).map((c) => c.id));
+    let allowed = usable();
+    // What the person picked for this call, kept when the grants are chosen again after another step.
     const picked = new Map<string, string>();
     const choose = () =>
       chooseGrants(core, userId, m, t.tool.name, {
@@ -565,25 +568,43 @@ export class McpTools {
           const again = mine.find((c) => c.id === picked.get(plan.credential.service));
           if (again) return again;
           const list = (mine.length ? mine : plan.candidates).map((c) => `${c.id} ("${c.label}")`).join(', ');
-          const refusal = new ToolRefusal(
+          throw new ToolRefusal(
             'connection_ambiguous',
             `${t.name} needs one ${plan.credential.service} connection and several fit: ${list}. The person picks the one for this agent: \`sophon mcp policy ${agent} --connections <id>\`.`,
             undefined,
             'denied',
             mine.length > 1 ? { kind: 'pick', serviceId: plan.credential.service, serviceName: plan.service?.name ?? plan.credential.service, options: mine } : undefined,
           );
-          const chosen = refusal.step ? await this.personStep(ctx, refusal, t.name) : null;
-          if (!chosen) throw refusal;
-          picked.set(plan.credential.service, chosen.id);
-          return chosen;
         },
       });
-    let grants = await choose();
-    // A connection that needs re-auth: the person signs in again (URL elicitation when the client can), then the grants are read again.
-    const stale = grants.find((g) => allowed.has(g.record.id) && g.record.state === 'needs_reauth');
-    if (stale) {
-      await this.personStep(ctx, reauthRefusal(stale.record), t.name);
-      grants = await choose();
+    // Each refusal the person can fix (add a connection, sign in again, pick one) is put to them as for http_request,
+    // then the grants are chosen again; each step once per call: the same refusal twice is the answer.
+    const stepsDone = new Set<string>();
+    let grants: ChosenGrant[];
+    for (;;) {
+      let refusal: ToolRefusal;
+      allowed = usable();
+      try {
+        const chosen = await choose();
+        const stale = chosen.find((g) => allowed.has(g.record.id) && g.record.state === 'needs_reauth');
+        if (!stale) {
+          grants = chosen;
+          break;
+        }
+        refusal = reauthRefusal(stale.record);
+      } catch (err) {
+        if (err instanceof MissingConnection) refusal = addRefusal(err, t.name);
+        else if (err instanceof ToolRefusal) refusal = err;
+        else throw err;
+      }
+      const key = refusal.step && stepKey(refusal.step);
+      if (!key || stepsDone.has(key)) throw refusal;
+      stepsDone.add(key);
+      const chosen = await this.personStep(ctx, refusal, t.name);
+      if (refusal.step!.kind === 'pick') {
+        if (!chosen) throw refusal;
+        picked.set(refusal.step!.serviceId, chosen.id);
+      }
     }
     for (const g of grants) {
       if (!allowed.has(g.record.id)) throw new ToolRefusal('connection_not_allowed', `The agent ${agent} may not use ${g.record.id}, which ${t.name} needs. The person can allow it: \`sophon mcp policy ${agent} --connections ${[...(ctx.agent.connections ?? []), g.record.id].join(',')}\`.`, g.record);
@@ -657,6 +678,22 @@ function ambiguous(ref: string, found: ConnectionRecord[], step?: PersonStep): T
     'denied',
     step,
   );
+}
+
+/** The skill planner's "no connection of a service the manifest needs" as the add step http_request gives. */
+function addRefusal(err: MissingConnection, tool: string): ToolRefusal {
+  return new ToolRefusal(
+    'connection_not_found',
+    `${tool} needs ${withArticle(err.serviceName)} connection and the person has none. They can ${err.help}. Then call again.`,
+    undefined,
+    'denied',
+    { kind: 'add', serviceId: err.serviceId, serviceName: err.serviceName },
+  );
+}
+
+/** Which step a refusal asks for, to ask each at most once per call. */
+function stepKey(step: PersonStep): string {
+  return step.kind === 'reauth' ? `reauth:${step.record.id}` : `${step.kind}:${step.serviceId}`;
 }
 
 function reauthRefusal(record: ConnectionRecord): ToolRefusal {

@@ -54,6 +54,23 @@ export async function planCredentials(core: Core, userId: string, manifest: Skil
   });
 }
 
+/**
+ * The planner's refusal when the person has no connection that satisfies a credential: a fix only they can
+ * make (add one, or import a CLI login), so a caller that can ask them (the MCP door) may, then plan again.
+ */
+export class MissingConnection extends SophonError {
+  constructor(
+    message: string,
+    /** The service the manifest names. */
+    readonly serviceId: string,
+    readonly serviceName: string,
+    /** The commands that give the person such a connection (`whatHelps`). */
+    readonly help: string,
+  ) {
+    super('auth_failed', message);
+  }
+}
+
 export interface ChosenGrant {
   credential: SkillCredential;
   service: ServiceDefinition;
@@ -62,7 +79,7 @@ export interface ChosenGrant {
 
 /**
  * Picks the connection of each credential and refuses, before anything runs, a service that is not in
- * the catalog or has no connection, a scope that was not granted, and an imported login the broker must
+ * the catalog or has no connection (a `MissingConnection`), a scope that was not granted, and an imported login the broker must
  * never attach. Each refusal carries the fix and is audited.
  */
 export async function chooseGrants(
@@ -72,10 +89,11 @@ export async function chooseGrants(
   tool: string,
   options: { connections: string[]; pick: (plan: CredentialPlan) => Promise<ConnectionRecord> },
 ): Promise<ChosenGrant[]> {
-  const deny = (message: string, record?: ConnectionRecord, serviceId?: string, code: 'auth_failed' | 'forbidden' = 'auth_failed'): never => {
-    core.audit.record({ userId, action: 'broker_mint', outcome: 'denied', connectionId: record?.id ?? null, serviceId: record?.serviceId ?? serviceId ?? null, skill: manifest.id, tool, detail: message.slice(0, 500) });
-    throw new SophonError(code, message);
+  const refuse = (err: SophonError, record?: ConnectionRecord, serviceId?: string): never => {
+    core.audit.record({ userId, action: 'broker_mint', outcome: 'denied', connectionId: record?.id ?? null, serviceId: record?.serviceId ?? serviceId ?? null, skill: manifest.id, tool, detail: err.message.slice(0, 500) });
+    throw err;
   };
+  const deny = (message: string, record?: ConnectionRecord, serviceId?: string, code: 'auth_failed' | 'forbidden' = 'auth_failed'): never => refuse(new SophonError(code, message), record, serviceId);
   const named = options.connections.map((ref) => core.connections.resolve(userId, ref));
   const grants: ChosenGrant[] = [];
   for (const plan of await planCredentials(core, userId, manifest)) {
@@ -86,7 +104,7 @@ export async function chooseGrants(
     let record: ConnectionRecord;
     if (chosenByFlag.length > 1) throw new SophonError('usage', `Several --connection values are ${c.service} connections; name one.`);
     if (chosenByFlag.length === 1) record = chosenByFlag[0]!;
-    else if (plan.candidates.length === 0) deny(`Skill ${manifest.id} needs ${withArticle(asked.name)} connection and you have none: ${plan.help}.`, undefined, c.service);
+    else if (plan.candidates.length === 0) refuse(new MissingConnection(`Skill ${manifest.id} needs ${withArticle(asked.name)} connection and you have none: ${plan.help}.`, c.service, asked.name, plan.help), undefined, c.service);
     else if (plan.candidates.length === 1) record = plan.candidates[0]!;
     else record = await options.pick(plan);
     record = record!;
