@@ -232,3 +232,34 @@ describe('sophon mcp: a skill tool asks the person (add, re-auth, pick) as http_
     for (const x of rows) for (const secret of [TOKEN, STALE]) assert.ok(!JSON.stringify(x).includes(secret));
   });
 });
+
+describe('sophon mcp: a skill tool with no connection and no dashboard running', async () => {
+  test('the tool error names the command; a client that could open a link is told a dashboard would ask; nothing runs', async () => {
+    const { home, cleanup } = await tempHome();
+    const api = await startUserApi(TOKEN);
+    const sessions: McpSession[] = [];
+    try {
+      await mkdir(join(home, 'connectors'));
+      await writeFile(join(home, 'connectors', 'api.json'), userApiConnector('api', api.port));
+      await cp(EXAMPLE, join(home, 'skills', 'whoami'), { recursive: true });
+      const m = JSON.parse(await readFile(join(home, 'skills', 'whoami', 'manifest.json'), 'utf8')) as { credentials: { service: string; scopes: string[] }[] };
+      m.credentials = [{ ...m.credentials[0]!, service: 'api', scopes: [] }];
+      await writeFile(join(home, 'skills', 'whoami', 'manifest.json'), JSON.stringify(m));
+      const plain = await startMcp(home, { name: 'Plain' });
+      const asker = await startMcp(home, { name: 'Asker', url: true, elicit: () => assert.fail('no dashboard: nobody is sent anywhere') });
+      sessions.push(plain, asker);
+      const expected = 'github-whoami__whoami needs a Local api connection and the person has none. They can connect it with `sophon connect add api`. Then call again.';
+      const r = (await plain.client.callTool({ name: 'github-whoami__whoami', arguments: {} })) as CallToolResult;
+      assert.equal(r.isError, true);
+      assert.equal(text(r), `${expected} (connection_not_found)`);
+      const a = (await asker.client.callTool({ name: 'github-whoami__whoami', arguments: {} })) as CallToolResult;
+      assert.equal(text(a), `${expected} (With \`sophon dashboard\` running, Sophon sends the person to its page instead.) (connection_not_found)`);
+      assert.equal(asker.asked.length, 0);
+      assert.equal(api.seen.length, 0);
+    } finally {
+      for (const s of sessions) await s.close().catch(() => undefined);
+      await api.close();
+      await cleanup();
+    }
+  });
+});
