@@ -553,8 +553,8 @@ export class McpTools {
     const input = checked.data;
     const m = t.skill.manifest;
     const agent = ctx.agent.agent;
-    // Read again after each step: a connection the person just added is usable if the policy allows it.
     const usable = () => new Set(usableConnections(core, userId, ctx.agent).map((c) => c.id));
+    // Read again after each step: a connection the person just added is usable if the policy allows it.
     let allowed = usable();
     // What the person picked for this call, kept when the grants are chosen again after another step.
     const picked = new Map<string, string>();
@@ -583,7 +583,6 @@ export class McpTools {
     let grants: ChosenGrant[];
     for (;;) {
       let refusal: ToolRefusal;
-      allowed = usable();
       try {
         const chosen = await choose();
         const stale = chosen.find((g) => allowed.has(g.record.id) && g.record.state === 'needs_reauth');
@@ -605,6 +604,7 @@ export class McpTools {
         if (!chosen) throw refusal;
         picked.set(refusal.step!.serviceId, chosen.id);
       }
+      allowed = usable();
     }
     for (const g of grants) {
       if (!allowed.has(g.record.id)) throw new ToolRefusal('connection_not_allowed', `The agent ${agent} may not use ${g.record.id}, which ${t.name} needs. The person can allow it: \`sophon mcp policy ${agent} --connections ${[...(ctx.agent.connections ?? []), g.record.id].join(',')}\`.`, g.record);
