@@ -3,9 +3,9 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AgentApprovalSchema, type EventPayload } from '../../../shared/contract';
-import { errnoOf, SophonError } from '../errors';
-import { atomicWriteFile, createFileExclusive, ensurePrivateDir, processAlive, readSmallFile } from '../fs/secure-fs';
-import { logFailure } from '../log/log';
+import { SophonError } from '../errors';
+import { atomicWriteFile, createFileExclusive, ensurePrivateDir, processAlive } from '../fs/secure-fs';
+import { askThroughFiles, everyInterval, openQuestions, readRunFile, removeRunFile, runFolder } from './run-questions';
 
 /**
  * Approvals asked of the person in the app, for MCP clients that cannot ask them themselves. `sophon mcp` is a
@@ -25,26 +25,9 @@ const AnswerFile = z.object({ approve: z.boolean() });
 const ListenerFile = z.object({ pid: z.number().int().positive(), users: z.array(z.string()) });
 
 const REQUEST = /^approval-[0-9a-f-]{36}$/;
-const questionsDir = (home: string) => join(home, 'run', 'approvals');
-const listenersDir = (home: string) => join(home, 'run', 'approval-listeners');
-const questionFile = (home: string, request: string) => join(questionsDir(home), `${request}.json`);
-const answerFile = (home: string, request: string) => join(questionsDir(home), `${request}.answer.json`);
-
-async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
-  try {
-    const data = await readSmallFile(path);
-    return data ? schema.parse(JSON.parse(data.toString('utf8'))) : null;
-  } catch {
-    // Half-written by a crashed process, or not ours: as if absent.
-    return null;
-  }
-}
-
-async function remove(path: string): Promise<void> {
-  await fsp.unlink(path).catch((err: unknown) => {
-    if (errnoOf(err) !== 'ENOENT') throw err;
-  });
-}
+const QUESTIONS = 'approvals';
+const listenersDir = (home: string) => runFolder(home, 'approval-listeners');
+const answerFile = (home: string, request: string) => join(runFolder(home, QUESTIONS), `${request}.answer.json`);
 
 /** Whether a live app or dashboard process has a window of this user open to ask. */
 export async function approvalListener(home: string, userId: string): Promise<boolean> {
@@ -55,7 +38,7 @@ export async function approvalListener(home: string, userId: string): Promise<bo
     return false;
   }
   for (const name of names.filter((n) => n.endsWith('.json'))) {
-    const l = await readJson(join(listenersDir(home), name), ListenerFile);
+    const l = await readRunFile(join(listenersDir(home), name), ListenerFile);
     if (l && l.users.includes(userId) && processAlive(l.pid)) return true;
   }
   return false;
@@ -68,47 +51,18 @@ export async function approvalListener(home: string, userId: string): Promise<bo
 export async function askInApp(home: string, userId: string, question: ApprovalQuestion, timeoutMs: number, signal?: AbortSignal, pollMs = 100): Promise<ApprovalOutcome> {
   if (!(await approvalListener(home, userId))) return 'unattended';
   const request = `approval-${randomUUID()}`;
-  const file: QuestionFile = { ...question, request, phase: 'open', expiresAt: new Date(Date.now() + timeoutMs).toISOString(), userId, pid: process.pid };
-  await ensurePrivateDir(join(home, 'run'));
-  await ensurePrivateDir(questionsDir(home));
-  await atomicWriteFile(questionFile(home, request), JSON.stringify(file) + '\n');
   const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const answer = await readJson(answerFile(home, request), AnswerFile);
-      if (answer) return answer.approve ? 'approved' : 'declined';
-      if (signal?.aborted) return 'aborted';
-      if (Date.now() >= deadline) return 'timeout';
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
-    }
-  } finally {
-    await remove(questionFile(home, request)).catch((e: unknown) => logFailure('mcp.approval_cleanup_failed', e));
-    await remove(answerFile(home, request)).catch((e: unknown) => logFailure('mcp.approval_cleanup_failed', e));
-  }
+  const file: QuestionFile = { ...question, request, phase: 'open', expiresAt: new Date(deadline).toISOString(), userId, pid: process.pid };
+  return askThroughFiles(home, QUESTIONS, request, file, async (path) => {
+    const answer = await readRunFile(path, AnswerFile);
+    return answer ? (answer.approve ? 'approved' : 'declined') : null;
+  }, { deadline, pollMs, signal });
 }
 
 /** The questions open now, of every user (those whose asking process died are removed). */
-async function openQuestions(home: string): Promise<QuestionFile[]> {
-  let names: string[];
-  try {
-    names = await fsp.readdir(questionsDir(home));
-  } catch {
-    return [];
-  }
-  const open: QuestionFile[] = [];
-  for (const name of names) {
-    const request = name.slice(0, -'.json'.length);
-    if (!name.endsWith('.json') || !REQUEST.test(request)) continue;
-    const q = await readJson(join(questionsDir(home), name), QuestionFile);
-    if (!q || q.request !== request) continue;
-    if (!processAlive(q.pid)) {
-      await remove(join(questionsDir(home), name)).catch(() => undefined);
-      continue;
-    }
-    if (Date.parse(q.expiresAt) <= Date.now()) continue;
-    open.push(q);
-  }
-  return open.sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
+async function openApprovals(home: string): Promise<QuestionFile[]> {
+  const { open } = await openQuestions(home, QUESTIONS, REQUEST, QuestionFile, (request, q) => q.request === request && Date.parse(q.expiresAt) > Date.now());
+  return open.map((o) => o.question).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt));
 }
 
 const payloadOf = ({ userId: _u, pid: _p, ...payload }: QuestionFile): AgentApproval => payload;
@@ -142,8 +96,6 @@ export function startApprovalDesk(options: ApprovalDeskOptions): ApprovalDesk {
   const mine = join(listenersDir(home), `${process.pid}.json`);
   const shown = new Map<string, { userId: string; payload: AgentApproval }>();
   let listening = '';
-  let running: Promise<void> | null = null;
-  let again = false;
 
   const tick = async () => {
     const users = [...new Set(options.users())].sort();
@@ -154,9 +106,9 @@ export function startApprovalDesk(options: ApprovalDeskOptions): ApprovalDesk {
         await ensurePrivateDir(join(home, 'run'));
         await ensurePrivateDir(listenersDir(home));
         await atomicWriteFile(mine, JSON.stringify({ pid: process.pid, users }) + '\n');
-      } else await remove(mine);
+      } else await removeRunFile(mine);
     }
-    const open = await openQuestions(home);
+    const open = await openApprovals(home);
     const now = new Set(open.map((q) => q.request));
     // Every window of the user drops a question once it ended, whoever answered it.
     for (const [request, s] of shown) {
@@ -170,44 +122,23 @@ export function startApprovalDesk(options: ApprovalDeskOptions): ApprovalDesk {
       options.emit(q.userId, payloadOf(q));
     }
   };
-  const run = () => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await tick();
-        } while (again);
-      } catch (err) {
-        logFailure('mcp.approval_desk_failed', err);
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  const timer = setInterval(() => void run(), options.intervalMs ?? 250);
-  timer.unref();
-  void run();
+  const desk = everyInterval(tick, options.intervalMs ?? 250, 'mcp.approval_desk_failed');
+  void desk.poke();
 
   return {
-    openFor: async (userId) => (await openQuestions(home)).filter((q) => q.userId === userId).map(payloadOf),
+    openFor: async (userId) => (await openApprovals(home)).filter((q) => q.userId === userId).map(payloadOf),
     answer: async (userId, request, approve) => {
-      const q = REQUEST.test(request) ? (await openQuestions(home)).find((o) => o.request === request) : undefined;
+      const q = REQUEST.test(request) ? (await openApprovals(home)).find((o) => o.request === request) : undefined;
       const gone = () => new SophonError('not_found', `No open approval "${request.slice(0, 100)}": it was answered in another window, timed out, or its agent went away.`);
       if (!q || q.userId !== userId) throw gone();
       if (!(await createFileExclusive(answerFile(home, request), JSON.stringify({ approve }) + '\n'))) throw gone();
-      void run();
+      void desk.poke();
       return approve ? 'approved' : 'declined';
     },
-    poke: () => void run(),
+    poke: () => void desk.poke(),
     stop: async () => {
-      clearInterval(timer);
-      await running;
-      await remove(mine).catch(() => undefined);
+      await desk.stop();
+      await removeRunFile(mine).catch(() => undefined);
     },
   };
 }
