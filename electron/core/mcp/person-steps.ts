@@ -7,8 +7,8 @@ export type PersonStep =
   | { kind: 'reauth'; record: ConnectionRecord }
   | { kind: 'pick'; serviceId: string; serviceName: string; options: ConnectionRecord[] };
 
-/** The dashboard route for the step (renderer/src/routes.ts); a pick is asked by the dialog every page shows. */
-function routeOf(step: PersonStep): string {
+/** The dashboard's and the app's route for the step (renderer/src/routes.ts); a pick is asked by the dialog every page shows. */
+export function stepRoute(step: PersonStep): string {
   if (step.kind === 'add') return `#/add/${encodeURIComponent(step.serviceId)}`;
   if (step.kind === 'reauth') return `#/connection/${encodeURIComponent(step.record.id)}`;
   return '#/connections';
@@ -21,7 +21,7 @@ function routeOf(step: PersonStep): string {
  */
 export async function stepLink(home: string, step: PersonStep): Promise<string | null> {
   const dashboard = await runningAddress(home, 'dashboard');
-  return dashboard ? `${dashboard.url.replace(/\/+$/, '')}/${routeOf(step)}` : null;
+  return dashboard ? `${dashboard.url.replace(/\/+$/, '')}/${stepRoute(step)}` : null;
 }
 
 /** What to do without a dashboard link (or with it, for a client that cannot open one): the commands that do the step. */
@@ -31,9 +31,10 @@ export function stepCommand(step: PersonStep): string {
   return '`sophon dashboard`';
 }
 
-/** The sentence shown to the person in the client, and the one the model relays when it cannot be shown. */
-export function stepMessage(agent: string, step: PersonStep): string {
-  if (step.kind === 'add') return `${agent} needs a ${step.serviceName} connection and you have none it may use. Add one in Sophon's dashboard; the call goes on once it is added.`;
-  if (step.kind === 'reauth') return `Your ${step.record.serviceId} connection "${step.record.label}" (${step.record.id}) needs you to sign in again before ${agent} can use it. Sign in from its page in Sophon's dashboard; the call goes on once you have.`;
-  return `${agent} wants to use ${step.serviceName} and you have ${step.options.length} connections of it. Pick the one for this call in Sophon's dashboard (it asks on every page).`;
+/** The sentence shown to the person in the client (or, for the app, told to the model), naming where the step is done. */
+export function stepMessage(agent: string, step: PersonStep, where: 'dashboard' | 'app' = 'dashboard'): string {
+  const place = where === 'app' ? 'the Sophon app' : "Sophon's dashboard";
+  if (step.kind === 'add') return `${agent} needs a ${step.serviceName} connection and you have none it may use. Add one in ${place}; the call goes on once it is added.`;
+  if (step.kind === 'reauth') return `Your ${step.record.serviceId} connection "${step.record.label}" (${step.record.id}) needs you to sign in again before ${agent} can use it. Sign in from its page in ${place}; the call goes on once you have.`;
+  return `${agent} wants to use ${step.serviceName} and you have ${step.options.length} connections of it. Pick the one for this call in ${place} (it asks on every page).`;
 }

@@ -10,11 +10,13 @@ import type { ConnectionRecord } from '../connections/connection-store';
 import { withArticle } from '../../../shared/auth-names';
 import { isSophonError } from '../errors';
 import type { Core } from '../sophon-core';
-import { chooseGrants, MissingConnection, type ChosenGrant } from '../skills/plan';
+import { chooseGrants, MissingConnection, planCredentials, type ChosenGrant } from '../skills/plan';
 import { runSkill, type StartProxy } from '../skills/run';
 import type { AgentPolicy } from './agent-store';
-import { stepCommand, stepLink, stepMessage, type PersonStep } from './person-steps';
-import { askThroughStore } from './store-questions';
+import { stepCommand, stepLink, stepMessage, stepRoute, type PersonStep } from './person-steps';
+import { pollUntil } from './run-questions';
+import { appRunsFor, appShows, askStepInApp } from './step-desk';
+import { askThroughStore, type StoreAnswer } from './store-questions';
 import type { ApprovalOutcome, ApprovalQuestion } from './approval-queue';
 import { installedSkillTools, type SkillTool } from './skill-tools';
 
@@ -39,6 +41,11 @@ export interface ToolContext {
    */
   askInApp?(question: ApprovalQuestion): Promise<ApprovalOutcome>;
 }
+
+/** A call's context inside McpTools: what Sophon did for the call out of the client's sight (asked the person in the app) is said in its result too. */
+type CallContext = ToolContext & { notes: string[] };
+
+type ElicitAudit = (outcome: 'ok' | 'denied' | 'aborted', detail: string) => void;
 
 /** How often a call waiting for the person tells the client it is still waiting. */
 const PROGRESS_EVERY_MS = 15_000;
@@ -191,8 +198,10 @@ export class McpTools {
 
   constructor(private readonly deps: ToolDeps) {}
 
-  async call(name: string, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
+  async call(name: string, args: unknown, toolCtx: ToolContext): Promise<CallToolResult> {
     const { core, userId } = this.deps;
+    const ctx: CallContext = { ...toolCtx, notes: [] };
+    const notes = () => ctx.notes.map((text) => ({ type: 'text' as const, text }));
     const audit = (outcome: 'ok' | 'failed' | 'denied', detail: string, record?: ConnectionRecord) =>
       core.audit.record({ userId, action: 'mcp_call', outcome, skill: ctx.agent.agent, tool: name.slice(0, 64), connectionId: record?.id ?? null, serviceId: record?.serviceId ?? null, detail: detail.slice(0, 500) });
     try {
@@ -206,7 +215,7 @@ export class McpTools {
         const result = await this.httpRequest(args, ctx);
         audit(result.status < 400 ? 'ok' : 'failed', `${result.method} ${result.path} → ${result.status}`, result.record);
         const { record: _record, method: _method, path: _path, ...structured } = result;
-        return { content: [{ type: 'text', text: render(structured) }], structuredContent: structured };
+        return { content: [{ type: 'text', text: render(structured) }, ...notes()], structuredContent: structured };
       }
       const skillTool = (await installedSkillTools(core.paths.home)).find((t) => t.name === name);
       if (skillTool) {
@@ -214,7 +223,7 @@ export class McpTools {
         audit(result.exitCode === 0 ? 'ok' : 'failed', `exit ${result.exitCode}`, result.record);
         const { record: _record, ...structured } = result;
         const shown = [result.stdout.slice(0, 4000), result.exitCode !== 0 && result.stderr ? `stderr:\n${result.stderr.slice(0, 2000)}` : '', result.truncated ? '[output truncated]' : ''].filter(Boolean).join('\n');
-        return { ...(result.exitCode !== 0 ? { isError: true } : {}), content: [{ type: 'text', text: `exit ${result.exitCode}\n${shown}` }], structuredContent: structured };
+        return { ...(result.exitCode !== 0 ? { isError: true } : {}), content: [{ type: 'text', text: `exit ${result.exitCode}\n${shown}` }, ...notes()], structuredContent: structured };
       }
       throw new ToolRefusal('unknown_tool', `Sophon has no tool "${name.slice(0, 64)}"; see tools/list (list_connections, http_request, and one per installed skill tool).`);
     } catch (err) {
@@ -230,7 +239,7 @@ export class McpTools {
     return usable.map((c) => ({ id: c.id, service: c.serviceId, serviceName: names.get(c.serviceId) ?? c.serviceId, label: c.label, account: c.account, state: c.state, scopes: c.scopes }));
   }
 
-  private async httpRequest(raw: unknown, ctx: ToolContext) {
+  private async httpRequest(raw: unknown, ctx: CallContext) {
     const parsed = HttpRequestArgs.safeParse(raw ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -338,7 +347,7 @@ export class McpTools {
    * The connection a call names, after the person did what it needs (added it, signed in again, picked one) when
    * the client can send them to the dashboard; otherwise the refusal says what to do.
    */
-  private async resolveConnection(connection: string | undefined, service: string | undefined, ctx: ToolContext): Promise<ConnectionRecord> {
+  private async resolveConnection(connection: string | undefined, service: string | undefined, ctx: CallContext): Promise<ConnectionRecord> {
     for (let attempt = 0; ; attempt++) {
       let record: ConnectionRecord;
       try {
@@ -357,42 +366,39 @@ export class McpTools {
   }
 
   /**
-   * Sends the person to the dashboard's page for `refusal.step` (URL-mode elicitation) and waits, bounded and
-   * cancellable, until the store shows it done: a connection of the service exists, the connection is signed in
-   * again, or the person picked one (returned). Without a running dashboard or a client that can open URLs, the
-   * refusal is the answer, with the link when there is one. The MCP process learns of the step from the store
-   * alone (sophon.db rows; the pick's answer file), so it works whichever process the person used.
+   * Puts `refusal.step` to the person and waits, bounded and cancellable, until the store shows it done: a
+   * connection that satisfies it exists (`done`, by default one of the step's service), the connection is signed in
+   * again, or the person picked one (returned). Where, in this order: the running dashboard's page when the client
+   * can open URLs (URL-mode elicitation); the desktop app's window when the app runs for this user; otherwise the
+   * refusal is the answer, with the link when there is one. The MCP process learns of the step from the store alone
+   * (sophon.db rows; the pick's answer file), so it works whichever process the person used.
    */
-  private async personStep(ctx: ToolContext, refusal: ToolRefusal, tool = 'http_request'): Promise<ConnectionRecord | null> {
+  private async personStep(ctx: CallContext, refusal: ToolRefusal, tool = 'http_request', done?: () => Promise<boolean>): Promise<ConnectionRecord | null> {
     const step = await this.named(refusal.step!);
     const { core, userId } = this.deps;
-    const link = await stepLink(core.paths.home, step);
+    const home = core.paths.home;
+    const link = await stepLink(home, step);
+    const isDone = done ?? (async () => this.stepDone(step));
+    if (!(link && ctx.canAskUrl) && (step.kind === 'pick' || appShows(stepRoute(step))) && (await appRunsFor(home, userId))) return this.stepInApp(ctx, refusal, step, tool, isDone);
     const how = step.kind === 'pick' ? 'Ask the person which one, then name it with "connection"' : link ? `Open ${link} (Sophon's dashboard, where the person is signed in), or run ${stepCommand(step)}` : `Run ${stepCommand(step)}, or open its page in \`sophon dashboard\``;
-    if (step.kind === 'pick' && !(link && ctx.canAskUrl)) {
-      // Nobody is asked in the dashboard unless this call asks there: without both, the model asks the person itself.
-      throw new ToolRefusal(refusal.code, `${refusal.message}${ctx.canAskUrl ? ' (With `sophon dashboard` running, Sophon asks the person there instead.)' : ''}`, refusal.connection);
-    }
-    if (!link) {
-      throw new ToolRefusal(refusal.code, `${refusal.message}${ctx.canAskUrl ? ' (With `sophon dashboard` running, Sophon sends the person to its page instead.)' : ''}`, refusal.connection);
+    if (!link || (step.kind === 'pick' && !ctx.canAskUrl)) {
+      // Nobody is asked in a dashboard unless this call can send the person there: the model asks them itself.
+      throw new ToolRefusal(refusal.code, `${refusal.message} (With the Sophon app${ctx.canAskUrl ? ' or `sophon dashboard`' : ''} running, Sophon asks the person there instead.)`, refusal.connection);
     }
     if (!ctx.canAskUrl) {
       throw new ToolRefusal(refusal.code, `${refusal.message.replace(/ Then call again\.$/, '')} Or open ${link} (Sophon's dashboard, where the person is signed in). Then call again.`, refusal.connection);
     }
     const elicitationId = randomUUID();
     const waitMs = this.deps.personWaitMs;
-    const audit = (outcome: 'ok' | 'denied' | 'aborted', detail: string) =>
-      core.audit.record({ userId, action: 'mcp_elicit', outcome, skill: ctx.agent.agent, tool: step.kind, connectionId: refusal.connection?.id ?? null, serviceId: step.kind === 'reauth' ? step.record.serviceId : step.serviceId, detail: detail.slice(0, 500) });
+    const audit = this.elicitAudit(ctx, step, refusal);
     // A pick is put to the dashboard before the person is sent there, so the question is waiting when they arrive.
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const picking =
-      step.kind === 'pick'
-        ? askThroughStore(core.paths.home, userId, { skill: ctx.agent.agent, tool, serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? 'error' : o.state })) }, { id: elicitationId, timeoutMs: waitMs, signal: stop.signal, pollMs: this.deps.personPollMs })
-        : null;
+    const picking = step.kind === 'pick' ? this.askPick(ctx, step, tool, stop.signal, elicitationId) : null;
     // Awaited below; a failure to write the question must not be an unhandled rejection while the client answers.
     picking?.catch(() => undefined);
-    let ticking: ReturnType<typeof setInterval> | undefined;
+    let waiting: (() => void) | undefined;
     try {
       let answer: ElicitResult;
       try {
@@ -409,61 +415,105 @@ export class McpTools {
           refusal.connection,
         );
       }
-      const started = Date.now();
-      const progress = ctx.progress;
-      if (progress) ticking = setInterval(() => void progress(`Waiting for the person (${Math.round((Date.now() - started) / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`).catch(() => undefined), PROGRESS_EVERY_MS);
-      let picked: ConnectionRecord | null = null;
-      if (picking) {
-        const outcome = await picking;
-        if (outcome.kind === 'picked') picked = step.kind === 'pick' ? (step.options.find((o) => o.id === outcome.connectionId) ?? null) : null;
-        else return this.gaveUp(audit, step, outcome.kind === 'cancelled' ? 'cancelled' : outcome.kind === 'aborted' ? 'aborted' : 'timeout', refusal, how);
-      } else {
-        const done = await this.waitForStore(step, waitMs, stop.signal);
-        if (done !== 'done') return this.gaveUp(audit, step, done, refusal, how);
-      }
-      audit('ok', `${step.kind}: done by the person`);
+      waiting = this.keepTelling(ctx);
+      const picked = await this.settled(step, picking ? await picking : await this.waitForStore(isDone, waitMs, stop.signal), audit, refusal, how, 'done by the person');
       // The client may close its "waiting for you" view; a client gone meanwhile is no reason to fail the call.
       await ctx.completed(elicitationId).catch(() => undefined);
       return picked;
     } finally {
-      clearInterval(ticking);
+      waiting?.();
       ctx.signal?.removeEventListener('abort', onAbort);
       stop.abort();
       await picking?.catch(() => undefined);
     }
   }
 
-  private gaveUp(audit: (o: 'ok' | 'denied' | 'aborted', d: string) => void, step: PersonStep, why: 'cancelled' | 'aborted' | 'timeout', refusal: ToolRefusal, how: string): never {
+  /**
+   * The step in the desktop app's window (no dashboard link this client can open, and the app runs for this user):
+   * an add or re-auth step opens the window at its page (step-desk.ts), a pick is asked by the app's dialog
+   * (run/mcp-questions, as for the dashboard). The model is told where the person was asked, by progress while it
+   * waits and in the result.
+   */
+  private async stepInApp(ctx: CallContext, refusal: ToolRefusal, step: PersonStep, tool: string, done: () => Promise<boolean>): Promise<ConnectionRecord | null> {
+    const { core, userId } = this.deps;
+    const told = `Sophon asked the person in the Sophon app: ${stepMessage(ctx.agent.agent, step, 'app')}`;
+    const how = step.kind === 'pick' ? 'Ask the person which one, then name it with "connection"' : `They can still do it in the Sophon app, or run ${stepCommand(step)}`;
+    const audit = this.elicitAudit(ctx, step, refusal);
+    await ctx.progress?.(told).catch(() => undefined);
+    const waiting = this.keepTelling(ctx);
+    try {
+      const signal = ctx.signal ?? new AbortController().signal;
+      const outcome =
+        step.kind === 'pick'
+          ? await this.askPick(ctx, step, tool, signal)
+          : await askStepInApp(core.paths.home, userId, { kind: step.kind, route: stepRoute(step) }, done, { timeoutMs: this.deps.personWaitMs, pollMs: this.deps.personPollMs ?? 500, signal });
+      const picked = await this.settled(step, outcome, audit, refusal, `${how} (they were asked in the Sophon app)`, 'done by the person in the app');
+      const did = step.kind === 'add' ? `added ${withArticle(step.serviceName)} connection` : step.kind === 'reauth' ? `signed in to ${step.record.id} again` : `picked ${picked?.id ?? 'a connection'}`;
+      ctx.notes.push(`Sophon asked the person in the Sophon app; they ${did}, and the call went on.`);
+      return picked;
+    } finally {
+      waiting();
+    }
+  }
+
+  /** "Which connection?" through run/mcp-questions, answered in a dashboard's or the app's dialog. */
+  private askPick(ctx: ToolContext, step: Extract<PersonStep, { kind: 'pick' }>, tool: string, signal: AbortSignal, id?: string) {
+    const question = { skill: ctx.agent.agent, tool, serviceId: step.serviceId, serviceName: step.serviceName, options: step.options.map((o) => ({ id: o.id, label: o.label, account: o.account, state: o.state === 'pending' ? ('error' as const) : o.state })) };
+    return askThroughStore(this.deps.core.paths.home, this.deps.userId, question, { id, timeoutMs: this.deps.personWaitMs, signal, pollMs: this.deps.personPollMs });
+  }
+
+  /** The step's end: the picked connection (null for add and re-auth) once done, audited; a refusal otherwise. */
+  private async settled(step: PersonStep, outcome: StoreAnswer | 'done' | 'timeout' | 'aborted', audit: ElicitAudit, refusal: ToolRefusal, how: string, doneBy: string): Promise<ConnectionRecord | null> {
+    const kind = typeof outcome === 'string' ? outcome : outcome.kind;
+    if (kind === 'cancelled' || kind === 'aborted' || kind === 'timeout') return this.gaveUp(audit, step, kind, refusal, how);
+    audit('ok', `${step.kind}: ${doneBy}`);
+    return typeof outcome === 'object' && outcome.kind === 'picked' && step.kind === 'pick' ? (step.options.find((o) => o.id === outcome.connectionId) ?? null) : null;
+  }
+
+  private elicitAudit(ctx: ToolContext, step: PersonStep, refusal: ToolRefusal): ElicitAudit {
+    const { core, userId } = this.deps;
+    return (outcome, detail) =>
+      core.audit.record({ userId, action: 'mcp_elicit', outcome, skill: ctx.agent.agent, tool: step.kind, connectionId: refusal.connection?.id ?? null, serviceId: step.kind === 'reauth' ? step.record.serviceId : step.serviceId, detail: detail.slice(0, 500) });
+  }
+
+  /** While the person works: `notifications/progress` every 15 s when the client asked for progress; returns the stop. */
+  private keepTelling(ctx: ToolContext): () => void {
+    const progress = ctx.progress;
+    if (!progress) return () => undefined;
+    const started = Date.now();
+    const waitMs = this.deps.personWaitMs;
+    const ticking = setInterval(() => void progress(`Waiting for the person (${Math.round((Date.now() - started) / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`).catch(() => undefined), PROGRESS_EVERY_MS);
+    return () => clearInterval(ticking);
+  }
+
+  private gaveUp(audit: ElicitAudit, step: PersonStep, why: 'cancelled' | 'aborted' | 'timeout', refusal: ToolRefusal, how: string): never {
     audit(why === 'cancelled' ? 'denied' : 'aborted', `${step.kind}: ${why}`);
     if (why === 'cancelled') throw new ToolRefusal('person_cancelled', `The person cancelled the choice of a connection; nothing was sent.`, refusal.connection);
     if (why === 'aborted') throw new ToolRefusal('person_aborted', `The call was cancelled while Sophon waited for the person; nothing was sent.`, refusal.connection);
     throw new ToolRefusal('person_timeout', `The person did not finish in ${Math.round(this.deps.personWaitMs / 1000)} s (Sophon.Mcp.PersonWaitSeconds); nothing was sent. ${how}. Then call again.`, refusal.connection);
   }
 
-  /** Polls sophon.db (any process's change shows there) until the step is done, the wait ends, or the call is cancelled. */
-  private async waitForStore(step: PersonStep, waitMs: number, signal: AbortSignal): Promise<'done' | 'timeout' | 'aborted'> {
-    const { core, userId } = this.deps;
-    const deadline = Date.now() + waitMs;
-    const done = () => {
-      const records = core.connections.records(userId);
-      if (step.kind === 'add') return records.some((c) => c.serviceId === step.serviceId && c.state !== 'needs_reauth');
-      if (step.kind === 'reauth') return records.some((c) => c.id === step.record.id && c.state !== 'needs_reauth');
-      return true;
-    };
-    while (!done()) {
-      if (signal.aborted) return 'aborted';
-      if (Date.now() >= deadline) return 'timeout';
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, Math.min(this.deps.personPollMs ?? 500, Math.max(1, deadline - Date.now())));
-        function finish() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', finish);
-          resolve();
-        }
-        signal.addEventListener('abort', finish, { once: true });
-      });
-    }
-    return 'done';
+  /** Whether the store shows the step done (any process's change shows in sophon.db). */
+  private stepDone(step: PersonStep): boolean {
+    const records = this.deps.core.connections.records(this.deps.userId);
+    if (step.kind === 'add') return records.some((c) => c.serviceId === step.serviceId && c.state !== 'needs_reauth');
+    if (step.kind === 'reauth') return records.some((c) => c.id === step.record.id && c.state !== 'needs_reauth');
+    return true;
+  }
+
+  /** Polls the store until `done`, the wait ends, or the call is cancelled. */
+  private async waitForStore(done: () => Promise<boolean>, waitMs: number, signal: AbortSignal): Promise<'done' | 'timeout' | 'aborted'> {
+    return pollUntil(async () => ((await done()) ? ('done' as const) : null), { deadline: Date.now() + waitMs, pollMs: this.deps.personPollMs ?? 500, signal });
+  }
+
+  /**
+   * Whether the person now has a connection the skill's planner would take for the add step's service: the
+   * planner's own candidates (a service of the same family counts, e.g. `github-pat` for `github`).
+   */
+  private async satisfiesSkill(manifest: SkillTool['skill']['manifest'], step: PersonStep): Promise<boolean> {
+    if (step.kind !== 'add') return false;
+    const plans = await planCredentials(this.deps.core, this.deps.userId, manifest);
+    return plans.some((p) => p.credential.service === step.serviceId && p.candidates.some((c) => c.state !== 'needs_reauth'));
   }
 
   /** The step with the service's name as the catalog has it (the person reads it). */
@@ -546,7 +596,7 @@ export class McpTools {
    * a minimal environment, every secret masked in its output), with the connections the agent may use.
    * A skill that could change things (anything but proxied GET/HEAD) goes through the agent's write policy.
    */
-  private async runSkillTool(t: SkillTool, raw: unknown, ctx: ToolContext) {
+  private async runSkillTool(t: SkillTool, raw: unknown, ctx: CallContext) {
     const { core, userId } = this.deps;
     const checked = t.check(raw ?? {});
     if (!checked.valid) throw new ToolRefusal('invalid_arguments', `${t.name}: ${checked.errorMessage.slice(0, 300)}.`);
@@ -599,7 +649,7 @@ export class McpTools {
       const key = refusal.step && stepKey(refusal.step);
       if (!key || stepsDone.has(key)) throw refusal;
       stepsDone.add(key);
-      const chosen = await this.personStep(ctx, refusal, t.name);
+      const chosen = await this.personStep(ctx, refusal, t.name, refusal.step!.kind === 'add' ? () => this.satisfiesSkill(m, refusal.step!) : undefined);
       if (refusal.step!.kind === 'pick') {
         if (!chosen) throw refusal;
         picked.set(refusal.step!.serviceId, chosen.id);
