@@ -9,7 +9,10 @@ import { dispatch, toErrorInfo } from '../core/api/dispatch';
 import { EventHub, watchConnections } from '../core/api/events';
 import { createOperations, type Caller } from '../core/api/operations';
 import { startMaintenance } from '../core/connections/maintenance';
+import { ConnectionChoices } from '../core/api/connection-choice';
 import { startApprovalDesk } from '../core/mcp/approval-queue';
+import { startStepDesk } from '../core/mcp/step-desk';
+import { bridgeStoreQuestions } from '../core/mcp/store-questions';
 import { pathCliLaunch } from '../core/mcp/launch';
 import { createCore, type Core } from '../core/sophon-core';
 import { appSenderCheck, registerIpc } from './ipc';
@@ -117,10 +120,16 @@ async function start(): Promise<void> {
     // in the agent's process, and the question reaches this app through SOPHON_HOME/run.
     const approvals = startApprovalDesk({ home: opened.paths.home, users: () => hub.users(), emit: (userId, payload) => hub.emit(userId, 'agent.approval', payload) });
     stops.push(() => void approvals.stop());
+    // `sophon mcp` asks "which connection?" (run/mcp-questions) and sends add / re-auth steps (run/mcp-steps, while
+    // run/app.json says the app runs) here too, not only to `sophon dashboard`: the window comes up to ask.
+    const choices = new ConnectionChoices({ announce: (userId, payload) => hub.emit(userId, 'connection.choose', payload) });
+    stops.push(bridgeStoreQuestions(opened.paths.home, choices).stop);
+    void startStepDesk({ home: opened.paths.home, userId: caller.userId, show: (route) => showWindow(route) }).then((steps) => stops.push(() => void steps.stop()), (e: unknown) => logFailure('mcp.step_desk_start_failed', e));
     const { mcpHttpControl } = await import('../server/mcp/http-control');
     const mcpHttp = mcpHttpControl(opened, app.getVersion());
     stops.push(() => void mcpHttp.close());
     const operations = createOperations({
+      choices,
       core: opened,
       ownerUserId: caller.userId,
       emit: (userId, event, payload) => hub.emit(userId, event, payload),

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { atomicWriteFile, ensurePrivateDir, processAlive, readSmallFile } from '../fs/secure-fs';
@@ -20,13 +20,23 @@ type RunNote<N extends RunName> = z.infer<(typeof SHAPES)[N]>;
 
 const fileIn = (home: string, name: RunName) => join(home, 'run', `${name}.json`);
 
-/** Leaves this process's note; the returned function removes it (only if it is still ours). */
+/**
+ * Leaves this process's note; the returned function removes it (only if it is still ours). The removal is done
+ * before the function returns (synchronous file calls): a quitting app does not wait for promises.
+ */
 export async function announceRun<N extends RunName>(home: string, name: N, note: Omit<RunNote<N>, 'pid'>): Promise<() => Promise<void>> {
   await ensurePrivateDir(join(home, 'run'));
   await atomicWriteFile(fileIn(home, name), JSON.stringify({ ...note, pid: process.pid }) + '\n');
   return async () => {
+    const file = fileIn(home, name);
+    let pid: unknown;
+    try {
+      pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+    } catch {
+      return; // gone, or not a note
+    }
     // Only our own: a second one started meanwhile wrote its note over ours.
-    if ((await runningNote(home, name))?.pid === process.pid) await rm(fileIn(home, name), { force: true });
+    if (pid === process.pid) rmSync(file, { force: true });
   };
 }
 

@@ -47,7 +47,7 @@ export async function askStepInApp(home: string, userId: string, step: AppStep, 
 export interface StepDesk {
   /** Looks at once (tests). */
   poke(): Promise<void>;
-  /** Stops looking and withdraws run/app.json. */
+  /** Stops looking and withdraws run/app.json (at once, before the returned promise: the app may be quitting). */
   stop(): Promise<void>;
 }
 
@@ -84,8 +84,8 @@ export async function startStepDesk(options: StepDeskOptions): Promise<StepDesk>
   return {
     poke: desk.poke,
     stop: async () => {
-      await desk.stop();
-      await withdraw();
+      const stopping = desk.stop();
+      await Promise.all([withdraw(), stopping]);
     },
   };
 }
