@@ -195,7 +195,7 @@ describe('sophon mcp: a skill tool asks the person (add, re-auth, pick) as http_
 
     const plain = await call(await open('Plain'), 'github-whoami__whoami');
     assert.equal(plain.isError, true);
-    assert.match(text(plain), new RegExp(`^github-whoami__whoami needs one api connection and several fit: .*${second} \\("Work"\\).*\`sophon mcp policy plain --connections <id>\`\\. \\(connection_ambiguous\\)$`));
+    assert.match(text(plain), new RegExp(`^github-whoami__whoami needs one api connection and several fit: .*${second} \\("Work"\\).*\`sophon mcp policy plain --connections <id>\`\\. \\(With the Sophon app running, Sophon asks the person there instead\\.\\) \\(connection_ambiguous\\)$`));
 
     let offered: string[] = [];
     const s = await open('Skill Picker', () => personDoes(() => answer('skill-picker', (ids) => ((offered = ids), second))));
@@ -234,7 +234,7 @@ describe('sophon mcp: a skill tool asks the person (add, re-auth, pick) as http_
 });
 
 describe('sophon mcp: a skill tool with no connection and no dashboard running', async () => {
-  test('the tool error names the command; a client that could open a link is told a dashboard would ask; nothing runs', async () => {
+  test('the tool error names the command and says the app (or, for a client that could open a link, a dashboard) would ask; nothing runs', async () => {
     const { home, cleanup } = await tempHome();
     const api = await startUserApi(TOKEN);
     const sessions: McpSession[] = [];
@@ -251,9 +251,9 @@ describe('sophon mcp: a skill tool with no connection and no dashboard running',
       const expected = 'github-whoami__whoami needs a Local api connection and the person has none. They can connect it with `sophon connect add api`. Then call again.';
       const r = (await plain.client.callTool({ name: 'github-whoami__whoami', arguments: {} })) as CallToolResult;
       assert.equal(r.isError, true);
-      assert.equal(text(r), `${expected} (connection_not_found)`);
+      assert.equal(text(r), `${expected} (With the Sophon app running, Sophon asks the person there instead.) (connection_not_found)`);
       const a = (await asker.client.callTool({ name: 'github-whoami__whoami', arguments: {} })) as CallToolResult;
-      assert.equal(text(a), `${expected} (With \`sophon dashboard\` running, Sophon sends the person to its page instead.) (connection_not_found)`);
+      assert.equal(text(a), `${expected} (With the Sophon app or \`sophon dashboard\` running, Sophon asks the person there instead.) (connection_not_found)`);
       assert.equal(asker.asked.length, 0);
       assert.equal(api.seen.length, 0);
     } finally {
