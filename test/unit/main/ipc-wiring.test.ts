@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test, vi } from 'vitest';
 import type { Envelope } from '../../../shared/contract';
 import { EVENT_NAMES, OPERATION_NAMES, operationChannel } from '../../../shared/operations';
-import { tempHome } from '../../helpers/home';
+import { loadMain, until } from './load-main';
 
 // The main process and preload import 'electron'; here that resolves to the stand-in (see electron-stand-in.ts):
 // Electron's binary cannot run here, and what is under test is the wiring, not Electron.
@@ -13,36 +10,18 @@ vi.mock('electron', () => import('./electron-stand-in'));
 
 type StandIn = typeof import('./electron-stand-in');
 
-const until = async (what: string, check: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe('Electron main: IPC wiring derived from the contract, sender checks, window, deep links, tray', () => {
-  let home: { home: string; cleanup: () => Promise<void> };
+  let main: Awaited<ReturnType<typeof loadMain>>;
   let electron: StandIn;
-  const saved = { home: process.env.SOPHON_HOME, user: process.env.SOPHON_USER, HOME: process.env.HOME };
 
   beforeAll(async () => {
-    home = await tempHome();
-    process.env.SOPHON_HOME = home.home;
-    delete process.env.SOPHON_USER;
-    // The start-up look for CLI logins reads the home folder: an empty one here.
-    process.env.HOME = await mkdtemp(join(tmpdir(), 'sophon-main-home-'));
-    electron = (await import('electron')) as unknown as StandIn;
-    await import('../../../electron/main/index');
-    await until('IPC handlers', () => electron.ipcMain.handlers.size >= OPERATION_NAMES.length && electron.BrowserWindow.instances.length > 0);
+    main = await loadMain((e) => e.ipcMain.handlers.size >= OPERATION_NAMES.length && e.BrowserWindow.instances.length > 0);
+    electron = main.electron;
   });
 
   afterAll(async () => {
-    electron?.app.emit('will-quit');
-    process.env.SOPHON_HOME = saved.home;
-    if (saved.user !== undefined) process.env.SOPHON_USER = saved.user;
-    process.env.HOME = saved.HOME;
-    await home?.cleanup();
+    main?.quit();
+    await main?.cleanup();
   });
 
   const win = () => electron.BrowserWindow.instances[0]!;

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test, vi } from 'vitest';
 import type { Envelope, EventPayload } from '../../../shared/contract';
 import { OPERATION_NAMES } from '../../../shared/operations';
 import { askStepInApp } from '../../../electron/core/mcp/step-desk';
 import { askThroughStore } from '../../../electron/core/mcp/store-questions';
-import { tempHome } from '../../helpers/home';
+import { loadMain, until } from './load-main';
 
 // Electron's binary cannot run here: 'electron' resolves to the stand-in (electron-stand-in.ts). The MCP side is the
 // real core code `sophon mcp` runs, in this process: what is under test is that the app's main process answers it.
@@ -17,38 +16,21 @@ vi.mock('electron', () => import('./electron-stand-in'));
 type StandIn = typeof import('./electron-stand-in');
 type Choice = EventPayload<'connection.choose'>;
 
-const until = async (what: string, check: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe("Electron main: the MCP door's person steps reach the app (step desk, picks through run/mcp-questions)", () => {
-  let home: { home: string; cleanup: () => Promise<void> };
+  let main: Awaited<ReturnType<typeof loadMain>>;
   let electron: StandIn;
-  const saved = { home: process.env.SOPHON_HOME, user: process.env.SOPHON_USER, HOME: process.env.HOME };
-  const appNote = () => join(home.home, 'run', 'app.json');
-  let quit = false;
+  let home = '';
+  const appNote = () => join(home, 'run', 'app.json');
 
   beforeAll(async () => {
-    home = await tempHome();
-    process.env.SOPHON_HOME = home.home;
-    delete process.env.SOPHON_USER;
-    // The start-up look for CLI logins reads the home folder: an empty one here.
-    process.env.HOME = await mkdtemp(join(tmpdir(), 'sophon-main-home-'));
-    electron = (await import('electron')) as unknown as StandIn;
-    await import('../../../electron/main/index');
-    await until('IPC handlers, the window and run/app.json', () => electron.ipcMain.handlers.size >= OPERATION_NAMES.length && electron.BrowserWindow.instances.length > 0 && existsSync(appNote()));
+    // The home is known only once main is loading; run/app.json is looked for under SOPHON_HOME.
+    main = await loadMain((e) => e.ipcMain.handlers.size >= OPERATION_NAMES.length && e.BrowserWindow.instances.length > 0 && existsSync(join(process.env.SOPHON_HOME!, 'run', 'app.json')));
+    ({ electron, home } = main);
   });
 
   afterAll(async () => {
-    if (!quit) electron?.app.emit('will-quit');
-    process.env.SOPHON_HOME = saved.home;
-    if (saved.user !== undefined) process.env.SOPHON_USER = saved.user;
-    process.env.HOME = saved.HOME;
-    await home?.cleanup();
+    main?.quit();
+    await main?.cleanup();
   });
 
   const win = () => electron.BrowserWindow.instances[0]!;
@@ -61,7 +43,7 @@ describe("Electron main: the MCP door's person steps reach the app (step desk, p
   test("an add step left by `sophon mcp` brings the window up at the step's page", async () => {
     let done = false;
     const focused = win().focused;
-    const asked = askStepInApp(home.home, 'default', { kind: 'add', route: '#/add/github' }, () => done, { timeoutMs: 10_000, pollMs: 20 });
+    const asked = askStepInApp(home, 'default', { kind: 'add', route: '#/add/github' }, () => done, { timeoutMs: 10_000, pollMs: 20 });
     await until('the window at #/add/github', () => win().loaded.includes('app://sophon/index.html#/add/github'));
     assert.equal(win().focused, focused + 1);
     assert.equal(electron.BrowserWindow.instances.length, 1, 'the one window, not a second');
@@ -75,7 +57,7 @@ describe("Electron main: the MCP door's person steps reach the app (step desk, p
       { id: 'github-aaaa', label: 'Work', account: 'me@work.example', state: 'active' as const },
       { id: 'github-bbbb', label: 'Home', account: null, state: 'active' as const },
     ];
-    const asked = askThroughStore(home.home, 'default', { skill: 'claude-code', tool: 'http_request', serviceId: 'github', serviceName: 'GitHub', options }, { timeoutMs: 20_000, pollMs: 20 });
+    const asked = askThroughStore(home, 'default', { skill: 'claude-code', tool: 'http_request', serviceId: 'github', serviceName: 'GitHub', options }, { timeoutMs: 20_000, pollMs: 20 });
     const choose = () => win().webContents.sent.find((m) => m.channel === 'sophon:event:connection.choose' && (m.payload as Choice).phase === 'open')?.payload as Choice | undefined;
     await until('connection.choose sent to the window', () => choose() !== undefined);
     const q = choose()!;
@@ -91,8 +73,7 @@ describe("Electron main: the MCP door's person steps reach the app (step desk, p
   });
 
   test('at quit run/app.json is removed', () => {
-    quit = true;
-    electron.app.emit('will-quit');
+    main.quit();
     assert.equal(existsSync(appNote()), false);
   });
 });
