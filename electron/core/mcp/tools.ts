@@ -437,7 +437,7 @@ export class McpTools {
   private async stepInApp(ctx: CallContext, refusal: ToolRefusal, step: PersonStep, tool: string, done: () => Promise<boolean>): Promise<ConnectionRecord | null> {
     const { core, userId } = this.deps;
     const told = `Sophon asked the person in the Sophon app: ${stepMessage(ctx.agent.agent, step, 'app')}`;
-    const how = step.kind === 'pick' ? 'Ask the person which one, then name it with "connection"' : `They can still do it in the Sophon app, or run ${stepCommand(step)}`;
+    const how = step.kind === 'pick' ? 'Ask the person which one, then name it with "connection"' : `They were asked in the Sophon app; they can still do it there, or run ${stepCommand(step)}`;
     const audit = this.elicitAudit(ctx, step, refusal);
     await ctx.progress?.(told).catch(() => undefined);
     const waiting = this.keepTelling(ctx);
@@ -447,7 +447,7 @@ export class McpTools {
         step.kind === 'pick'
           ? await this.askPick(ctx, step, tool, signal)
           : await askStepInApp(core.paths.home, userId, { kind: step.kind, route: stepRoute(step) }, done, { timeoutMs: this.deps.personWaitMs, pollMs: this.deps.personPollMs ?? 500, signal });
-      const picked = await this.settled(step, outcome, audit, refusal, `${how} (they were asked in the Sophon app)`, 'done by the person in the app');
+      const picked = await this.settled(step, outcome, audit, refusal, how, 'done by the person in the app');
       const did = step.kind === 'add' ? `added ${withArticle(step.serviceName)} connection` : step.kind === 'reauth' ? `signed in to ${step.record.id} again` : `picked ${picked?.id ?? 'a connection'}`;
       ctx.notes.push(`Sophon asked the person in the Sophon app; they ${did}, and the call went on.`);
       return picked;
