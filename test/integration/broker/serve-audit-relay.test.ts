@@ -3,21 +3,16 @@
 // signed head, and when that writer is killed (-9) mid-load the serving workers write their rows themselves:
 // none lost, none twice (a batch the writer committed before dying is skipped by its id), the broker serving on.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, test } from 'vitest';
-import { firstLine } from '../../helpers/child';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
-import { bearerService } from '../../helpers/services';
+import { addLocalApi, mintFor, startServe } from './serve-process';
 
-const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const SECRET = 'sk-audit-relay-secret-0123456789abcdef';
 const CALLERS = 8;
 
@@ -34,12 +29,7 @@ describe('broker serve with two workers: one audit writer behind the primary', a
       res.end('{"login":"ada"}');
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    await mkdir(join(home, 'connectors'), { recursive: true });
-    await writeFile(join(home, 'connectors', 'local-api.json'), JSON.stringify(bearerService('local-api', base)));
-    const added = await sophon(['connect', 'add', 'local-api', '--secret-stdin', '--no-test', '--json'], { home, stdin: SECRET });
-    assert.equal(added.code, 0, added.stderr);
-    connection = json<{ connection: { id: string } }>(added).connection.id;
+    connection = await addLocalApi(home, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, SECRET);
   });
 
   afterAll(async () => {
@@ -59,18 +49,11 @@ describe('broker serve with two workers: one audit writer behind the primary', a
    * from CALLERS callers, runs `midway` after half of them, then SIGTERM. Returns the rows of `skill`.
    */
   async function serveCalls(skill: string, calls: number, midway: (writer: number) => void): Promise<{ details: string[]; outcomes: string[] }> {
-    const minted = await sophon(['broker', 'mint', '--skill', skill, '--tool', 'get', '--connection', connection, '--json'], { home });
-    assert.equal(minted.code, 0, minted.stderr);
-    const { token } = json<{ token: string }>(minted);
-    const serve: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'broker', 'serve', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' } });
-    let stderr = '';
-    serve.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const closed = new Promise<number | null>((resolve) => serve.on('close', (code) => resolve(code)));
+    const { token } = await mintFor(home, skill, connection);
+    const { proc: serve, url, children: kids, stderr, closed } = await startServe(home);
     seen = 0;
     const agent = new Agent({ keepAlive: true, maxSockets: CALLERS });
     try {
-      const { url } = JSON.parse(await firstLine(serve)) as { url: string };
-      const kids = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
       assert.equal(kids.length, 3, 'two serving workers and the checkpointing one');
       const writer = writerPid(kids);
       let next = 0;
@@ -94,7 +77,7 @@ describe('broker serve with two workers: one audit writer behind the primary', a
       agent.destroy();
       serve.kill('SIGTERM');
     }
-    assert.equal(await closed, 0, stderr);
+    assert.equal(await closed, 0, stderr());
     assert.equal(seen, calls);
     const db = new BetterSqlite3(join(home, 'sophon.db'), { readonly: true });
     try {
