@@ -59,9 +59,10 @@ export async function checkpointUntilStopped(checkpoint: () => void, stop: Promi
 }
 
 /**
- * In the checkpointing worker of a broker serving in its primary process: appends the audit batches the
- * primary sends (AuditPipe), in the order they come, and answers each with the chain's new end or why it
- * failed. Writing here may wait for SQLite's lock (busy_timeout): this process serves no call.
+ * In the checkpointing worker: appends the audit batches the primary sends (its own AuditPipe's, or those it
+ * relays from serving workers), in the order they come, each once (by its id), and answers each with the
+ * chain's new end or why it failed. Writing here may wait for SQLite's lock (busy_timeout): this process
+ * serves no call.
  */
 export function writeAuditBatches(commit: (rows: readonly AuditEntry[], batchId: string) => TrustedHead | undefined): void {
   process.on('message', (m: unknown) => {
@@ -143,8 +144,8 @@ export interface Checkpointer {
 }
 
 /**
- * For a broker serving in this process: a worker that checkpoints sophon.db's WAL, so this process can
- * turn SQLite's automatic checkpoint off (see brokerWorkerRole).
+ * The worker that checkpoints sophon.db's WAL, so the serving processes can turn SQLite's automatic
+ * checkpoint off (see brokerWorkerRole), and writes their audit batches.
  */
 export function startCheckpointer(): Checkpointer {
   const w = forkWorker('checkpoint');
