@@ -35,10 +35,10 @@ export const AUDIT_CHUNK = 64;
 const COLUMNS = 'INSERT INTO audit (id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash) VALUES ';
 const ONE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
-/** The audit table's SQL: appending rows, reading them for people and for export. The chain's rules are in AuditLog. */
 /** How long a committed batch id is kept: a batch is sent again within seconds of its first send, or never. */
 const BATCH_ID_KEPT_MS = 10 * 60_000;
 
+/** The audit table's SQL: appending rows, reading them for people and for export. The chain's rules are in AuditLog. */
 export class AuditStore {
   private readonly insertOne: Statement;
   private chunk: Statement | undefined;
