@@ -9,8 +9,20 @@ import { mintBrokerToken } from '../../core/broker/mint';
 import { SophonError } from '../../core/errors';
 import { validate } from '../../core/validation/parse';
 import { startBrokerServer } from '../../server/broker/server';
-import { brokerProcessCount, brokerWorkerRole, checkpointUntilStopped, isBrokerWorker, leavePrimary, startBrokerWorkers, startCheckpointer, untilPrimaryStops, writeAuditBatches } from '../../server/broker/workers';
-import { AuditAckMessageSchema, AuditPipe } from '../../core/broker/audit-pipe';
+import {
+  brokerProcessCount,
+  brokerWorkerRole,
+  checkpointUntilStopped,
+  isBrokerWorker,
+  leavePrimary,
+  onPrimaryMessage,
+  sendToPrimary,
+  startBrokerWorkers,
+  startCheckpointer,
+  untilPrimaryStops,
+  writeAuditBatches,
+} from '../../server/broker/workers';
+import { AuditAckMessageSchema, AuditPipe, isWriterLost, type AuditBatchMessage } from '../../core/broker/audit-pipe';
 import { brokerSettings } from '../../core/broker/settings';
 import type { CommandContext } from '../context';
 import { resolveRef, withCore } from '../core';
@@ -130,30 +142,17 @@ export async function brokerServe(ctx: CommandContext, raw: unknown): Promise<nu
       else ctx.io.out(`Sophon broker listening on ${url} (Ctrl-C stops it)`);
     };
     if (workers === 1) {
-      // WAL checkpoints (a copy and an fsync every ~1,000 pages of audit rows) and the audit rows' hashing and
-      // inserts run in a worker, not between calls here (audit-pipe.ts).
-      const resumeAuto = core.walCheckpoints.pauseAuto();
       const checkpointer = startCheckpointer();
-      let pipe: AuditPipe | undefined;
-      const { broker, settings } = await core.createBroker({
-        userId: ctx.global.user,
-        audit: (inline) => (pipe = new AuditPipe((m) => checkpointer.send(m), inline, (head) => core.audit.advanceHead(head))),
-      });
-      checkpointer.onMessage((m) => {
-        const ack = AuditAckMessageSchema.safeParse(m);
-        if (ack.success) pipe?.acknowledged(ack.data);
-      });
-      void checkpointer.lost.then(() => {
-        resumeAuto();
-        pipe?.writerLost();
-      });
+      const { broker, settings, answer, writerLost, drained } = await pipedBroker(ctx, core, (m) => checkpointer.send(m));
+      checkpointer.onMessage(answer);
+      void checkpointer.lost.then(writerLost);
       try {
         const server = await startBrokerServer(broker, { port: opts.port ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
         await announce(server.url, server.port);
         await untilStopped();
         await server.close();
         // Every row is committed (by the worker, or here if it failed) before the worker is told to stop.
-        await pipe?.drained();
+        await drained();
       } finally {
         await forget();
         await checkpointer.close();
@@ -182,18 +181,54 @@ async function brokerWorker(ctx: CommandContext, portOption: number | undefined)
   try {
     return await withCore(ctx, async (core) => {
       if (brokerWorkerRole() === 'checkpoint') {
-        writeAuditBatches((rows) => core.audit.commit(rows));
+        writeAuditBatches((rows, batchId) => core.audit.commit(rows, batchId));
         await checkpointUntilStopped(core.walCheckpoints.checkpoint, stop);
         return ExitCode.ok;
       }
-      core.walCheckpoints.pauseAuto();
-      const { broker, settings } = await core.createBroker({ userId: ctx.global.user });
+      // Rows go through the primary to the checkpointing worker; the primary tells when that writer is gone.
+      const { broker, settings, answer, writerLost, drained } = await pipedBroker(ctx, core, sendToPrimary);
+      onPrimaryMessage((m) => (isWriterLost(m) ? writerLost() : answer(m)), writerLost);
       const server = await startBrokerServer(broker, { port: portOption ?? settings.Port, maxRequestBytes: settings.MaxRequestBytes });
       await stop;
       await server.close();
+      await drained();
       return ExitCode.ok;
     });
   } finally {
     leavePrimary();
   }
+}
+
+/**
+ * A broker whose audit rows are hashed and inserted by the checkpointing worker, not between calls here
+ * (audit-pipe.ts), with that worker's WAL checkpoints instead of SQLite's automatic ones. `send` reaches
+ * the writer (directly, or through the primary); its answers go to `answer`; `writerLost` when it is gone
+ * (this process then writes, and checkpoints, itself). The chain's new ends are signed here: this process
+ * holds the vault key, the writer never does.
+ */
+async function pipedBroker(ctx: CommandContext, core: Core, send: (message: AuditBatchMessage) => boolean) {
+  const resumeAuto = core.walCheckpoints.pauseAuto();
+  let pipe: AuditPipe | undefined;
+  const created = await core.createBroker({
+    userId: ctx.global.user,
+    audit: (inline) => (pipe = new AuditPipe(send, inline, (head) => core.audit.advanceHead(head))),
+  });
+  // Once drained, the core closes: the channel closing after that is no news (and sophon.db is shut).
+  let done = false;
+  return {
+    ...created,
+    answer: (m: unknown) => {
+      const ack = AuditAckMessageSchema.safeParse(m);
+      if (ack.success) pipe?.acknowledged(ack.data);
+    },
+    writerLost: () => {
+      if (done) return;
+      pipe?.writerLost();
+      resumeAuto();
+    },
+    drained: async () => {
+      await pipe?.drained();
+      done = true;
+    },
+  };
 }

@@ -45,7 +45,7 @@ export interface AuditHeadWriter {
  */
 export class AuditLog {
   private readonly store: AuditStore;
-  private readonly append: Transaction<(batch: readonly AuditEntry[]) => TrustedHead>;
+  private readonly append: Transaction<(batch: readonly AuditEntry[], batchId?: string) => TrustedHead>;
   private headPending: { key: MasterKey; head: TrustedHead } | undefined;
   private headTimer: NodeJS.Timeout | undefined;
   private headWrittenAt = 0;
@@ -57,9 +57,11 @@ export class AuditLog {
     const store = (this.store = new AuditStore(db));
     // Each row links to the row before it, read in the same write transaction: SQLite lets one writer in at
     // a time, so the chain stays one line whatever the number of processes writing. One statement per CHUNK
-    // rows: a busy broker's batch costs a few statement runs, not one per row.
-    this.append = db.transaction((batch: readonly AuditEntry[]): TrustedHead => {
+    // rows: a busy broker's batch costs a few statement runs, not one per row. A batch with an id is appended
+    // once: its id is recorded in the same transaction, and a batch whose id is there already adds nothing.
+    this.append = db.transaction((batch: readonly AuditEntry[], batchId?: string): TrustedHead => {
       let { id, hash } = chainTail(db);
+      if (batchId !== undefined && !store.claimBatch(batchId, Date.now())) return { rowId: id, hash };
       const values: (string | number | null)[] = [];
       const push = (e: AuditEntry): void => {
         // Hashed as SQLite will give them back: a lone surrogate is stored as U+FFFD.
@@ -89,15 +91,18 @@ export class AuditLog {
     this.recordMany([entry]);
   }
 
-  /** Many rows in one transaction: how a busy broker keeps every use without a write per request. */
-  recordMany(entries: readonly AuditEntry[]): void {
-    this.commit(entries);
+  /**
+   * Many rows in one transaction: how a busy broker keeps every use without a write per request. With a
+   * `batchId`, rows whose batch was committed before under that id are not written again (audit_batches).
+   */
+  recordMany(entries: readonly AuditEntry[], batchId?: string): void {
+    this.commit(entries, batchId);
   }
 
   /** recordMany, returning where the chain ends after these rows (the broker's audit writer reports it back). */
-  commit(entries: readonly AuditEntry[]): TrustedHead | undefined {
+  commit(entries: readonly AuditEntry[], batchId?: string): TrustedHead | undefined {
     if (entries.length === 0) return undefined;
-    const head = this.append.immediate(entries);
+    const head = this.append.immediate(entries, batchId);
     this.committed(head);
     return head;
   }
@@ -114,11 +119,11 @@ export class AuditLog {
    * recordMany, but false at once, writing nothing, when another connection holds the write lock (another
    * broker worker writing its batch): waiting for it (busy_timeout) would stall every call of this process.
    */
-  tryRecordMany(entries: readonly AuditEntry[]): boolean {
+  tryRecordMany(entries: readonly AuditEntry[], batchId?: string): boolean {
     if (entries.length === 0) return true;
     let head: TrustedHead;
     try {
-      head = this.store.withoutBusyWait(() => this.append.immediate(entries));
+      head = this.store.withoutBusyWait(() => this.append.immediate(entries, batchId));
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
       throw err;

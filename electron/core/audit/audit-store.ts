@@ -35,10 +35,14 @@ export const AUDIT_CHUNK = 64;
 const COLUMNS = 'INSERT INTO audit (id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash) VALUES ';
 const ONE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
+/** How long a committed batch id is kept: a batch is sent again within seconds of its first send, or never. */
+const BATCH_ID_KEPT_MS = 10 * 60_000;
+
 /** The audit table's SQL: appending rows, reading them for people and for export. The chain's rules are in AuditLog. */
 export class AuditStore {
   private readonly insertOne: Statement;
   private chunk: Statement | undefined;
+  private batchStatements: { claim: Statement; prune: Statement } | undefined;
 
   constructor(private readonly db: Database) {
     this.insertOne = db.prepare(COLUMNS + ONE_ROW);
@@ -53,6 +57,20 @@ export class AuditStore {
   insertChunk(values: readonly (string | number | null)[]): void {
     this.chunk ??= this.db.prepare(COLUMNS + Array.from({ length: AUDIT_CHUNK }, () => ONE_ROW).join(', '));
     this.chunk.run(values);
+  }
+
+  /**
+   * Inside the transaction that appends a batch: records its id, false if it was committed before (then
+   * its rows are in the trail already). Ids older than BATCH_ID_KEPT_MS go in the same statement run.
+   */
+  claimBatch(id: string, at: number): boolean {
+    const s = (this.batchStatements ??= {
+      claim: this.db.prepare('INSERT INTO audit_batches (id, committed_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING'),
+      prune: this.db.prepare('DELETE FROM audit_batches WHERE committed_at < ?'),
+    });
+    if (s.claim.run(id, at).changes === 0) return false;
+    s.prune.run(at - BATCH_ID_KEPT_MS);
+    return true;
   }
 
   /** `fn` with busy_timeout 0 (SQLITE_BUSY at once instead of waiting), then the timeout as it was. */

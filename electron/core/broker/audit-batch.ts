@@ -11,12 +11,20 @@ const MAX_BATCH = 5_000;
 /** A batch that met another writer is tried again this soon (plus up to as much again, so two workers drift apart). */
 const BUSY_RETRY_MS = 5;
 
+/** Rows committed as one transaction under an id (AuditPipe's batches): appended once, whoever writes them. */
+export interface IdentifiedBatch {
+  id: string;
+  rows: readonly AuditEntry[];
+}
+
 /**
  * Audit rows of a busy broker, written in batches (one transaction every 100 ms, or at once
  * when many are waiting). Nothing is dropped: `flush()` writes what is queued, `close()` flushes last.
  */
 export class AuditBatcher {
   private queue: AuditEntry[] = [];
+  /** Batches handed back by another writer, each written as it was (its id with it), before the queue. */
+  private batches: IdentifiedBatch[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -30,6 +38,12 @@ export class AuditBatcher {
     else this.timer ??= setTimeout(() => this.write(false), this.options.delayMs ?? DELAY_MS).unref();
   }
 
+  /** A batch to write whole under its id (skipped by the database if that id was committed already); written by the next flush. */
+  recordBatch(batch: IdentifiedBatch): void {
+    this.batches.push(batch);
+    this.timer ??= setTimeout(() => this.write(false), this.options.delayMs ?? DELAY_MS).unref();
+  }
+
   /** Writes everything queued now; throws if the database refuses (the rows stay queued). */
   flush(): void {
     this.write(true);
@@ -38,28 +52,43 @@ export class AuditBatcher {
   private write(throwOnError: boolean): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    while (this.batches.length > 0) {
+      if (!this.attempt(this.batches[0]!.rows, this.batches[0]!.id, throwOnError)) return;
+      this.batches.shift();
+    }
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    let written = false;
     try {
-      if (throwOnError || !this.audit.tryRecordMany) this.audit.recordMany(batch);
-      else if (!this.audit.tryRecordMany(batch)) {
+      written = this.attempt(batch, undefined, throwOnError);
+    } finally {
+      if (!written) this.queue = batch.concat(this.queue);
+    }
+  }
+
+  /** One transaction; false (and a retry timer) if it must wait for another writer or failed. */
+  private attempt(rows: readonly AuditEntry[], id: string | undefined, throwOnError: boolean): boolean {
+    try {
+      if (throwOnError || !this.audit.tryRecordMany) this.audit.recordMany(rows, id);
+      else if (!this.audit.tryRecordMany(rows, id)) {
         // Another process is writing: on the timer the batch waits here, without blocking calls, rather than
         // in SQLite's busy handler; flush() (and a full queue) writes whatever it takes.
-        this.queue = batch.concat(this.queue);
         this.timer ??= setTimeout(() => this.write(false), BUSY_RETRY_MS * (1 + Math.random())).unref();
+        return false;
       }
+      return true;
     } catch (err) {
       // A busy database: keep the rows and try again rather than lose them.
-      logFailure('audit.flush_failed', err, { rows: batch.length, willRetry: true });
-      this.queue = batch.concat(this.queue);
+      logFailure('audit.flush_failed', err, { rows: rows.length, willRetry: true });
       this.timer ??= setTimeout(() => this.write(false), 100).unref();
       if (throwOnError) throw err;
+      return false;
     }
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.batches.reduce((n, b) => n + b.rows.length, 0);
   }
 
   close(): void {

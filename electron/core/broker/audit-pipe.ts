@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, type AuditEntry } from '../audit/audit-log';
 import type { TrustedHead } from '../audit/chain-store';
@@ -10,8 +11,9 @@ import { log } from '../log/log';
  * batch with the same chained append as any writer (AuditLog), so the hash chain stays one line, and
  * answers with the chain's new end, which this process signs into the head (the writer has no vault key).
  * Nothing is dropped: a batch stays here until the writer says it is committed; if the writer fails a
- * batch or is gone, this process writes what is unacknowledged itself (a batch the writer committed just
- * before it died may then be in the trail twice: a duplicate, never a gap).
+ * batch or is gone, this process writes what is unacknowledged itself. Nothing is written twice either:
+ * each batch has an id, committed in the same transaction as its rows (audit_batches), so a batch the
+ * writer committed just before it died is skipped when this process writes it again.
  */
 
 /**
@@ -34,8 +36,13 @@ const AuditEntrySchema = z.strictObject({
   at: z.number().int().nonnegative(),
 });
 
-/** Serving process → writer: rows to append, in order. */
-export const AuditBatchMessageSchema = z.strictObject({ sophon: z.literal('audit-batch'), seq: z.number().int().nonnegative(), rows: z.array(AuditEntrySchema).max(MAX_BATCH) });
+/** Serving process → writer: rows to append, in order, once (`id`: this pipe's random prefix and the batch's number). */
+export const AuditBatchMessageSchema = z.strictObject({
+  sophon: z.literal('audit-batch'),
+  seq: z.number().int().nonnegative(),
+  id: z.string().regex(/^[0-9a-f]{16}-\d{1,15}$/),
+  rows: z.array(AuditEntrySchema).max(MAX_BATCH),
+});
 export type AuditBatchMessage = z.infer<typeof AuditBatchMessageSchema>;
 
 /** Writer → serving process: the batch is committed (and where the chain ends now), or it could not be. */
@@ -47,9 +54,14 @@ export const AuditAckMessageSchema = z.strictObject({
 });
 export type AuditAckMessage = z.infer<typeof AuditAckMessageSchema>;
 
-/** Where rows go when the writer cannot take them: this process's own batched writer. */
+/** Primary → serving worker (`broker serve` with several): the writer is gone, write every row yourself. */
+export const WRITER_LOST = { sophon: 'audit-writer-lost' } as const;
+export const isWriterLost = (m: unknown): boolean => typeof m === 'object' && m !== null && (m as { sophon?: unknown }).sophon === WRITER_LOST.sophon;
+
+/** Where rows go when the writer cannot take them: this process's own batched writer (AuditBatcher). */
 export interface InlineAuditWriter {
   record(entry: AuditEntry): void;
+  recordBatch(batch: { id: string; rows: readonly AuditEntry[] }): void;
   flush(): void;
 }
 
@@ -57,8 +69,10 @@ type StampedEntry = AuditEntry & { at: number };
 
 export class AuditPipe {
   private queue: StampedEntry[] = [];
-  private readonly unacked = new Map<number, StampedEntry[]>();
+  private readonly unacked = new Map<number, { id: string; rows: StampedEntry[] }>();
   private seq = 0;
+  /** Batch ids are this plus the seq: unique across processes and runs without coordination. */
+  private readonly idPrefix = randomBytes(8).toString('hex');
   private timer: NodeJS.Timeout | undefined;
   /** Set once the writer is gone: every row is written here from then on. */
   private alone = false;
@@ -87,34 +101,49 @@ export class AuditPipe {
     const rows = this.queue;
     this.queue = [];
     const seq = this.seq++;
-    this.unacked.set(seq, rows);
-    if (!this.send({ sophon: 'audit-batch', seq, rows })) this.writerLost();
+    const id = `${this.idPrefix}-${seq}`;
+    this.unacked.set(seq, { id, rows });
+    if (!this.send({ sophon: 'audit-batch', seq, id, rows })) this.writerLost();
   }
 
   /** The writer's answer (already checked against AuditAckMessageSchema). */
   acknowledged(ack: AuditAckMessage): void {
-    const rows = this.unacked.get(ack.seq);
-    if (!rows) return;
+    const batch = this.unacked.get(ack.seq);
+    if (!batch) return;
     this.unacked.delete(ack.seq);
     if (ack.failed !== undefined) {
-      log('warn', 'audit.writer_failed', { rows: rows.length, code: ack.failed });
-      for (const row of rows) this.inline.record(row);
-      this.inline.flush();
+      log('warn', 'audit.writer_failed', { rows: batch.rows.length, code: ack.failed });
+      this.inline.recordBatch(batch);
+      this.flushInline();
     } else if (ack.head) this.onHead(ack.head);
     this.settle();
   }
 
-  /** The writer stopped: what it did not acknowledge, and every row from now on, is written by this process. */
+  /**
+   * The writer stopped: what it did not acknowledge (each batch under its id: skipped if the writer committed
+   * it before it died), and every row from now on, is written by this process.
+   */
   writerLost(): void {
     if (this.alone) return;
     this.alone = true;
-    const pending = [...this.unacked.keys()].sort((a, b) => a - b).flatMap((seq) => this.unacked.get(seq)!);
-    if (pending.length + this.queue.length > 0) log('warn', 'audit.writer_lost', { rows: pending.length + this.queue.length });
+    const pending = [...this.unacked.keys()].sort((a, b) => a - b).map((seq) => this.unacked.get(seq)!);
+    const rows = pending.reduce((n, b) => n + b.rows.length, 0) + this.queue.length;
+    if (rows > 0) log('warn', 'audit.writer_lost', { rows });
     this.unacked.clear();
-    for (const row of [...pending, ...this.queue]) this.inline.record(row);
+    for (const batch of pending) this.inline.recordBatch(batch);
+    for (const row of this.queue) this.inline.record(row);
     this.queue = [];
-    this.inline.flush();
+    this.flushInline();
     this.settle();
+  }
+
+  /** The inline writer's flush; one the database refuses now keeps its rows and tries again on its own (AuditBatcher). */
+  private flushInline(): void {
+    try {
+      this.inline.flush();
+    } catch {
+      // Logged by the batcher (audit.flush_failed), rows kept and retried.
+    }
   }
 
   /**
@@ -134,7 +163,7 @@ export class AuditPipe {
   }
 
   get pending(): number {
-    return this.queue.length + [...this.unacked.values()].reduce((n, rows) => n + rows.length, 0);
+    return this.queue.length + [...this.unacked.values()].reduce((n, b) => n + b.rows.length, 0);
   }
 
   private settle(): void {

@@ -10,7 +10,7 @@ import { errnoOf, SophonError } from '../errors';
 import { proxyRefusal } from '../import/broker-policy';
 import { isLinked } from '../import/linked';
 import { chooseAddress, systemResolver, type Resolver } from './addresses';
-import type { AuditEntry } from '../audit/audit-log';
+import type { AuditEntry, AuditOutcome } from '../audit/audit-log';
 import { callRefusal } from './call-limits';
 import { decompressUndeclared } from './compressed-body';
 import { BrokerRefusal, checkTarget, DROPPED_RESPONSE_HEADERS, forwardableHeaders, METHODS, assertHeaderValue } from './request-guard';
@@ -80,6 +80,14 @@ function newCache(version: number, generation: number, at: number) {
   };
 }
 
+/** A call between its start and its audit row. */
+interface PendingCall {
+  what: string;
+  binding: BrokerBinding | undefined;
+  record: ConnectionRecord | null;
+  done: boolean;
+}
+
 /** Memory caches are dropped after this long even when nothing says they changed (writes by this process). */
 const CACHE_MS = 1_000;
 
@@ -98,52 +106,57 @@ export class Broker {
   private readonly touched = new Map<string, number>();
   private readonly now: () => number;
   private cache = newCache(-1, -1, 0);
+  /** Calls not yet audited. */
+  private readonly calls = new Set<PendingCall>();
 
   constructor(private readonly deps: BrokerDeps) {
     this.now = deps.now ?? Date.now;
     this.upstreams = new UpstreamPools(deps.ca);
   }
 
-  /** Runs one call; a refusal is thrown as BrokerRefusal (status, code, message). Audited either way. */
+  /** Runs one call; a refusal is thrown as BrokerRefusal (status, code, message). Audited either way, exactly once. */
   async execute(call: ApiCall): Promise<ApiResult> {
-    let binding: BrokerBinding | undefined;
-    let record: ConnectionRecord | null = null;
     const what = `${call.method} ${call.target.split('?')[0]!.slice(0, 160)}`;
     // A replayed, expired or revoked token still says whose it was: its refusal is audited under that skill.
     this.freshCache();
     const checked = call.token ? this.checkCached(call.token) : undefined;
-    let audited: BrokerBinding | undefined = checked?.binding;
+    const pending: PendingCall = { what, binding: checked?.binding, record: null, done: false };
+    this.calls.add(pending);
     try {
-      binding = this.checkToken(call, checked);
-      audited = binding;
-      record = this.pickConnection(binding, call.connection);
+      const binding = this.checkToken(call, checked);
+      pending.binding = binding;
+      const record = (pending.record = this.pickConnection(binding, call.connection));
       const result = await this.forward(call, binding, record);
-      this.deps.audit.record({
-        userId: binding.userId,
-        action: 'broker_use',
-        outcome: 'ok',
-        connectionId: record.id,
-        serviceId: record.serviceId,
-        skill: binding.skill,
-        tool: binding.tool,
-        detail: `${what} → ${result.status}`,
-      });
+      this.finish(pending, 'ok', `${what} → ${result.status}`);
       return result;
     } catch (err) {
       const refusal = err instanceof BrokerRefusal ? err : toRefusal(err);
-      this.deps.audit.record({
-        userId: audited?.userId ?? this.deps.userId,
-        action: 'broker_use',
-        outcome: refusal.outcome,
-        connectionId: record?.id ?? null,
-        serviceId: record?.serviceId ?? null,
-        skill: audited?.skill ?? null,
-        tool: audited?.tool ?? null,
-        detail: `${refusal.code}: ${what}: ${refusal.message}`.slice(0, 500),
-      });
+      this.finish(pending, refusal.outcome, `${refusal.code}: ${what}: ${refusal.message}`);
       refusal.audited = true;
       throw refusal;
+    } finally {
+      this.calls.delete(pending);
     }
+  }
+
+  /**
+   * The call's one row. Nothing here depends on the caller's connection: a caller that hung up while the
+   * service was answering still gets its row, and a call the broker stopped under (close) got it then.
+   */
+  private finish(pending: PendingCall, outcome: AuditOutcome, detail: string): void {
+    if (pending.done) return;
+    pending.done = true;
+    const { binding, record } = pending;
+    this.deps.audit.record({
+      userId: binding?.userId ?? this.deps.userId,
+      action: 'broker_use',
+      outcome,
+      connectionId: record?.id ?? null,
+      serviceId: record?.serviceId ?? null,
+      skill: binding?.skill ?? null,
+      tool: binding?.tool ?? null,
+      detail: detail.slice(0, 500),
+    });
   }
 
   /** Audits a request refused by the HTTP door before it became a call (bad Host, slow client, a client that hung up, …). */
@@ -151,7 +164,13 @@ export class Broker {
     this.deps.audit.record({ userId: this.deps.userId, action: 'broker_use', outcome, detail: `${code}: ${detail}`.slice(0, 500) });
   }
 
+  /**
+   * Stops: a call still running (upstream, or waiting for a re-auth) is audited now as `aborted`
+   * (broker_stopped), before its connections are cut, so the flush below holds a row for every call.
+   */
   close(): void {
+    for (const pending of this.calls) this.finish(pending, 'aborted', `broker_stopped: ${pending.what}: The broker stopped before the call finished.`);
+    this.calls.clear();
     this.upstreams.close();
     this.deps.release?.();
     this.deps.audit.flush();

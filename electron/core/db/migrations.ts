@@ -132,4 +132,14 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE UNIQUE INDEX connections_label ON connections (user_id, service_id, label COLLATE NOCASE);
   CREATE INDEX connections_user ON connections (user_id, service_id);
   `,
+  // 8: the broker's audit batches already committed (by id), written in the same transaction as their rows: a
+  // batch sent again after its writer died before acknowledging it is skipped, not appended twice. Kept
+  // 10 minutes (a batch is sent again within seconds); not part of the hash chain.
+  `
+  CREATE TABLE audit_batches (
+    id           TEXT PRIMARY KEY,
+    committed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_batches_committed ON audit_batches (committed_at);
+  `,
 ];

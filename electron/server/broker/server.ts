@@ -57,6 +57,7 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
   const settled = new WeakSet<Socket>();
   let inflight = 0;
   let idle: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
   const server = createServer(
     {
       headersTimeout: options.headersTimeoutMs ?? 10_000,
@@ -66,17 +67,20 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
       maxHeaderSize: 16 * 1024,
     },
     (req, res) => {
+      // A call is in flight until its handler is done (answered and audited), not until its socket closes: a
+      // caller that hangs up while the service is still answering must not let close() flush before its row.
       inflight++;
-      res.on('close', () => {
-        inflight--;
-        if (inflight === 0) idle?.();
-      });
-      handle(broker, req, res, port, ownHosts, options.maxRequestBytes, settled).catch((err: unknown) => {
-        log('error', 'broker.request_failed', { code: 'internal', kind: err instanceof Error ? err.name : typeof err });
-        if (logEnabled('debug')) logFailure('broker.request_failed.detail', err);
-        if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
-        else res.destroy();
-      });
+      handle(broker, req, res, port, ownHosts, options.maxRequestBytes, settled)
+        .catch((err: unknown) => {
+          log('error', 'broker.request_failed', { code: 'internal', kind: err instanceof Error ? err.name : typeof err });
+          if (logEnabled('debug')) logFailure('broker.request_failed.detail', err);
+          if (!res.headersSent) sendError(res, new BrokerRefusal(500, 'internal', 'The broker failed unexpectedly.'));
+          else res.destroy();
+        })
+        .finally(() => {
+          inflight--;
+          if (inflight === 0) idle?.();
+        });
     },
   );
   server.on('connection', (s: Socket) => {
@@ -116,21 +120,24 @@ export async function startBrokerServer(broker: Broker, options: BrokerServerOpt
     url: `http://127.0.0.1:${port}`,
     port,
     server,
-    // Stops accepting, lets calls in flight finish (at most 5 s) so each is answered and audited, then flushes the audit.
-    close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inflight > 0) {
-        await new Promise<void>((resolve) => {
-          idle = resolve;
-          setTimeout(resolve, 5_000).unref();
-        });
-      }
-      for (const s of sockets) s.destroy();
-      await closed;
-      broker.close();
-    },
+    close: () => (closing ??= stop()),
   };
+
+  // Stops accepting, lets calls in flight finish (at most 5 s) so each is answered and audited, then closes the
+  // broker, which audits what is still running as stopped and flushes the audit.
+  async function stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inflight > 0) {
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+        setTimeout(resolve, 5_000).unref();
+      });
+    }
+    for (const s of sockets) s.destroy();
+    await closed;
+    broker.close();
+  }
 }
 
 /** The answer to a request the HTTP parser refused (or timed out) before it became a request. */

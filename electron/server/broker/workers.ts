@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { AuditBatchMessageSchema, type AuditAckMessage, type AuditBatchMessage } from '../../core/broker/audit-pipe';
+import { AuditAckMessageSchema, AuditBatchMessageSchema, WRITER_LOST, type AuditAckMessage, type AuditBatchMessage } from '../../core/broker/audit-pipe';
 import type { TrustedHead } from '../../core/audit/chain-store';
 import type { AuditEntry } from '../../core/audit/audit-log';
 import { errnoOf } from '../../core/errors';
@@ -9,10 +9,11 @@ import { errorFields, log } from '../../core/log/log';
 /**
  * `sophon broker serve` on several cores: the command starts itself again as worker processes
  * (node:cluster) that share one listening socket; each worker is a whole broker (its own core, token
- * checks, vault reads and batched audit writes). Nothing is shared in memory, so nothing can go stale
- * between them: every worker checks sophon.db's data_version on each request, so a token revoked by
- * any process is refused by every worker on its next request, and audit rows from all workers go into
- * the same WAL database (busy_timeout, batches; each worker flushes before it exits).
+ * checks, vault reads). Nothing is shared in memory, so nothing can go stale between them: every worker
+ * checks sophon.db's data_version on each request, so a token revoked by any process is refused by every
+ * worker on its next request. Their audit batches go to this (primary) process, which relays them to the
+ * checkpointing worker, the one writer of the broker's rows (audit-pipe.ts); each worker waits for its
+ * batches to be acknowledged before it exits, and writes them itself if that writer is gone.
  */
 
 /** Most workers `auto` starts: past this, the upstream and the callers need the cores more. */
@@ -58,11 +59,12 @@ export async function checkpointUntilStopped(checkpoint: () => void, stop: Promi
 }
 
 /**
- * In the checkpointing worker of a broker serving in its primary process: appends the audit batches the
- * primary sends (AuditPipe), in the order they come, and answers each with the chain's new end or why it
- * failed. Writing here may wait for SQLite's lock (busy_timeout): this process serves no call.
+ * In the checkpointing worker: appends the audit batches the primary sends (its own AuditPipe's, or those it
+ * relays from serving workers), in the order they come, each once (by its id), and answers each with the
+ * chain's new end or why it failed. Writing here may wait for SQLite's lock (busy_timeout): this process
+ * serves no call.
  */
-export function writeAuditBatches(commit: (rows: readonly AuditEntry[]) => TrustedHead | undefined): void {
+export function writeAuditBatches(commit: (rows: readonly AuditEntry[], batchId: string) => TrustedHead | undefined): void {
   process.on('message', (m: unknown) => {
     if (typeof m !== 'object' || m === null || (m as { sophon?: unknown }).sophon !== 'audit-batch') return;
     const parsed = AuditBatchMessageSchema.safeParse(m);
@@ -76,7 +78,7 @@ export function writeAuditBatches(commit: (rows: readonly AuditEntry[]) => Trust
     }
     let ack: AuditAckMessage;
     try {
-      ack = { sophon: 'audit-ack', seq: parsed.data.seq, head: commit(parsed.data.rows) ?? null };
+      ack = { sophon: 'audit-ack', seq: parsed.data.seq, head: commit(parsed.data.rows, parsed.data.id) ?? null };
     } catch (err) {
       // The primary writes this batch itself.
       log('warn', 'broker.audit_write_failed', errorFields(err));
@@ -142,8 +144,8 @@ export interface Checkpointer {
 }
 
 /**
- * For a broker serving in this process: a worker that checkpoints sophon.db's WAL, so this process can
- * turn SQLite's automatic checkpoint off (see brokerWorkerRole).
+ * The worker that checkpoints sophon.db's WAL, so the serving processes can turn SQLite's automatic
+ * checkpoint off (see brokerWorkerRole), and writes their audit batches.
  */
 export function startCheckpointer(): Checkpointer {
   const w = forkWorker('checkpoint');
@@ -178,7 +180,74 @@ export function startCheckpointer(): Checkpointer {
   };
 }
 
-/** In the primary: starts `count` serving workers and the checkpointing one (this command again), and resolves once all serving ones listen on the same port. */
+/**
+ * In a serving worker: hands an audit batch to the primary (which relays it to the writer); false when the
+ * primary is gone. A send that fails later shows as the channel's 'disconnect' (see onPrimaryMessage).
+ */
+export function sendToPrimary(message: AuditBatchMessage): boolean {
+  if (!process.connected || !process.send) return false;
+  process.send(message, undefined, {}, () => undefined);
+  return true;
+}
+
+/** In a serving worker: every message from the primary, and `gone` once the channel to it is closed. */
+export function onPrimaryMessage(listener: (message: unknown) => void, gone: () => void): void {
+  process.on('message', listener);
+  process.once('disconnect', gone);
+}
+
+/** The light check the primary makes before relaying (the writer checks the whole batch with zod). */
+function batchEnvelope(m: unknown): { seq: number } | undefined {
+  if (typeof m !== 'object' || m === null) return undefined;
+  const { sophon, seq } = m as { sophon?: unknown; seq?: unknown };
+  return sophon === 'audit-batch' && typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? { seq } : undefined;
+}
+
+/**
+ * In the primary: the serving workers' audit batches go to the writer under a number of the primary's own
+ * (seqs are per worker), and each answer goes back to the worker that sent the batch, under its number.
+ * When the writer is gone every serving worker is told, and writes its rows (unacknowledged ones under
+ * their ids, so one the writer committed is not written twice) itself.
+ */
+function relayAuditBatches(writer: Checkpointer, serving: ReadonlySet<Worker>): (from: Worker, message: unknown) => void {
+  const routes = new Map<number, { worker: Worker; seq: number }>();
+  let next = 0;
+  let gone = false;
+  const tell = (w: Worker, message: object) => {
+    if (w.isConnected()) w.send(message);
+  };
+  writer.onMessage((m) => {
+    const ack = AuditAckMessageSchema.safeParse(m);
+    if (!ack.success) return;
+    const route = routes.get(ack.data.seq);
+    if (!route) return;
+    routes.delete(ack.data.seq);
+    tell(route.worker, { ...ack.data, seq: route.seq } satisfies AuditAckMessage);
+  });
+  void writer.lost.then(() => {
+    gone = true;
+    routes.clear();
+    for (const w of serving) tell(w, WRITER_LOST);
+  });
+  return (from, m) => {
+    const envelope = batchEnvelope(m);
+    if (!envelope) return;
+    if (!gone) {
+      const seq = next++;
+      routes.set(seq, { worker: from, seq: envelope.seq });
+      if (writer.send({ ...(m as AuditBatchMessage), seq })) return;
+      routes.delete(seq);
+    }
+    // The writer is gone (the worker was told, or is about to be): it writes this batch itself.
+    tell(from, { sophon: 'audit-ack', seq: envelope.seq, head: null, failed: 'writer_lost' } satisfies AuditAckMessage);
+  };
+}
+
+/**
+ * In the primary: starts the checkpointing worker (also the audit writer) and `count` serving workers (this
+ * command again), and resolves once all serving ones listen on the same port. A serving worker that stops
+ * on its own stops the broker; the writer stopping does not (the serving workers then write themselves).
+ */
 export async function startBrokerWorkers(count: number, log: (line: string) => void): Promise<BrokerWorkers> {
   const workers = new Set<Worker>();
   let stopping = false;
@@ -187,26 +256,32 @@ export async function startBrokerWorkers(count: number, log: (line: string) => v
     reportFailure = resolve;
   });
   const exited = new Map<Worker, Promise<void>>();
+  const writer = startCheckpointer();
+  const relay = relayAuditBatches(writer, workers);
 
   const stopAll = async (): Promise<void> => {
     stopping = true;
     for (const w of workers) if (w.isConnected()) w.send(STOP);
-    // A worker lets calls in flight finish for at most 5 s, then flushes: 15 s is a worker that hangs.
+    // A worker lets calls in flight finish for at most 5 s, then waits for its audit: 15 s is a worker that hangs.
     const timer = setTimeout(() => {
       for (const w of workers) w.process.kill('SIGKILL');
     }, 15_000);
     timer.unref();
     await Promise.all([...exited.values()]);
     clearTimeout(timer);
+    // Last: every serving worker's rows are acknowledged (or written by the worker) by now.
+    await writer.close();
   };
 
   let port = 0;
   await new Promise<void>((resolve, reject) => {
     let listening = 0;
-    for (let i = 0; i <= count; i++) {
-      const role = i === count ? 'checkpoint' : 'serve';
-      const w = forkWorker(role);
+    for (let i = 0; i < count; i++) {
+      const w = forkWorker('serve');
       workers.add(w);
+      // A send to a worker that just died fails with EPIPE; its 'exit' says the rest.
+      w.on('error', () => undefined);
+      w.on('message', (m: unknown) => relay(w, m));
       exited.set(
         w,
         new Promise<void>((done) =>
@@ -225,12 +300,10 @@ export async function startBrokerWorkers(count: number, log: (line: string) => v
           }),
         ),
       );
-      if (role === 'serve') {
-        w.once('listening', (address) => {
-          port = address.port;
-          if (++listening === count) resolve();
-        });
-      }
+      w.once('listening', (address) => {
+        port = address.port;
+        if (++listening === count) resolve();
+      });
     }
   });
   return { port, failed, close: stopAll };

@@ -2,19 +2,16 @@
 // refuses a token revoked by another process at once, redacts, and every call is in the audit trail after
 // Ctrl-C (which reaches the whole process group, workers included).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { request, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { json, sophon } from '../../helpers/cli';
 import { tempHome } from '../../helpers/home';
-import { bearerService } from '../../helpers/services';
-import { firstLine } from '../../helpers/child';
+import { addLocalApi, mintFor, startServe } from './serve-process';
 
-const BIN = fileURLToPath(new URL('../../../bin/sophon.mjs', import.meta.url));
 const SECRET = 'sk-workers-real-secret-0123456789abcdef';
 
 /** One GET on a connection of its own (agent: false), so the primary hands each to the next worker. */
@@ -45,12 +42,7 @@ describe('broker serve with worker processes', async () => {
       res.end(JSON.stringify({ login: 'ada', echo: req.headers.authorization ?? null }));
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    await mkdir(join(home, 'connectors'), { recursive: true });
-    await writeFile(join(home, 'connectors', 'local-api.json'), JSON.stringify(bearerService('local-api', base)));
-    const added = await sophon(['connect', 'add', 'local-api', '--secret-stdin', '--no-test', '--json'], { home, stdin: SECRET });
-    assert.equal(added.code, 0, added.stderr);
-    connection = json<{ connection: { id: string } }>(added).connection.id;
+    connection = await addLocalApi(home, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, SECRET);
   });
 
   afterAll(async () => {
@@ -63,18 +55,11 @@ describe('broker serve with worker processes', async () => {
     await writeFile(join(home, 'config', 'appsettings.json'), JSON.stringify({ Sophon: { Vault: { KeyProtector: 'file' }, Broker: workers === undefined ? {} : { Workers: workers } } }));
     seen = 0;
     // Its own process group, as in a terminal: Ctrl-C is sent to every process of it.
-    const serve: ChildProcessWithoutNullStreams = spawn(process.execPath, [BIN, 'broker', 'serve', '--json'], { env: { ...process.env, SOPHON_HOME: home, NO_COLOR: '1' }, detached: true });
-    let stderr = '';
-    serve.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const closed = new Promise<number | null>((resolve) => serve.on('close', (code) => resolve(code)));
+    const { proc: serve, url, children: kids, stderr, closed } = await startServe(home, { detached: true });
     try {
-      const { url } = JSON.parse(await firstLine(serve)) as { url: string };
-      const kids = spawnSync('pgrep', ['-P', String(serve.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
       assert.equal(kids.length, children, `serving workers and the checkpointing one: ${kids.join(' ')}`);
 
-      const minted = await sophon(['broker', 'mint', '--skill', skill, '--tool', 'get', '--connection', connection, '--json'], { home });
-      assert.equal(minted.code, 0, minted.stderr);
-      const { token, id } = json<{ token: string; id: string }>(minted);
+      const { token, id } = await mintFor(home, skill, connection);
       // Every worker serves (and remembers the token check) before the revocation.
       const before = await Promise.all(Array.from({ length: 12 }, () => get(`${url}/v1/proxy/${connection}/user`, token)));
       for (const r of before) {
@@ -90,7 +75,7 @@ describe('broker serve with worker processes', async () => {
     } finally {
       process.kill(-serve.pid!, 'SIGINT');
     }
-    assert.equal(await closed, 0, stderr);
+    assert.equal(await closed, 0, stderr());
     assert.equal(spawnSync('pgrep', ['-g', String(serve.pid)], { encoding: 'utf8' }).stdout.trim(), '', 'no worker left behind');
     const rows = json<{ rows: { action: string; outcome: string; detail: string | null }[] }>(await sophon(['audit', '--skill', skill, '--limit', '1000', '--json'], { home })).rows;
     assert.equal(seen, 12);
