@@ -8,7 +8,9 @@ import { errnoOf, SophonError } from '../errors';
 import { ensurePrivateDir } from '../fs/secure-fs';
 import { logFailure } from '../log/log';
 import type { Core } from '../sophon-core';
+import { backupAttentionOf, type BackupAttention, type BackupLastRun, type BackupRunner } from '../../../shared/backup-health';
 import type { BackupSummary } from './backup';
+import { forgetLastRun, readLastRun, recordRun, thisRunner } from './last-run';
 import { DEFAULT_KDF, deriveBackupKey, KDF_BOUNDS, normalizePassphrase, SCHEDULE_KEY_SECRET, type KdfParams } from './backup-format';
 
 /**
@@ -104,6 +106,26 @@ export async function getSchedule(core: ScheduleCore): Promise<BackupSchedule | 
   return s ? view(s) : null;
 }
 
+/** The schedule and how its last run went (the Vault page, `--show-schedule`). */
+export async function scheduleStatus(core: ScheduleCore): Promise<{ schedule: BackupSchedule | null; lastRun: BackupLastRun | null }> {
+  const [schedule, lastRun] = await Promise.all([getSchedule(core), readLastRun(core.paths.home)]);
+  return { schedule, lastRun };
+}
+
+/**
+ * For the tray: whether scheduled backups need the person. Never throws: a schedule that cannot even be
+ * read (invalid settings, an unreadable folder) makes every run fail, so it is `failed`.
+ */
+export async function backupAttention(core: ScheduleCore, now = Date.now()): Promise<BackupAttention | null> {
+  try {
+    const { schedule, lastRun } = await scheduleStatus(core);
+    return backupAttentionOf(schedule, lastRun, now);
+  } catch (err) {
+    logFailure('backup.status_failed', err);
+    return 'failed';
+  }
+}
+
 /**
  * Sets (or replaces) the schedule: derives the key from the passphrase once, keeps it in the vault,
  * and writes the settings. A new passphrase gets a new salt, so earlier backups keep their own.
@@ -127,6 +149,7 @@ export async function setSchedule(core: ScheduleCore, change: ScheduleChange): P
   };
   ScheduleSettingsSchema.parse(settings);
   await writeSettings(core.paths.settingsFile, [{ path: ['Sophon', 'Backup'], value: settings }]);
+  await forgetLastRun(core.paths.home);
   return view(settings);
 }
 
@@ -134,6 +157,7 @@ export async function setSchedule(core: ScheduleCore, change: ScheduleChange): P
 export async function clearSchedule(core: ScheduleCore): Promise<void> {
   await writeSettings(core.paths.settingsFile, [{ path: ['Sophon', 'Backup'], value: undefined }]);
   await core.systemSecrets.delete(SCHEDULE_KEY_SECRET);
+  await forgetLastRun(core.paths.home);
 }
 
 export interface ScheduledRun {
@@ -145,12 +169,35 @@ export interface ScheduledRun {
   schedule: BackupSchedule | null;
 }
 
+export interface RunOptions {
+  /** Write one now even when none is due (Run now, `--run-scheduled --force`). */
+  force?: boolean;
+  now?: number;
+  /** The process running it, for the record; by default this one (the app, or the CLI). */
+  by?: BackupRunner;
+}
+
 /**
  * One run of the schedule: writes a backup when the newest in the folder is older than `EveryHours`
  * (or always, with `force`), then removes the oldest beyond `Keep`. Only files named as scheduled
- * backups are ever removed from the folder.
+ * backups are ever removed from the folder. A run that writes or fails is recorded
+ * (backup-last-run.json); a check that finds nothing due is not a run.
  */
-export async function runScheduledBackup(core: ScheduleCore, options: { force?: boolean; now?: number } = {}): Promise<ScheduledRun> {
+export async function runScheduledBackup(core: ScheduleCore, options: RunOptions = {}): Promise<ScheduledRun> {
+  const by = options.by ?? thisRunner(false);
+  const trigger = options.force ? 'run_now' : 'schedule';
+  let run: ScheduledRun;
+  try {
+    run = await runIfDue(core, options);
+  } catch (err) {
+    await recordRun(core.paths.home, { ok: false, error: err }, by, trigger);
+    throw err;
+  }
+  if (run.summary) await recordRun(core.paths.home, { ok: true, file: run.summary.file }, by, trigger);
+  return run;
+}
+
+async function runIfDue(core: ScheduleCore, options: RunOptions): Promise<ScheduledRun> {
   const s = await readSchedule(core);
   if (!s) return { outcome: 'unscheduled', summary: null, removed: [], schedule: null };
   const now = options.now ?? Date.now();
@@ -188,14 +235,16 @@ export async function runScheduledBackup(core: ScheduleCore, options: { force?: 
 
 /**
  * Checks the schedule now and then every `intervalMs` (default 15 minutes) until stopped: the app and
- * the REST server run it beside their maintenance. A failure is logged and tried at the next check.
+ * the REST server run it beside their maintenance. A failure is logged, recorded for the Vault page and
+ * the tray (backup-last-run.json), and tried at the next check.
  */
 export function startBackupSchedule(core: ScheduleCore, intervalMs = 15 * 60_000): () => void {
   let running = false;
+  const by = thisRunner(true);
   const tick = () => {
     if (running) return;
     running = true;
-    void runScheduledBackup(core)
+    void runScheduledBackup(core, { by })
       .catch((err: unknown) => logFailure('backup.scheduled_failed', err))
       .finally(() => (running = false));
   };
