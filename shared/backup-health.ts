@@ -6,6 +6,13 @@
 export const BACKUP_RUNNERS = ['app', 'dashboard', 'cli'] as const;
 export type BackupRunner = (typeof BACKUP_RUNNERS)[number];
 
+/** Each runner as a person knows it. */
+export const BACKUP_RUNNER_NAMES: Record<BackupRunner, string> = {
+  app: 'the Sophon app',
+  dashboard: 'sophon dashboard',
+  cli: 'sophon vault backup --run-scheduled',
+};
+
 /** `schedule`: it was due; `run_now`: a person asked for one (Run now, `--run-scheduled --force`). */
 export const BACKUP_TRIGGERS = ['schedule', 'run_now'] as const;
 export type BackupTrigger = (typeof BACKUP_TRIGGERS)[number];
