@@ -33,7 +33,7 @@ export function ScheduleStatus({ status }: { status: Status }) {
             The last scheduled backup failed ({when(lastRun.at)}, {BACKUP_RUNNER_NAMES[lastRun.by]}).
           </p>
           <p className="note-detail">{lastRun.error.message}</p>
-          <p>{backupFailureAdvice(lastRun.error.code)} Then press Run now.</p>
+          <p>{backupFailureAdvice(lastRun.error.code)}</p>
         </div>
       )}
       {lastRun?.status === 'unknown' && (
