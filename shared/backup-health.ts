@@ -34,14 +34,18 @@ export const OVERDUE_INTERVALS = 2;
 
 export type BackupAttention = 'failed' | 'overdue';
 
-/** What scheduled backups need from the person at `now`, if anything. A record that cannot be read is shown, not flagged: the overdue rule still watches the folder. */
+/**
+ * What scheduled backups need from the person at `now`, if anything. A folder that cannot be listed fails
+ * every run, so it counts as failed before the first one. A record that cannot be read is shown, not
+ * flagged: the overdue rule still watches the folder.
+ */
 export function backupAttentionOf(
-  schedule: { everyHours: number; lastBackupAt: string | null; nextDueAt: string } | null,
+  schedule: { everyHours: number; lastBackupAt: string | null; nextDueAt: string; folderProblem?: string | null } | null,
   lastRun: BackupLastRun | null,
   now: number,
 ): BackupAttention | null {
   if (!schedule) return null;
-  if (lastRun?.status === 'failed') return 'failed';
+  if (lastRun?.status === 'failed' || schedule.folderProblem) return 'failed';
   if (schedule.lastBackupAt !== null && now - Date.parse(schedule.nextDueAt) > OVERDUE_INTERVALS * schedule.everyHours * 3_600_000) return 'overdue';
   return null;
 }

@@ -155,6 +155,8 @@ export const BackupScheduleSchema = z.object({
   lastBackupAt: z.string().nullable(),
   nextDueAt: z.string(),
   files: z.array(z.string()),
+  /** Why the folder cannot be listed, or null. */
+  folderProblem: z.string().nullable(),
 });
 
 /** How the last scheduled backup went (SOPHON_HOME/backup-last-run.json): a time, a file, an error's code and message. */

@@ -102,6 +102,7 @@ async function showSchedule(ctx: CommandContext, opts: BackupOptions): Promise<n
     return ExitCode.ok;
   }
   ctx.io.out(`Every ${schedule.everyHours} h to ${schedule.folder}, keeping ${schedule.keep}; last ${schedule.lastBackupAt ?? 'never'}, next due ${schedule.nextDueAt}.`);
+  if (schedule.folderProblem) ctx.io.out(`${paint(ctx.io, 'red', 'Folder')}: ${schedule.folderProblem} No scheduled backup can be written there; fix it or set the schedule with another folder.`);
   if (lastRun === null) ctx.io.out('Last run: none recorded yet.');
   else if (lastRun.status === 'unknown') ctx.io.out(`Last run: unknown: ${lastRun.problem}`);
   else if (lastRun.status === 'ok') ctx.io.out(`Last run: ok at ${lastRun.at} (${BACKUP_RUNNER_NAMES[lastRun.by]}), wrote ${lastRun.file}.`);

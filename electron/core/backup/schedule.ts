@@ -42,6 +42,8 @@ export interface BackupSchedule {
   nextDueAt: string;
   /** The scheduled backups in the folder, newest first (file names). */
   files: string[];
+  /** Why the folder cannot be listed (then `files` is empty and `lastBackupAt` not known), or null. */
+  folderProblem: string | null;
 }
 
 export interface ScheduleChange {
@@ -88,8 +90,16 @@ async function scheduledFiles(folder: string): Promise<string[]> {
   }
 }
 
-async function view(s: ScheduleSettings): Promise<BackupSchedule> {
-  const files = await scheduledFiles(s.Folder);
+/** `tolerant`: a folder that cannot be listed is described, not thrown (a run throws: it cannot go on). */
+async function view(s: ScheduleSettings, tolerant = false): Promise<BackupSchedule> {
+  let files: string[] = [];
+  let folderProblem: string | null = null;
+  try {
+    files = await scheduledFiles(s.Folder);
+  } catch (err) {
+    if (!tolerant) throw err;
+    folderProblem = err instanceof Error ? err.message : String(err);
+  }
   const last = files[0] === undefined ? null : fileTime(files[0]);
   return {
     folder: s.Folder,
@@ -98,12 +108,13 @@ async function view(s: ScheduleSettings): Promise<BackupSchedule> {
     lastBackupAt: last === null ? null : new Date(last).toISOString(),
     nextDueAt: new Date(last === null ? Date.now() : last + s.EveryHours * 3_600_000).toISOString(),
     files,
+    folderProblem,
   };
 }
 
 export async function getSchedule(core: ScheduleCore): Promise<BackupSchedule | null> {
   const s = await readSchedule(core);
-  return s ? view(s) : null;
+  return s ? view(s, true) : null;
 }
 
 /** The schedule and how its last run went (the Vault page, `--show-schedule`). */

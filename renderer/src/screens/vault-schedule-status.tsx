@@ -21,6 +21,13 @@ export function ScheduleStatus({ status }: { status: Status }) {
   );
   return (
     <div data-testid="backup-last-run">
+      {schedule.folderProblem && (
+        <div className="note note-error" role="alert" data-state="folder">
+          <p className="note-title">The backup folder cannot be listed, so no scheduled backup can be written.</p>
+          <p className="note-detail">{schedule.folderProblem}</p>
+          <p>Make the folder a readable folder again, or set the schedule with another folder.</p>
+        </div>
+      )}
       {lastRun === null && <p>No scheduled backup has run yet.</p>}
       {lastRun?.status === 'ok' && (
         <p className="text-ok" data-state="ok">

@@ -166,4 +166,18 @@ describe('issue #17: scheduled backups say how they went', () => {
     assert.equal(set.code, 0, set.stderr);
     assert.equal((await showJson()).lastRun, null);
   });
+
+  test('a folder that cannot be listed (a file in its place): the schedule says why and counts as failed, before any run and after', async () => {
+    const other = join(disk.dir, 'other');
+    await rm(other, { recursive: true });
+    await writeFile(other, 'not a folder');
+    const ops = createOperations({ core, ownerUserId: 'default', emit: () => undefined });
+    const seen = OPERATIONS['vault.backupSchedule'].output.parse(await ops['vault.backupSchedule'](admin, {}));
+    assert.equal(seen.schedule?.folderProblem, `Cannot read the backup folder ${other} (ENOTDIR).`);
+    assert.equal(seen.lastRun, null);
+    assert.equal((await showJson()).attention, 'failed');
+    assert.match(await show(), new RegExp(`\\nFolder: Cannot read the backup folder ${other} \\(ENOTDIR\\)\\. No scheduled backup can be written there`));
+    const answered = OPERATIONS['vault.runBackupSchedule'].output.parse(await ops['vault.runBackupSchedule'](admin, {}));
+    assert.deepEqual(answered.lastRun?.status === 'failed' && answered.lastRun.error, { code: 'invalid_input', message: `Cannot read the backup folder ${other} (ENOTDIR).` });
+  });
 });

@@ -23,6 +23,7 @@ describe('backupAttentionOf: the one rule the tray, the sidebar and --show-sched
     assert.equal(backupAttentionOf(schedule(1), ok, now), null);
     assert.equal(backupAttentionOf(schedule(1), { status: 'unknown', problem: 'damaged' }, now), null);
     assert.equal(backupAttentionOf(schedule(null), null, now), null);
+    assert.equal(backupAttentionOf({ ...schedule(null), folderProblem: 'Cannot read the backup folder /b (ENOTDIR).' }, null, now), 'failed', 'a folder that cannot be listed fails every run');
   });
 
   test('overdue once the next backup was due more than two intervals ago (the newest is over three intervals old)', () => {
