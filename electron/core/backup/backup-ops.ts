@@ -47,6 +47,7 @@ export async function restoreFromFile(core: Pick<Core, 'backup'>, file: string, 
  * sidebar show too; only when even the record could not be written is the error itself thrown.
  */
 export async function runScheduleNow(core: Parameters<typeof runScheduledBackup>[0]) {
+  const started = Date.now();
   try {
     const run = await runScheduledBackup(core, { force: true, by: thisRunner(true) });
     if (run.outcome === 'unscheduled') throw new SophonError('not_found', 'No scheduled backups are set: set a schedule first (Scheduled backups, or `sophon vault backup --schedule FOLDER`).');
@@ -54,7 +55,8 @@ export async function runScheduleNow(core: Parameters<typeof runScheduledBackup>
   } catch (err) {
     if (isSophonError(err, 'not_found')) throw err;
     const status = await scheduleStatus(core).catch(() => null);
-    if (status?.lastRun?.status !== 'failed') throw err;
+    // An earlier failure is not this one's account (its record could not be written).
+    if (status?.lastRun?.status !== 'failed' || Date.parse(status.lastRun.at) < started) throw err;
     return { ...status, removed: [] };
   }
 }
