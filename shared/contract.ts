@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUTH_METHODS } from './auth-names';
+import { BACKUP_RUNNERS, BACKUP_TRIGGERS, type BackupLastRun } from './backup-health';
 import { AuditRowSchema, ConnectionSchema, ConnectionStateSchema } from './connections';
 import { ErrorCodes, type ErrorCode } from './errors';
 import type { EventName, OperationName } from './operations';
@@ -154,7 +155,17 @@ export const BackupScheduleSchema = z.object({
   lastBackupAt: z.string().nullable(),
   nextDueAt: z.string(),
   files: z.array(z.string()),
+  /** Why the folder cannot be listed, or null. */
+  folderProblem: z.string().nullable(),
 });
+
+/** How the last scheduled backup went (SOPHON_HOME/backup-last-run.json): a time, a file, an error's code and message. */
+const BackupRunBy = { at: z.string(), by: z.enum(BACKUP_RUNNERS), trigger: z.enum(BACKUP_TRIGGERS) };
+export const BackupLastRunSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), ...BackupRunBy, file: z.string() }),
+  z.object({ status: z.literal('failed'), ...BackupRunBy, error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ status: z.literal('unknown'), problem: z.string() }),
+]) satisfies z.ZodType<BackupLastRun>;
 
 /** A backup passphrase typed by the person: it travels inward only, like a connection's secret. */
 const BackupPassphrase = z.string().min(12, 'use at least 12 characters').max(1024);
@@ -522,8 +533,8 @@ export const OPERATIONS = {
       oldKeyRemoved: z.boolean(),
     }),
   },
-  /** Admins only. The backup schedule, or null when none is set. */
-  'vault.backupSchedule': { input: Empty, output: z.object({ schedule: BackupScheduleSchema.nullable() }) },
+  /** Admins only. The backup schedule, or null when none is set, and how its last run went (null: none recorded). */
+  'vault.backupSchedule': { input: Empty, output: z.object({ schedule: BackupScheduleSchema.nullable(), lastRun: BackupLastRunSchema.nullable() }) },
   /**
    * Admins only. Sets the schedule (the passphrase is turned into a key at once and only that key is
    * kept; `passphrase: null` generates a recovery phrase, returned once) or, with `schedule: null`, stops it.
@@ -535,6 +546,14 @@ export const OPERATIONS = {
         .nullable(),
     }),
     output: z.object({ schedule: BackupScheduleSchema.nullable(), recoveryPhrase: z.string().nullable() }),
+  },
+  /**
+   * Admins only. Runs the scheduled backup now, due or not (the Vault page's Run now). A run that fails is
+   * an answer, not an error: `lastRun` says why, as it will until the next run. No schedule: `not_found`.
+   */
+  'vault.runBackupSchedule': {
+    input: Empty,
+    output: z.object({ schedule: BackupScheduleSchema.nullable(), lastRun: BackupLastRunSchema.nullable(), removed: z.array(z.string()) }),
   },
 } as const satisfies Record<OperationName, { input: z.ZodType; output: z.ZodType }>;
 

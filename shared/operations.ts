@@ -47,6 +47,7 @@ export const OPERATION_NAMES = [
   'vault.rotateKey',
   'vault.backupSchedule',
   'vault.setBackupSchedule',
+  'vault.runBackupSchedule',
 ] as const;
 
 export type OperationName = (typeof OPERATION_NAMES)[number];

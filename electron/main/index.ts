@@ -148,7 +148,7 @@ async function start(): Promise<void> {
     const renderTray = async () => {
       const connections = await opened.connections.list(caller.userId);
       const now = Date.now();
-      tray?.render(buildTrayModel(connections, { now }));
+      tray?.render(buildTrayModel(connections, { now, backup: await (await import('../core/backup/schedule')).backupAttention(opened, now) }));
       notifier.update(connections, now);
     };
     // "Expires soon" arrives with the clock, not with a change: looked at again every ten minutes.
@@ -164,7 +164,7 @@ async function start(): Promise<void> {
       if (win && !win.isDestroyed() && isAppUrl(win.webContents.getURL())) win.webContents.send(eventChannel(event), payload);
     });
     watcher.poke();
-    tray = new AppTray(ICON_DIR, (action) => (action.kind === 'quit' ? app.quit() : showWindow(action.kind === 'show-connection' ? `#/connection/${action.connectionId}` : undefined)));
+    tray = new AppTray(ICON_DIR, (action) => (action.kind === 'quit' ? app.quit() : showWindow(action.kind === 'show-connection' ? `#/connection/${action.connectionId}` : action.kind === 'show-vault' ? '#/vault' : undefined)));
     await renderTray();
     // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
     stops.push(startMaintenance(opened));

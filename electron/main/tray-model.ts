@@ -1,4 +1,5 @@
 import { attentionOf, type AttentionKind } from '../../shared/attention';
+import { BACKUP_ATTENTION_TEXT, type BackupAttention } from '../../shared/backup-health';
 import type { Connection } from '../../shared/connections';
 
 /**
@@ -7,7 +8,7 @@ import type { Connection } from '../../shared/connections';
  */
 export type TrayState = 'ok' | 'needs_reauth' | 'error';
 
-export type TrayAction = { kind: 'show' } | { kind: 'show-connection'; connectionId: string } | { kind: 'quit' };
+export type TrayAction = { kind: 'show' } | { kind: 'show-connection'; connectionId: string } | { kind: 'show-vault' } | { kind: 'quit' };
 
 export type TrayItem = { type: 'separator' } | { type: 'normal'; label: string; enabled: boolean; action?: TrayAction };
 
@@ -34,7 +35,14 @@ const WORDS: Record<AttentionKind, { why: string; count: (n: number) => string }
 /** Errors first (nothing works), then what the person must do, soonest first; the tray lists them in this order. */
 const TRAY_ORDER: readonly AttentionKind[] = ['error', 'needs_reauth', 'expired', 'expires_soon', 'untested'];
 
-export function buildTrayModel(connections: readonly Connection[], options: { loadError?: string | null; now?: number } = {}): TrayModel {
+/** The tray's item for scheduled backups that need the person; it opens the Vault page, where Run now is. */
+const BACKUP_ITEM: Record<BackupAttention, string> = {
+  failed: 'Scheduled backup failed — open the Vault page',
+  overdue: 'Scheduled backups are overdue — open the Vault page',
+};
+
+/** `backup`: what scheduled backups need (shared/backup-health.ts), shown after the connections, never cut off by their limit. */
+export function buildTrayModel(connections: readonly Connection[], options: { loadError?: string | null; now?: number; backup?: BackupAttention | null } = {}): TrayModel {
   if (options.loadError) {
     return {
       state: 'error',
@@ -56,13 +64,17 @@ export function buildTrayModel(connections: readonly Connection[], options: { lo
   // Each kind alphabetically, so the menu does not jump around.
   const byLabel = (a: Connection, b: Connection) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id);
   const attention = TRAY_ORDER.flatMap((kind) => (byKind.get(kind) ?? []).sort(byLabel).map((c) => ({ c, kind })));
-  const state: TrayState = byKind.has('error') ? 'error' : attention.length > 0 ? 'needs_reauth' : 'ok';
+  const backup = options.backup ?? null;
+  const state: TrayState = byKind.has('error') ? 'error' : attention.length > 0 || backup ? 'needs_reauth' : 'ok';
 
   const problems = TRAY_ORDER.filter((k) => byKind.has(k)).map((k) => WORDS[k].count(byKind.get(k)!.length));
+  if (backup) problems.push(BACKUP_ATTENTION_TEXT[backup]);
   const tooltip = problems.length ? `Sophon: ${problems.join('; ')}` : `Sophon: ${connections.length === 0 ? 'no connections yet' : `all ${plural(connections.length, 'connection', 'connections')} OK`}`;
 
   const items: TrayItem[] = [];
-  if (attention.length === 0) {
+  if (attention.length === 0 && backup) {
+    items.push({ type: 'normal', label: 'Needs attention:', enabled: false });
+  } else if (attention.length === 0) {
     items.push({ type: 'normal', label: connections.length === 0 ? 'No connections yet' : 'All connections OK', enabled: false });
   } else {
     items.push({ type: 'normal', label: 'Needs attention:', enabled: false });
@@ -73,6 +85,7 @@ export function buildTrayModel(connections: readonly Connection[], options: { lo
       items.push({ type: 'normal', label: `…and ${attention.length - TRAY_MAX_LISTED} more`, enabled: true, action: { kind: 'show' } });
     }
   }
+  if (backup) items.push({ type: 'normal', label: BACKUP_ITEM[backup], enabled: true, action: { kind: 'show-vault' } });
   items.push({ type: 'separator' });
   items.push({ type: 'normal', label: 'Open Sophon', enabled: true, action: { kind: 'show' } });
   items.push({ type: 'normal', label: 'Quit Sophon', enabled: true, action: { kind: 'quit' } });

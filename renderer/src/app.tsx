@@ -3,6 +3,8 @@ import { attentionOf } from '../../shared/attention';
 import type { Out } from '../../shared/contract';
 import { ConnectionsProvider, hasOperation, loadableOf, useApi, useConnections, type Loadable } from './api';
 import { ApproveCall } from './approve-call';
+import { BackupStatusProvider, useBackupAttention } from './backup-status';
+import { BACKUP_ATTENTION_TEXT } from '../../shared/backup-health';
 import { ChooseConnection } from './choose-connection';
 import { CommandPalette, PALETTE_MODIFIER, type PalettePage } from './command-palette';
 import { describeError } from './errors';
@@ -37,7 +39,10 @@ function pagesFor(isAdmin: boolean, canImport: boolean): PalettePage[] {
   ];
 }
 
-function NavLink({ to, current, children, badge }: { to: string; current: boolean; children: string; badge?: number }) {
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** `badge`: how many need attention; `flag`: one thing that does, said in words to screen readers and on hover. */
+function NavLink({ to, current, children, badge, flag }: { to: string; current: boolean; children: string; badge?: number; flag?: string | null }) {
   return (
     <li>
       <a href={to} className="nav-link" aria-current={current ? 'page' : undefined}>
@@ -45,6 +50,11 @@ function NavLink({ to, current, children, badge }: { to: string; current: boolea
         {badge ? (
           <span className="nav-badge" aria-label={`${badge} need attention`}>
             {badge}
+          </span>
+        ) : null}
+        {flag ? (
+          <span className="nav-badge nav-badge-bad" role="img" aria-label={flag} title={flag} data-testid="nav-flag">
+            !
           </span>
         ) : null}
       </a>
@@ -57,6 +67,7 @@ function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: 
   // The same rule as the list's own count: a key about to expire needs the person too.
   const now = Date.now();
   const attention = state.status === 'ready' ? state.value.filter((c) => attentionOf(c, now) !== null).length : 0;
+  const backup = useBackupAttention();
   const p = route.page;
   return (
     <nav className="sidebar" aria-label="Sections">
@@ -86,7 +97,7 @@ function Sidebar({ route, userId, isAdmin, canImport }: { route: Route; userId: 
             Audit
           </NavLink>
           {isAdmin && (
-            <NavLink to={href.vault} current={p === 'vault'}>
+            <NavLink to={href.vault} current={p === 'vault'} flag={backup && sentence(BACKUP_ATTENTION_TEXT[backup])}>
               Vault
             </NavLink>
           )}
@@ -268,7 +279,9 @@ export function App() {
   const { userId, isAdmin } = session.value;
   return (
     <ConnectionsProvider>
-      <Shell route={route} userId={userId} isAdmin={isAdmin} canImport={canImport} />
+      <BackupStatusProvider enabled={isAdmin}>
+        <Shell route={route} userId={userId} isAdmin={isAdmin} canImport={canImport} />
+      </BackupStatusProvider>
     </ConnectionsProvider>
   );
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { SophonError } from '../../core/errors';
 import { readBackup, type RestoreReport } from '../../core/backup/backup';
 import { generateRecoveryPhrase } from '../../core/backup/backup-format';
+import { BACKUP_ATTENTION_TEXT, BACKUP_RUNNER_NAMES, backupAttentionOf, backupFailureAdvice, OVERDUE_INTERVALS } from '../../../shared/backup-health';
 import type { CommandContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { paint } from '../io';
@@ -63,13 +64,7 @@ export async function vaultBackup(ctx: CommandContext, opts: BackupOptions): Pro
     ctx.io.out('Scheduled backups are off; the backups already written stay where they are.');
     return ExitCode.ok;
   }
-  if (opts.showSchedule) {
-    const schedule = await withCore(ctx, (core) => core.backup.schedule());
-    if (opts.json) ctx.io.json({ schedule });
-    else if (!schedule) ctx.io.out('No scheduled backups (set them with: sophon vault backup --schedule FOLDER).');
-    else ctx.io.out(`Every ${schedule.everyHours} h to ${schedule.folder}, keeping ${schedule.keep}; last ${schedule.lastBackupAt ?? 'never'}, next due ${schedule.nextDueAt}.`);
-    return ExitCode.ok;
-  }
+  if (opts.showSchedule) return showSchedule(ctx, opts);
   if (opts.schedule !== undefined) {
     const keep = positive('--keep', opts.keep, 7, true);
     const everyHours = positive('--every', opts.every, 24, false);
@@ -91,6 +86,31 @@ export async function vaultBackup(ctx: CommandContext, opts: BackupOptions): Pro
     ctx.io.out(`Backed up ${summary.connections} connection(s)${summary.linked ? ` (${summary.linked} linked CLI login(s): their secret stays with the CLI)` : ''} and ${summary.systemSecrets} OAuth client secret(s) to ${summary.file}.`);
     if (generated) printRecoveryPhrase(ctx, passphrase);
   }
+  return ExitCode.ok;
+}
+
+/** `sophon vault backup --show-schedule`: the schedule, how its last run went, and whether it needs the person. */
+async function showSchedule(ctx: CommandContext, opts: BackupOptions): Promise<number> {
+  const { schedule, lastRun } = await withCore(ctx, async (core) => (await import('../../core/backup/schedule')).scheduleStatus(core));
+  const attention = backupAttentionOf(schedule, lastRun, Date.now());
+  if (opts.json) {
+    ctx.io.json({ schedule, lastRun, attention });
+    return ExitCode.ok;
+  }
+  if (!schedule) {
+    ctx.io.out('No scheduled backups (set them with: sophon vault backup --schedule FOLDER).');
+    return ExitCode.ok;
+  }
+  ctx.io.out(`Every ${schedule.everyHours} h to ${schedule.folder}, keeping ${schedule.keep}; last ${schedule.lastBackupAt ?? 'never'}, next due ${schedule.nextDueAt}.`);
+  if (schedule.folderProblem) ctx.io.out(`${paint(ctx.io, 'red', 'Folder')}: ${schedule.folderProblem} No scheduled backup can be written there; fix it or set the schedule with another folder.`);
+  if (lastRun === null) ctx.io.out('Last run: none recorded yet.');
+  else if (lastRun.status === 'unknown') ctx.io.out(`Last run: unknown: ${lastRun.problem}`);
+  else if (lastRun.status === 'ok') ctx.io.out(`Last run: ok at ${lastRun.at} (${BACKUP_RUNNER_NAMES[lastRun.by]}), wrote ${lastRun.file}.`);
+  else {
+    ctx.io.out(`${paint(ctx.io, 'red', 'Last run: FAILED')} at ${lastRun.at} (${BACKUP_RUNNER_NAMES[lastRun.by]}): ${lastRun.error.message} [${lastRun.error.code}]`);
+    ctx.io.out(`What to do: ${backupFailureAdvice(lastRun.error.code)} (sophon vault backup --run-scheduled --force)`);
+  }
+  if (attention === 'overdue') ctx.io.out(`${paint(ctx.io, 'red', 'Overdue')}: ${BACKUP_ATTENTION_TEXT.overdue}: the newest is more than ${OVERDUE_INTERVALS + 1} × ${schedule.everyHours} h old. Is the app, sophon dashboard or cron running?`);
   return ExitCode.ok;
 }
 

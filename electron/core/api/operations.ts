@@ -369,7 +369,12 @@ export function createOperations(ctx: OperationContext): OperationImpls {
 
     'vault.backupSchedule': async (caller) => {
       requireAdmin(caller, 'see the backup schedule');
-      return { schedule: await core.backup.schedule() };
+      return (await import('../backup/schedule')).scheduleStatus(core);
+    },
+
+    'vault.runBackupSchedule': async (caller) => {
+      requireAdmin(caller, "run the scheduled backup (a backup holds every user's credentials)");
+      return (await import('../backup/backup-ops')).runScheduleNow(core);
     },
 
     'vault.setBackupSchedule': async (caller, input) => {

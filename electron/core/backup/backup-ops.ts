@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../fs/secure-fs';
-import { errnoOf, SophonError } from '../errors';
+import { errnoOf, isSophonError, SophonError } from '../errors';
 import type { Core } from '../sophon-core';
 import { readBackup, type RestoreMode, type RestoreReport } from './backup';
 import { generateRecoveryPhrase } from './backup-format';
+import { thisRunner } from './last-run';
+import { runScheduledBackup, scheduleStatus } from './schedule';
 
 /**
  * The contract's `vault.backup` and `vault.restore` (the Vault page): the CLI's steps, with a file name
@@ -37,4 +39,24 @@ export async function restoreFromFile(core: Pick<Core, 'backup'>, file: string, 
   if (!apply) return plan;
   const changes = plan.connections.some((c) => c.action !== 'keep') || [...plan.systemSecrets, ...plan.oauthClients, ...plan.connectors].some((s) => s.action === 'add' || s.action === 'replace');
   return changes ? core.backup.apply(body, plan) : { ...plan, applied: true };
+}
+
+/**
+ * The contract's `vault.runBackupSchedule` (Run now): a scheduled backup now, due or not. A failed run is
+ * answered with its record rather than thrown, so the page shows the one account of it the tray and the
+ * sidebar show too; only when even the record could not be written is the error itself thrown.
+ */
+export async function runScheduleNow(core: Parameters<typeof runScheduledBackup>[0]) {
+  const started = Date.now();
+  try {
+    const run = await runScheduledBackup(core, { force: true, by: thisRunner(true) });
+    if (run.outcome === 'unscheduled') throw new SophonError('not_found', 'No scheduled backups are set: set a schedule first (Scheduled backups, or `sophon vault backup --schedule FOLDER`).');
+    return { ...(await scheduleStatus(core)), removed: run.removed };
+  } catch (err) {
+    if (isSophonError(err, 'not_found')) throw err;
+    const status = await scheduleStatus(core).catch(() => null);
+    // An earlier failure is not this one's account (its record could not be written).
+    if (status?.lastRun?.status !== 'failed' || Date.parse(status.lastRun.at) < started) throw err;
+    return { ...status, removed: [] };
+  }
 }

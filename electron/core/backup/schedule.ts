@@ -8,7 +8,9 @@ import { errnoOf, SophonError } from '../errors';
 import { ensurePrivateDir } from '../fs/secure-fs';
 import { logFailure } from '../log/log';
 import type { Core } from '../sophon-core';
+import { backupAttentionOf, type BackupAttention, type BackupLastRun, type BackupRunner } from '../../../shared/backup-health';
 import type { BackupSummary } from './backup';
+import { forgetLastRun, readLastRun, recordRun, thisRunner } from './last-run';
 import { DEFAULT_KDF, deriveBackupKey, KDF_BOUNDS, normalizePassphrase, SCHEDULE_KEY_SECRET, type KdfParams } from './backup-format';
 
 /**
@@ -40,6 +42,8 @@ export interface BackupSchedule {
   nextDueAt: string;
   /** The scheduled backups in the folder, newest first (file names). */
   files: string[];
+  /** Why the folder cannot be listed (then `files` is empty and `lastBackupAt` not known), or null. */
+  folderProblem: string | null;
 }
 
 export interface ScheduleChange {
@@ -86,8 +90,16 @@ async function scheduledFiles(folder: string): Promise<string[]> {
   }
 }
 
-async function view(s: ScheduleSettings): Promise<BackupSchedule> {
-  const files = await scheduledFiles(s.Folder);
+/** `tolerant`: a folder that cannot be listed is described, not thrown (a run throws: it cannot go on). */
+async function view(s: ScheduleSettings, tolerant = false): Promise<BackupSchedule> {
+  let files: string[] = [];
+  let folderProblem: string | null = null;
+  try {
+    files = await scheduledFiles(s.Folder);
+  } catch (err) {
+    if (!tolerant) throw err;
+    folderProblem = err instanceof Error ? err.message : String(err);
+  }
   const last = files[0] === undefined ? null : fileTime(files[0]);
   return {
     folder: s.Folder,
@@ -96,12 +108,33 @@ async function view(s: ScheduleSettings): Promise<BackupSchedule> {
     lastBackupAt: last === null ? null : new Date(last).toISOString(),
     nextDueAt: new Date(last === null ? Date.now() : last + s.EveryHours * 3_600_000).toISOString(),
     files,
+    folderProblem,
   };
 }
 
 export async function getSchedule(core: ScheduleCore): Promise<BackupSchedule | null> {
   const s = await readSchedule(core);
-  return s ? view(s) : null;
+  return s ? view(s, true) : null;
+}
+
+/** The schedule and how its last run went (the Vault page, `--show-schedule`). */
+export async function scheduleStatus(core: ScheduleCore): Promise<{ schedule: BackupSchedule | null; lastRun: BackupLastRun | null }> {
+  const [schedule, lastRun] = await Promise.all([getSchedule(core), readLastRun(core.paths.home)]);
+  return { schedule, lastRun };
+}
+
+/**
+ * For the tray: whether scheduled backups need the person. Never throws: a schedule that cannot even be
+ * read (invalid settings, an unreadable folder) makes every run fail, so it is `failed`.
+ */
+export async function backupAttention(core: ScheduleCore, now = Date.now()): Promise<BackupAttention | null> {
+  try {
+    const { schedule, lastRun } = await scheduleStatus(core);
+    return backupAttentionOf(schedule, lastRun, now);
+  } catch (err) {
+    logFailure('backup.status_failed', err);
+    return 'failed';
+  }
 }
 
 /**
@@ -127,6 +160,7 @@ export async function setSchedule(core: ScheduleCore, change: ScheduleChange): P
   };
   ScheduleSettingsSchema.parse(settings);
   await writeSettings(core.paths.settingsFile, [{ path: ['Sophon', 'Backup'], value: settings }]);
+  await forgetLastRun(core.paths.home);
   return view(settings);
 }
 
@@ -134,6 +168,7 @@ export async function setSchedule(core: ScheduleCore, change: ScheduleChange): P
 export async function clearSchedule(core: ScheduleCore): Promise<void> {
   await writeSettings(core.paths.settingsFile, [{ path: ['Sophon', 'Backup'], value: undefined }]);
   await core.systemSecrets.delete(SCHEDULE_KEY_SECRET);
+  await forgetLastRun(core.paths.home);
 }
 
 export interface ScheduledRun {
@@ -145,12 +180,35 @@ export interface ScheduledRun {
   schedule: BackupSchedule | null;
 }
 
+export interface RunOptions {
+  /** Write one now even when none is due (Run now, `--run-scheduled --force`). */
+  force?: boolean;
+  now?: number;
+  /** The process running it, for the record; by default this one (the app, or the CLI). */
+  by?: BackupRunner;
+}
+
 /**
  * One run of the schedule: writes a backup when the newest in the folder is older than `EveryHours`
  * (or always, with `force`), then removes the oldest beyond `Keep`. Only files named as scheduled
- * backups are ever removed from the folder.
+ * backups are ever removed from the folder. A run that writes or fails is recorded
+ * (backup-last-run.json); a check that finds nothing due is not a run.
  */
-export async function runScheduledBackup(core: ScheduleCore, options: { force?: boolean; now?: number } = {}): Promise<ScheduledRun> {
+export async function runScheduledBackup(core: ScheduleCore, options: RunOptions = {}): Promise<ScheduledRun> {
+  const by = options.by ?? thisRunner(false);
+  const trigger = options.force ? 'run_now' : 'schedule';
+  let run: ScheduledRun;
+  try {
+    run = await runIfDue(core, options);
+  } catch (err) {
+    await recordRun(core.paths.home, { ok: false, error: err }, by, trigger);
+    throw err;
+  }
+  if (run.summary) await recordRun(core.paths.home, { ok: true, file: run.summary.file }, by, trigger);
+  return run;
+}
+
+async function runIfDue(core: ScheduleCore, options: RunOptions): Promise<ScheduledRun> {
   const s = await readSchedule(core);
   if (!s) return { outcome: 'unscheduled', summary: null, removed: [], schedule: null };
   const now = options.now ?? Date.now();
@@ -188,14 +246,16 @@ export async function runScheduledBackup(core: ScheduleCore, options: { force?: 
 
 /**
  * Checks the schedule now and then every `intervalMs` (default 15 minutes) until stopped: the app and
- * the REST server run it beside their maintenance. A failure is logged and tried at the next check.
+ * the REST server run it beside their maintenance. A failure is logged, recorded for the Vault page and
+ * the tray (backup-last-run.json), and tried at the next check.
  */
 export function startBackupSchedule(core: ScheduleCore, intervalMs = 15 * 60_000): () => void {
   let running = false;
+  const by = thisRunner(true);
   const tick = () => {
     if (running) return;
     running = true;
-    void runScheduledBackup(core)
+    void runScheduledBackup(core, { by })
       .catch((err: unknown) => logFailure('backup.scheduled_failed', err))
       .finally(() => (running = false));
   };

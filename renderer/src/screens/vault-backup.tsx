@@ -1,9 +1,11 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { Out } from '../../../shared/contract';
-import { useApi, useQuery } from '../api';
+import { useApi } from '../api';
+import { useBackupStatus } from '../backup-status';
 import { ErrorNote, Note, Spinner } from '../ui';
 import { RecoveryKit, type RecoveryKitProps } from './recovery-kit';
 import { useAction } from '../use-action';
+import { ScheduleStatus } from './vault-schedule-status';
 import './vault.css';
 
 type Kit = Omit<RecoveryKitProps, 'onDone'>;
@@ -168,8 +170,15 @@ function ScheduleCard({ showKit }: { showKit: (kit: Kit) => void }) {
   const { api } = useApi();
   const id = useId();
   const [own, setOwn] = useState(false);
-  const [current, reload] = useQuery('vault.backupSchedule', {});
+  // Shared with the sidebar's badge: a run or a change here updates it too.
+  const { state: current, reload, set } = useBackupStatus();
   const action = useAction();
+  const running = useAction();
+  const runNow = () =>
+    void running.run(async () => {
+      const { schedule, lastRun } = await api['vault.runBackupSchedule']({});
+      set({ schedule, lastRun });
+    });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -198,12 +207,20 @@ function ScheduleCard({ showKit }: { showKit: (kit: Kit) => void }) {
       </h2>
       {current.status === 'error' && <ErrorNote error={current.error} />}
       {s ? (
-        <p data-testid="schedule-summary">
-          Every {s.everyHours} h to <code>{s.folder}</code>, keeping {s.keep}. Last: {s.lastBackupAt ?? 'none yet'}; next due {s.nextDueAt}.{' '}
-          <button type="button" className="btn btn-small" onClick={off} disabled={action.busy}>
-            Turn off
-          </button>
-        </p>
+        <>
+          <p data-testid="schedule-summary">
+            Every {s.everyHours} h to <code>{s.folder}</code>, keeping {s.keep}. Last: {s.lastBackupAt ?? 'none yet'}; next due {s.nextDueAt}.{' '}
+            <button type="button" className="btn btn-small" onClick={runNow} disabled={action.busy || running.busy}>
+              Run now
+            </button>{' '}
+            <button type="button" className="btn btn-small" onClick={off} disabled={action.busy || running.busy}>
+              Turn off
+            </button>
+          </p>
+          {running.busy && <Spinner label="Writing a backup…" />}
+          {running.error && <ErrorNote error={running.error} />}
+          {current.status === 'ready' && <ScheduleStatus status={current.value} />}
+        </>
       ) : (
         <p>Off. The app and the dashboard write them while they run; cron can run <code>sophon vault backup --run-scheduled</code>.</p>
       )}

@@ -165,7 +165,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
     assert.equal(seen?.secretHint, null);
 
     // Bob is no admin: no other users, no vault, no settings changes, no one else's audit trail.
-    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['oauth.setup', { serviceId: 'gmail', clientId: 'x' }], ['services.discover', { url: 'https://login.example.com', kind: 'issuer' }], ['audit.query', { userId: 'default' }], ['vault.backup', { folder: '/tmp', passphrase: null }], ['vault.restore', { file: '/tmp/x.backup', passphrase: 'p', mode: 'merge', apply: false }], ['vault.rotateKey', {}], ['vault.backupSchedule', {}], ['vault.setBackupSchedule', { schedule: null }]] as const) {
+    for (const [op, input] of [['admin.connections', {}], ['vault.verify', {}], ['audit.verify', {}], ['vault.status', {}], ['settings.set', { oauthClients: { gmail: { clientId: 'x' } } }], ['oauth.setup', { serviceId: 'gmail', clientId: 'x' }], ['services.discover', { url: 'https://login.example.com', kind: 'issuer' }], ['audit.query', { userId: 'default' }], ['vault.backup', { folder: '/tmp', passphrase: null }], ['vault.restore', { file: '/tmp/x.backup', passphrase: 'p', mode: 'merge', apply: false }], ['vault.rotateKey', {}], ['vault.backupSchedule', {}], ['vault.setBackupSchedule', { schedule: null }], ['vault.runBackupSchedule', {}]] as const) {
       const r = await call(d, bobToken, op, input);
       assert.equal(r.status, 403, op);
       assert.equal(r.json().error?.code, 'forbidden');
@@ -253,6 +253,7 @@ describe('REST API: refusals, users, and no secret in any response', () => {
       'vault.rotateKey': {},
       'vault.backupSchedule': {},
       'vault.setBackupSchedule': { schedule: null },
+      'vault.runBackupSchedule': {},
       'connections.remove': { connection: connection.id },
     };
     const order = [...OPERATION_NAMES].filter((n) => n !== 'connections.remove');

@@ -21,7 +21,7 @@ test('vault.setBackupSchedule / vault.backupSchedule: admins only; a generated p
     const ops = createOperations({ core, ownerUserId: 'default', emit: () => undefined });
     const admin = { userId: 'default', isAdmin: true };
     await assert.rejects(ops['vault.backupSchedule']({ userId: 'default', isAdmin: false }, {}), (err: Error & { code?: string }) => err.code === 'forbidden');
-    assert.deepEqual(await ops['vault.backupSchedule'](admin, {}), { schedule: null });
+    assert.deepEqual(await ops['vault.backupSchedule'](admin, {}), { schedule: null, lastRun: null });
     const input = OPERATIONS['vault.setBackupSchedule'].input.parse({ schedule: { folder, keep: 2, everyHours: 12, passphrase: null } });
     const set = OPERATIONS['vault.setBackupSchedule'].output.parse(await ops['vault.setBackupSchedule'](admin, input));
     assert.match(set.recoveryPhrase ?? '', /^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){7}$/);

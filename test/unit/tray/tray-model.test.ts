@@ -73,3 +73,32 @@ describe('tray model', () => {
     assert.deepEqual(quit.type === 'normal' && quit.action, { kind: 'quit' });
   });
 });
+
+describe('tray model: scheduled backups', () => {
+  test('a failed last run: amber icon, said in the tooltip, an item that opens the Vault page', () => {
+    const m = buildTrayModel([conn('a', 'A', 'active')], { backup: 'failed' });
+    assert.equal(m.state, 'needs_reauth');
+    assert.equal(m.tooltip, 'Sophon: the last scheduled backup failed');
+    assert.deepEqual(labels(m), ['Needs attention:', 'Scheduled backup failed — open the Vault page', '---', 'Open Sophon', 'Quit Sophon']);
+    const item = m.items[1]!;
+    assert.deepEqual(item.type === 'normal' && [item.enabled, item.action], [true, { kind: 'show-vault' }]);
+  });
+
+  test('overdue, after the connections that need attention; a connection error still makes the icon red', () => {
+    const m = buildTrayModel([conn('jira-1', 'broken', 'error'), conn('jira-2', 'fine', 'active')], { backup: 'overdue' });
+    assert.equal(m.state, 'error');
+    assert.equal(m.tooltip, 'Sophon: 1 connection has an error; scheduled backups are overdue');
+    assert.deepEqual(labels(m).slice(0, 3), ['Needs attention:', 'broken (JIRA) — error', 'Scheduled backups are overdue — open the Vault page']);
+  });
+
+  test('never cut off by the limit on listed connections', () => {
+    const many = Array.from({ length: TRAY_MAX_LISTED + 2 }, (_, i) => conn(`gmail-${i}`, `c${String(i).padStart(2, '0')}`, 'needs_reauth'));
+    const m = buildTrayModel(many, { backup: 'failed' });
+    assert.ok(labels(m).includes('…and 2 more'));
+    assert.equal(labels(m).filter((l) => l.startsWith('Scheduled backup failed')).length, 1);
+  });
+
+  test('nothing to say about backups: the model is as before', () => {
+    assert.deepEqual(buildTrayModel([conn('a', 'A', 'active')], { backup: null }), buildTrayModel([conn('a', 'A', 'active')]));
+  });
+});
