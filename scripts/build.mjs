@@ -207,6 +207,24 @@ try {
   console.warn(`build: no list bundle (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); connect list runs from the full CLI.`);
   for (const f of ['sophon-list.cjs', 'sophon-list.cjs.map', 'sophon-list.cjs.cache']) rmSync(`dist/cli/${f}`, { force: true });
 }
+// The parallel `audit verify`'s worker thread (electron/core/audit/parallel-verify.ts looks for it next to
+// the CLI bundle). Node loads it as a plain CommonJS file, not through bin/load.cjs; it holds only what a
+// worker runs: the chain's checks and a read-only connection (better-sqlite3's JavaScript bundled, as in the CLI).
+await build({
+  entryPoints: { 'cli/audit-verify-worker': 'electron/core/audit/chain-part-worker.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
+  external: cliExternalNative,
+  inject: ['scripts/cli-import-meta-url.js'],
+  define: { 'import.meta.url': 'cliImportMetaUrl' },
+  logLevel: 'warning',
+});
 await writeCodeCaches();
 
 /**
