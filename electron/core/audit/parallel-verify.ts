@@ -102,7 +102,7 @@ export async function verifyChainParallel(db: Database, head: TrustedHead | null
   const workers = Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), MAX_WORKERS), parts.length));
   const checks = await checkParts(entry, { file: db.name, parts, next: new SharedArrayBuffer(4) }, workers);
   const joined = joinParts(checks, CHAIN_START);
-  log('debug', 'audit_verify_parts', { parts: parts.length, workers, joinedRows: joined.position.rows, stoppedAt: joined.stoppedAt });
+  log('debug', 'audit.verify_parts', { parts: parts.length, workers, joinedRows: joined.position.rows, stoppedAt: joined.stoppedAt });
   return verifyChain(db, head, joined.position);
 }
 
@@ -114,13 +114,13 @@ async function checkParts(entry: WorkerEntry, data: PartWorkerData, workers: num
       const worker = startWorker(entry, data);
       worker.once('message', (reply: unknown) => {
         const parsed = ReplySchema.safeParse(reply);
-        if (!parsed.success) log('warn', 'audit_verify_worker_reply', { issue: parsed.error.issues[0]?.message });
+        if (!parsed.success) log('warn', 'audit.verify_worker_reply', { issue: parsed.error.issues[0]?.message });
         else for (const [i, check] of parsed.data) if (i < checks.length) checks[i] = check;
         resolve();
       });
       worker.once('error', (err) => {
         // Its parts stay unchecked: the serial walk covers them.
-        log('warn', 'audit_verify_worker_failed', errorFields(err));
+        log('warn', 'audit.verify_worker_failed', errorFields(err));
         resolve();
       });
       worker.once('exit', () => resolve());
