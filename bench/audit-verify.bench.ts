@@ -5,7 +5,7 @@
 // the same batches written the way they were before the chain (no hash), measured in this same run.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ const BATCH_ROWS = 100_000;
 const BATCH = 500;
 const ROUNDS = 3;
 const SOPHON = fileURLToPath(new URL('../bin/sophon.mjs', import.meta.url));
+/** The CLI's worker (scripts/bench.mjs builds first): the sources' worker would time tsx compiling TypeScript in every thread. */
+const WORKER = fileURLToPath(new URL('../dist/cli/audit-verify-worker.cjs', import.meta.url));
 
 const entry = (i: number): AuditEntry => ({
   userId: 'default',
@@ -66,6 +68,7 @@ function throughBatcher(writer: Pick<AuditLog, 'recordMany'>, n: number): number
   return performance.now() - t0;
 }
 
+if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run this through scripts/bench.mjs, which builds first`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const home = await fsp.mkdtemp(join(tmpdir(), 'sophon-bench-audit-'));
 try {
@@ -108,7 +111,7 @@ try {
   const parallel: { ms: number; cpuMs: number }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     serial.push(await timed(() => verifyChain(db, trusted)));
-    parallel.push(await timed(() => verifyChainParallel(db, trusted)));
+    parallel.push(await timed(() => verifyChainParallel(db, trusted, { workerBundle: WORKER })));
   }
   db.close();
 
@@ -135,7 +138,7 @@ try {
   row(`fill ${ROWS.toLocaleString('en')} chained rows (recordMany of 5,000)`, fillMs, ROWS);
   row(`verify ${ROWS.toLocaleString('en')} rows, serial walk`, median(serial.map((x) => x.ms)), ROWS);
   row('  CPU time', median(serial.map((x) => x.cpuMs)), ROWS);
-  row(`verify ${ROWS.toLocaleString('en')} rows, worker threads (from the sources, tsx)`, median(parallel.map((x) => x.ms)), ROWS);
+  row(`verify ${ROWS.toLocaleString('en')} rows, worker threads (CLI's worker)`, median(parallel.map((x) => x.ms)), ROWS);
   row('  CPU time, all threads', median(parallel.map((x) => x.cpuMs)), ROWS);
   row(`sophon audit verify, ${ROWS.toLocaleString('en')} rows (the whole command)`, cmd, ROWS);
   console.log(`rounds: serial ${rounds(serial.map((x) => x.ms))}; worker threads ${rounds(parallel.map((x) => x.ms))}; command ${rounds(command)} ms`);

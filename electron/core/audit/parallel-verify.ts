@@ -29,6 +29,8 @@ export interface ParallelVerifyOptions {
   partIds?: number;
   /** Worker threads (default: the cores, at most 8). */
   workers?: number;
+  /** A built worker bundle to run instead of the worker found next to this module (the benchmark times the CLI's). */
+  workerBundle?: string;
 }
 
 // The sources under tsx or vitest (ES modules), the CLI bundle (CommonJS, __filename is the bundle's), or
@@ -95,7 +97,7 @@ const ReplySchema = z.array(z.tuple([z.number().int().min(0), PartCheckSchema]))
  * The calling thread only waits, so a server answering `audit.verify` stays responsive meanwhile.
  */
 export async function verifyChainParallel(db: Database, head: TrustedHead | null, options: ParallelVerifyOptions = {}): Promise<ChainReport> {
-  const entry = workerEntry();
+  const entry = options.workerBundle === undefined ? workerEntry() : { bundle: options.workerBundle };
   const maxId = chainMaxId(db);
   if (entry === null || db.memory || maxId < (options.minIds ?? PARALLEL_MIN_IDS)) return verifyChain(db, head);
   const parts = splitIds(maxId, options.partIds ?? PART_IDS, MAX_PARTS);
