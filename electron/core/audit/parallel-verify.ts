@@ -111,9 +111,16 @@ export async function verifyChainParallel(db: Database, head: TrustedHead | null
 /** Each part's check, by index; a part no worker reported (one failed to start or crashed) stays undefined. */
 async function checkParts(entry: WorkerEntry, data: PartWorkerData, workers: number): Promise<(PartCheck | undefined)[]> {
   const checks: (PartCheck | undefined)[] = new Array<PartCheck | undefined>(data.parts.length);
+  const failed = (err: unknown): void => log('warn', 'audit.verify_worker_failed', errorFields(err));
   const one = (): Promise<void> =>
     new Promise((resolve) => {
-      const worker = startWorker(entry, data);
+      let worker: Worker;
+      try {
+        worker = startWorker(entry, data);
+      } catch (err) {
+        failed(err);
+        return resolve();
+      }
       worker.once('message', (reply: unknown) => {
         const parsed = ReplySchema.safeParse(reply);
         if (!parsed.success) log('warn', 'audit.verify_worker_reply', { issue: parsed.error.issues[0]?.message });
@@ -122,7 +129,7 @@ async function checkParts(entry: WorkerEntry, data: PartWorkerData, workers: num
       });
       worker.once('error', (err) => {
         // Its parts stay unchecked: the serial walk covers them.
-        log('warn', 'audit.verify_worker_failed', errorFields(err));
+        failed(err);
         resolve();
       });
       worker.once('exit', () => resolve());

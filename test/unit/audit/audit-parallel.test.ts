@@ -131,6 +131,23 @@ describe('verify on worker threads names the same first break as the serial walk
     assert.deepEqual([parallel.rows, parallel.break?.kind, parallel.break?.rowId], [4_990, 'truncated', 4_991]);
   });
 
+  test('workers that cannot start leave their parts to the serial walk: the same report, and the failure logged', async () => {
+    const file = join(home, `t${n++}.db`);
+    copyFileSync(pristine, file);
+    execFileSync('/usr/bin/sqlite3', [file, "UPDATE audit SET detail = 'nothing' WHERE id = 4321"]);
+    const tdb = await openDatabase(file);
+    try {
+      const parallel = await verifyChainParallel(tdb, null, { minIds: 0, partIds: 1_000, workers: 2, workerBundle: join(home, 'no-such-worker.cjs') });
+      assert.deepEqual(parallel, verifyChain(tdb, null));
+      assert.deepEqual([parallel.break?.kind, parallel.break?.rowId], ['edited', 4_321]);
+    } finally {
+      tdb.close();
+    }
+    assert.deepEqual([partsLogged()?.joinedRows, partsLogged()?.stoppedAt], [0, 0]);
+    const failures = readFileSync(logFilePath(home), 'utf8').split('\n').filter((l) => l.includes('"audit.verify_worker_failed"'));
+    assert.equal(failures.length, 2);
+  });
+
   test('below the threshold (100,000 ids by default) the trail is walked serially, without threads', async () => {
     const before = partsLogged();
     const tdb = await openDatabase(pristine);
