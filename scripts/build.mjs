@@ -146,29 +146,33 @@ const leftOutOfList = {
 // full CLI, and one for a plain `connect list` (see electron/cli/list-main.ts), which never meet in
 // one process.
 const BUILD_ID_PLACEHOLDER = '0'.repeat(16);
+// What the CLI's bundles and the audit verify worker's have in common.
+const NODE_CJS = {
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
+  minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
+  // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
+  inject: ['scripts/cli-import-meta-url.js'],
+  logLevel: 'warning',
+};
 async function buildCli(entry, name, plugins) {
   const result = await build({
+    ...NODE_CJS,
     entryPoints: { [`cli/${name}`]: entry },
-    outdir: 'dist',
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    // Startup time is parse + compile of this bundle: minified, it starts measurably faster.
-    minify: process.env.SOPHON_BUILD_DEBUG ? false : true,
     external: [...cliExternalNative, ...cliExternal],
     plugins: [...plugins, zodEnglishOnly, zodTrim, lazyBuiltins, externalDynamicImports],
     metafile: true,
-    // CommonJS has no import.meta.url (dashboard.ts finds dist/renderer from it): the bundle's own URL.
-    inject: ['scripts/cli-import-meta-url.js'],
     // `sophon --version`: package.json's version, fixed at build time (no file read at run time).
     define: { 'import.meta.url': 'cliImportMetaUrl', SOPHON_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
     // The build id (filled in below) ties the code cache to this exact bundle. A comment only: the
     // bundle's "use strict" must stay its first statement.
     banner: { js: `/*sophon-build:${BUILD_ID_PLACEHOLDER}*/` },
-    logLevel: 'warning',
   });
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
     const left = output.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path);
@@ -207,6 +211,15 @@ try {
   console.warn(`build: no list bundle (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); connect list runs from the full CLI.`);
   for (const f of ['sophon-list.cjs', 'sophon-list.cjs.map', 'sophon-list.cjs.cache']) rmSync(`dist/cli/${f}`, { force: true });
 }
+// The parallel `audit verify`'s worker thread (electron/core/audit/parallel-verify.ts looks for it next to
+// the CLI bundle). Node loads it as a plain CommonJS file, not through bin/load.cjs; it holds only what a
+// worker runs: the chain's checks and a read-only connection (better-sqlite3's JavaScript bundled, as in the CLI).
+await build({
+  ...NODE_CJS,
+  entryPoints: { 'cli/audit-verify-worker': 'electron/core/audit/chain-part-worker.ts' },
+  external: cliExternalNative,
+  define: { 'import.meta.url': 'cliImportMetaUrl' },
+});
 await writeCodeCaches();
 
 /**

@@ -2,7 +2,8 @@ import { isSophonError } from '../errors';
 import type { Database } from '../db/database';
 import type { MasterKey } from '../keys/key-protector';
 import type { KeyState } from '../keys/master-key';
-import { verifyChain, type ChainBreak } from './chain-store';
+import type { ChainBreak } from './chain-store';
+import { verifyChainParallel, type ParallelVerifyOptions } from './parallel-verify';
 import type { AuditHeadStore, HeadState } from './audit-head';
 
 export interface AuditVerifyReport {
@@ -19,6 +20,8 @@ export interface AuditVerifyDeps {
   db: Database;
   head: AuditHeadStore;
   keys: { state(): Promise<KeyState>; get(): Promise<MasterKey> };
+  /** How the chain is split over worker threads (parallel-verify.ts); the defaults outside tests. */
+  parallel?: ParallelVerifyOptions;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface AuditVerifyDeps {
  */
 export async function verifyAuditTrail(deps: AuditVerifyDeps): Promise<AuditVerifyReport> {
   const head = await readHead(deps);
-  const chain = verifyChain(deps.db, head.state === 'verified' ? head.head : null);
+  const chain = await verifyChainParallel(deps.db, head.state === 'verified' ? head.head : null, deps.parallel);
   const detail =
     head.state === 'unavailable' || head.state === 'forged'
       ? head.reason

@@ -73,29 +73,53 @@ export interface ChainReport {
 /** Ids per read of the fast path: one statement run per 1,024 rows (4,096 measured the same, 16,384 twice as slow). */
 const CHUNK = 1_024;
 
+/** How far a walk of the chain has got: the last row checked (0 and GENESIS_HASH before the first) and the rows so far. */
+export interface ChainPosition {
+  id: number;
+  hash: string;
+  rows: number;
+}
+
+export const CHAIN_START: ChainPosition = { id: 0, hash: GENESIS_HASH, rows: 0 };
+
 /**
- * Walks every row in id order: each must link to the one before it (prev_hash) and hash to its own
- * `hash`. Stops at the first broken link and says what kind it is; then compares the end with `head`.
+ * The fast path's reads: SQLite builds each row's encoding (json_array writes JSON as JSON.stringify does
+ * for the values Sophon writes) behind its hash, one string per row read a range of ids at a time
+ * (`.pluck().all()`: no per-row array, no iterator step; a profile put these above group_concat of the
+ * chunk, whose string SQLite grows and JavaScript then splits). `nextId` finds the row after a hole.
  */
-export function verifyChain(db: Database, head: TrustedHead | null): ChainReport {
-  // Fast path: SQLite builds each row's encoding (json_array writes JSON as JSON.stringify does for the
-  // values Sophon writes) behind its hash, one string per row read a range of ids at a time (`.pluck().all()`:
-  // no per-row array, no iterator step; a profile put these above group_concat of the chunk, whose string
-  // SQLite grows and JavaScript then splits). A range that does not check out this way is walked again
-  // value by value (the slow path below, with the encoding in JavaScript), which alone decides whether a
-  // link is broken. A deleted row fails the link of the row after it, so holes in the ids need no count.
+function fastReads(db: Database): { lines: (after: number, upTo: number) => (string | null)[]; nextId: (after: number) => number | null } {
   const fast = db
     .prepare('SELECT hash || json_array(prev_hash, id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail) FROM audit WHERE id > ? AND id <= ? ORDER BY id')
     .pluck();
-  const nextId = db.prepare('SELECT min(id) FROM audit WHERE id > ?').pluck();
+  const next = db.prepare('SELECT min(id) FROM audit WHERE id > ?').pluck();
+  return { lines: (after, upTo) => fast.all(after, upTo) as (string | null)[], nextId: (after) => next.get(after) as number | null };
+}
+
+/** The highest row id (0 for an empty trail): how far the parallel verify splits the ids. */
+export function chainMaxId(db: Database): number {
+  return (db.prepare('SELECT max(id) FROM audit').pluck().get() as number | null) ?? 0;
+}
+
+/**
+ * Walks every row in id order from `start` (the beginning, or where the parallel verify's parts left off
+ * intact: chain-parts.ts): each must link to the one before it (prev_hash) and hash to its own `hash`.
+ * Stops at the first broken link and says what kind it is; then compares the end with `head`.
+ */
+export function verifyChain(db: Database, head: TrustedHead | null, start: ChainPosition = CHAIN_START): ChainReport {
+  // Fast path: a range of ids that checks out from SQLite's encoding (fastReads). A range that does not is
+  // walked again value by value (the slow path below, with the encoding in JavaScript), which alone
+  // decides whether a link is broken. A deleted row fails the link of the row after it, so holes in the
+  // ids need no count.
+  const fast = fastReads(db);
   const slow = db.prepare('SELECT id, at, user_id, connection_id, service_id, skill, tool, action, outcome, detail, prev_hash, hash FROM audit WHERE id > ? ORDER BY id LIMIT ?').raw();
-  let prevHash = GENESIS_HASH;
-  let prevId = 0;
-  let rows = 0;
+  let prevHash = start.hash;
+  let prevId = start.id;
+  let rows = start.rows;
   for (;;) {
-    const lines = fast.all(prevId, prevId + CHUNK) as (string | null)[];
+    const lines = fast.lines(prevId, prevId + CHUNK);
     // No row in a whole range: the end, or a hole (rows deleted, an id far ahead) that the slow path walks past.
-    if (lines.length === 0 && nextId.get(prevId) === null) break;
+    if (lines.length === 0 && fast.nextId(prevId) === null) break;
     const last = lines.length === 0 ? null : checkLines(lines, prevHash);
     if (last !== null) {
       prevHash = last.hash;
@@ -135,6 +159,48 @@ function checkLines(lines: readonly (string | null)[], prevHash: string): { hash
   // After `["<64>",` comes the id, as the hash covered it.
   const id = Number(last.slice(132, last.indexOf(',', 132)));
   return Number.isSafeInteger(id) ? { hash: prevHash, id } : null;
+}
+
+/**
+ * One part of the chain checked on its own (the parallel verify, chain-parts.ts): `linked` when every row
+ * in it hashes right and links to the row before it inside the part, with what its first row links to
+ * (the boundary, checked when the parts are joined) and its last row; `suspect` when the fast path did
+ * not check out somewhere, which the serial walk then decides.
+ */
+export type PartCheck =
+  | { state: 'empty' }
+  | { state: 'linked'; firstPrev: string; lastId: number; lastHash: string; rows: number }
+  | { state: 'suspect' };
+
+/** Checks the rows with ids in (after, upTo], read the same way as the serial walk's fast path. */
+export function checkPart(db: Database, after: number, upTo: number): PartCheck {
+  const fast = fastReads(db);
+  let prev: { hash: string; id: number } | null = null;
+  let firstPrev = '';
+  let rows = 0;
+  for (let from = after; from < upTo; ) {
+    const to = Math.min(from + CHUNK, upTo);
+    const lines = fast.lines(from, to);
+    if (lines.length === 0) {
+      // A hole (ids far apart, rows deleted): on to the next row if it is still in this part.
+      const next = fast.nextId(from);
+      if (next === null || next > upTo) break;
+      from = next - 1;
+      continue;
+    }
+    if (prev === null) {
+      // What the part's first row says came before it: 64 characters after its hash and `["`.
+      const first = lines[0];
+      if (first === null || first === undefined) return { state: 'suspect' };
+      firstPrev = first.slice(66, 130);
+    }
+    const last = checkLines(lines, prev?.hash ?? firstPrev);
+    if (last === null) return { state: 'suspect' };
+    prev = last;
+    rows += lines.length;
+    from = to;
+  }
+  return prev === null ? { state: 'empty' } : { state: 'linked', firstPrev, lastId: prev.id, lastHash: prev.hash, rows };
 }
 
 function diagnose(db: Database, prevId: number, expected: string, id: number, storedPrev: string | null, selfConsistent: boolean): ChainBreak {

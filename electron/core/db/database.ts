@@ -103,6 +103,23 @@ function openReadOnly(file: string, migrations: readonly Migration[]): Database 
   return db;
 }
 
+/**
+ * A second connection that only reads an existing sophon.db, for a worker thread (each thread needs its
+ * own: a better-sqlite3 handle stays in the thread that opened it). No migration: the opener of the
+ * main connection has brought the schema up to date. WAL lets it read while the app or the broker writes.
+ */
+export function openReader(file: string): Database {
+  let db: Database | undefined;
+  try {
+    db = new (sqlite())(file, { readonly: true, fileMustExist: true, nativeBinding: nativeBinding() });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (err) {
+    db?.close();
+    throw databaseError(err, file);
+  }
+}
+
 function sqlite(): typeof BetterSqlite3 {
   // The CLI bundle carries better-sqlite3's JavaScript (compiled with the rest, from the code cache)
   // and hands it the addon's path: the native module loads here, when a database is opened. Where the
