@@ -147,7 +147,7 @@ describe('sophon mcp over stdio (an SDK client)', async () => {
     assert.match(text(noService), /no github connection.*`sophon connect add github`/);
     const ambiguous = await call(s, 'http_request', { service: 'two', path: '/user' });
     assert.equal(ambiguous.isError, true);
-    assert.match(text(ambiguous), /"two" fits 2 connections: two-\S+ \("(Work|Home)", two\), two-\S+ \("(Work|Home)", two\)\. Ask the person which one, then name it with "connection"\. \(connection_ambiguous\)/);
+    assert.match(text(ambiguous), /"two" fits 2 connections: two-\S+ \("(Work|Home)", two\), two-\S+ \("(Work|Home)", two\)\. Ask the person which one, then name it with "connection"\. \(With the Sophon app running, Sophon asks the person there instead\.\) \(connection_ambiguous\)/);
     assert.match(text(ambiguous), /"Work"/);
     assert.match(text(ambiguous), /"Home"/);
     const byLabel = await call(s, 'http_request', { connection: 'Home', path: '/user' });
