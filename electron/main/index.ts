@@ -169,7 +169,7 @@ async function start(): Promise<void> {
     // Keeps idle OAuth connections alive and re-tests API keys, so breakage shows before the agent needs them.
     stops.push(startMaintenance(opened));
     // Scheduled backups (Sophon.Backup), beside maintenance; loaded only when the app is up.
-    void import('../core/backup/schedule').then(({ startBackupSchedule }) => stops.push(startBackupSchedule(opened))).catch((e: unknown) => logFailure('backup.schedule_start_failed', e));
+    void import('../core/backup/schedule').then(({ startBackupSchedule }) => stops.push(startBackupSchedule(opened, undefined, () => void renderTray().catch((e: unknown) => logFailure('tray.render_failed', e))))).catch((e: unknown) => logFailure('backup.schedule_start_failed', e));
     void import('../core/import/auto-import').then(({ autoImportOnStart }) => autoImportOnStart(opened, caller.userId)).catch((e: unknown) => logFailure('auto_import.failed', e));
     // A CLI re-logging in (or out) shows in the list at once, not at the next call.
     void import('../core/import/watch').then(async ({ watchImportedStores }) => stops.push(await watchImportedStores(opened, { userId: caller.userId }))).catch((e: unknown) => logFailure('import_watch.start_failed', e));

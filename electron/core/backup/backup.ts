@@ -152,7 +152,12 @@ async function collectConnectors(dir: string): Promise<NonNullable<BackupBody['c
 export async function writeBackup(deps: BackupDeps, out: string, passphrase: string | null, seal: SealOptions = {}): Promise<BackupSummary> {
   const body = await collectBackup(deps);
   const data = await sealBackup(passphrase === null ? null : normalizePassphrase(passphrase), Buffer.from(JSON.stringify(body), 'utf8'), seal);
-  if (!(await createFileExclusive(out, data))) {
+  const created = await createFileExclusive(out, data).catch((err: unknown) => {
+    // The generic write error suggests another SOPHON_HOME; a backup's folder is the person's own choice.
+    if (isSophonError(err) && err.code === 'storage_readonly') throw new SophonError('storage_readonly', err.message.replace(/, or set SOPHON_HOME to a writable folder\.$/, ', or choose another folder for backups.'), { cause: err });
+    throw err;
+  });
+  if (!created) {
     throw new SophonError('invalid_input', `${out} already exists; Sophon does not overwrite a file with a backup. Choose another name, or remove it first.`);
   }
   const userIds = new Set(body.connections.map((c) => c.userId));

@@ -247,16 +247,23 @@ async function runIfDue(core: ScheduleCore, options: RunOptions): Promise<Schedu
 /**
  * Checks the schedule now and then every `intervalMs` (default 15 minutes) until stopped: the app and
  * the REST server run it beside their maintenance. A failure is logged, recorded for the Vault page and
- * the tray (backup-last-run.json), and tried at the next check.
+ * the tray (backup-last-run.json), and tried at the next check. `onRecorded` hears of every run that wrote
+ * or failed (the app re-draws its tray at once rather than at its next ten-minute look).
  */
-export function startBackupSchedule(core: ScheduleCore, intervalMs = 15 * 60_000): () => void {
+export function startBackupSchedule(core: ScheduleCore, intervalMs = 15 * 60_000, onRecorded?: () => void): () => void {
   let running = false;
   const by = thisRunner(true);
   const tick = () => {
     if (running) return;
     running = true;
     void runScheduledBackup(core, { by })
-      .catch((err: unknown) => logFailure('backup.scheduled_failed', err))
+      .then(
+        (run) => run.summary !== null && onRecorded?.(),
+        (err: unknown) => {
+          logFailure('backup.scheduled_failed', err);
+          onRecorded?.();
+        },
+      )
       .finally(() => (running = false));
   };
   tick();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { createOperations } from '../../../electron/core/api/operations';
 import { SCHEDULE_KEY_SECRET } from '../../../electron/core/backup/backup-format';
 import { LAST_RUN_FILE } from '../../../electron/core/backup/last-run';
-import { backupAttention, scheduledFileName } from '../../../electron/core/backup/schedule';
+import { backupAttention, scheduledFileName, startBackupSchedule } from '../../../electron/core/backup/schedule';
 import { createCore, type Core } from '../../../electron/core/sophon-core';
 import { OPERATIONS } from '../../../shared/contract';
 import type { BackupLastRun } from '../../../shared/backup-health';
@@ -87,6 +87,8 @@ describe('issue #17: scheduled backups say how they went', () => {
       const run = JSON.parse(await readFile(record(), 'utf8')) as { status: string; by: string; trigger: string; error: { code: string; message: string } };
       assert.deepEqual([run.status, run.by, run.trigger, run.error.code], ['failed', 'cli', 'run_now', 'storage_readonly']);
       assert.match(run.error.message, /read-only file system \(EROFS\)/);
+      // The backup's own folder is the one to fix, not SOPHON_HOME.
+      assert.match(run.error.message, /make it writable, or choose another folder for backups\.$/);
       assert.ok(run.error.message.includes(folder), run.error.message);
       assert.ok(r.stderr.includes(run.error.message.slice(0, 40)), 'the same error the command printed');
 
@@ -159,6 +161,36 @@ describe('issue #17: scheduled backups say how they went', () => {
     assert.equal(seen.attention, 'overdue');
     assert.match(await show(), /\nOverdue: scheduled backups are overdue: the newest is more than 3 × 24 h old\. Is the app, sophon dashboard or cron running\?\n/);
     assert.equal(await backupAttention(core), 'overdue');
+  });
+
+  test('the running schedule tells its door at once of a failed run and of a written one (the app re-draws its tray then), not of a check with nothing due', async () => {
+    const { readLastRun } = await import('../../../electron/core/backup/last-run');
+    const heard: (BackupLastRun | null)[] = [];
+    const run = async (expect: number) => {
+      const stop = startBackupSchedule(core, 60_000, () => void readLastRun(home.home).then((r) => heard.push(r)));
+      try {
+        for (let i = 0; i < 200 && heard.length < expect; i++) await new Promise((r) => setTimeout(r, 25));
+        // And nothing more: a check takes milliseconds (a settings read and a folder listing); a second is ample.
+        await new Promise((r) => setTimeout(r, 1000));
+      } finally {
+        stop();
+      }
+      assert.equal(heard.length, expect);
+    };
+    // Due (the newest is days old, from the test above) into a read-only folder: heard, as failed.
+    disk.readOnly(true);
+    try {
+      await run(1);
+    } finally {
+      disk.readOnly(false);
+    }
+    assert.equal(heard[0]?.status, 'failed');
+    assert.match(heard[0]?.status === 'failed' ? heard[0].error.message : '', /or choose another folder for backups\.$/);
+    // Writable again: written, heard as ok.
+    await run(2);
+    assert.equal(heard[1]?.status, 'ok');
+    // Just written, so nothing is due: a check, not a run; nothing heard.
+    await run(2);
   });
 
   test('a new schedule starts without the old one’s record', async () => {
