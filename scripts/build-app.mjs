@@ -14,6 +14,10 @@ export async function buildApp(out = 'dist', external = NATIVE_EXTERNALS) {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external, sourcemap: 'linked', logLevel: 'warning', define: { 'import.meta.url': 'undefined' } };
   await build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: `${out}/electron/main/index.js` });
   await build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: `${out}/electron/preload/index.js` });
+  // The parallel `audit verify`'s worker thread beside the main bundle, where electron/core/audit/parallel-verify.ts
+  // looks for it (Electron runs worker scripts from inside app.asar since v18), so the Vault page's check of a long
+  // trail does not hold the main process for a second.
+  await build({ ...common, entryPoints: ['electron/core/audit/chain-part-worker.ts'], outfile: `${out}/electron/main/audit-verify-worker.cjs` });
   // Tray and window icons (made by build/make-icons.mjs) next to the main bundle, so they ship inside the asar.
   mkdirSync(`${out}/electron/main/icons`, { recursive: true });
   for (const f of readdirSync('build').filter((n) => n.endsWith('.png'))) cpSync(`build/${f}`, `${out}/electron/main/icons/${f}`);

@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { build } from 'esbuild';
 import { OPERATION_NAMES, operationChannel } from '../../../shared/operations';
+import { AuditLog } from '../../../electron/core/audit/audit-log';
+import { verifyChain } from '../../../electron/core/audit/chain-store';
+import { verifyChainParallel, WORKER_BUNDLE } from '../../../electron/core/audit/parallel-verify';
+import { openDatabase } from '../../../electron/core/db/database';
+import { configureLog, logFilePath, resetLogForTests } from '../../../electron/core/log/log';
 import { tempHome } from '../../helpers/home';
 
 const CHILD = fileURLToPath(new URL('./bundle-child.ts', import.meta.url));
@@ -61,5 +66,23 @@ describe('the built app bundle (what npm start and the installers run)', () => {
     assert.equal(report.indexHasRoot, true);
     assert.equal(report.icon, join(resolve(out), 'electron', 'main', 'icons', 'tray-ok.png'));
     assert.equal(report.iconExists, true);
+  });
+
+  test("the app's audit verify worker sits beside its main bundle and checks a trail on threads as the CLI's does", async () => {
+    const worker = join(resolve(out), 'electron', 'main', WORKER_BUNDLE);
+    const db = await openDatabase(join(home.home, 'trail.db'));
+    try {
+      new AuditLog(db).recordMany(Array.from({ length: 3_000 }, (_, i) => ({ userId: 'u', action: 'broker_use', outcome: 'ok', connectionId: 'c', skill: 's', tool: 't', detail: `call #${i}`, at: 1_000 + i })));
+      const serial = verifyChain(db, null);
+      configureLog({ home: home.home, override: 'debug' });
+      const threaded = await verifyChainParallel(db, null, { minIds: 0, partIds: 1_000, workers: 2, workerBundle: worker });
+      assert.deepEqual(threaded, serial);
+      // Every part was checked and joined on the workers (a worker that cannot start leaves them to the serial walk).
+      const logged = (await readFile(logFilePath(home.home), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; joinedRows?: number });
+      assert.equal(logged.filter((l) => l.event === 'audit.verify_parts').at(-1)?.joinedRows, 3_000);
+    } finally {
+      resetLogForTests();
+      db.close();
+    }
   });
 });
